@@ -1,0 +1,107 @@
+/** Plain, JSON-serialisable shapes shared by the training engine, the worker methods, the CLI and the sidebar. */
+
+export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'folder';
+
+export interface ExampleSource {
+  /** Absolute path of the file the example came from. */
+  file: string;
+  /** 1-based line where the record starts (1 for folder-per-label documents). */
+  line: number;
+}
+
+export interface Example {
+  text: string;
+  pair?: string;
+  label: string;
+  source: ExampleSource;
+}
+
+export type WarningKind = 'imbalance' | 'duplicates' | 'conflicting-duplicates' | 'empty-text' | 'missing-label' | 'label-typo' | 'capped' | 'skipped';
+
+export interface DataWarning {
+  kind: WarningKind;
+  message: string;
+  /** A few example lines, when they help find the problem. */
+  lines?: number[];
+}
+
+export interface ColumnChoice {
+  textColumn?: string;
+  labelColumn?: string;
+  pairColumn?: string;
+}
+
+export interface LoadOptions extends ColumnChoice {
+  /** Read at most this many bytes of one file (default 64 MiB); the rest is ignored, with a warning. */
+  maxBytes?: number;
+  /** Keep at most this many examples (default 200,000), with a warning. */
+  maxRows?: number;
+}
+
+export interface Dataset {
+  path: string;
+  format: DataFormat;
+  /** Column / field names found (CSV header, JSONL keys of the first records); empty for folders. */
+  columns: string[];
+  textColumn: string;
+  labelColumn: string;
+  pairColumn?: string;
+  examples: Example[];
+  /** Sorted label names: the class index of a label is its position here. */
+  labels: string[];
+  warnings: DataWarning[];
+  /** When the folder layout itself names splits (train/, validation/, test/): the index lists per split. */
+  givenSplit?: SplitIndexes;
+}
+
+export interface SplitIndexes {
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+export interface SplitOptions {
+  seed?: number;
+  /** Fractions of each class (defaults 0.1 and 0.2). */
+  valFraction?: number;
+  testFraction?: number;
+}
+
+export interface DatasetPreview {
+  path: string;
+  format: DataFormat;
+  columns: string[];
+  textColumn: string;
+  labelColumn: string;
+  pairColumn?: string;
+  /** First rows as {column: value} (texts cut to 300 characters). */
+  rows: Record<string, string>[];
+  labelCounts: { label: string; count: number }[];
+  size: number;
+  warnings: DataWarning[];
+}
+
+export interface EpochProgress {
+  epoch: number;
+  loss: number;
+  valAccuracy: number;
+  valLoss?: number;
+}
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Metrics {
+  accuracy: number;
+  macroF1: number;
+  perClass: ClassMetrics[];
+  /** confusion[true][predicted] = count. */
+  confusion: number[][];
+  /** Same shape: indexes (into the evaluated list) of the examples in each cell. */
+  confusionExamples: number[][][];
+}
