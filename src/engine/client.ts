@@ -1,0 +1,175 @@
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type {
+  AttentionResult,
+  ClassifyResult,
+  DownloadProgress,
+  EmbedRequest,
+  EmbedResult,
+  FillMaskRequest,
+  FillMaskResult,
+  ModelListing,
+  ModelSpec,
+  ModelSummary,
+  NextSentenceResult,
+  QaResult,
+  ReplacedTokensResult,
+  SimilarityRequest,
+  SimilarityResult,
+  TokenClassificationResult,
+  TokenizeResult,
+  Aggregation,
+} from './api';
+import { CancelledError, EngineError } from './errors';
+import type { Logger } from './logger';
+import { silentLogger } from './logger';
+import type { FromWorker, ToWorker } from './worker/protocol';
+
+export interface CallOptions<P = unknown> {
+  signal?: AbortSignal;
+  onProgress?: (progress: P) => void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  onProgress?: (p: unknown) => void;
+  cleanup(): void;
+}
+
+/** The engine as every front end sees it: each call runs in a worker thread (onnxruntime's `run` blocks its
+ *  thread), can be cancelled with an AbortSignal, and resolves to plain JSON. */
+export class EngineClient {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly options: { workerPath?: string; logger?: Logger } = {},
+  ) {}
+
+  private get logger(): Logger {
+    return this.options.logger ?? silentLogger;
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const workerPath = this.options.workerPath ?? path.join(__dirname, 'engineWorker.js');
+    const worker = new Worker(workerPath);
+    worker.unref();
+    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => {
+      this.logger.error(`engine worker crashed: ${err.stack ?? err.message}`);
+      this.failAll(new EngineError('worker-crashed', `The inference worker stopped: ${err.message}`, 'Try again; see the log.'));
+      this.worker = undefined;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) {
+        this.worker = undefined;
+        if (this.pending.size) this.failAll(new EngineError('worker-exited', `The inference worker exited (code ${code}).`, 'Try again; see the log.'));
+      }
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'log') {
+      this.logger[msg.level](msg.message);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.progress);
+      return;
+    }
+    this.pending.delete(msg.id);
+    p.cleanup();
+    if (msg.type === 'result') p.resolve(msg.result);
+    else p.reject(msg.error.code === 'cancelled' ? new CancelledError() : EngineError.from(msg.error));
+    if (this.pending.size === 0) this.worker?.unref();
+  }
+
+  private failAll(err: Error): void {
+    for (const [, p] of this.pending) {
+      p.cleanup();
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  /** Generic call into the worker's method table (see worker/methods.ts). */
+  call<R, P = unknown>(method: string, params: unknown, options: CallOptions<P> = {}): Promise<R> {
+    const { signal, onProgress } = options;
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const worker = this.ensureWorker();
+    worker.ref();
+    const id = this.nextId++;
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
+        worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+        reject(new CancelledError());
+        if (this.pending.size === 0) this.worker?.unref();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onProgress: onProgress as ((p: unknown) => void) | undefined,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      });
+      worker.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+    });
+  }
+
+  loadModel(spec: ModelSpec, o?: CallOptions<DownloadProgress>): Promise<ModelSummary> {
+    return this.call('loadModel', { spec }, o);
+  }
+  tokenize(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<TokenizeResult> {
+    return this.call('tokenize', { spec, ...req }, o);
+  }
+  fillMask(spec: ModelSpec, req: FillMaskRequest, o?: CallOptions): Promise<FillMaskResult> {
+    return this.call('fillMask', { spec, ...req }, o);
+  }
+  tokenClassification(spec: ModelSpec, req: { text: string; aggregation?: Aggregation }, o?: CallOptions): Promise<TokenClassificationResult> {
+    return this.call('tokenClassification', { spec, ...req }, o);
+  }
+  questionAnswering(spec: ModelSpec, req: { question: string; context: string; topK?: number }, o?: CallOptions): Promise<QaResult> {
+    return this.call('questionAnswering', { spec, ...req }, o);
+  }
+  classify(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<ClassifyResult> {
+    return this.call('classify', { spec, ...req }, o);
+  }
+  nextSentence(spec: ModelSpec, req: { a: string; b: string }, o?: CallOptions): Promise<NextSentenceResult> {
+    return this.call('nextSentence', { spec, ...req }, o);
+  }
+  replacedTokens(spec: ModelSpec, req: { text: string }, o?: CallOptions): Promise<ReplacedTokensResult> {
+    return this.call('replacedTokens', { spec, ...req }, o);
+  }
+  embed(spec: ModelSpec, req: EmbedRequest, o?: CallOptions): Promise<EmbedResult> {
+    return this.call('embed', { spec, ...req }, o);
+  }
+  attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<AttentionResult> {
+    return this.call('attention', { spec, ...req }, o);
+  }
+  similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions): Promise<SimilarityResult> {
+    return this.call('similarity', { spec, ...req }, o);
+  }
+  listModels(spec: ModelSpec = {}): Promise<ModelListing> {
+    return this.call('listModels', { spec });
+  }
+  /** Drop cached sessions (for example after settings change). */
+  unloadAll(): Promise<void> {
+    return this.call('unloadAll', {});
+  }
+
+  async dispose(): Promise<void> {
+    this.failAll(new CancelledError());
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+}

@@ -1,0 +1,204 @@
+// A loaded model: its folder, tokenizer and ONNX sessions. The plain session serves predictions; the
+// introspection session (extra outputs for attention and hidden states) and the masked-LM session (head run
+// for the masked rows only) are opened the first time they are needed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Device, ModelSummary, Variant } from './api';
+import { EngineError } from './errors';
+import type { ModelFolder } from './models/modelFolder';
+import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor } from './models/modelFolder';
+import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import { type InputTensor, type OutputTensor, RuntimeSession, openSession } from './runtime';
+import type { Encoded } from './tokenizer';
+import { TextTokenizer } from './tokenizer';
+
+export interface Tensor3 {
+  data: Float32Array;
+  dims: number[];
+}
+
+export class LoadedModel {
+  private graph?: GraphInfo;
+  private bytes?: Uint8Array;
+  private introspect?: Promise<RuntimeSession>;
+  private mlm?: Promise<RuntimeSession>;
+
+  private constructor(
+    readonly id: string,
+    readonly folder: ModelFolder,
+    readonly variant: Variant,
+    readonly tokenizer: TextTokenizer,
+    readonly plain: RuntimeSession,
+    private readonly device: Device,
+  ) {}
+
+  static async load(id: string, folderPath: string, variant: Variant | undefined, device: Device = 'cpu'): Promise<LoadedModel> {
+    const folder = readModelFolder(folderPath);
+    const v = chooseVariant(folder, variant);
+    const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
+    const onnxPath = path.join(folder.path, VARIANT_FILES[v]);
+    const plain = await openSession(onnxPath, device);
+    return new LoadedModel(id, folder, v, tokenizer, plain, device);
+  }
+
+  get onnxPath(): string {
+    return path.join(this.folder.path, VARIANT_FILES[this.variant]);
+  }
+
+  private modelBytes(): Uint8Array {
+    this.bytes ??= new Uint8Array(fs.readFileSync(this.onnxPath));
+    return this.bytes;
+  }
+
+  graphInfo(): GraphInfo {
+    this.graph ??= inspectGraph(this.modelBytes());
+    return this.graph;
+  }
+
+  attentionAvailable(): boolean {
+    return !hasFusedAttention(this.graphInfo()) && findAttentionOutputs(this.graphInfo(), this.folder.numLayers) !== undefined;
+  }
+
+  summary(): ModelSummary {
+    const f = this.folder;
+    return {
+      id: this.id,
+      path: f.path,
+      family: f.family,
+      modelType: f.config.model_type ?? 'unknown',
+      architectures: f.config.architectures ?? [],
+      head: f.head,
+      tasks: tasksFor(f.head),
+      variant: this.variant,
+      variants: f.variants,
+      provider: this.plain.provider,
+      fallbackReason: this.plain.fallbackReason,
+      numLayers: f.numLayers,
+      numHeads: f.numHeads,
+      hiddenSize: f.hiddenSize,
+      maxLength: f.maxLength,
+      vocabSize: Number(f.config.vocab_size ?? this.tokenizer.vocabSize()),
+      maskToken: this.tokenizer.maskToken,
+      labels: f.labels,
+      attentionAvailable: this.attentionAvailable(),
+    };
+  }
+
+  /** Builds the graph inputs the session declares (token_type_ids only when the graph has it), padding a batch
+   *  to its longest sequence. */
+  feeds(batch: Encoded[], session: RuntimeSession): Record<string, InputTensor> {
+    const len = Math.max(...batch.map((e) => e.ids.length));
+    const n = batch.length;
+    const ids = new BigInt64Array(n * len).fill(BigInt(this.tokenizer.padId));
+    const mask = new BigInt64Array(n * len);
+    const types = new BigInt64Array(n * len);
+    batch.forEach((e, b) => {
+      for (let i = 0; i < e.ids.length; i++) {
+        ids[b * len + i] = BigInt(e.ids[i]);
+        mask[b * len + i] = 1n;
+        types[b * len + i] = BigInt(e.typeIds[i] ?? 0);
+      }
+    });
+    const feeds: Record<string, InputTensor> = {};
+    for (const name of session.inputNames) {
+      if (name === 'input_ids') feeds[name] = { type: 'int64', data: ids, dims: [n, len] };
+      else if (name === 'attention_mask') feeds[name] = { type: 'int64', data: mask, dims: [n, len] };
+      else if (name === 'token_type_ids') feeds[name] = { type: 'int64', data: types, dims: [n, len] };
+      else if (name === 'position_ids') {
+        const pos = new BigInt64Array(n * len);
+        for (let b = 0; b < n; b++) for (let i = 0; i < len; i++) pos[b * len + i] = BigInt(i);
+        feeds[name] = { type: 'int64', data: pos, dims: [n, len] };
+      } else if (name !== GATHER_POSITIONS_INPUT) {
+        throw new EngineError('unsupported-inputs', `The model's graph needs an input BERT Lens does not know: ${name}.`, 'Supported inputs: input_ids, attention_mask, token_type_ids, position_ids.');
+      }
+    }
+    return feeds;
+  }
+
+  /** Runs the plain graph and returns the named outputs (all of them when omitted). */
+  async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
+    return this.plain.run(this.feeds(batch, this.plain), outputs ?? [...this.plain.outputNames]);
+  }
+
+  private introspectionNames(): { attentions?: string[]; hidden?: string[] } {
+    const g = this.graphInfo();
+    return { attentions: findAttentionOutputs(g, this.folder.numLayers), hidden: findHiddenStateOutputs(g, this.folder.numLayers) };
+  }
+
+  private introspectionSession(): Promise<RuntimeSession> {
+    this.introspect ??= (async () => {
+      const { attentions, hidden } = this.introspectionNames();
+      const extra = [...(attentions ?? []), ...(hidden ?? [])].filter((n) => !this.plain.outputNames.includes(n));
+      return openSession(addGraphOutputs(this.modelBytes(), extra), this.device);
+    })();
+    return this.introspect;
+  }
+
+  /** Attention probabilities, one [batch, heads, seq, seq] tensor per layer. */
+  async attentions(batch: Encoded[]): Promise<Tensor3[]> {
+    const { attentions } = this.introspectionNames();
+    if (!attentions) {
+      throw new EngineError('attention-unavailable', 'Attention is not available in this export: its attention is fused into one operator (an optimised ONNX graph), so the probabilities are never computed as a tensor.', 'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).');
+    }
+    const s = await this.introspectionSession();
+    const out = await s.run(this.feeds(batch, s), attentions);
+    return attentions.map((n) => out[n]);
+  }
+
+  /** Hidden states [batch, seq, hidden] for the given layer indexes (0 = embeddings, L = last layer). */
+  async hiddenStates(batch: Encoded[], layers: number[]): Promise<Tensor3[]> {
+    const { hidden } = this.introspectionNames();
+    if (!hidden) {
+      throw new EngineError('hidden-unavailable', 'The per-layer hidden states cannot be located in this export.', 'Use an export with plain LayerNorm operators (a hub ONNX export such as Xenova/*), or the embeddings of the last layer only via a feature-extraction model.');
+    }
+    const names = layers.map((l) => hidden[l]);
+    const s = await this.introspectionSession();
+    const out = await s.run(this.feeds(batch, s), [...new Set(names)]);
+    return names.map((n) => out[n]);
+  }
+
+  /** Name of the vocabulary-logits output of a masked-LM head. */
+  mlmOutput(): string {
+    const names = this.plain.outputNames;
+    return names.find((n) => n === 'prediction_logits') ?? names.find((n) => n === 'logits') ?? names[0];
+  }
+
+  /** Vocabulary logits [k, vocab] at the given positions of one sequence, computing the head for those rows
+   *  only. Falls back to the full head when the graph cannot be cut. */
+  async maskedLogits(enc: Encoded, positions: number[]): Promise<Tensor3> {
+    const s = await this.maskedLmSession();
+    const out = this.mlmOutput();
+    if (s.inputNames.includes(GATHER_POSITIONS_INPUT)) {
+      const feeds = this.feeds([enc], s);
+      feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
+      const r = (await s.run(feeds, [out]))[out];
+      return { data: r.data, dims: [positions.length, r.dims[r.dims.length - 1]] };
+    }
+    const r = (await s.run(this.feeds([enc], s), [out]))[out];
+    const v = r.dims[r.dims.length - 1];
+    const data = new Float32Array(positions.length * v);
+    positions.forEach((p, i) => data.set(r.data.subarray(p * v, (p + 1) * v), i * v));
+    return { data, dims: [positions.length, v] };
+  }
+
+  private maskedLmSession(): Promise<RuntimeSession> {
+    this.mlm ??= (async () => {
+      const hidden = findHiddenStateOutputs(this.graphInfo(), this.folder.numLayers);
+      if (!hidden) return this.plain;
+      try {
+        return await openSession(gatherBeforeHead(this.modelBytes(), hidden[hidden.length - 1], this.mlmOutput()), this.device);
+      } catch {
+        return this.plain;
+      }
+    })();
+    return this.mlm;
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = new Set<RuntimeSession>([this.plain]);
+    if (this.introspect) sessions.add(await this.introspect.catch(() => this.plain));
+    if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
+    for (const s of sessions) await s.dispose().catch(() => undefined);
+    this.bytes = undefined;
+  }
+}

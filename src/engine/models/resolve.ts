@@ -1,0 +1,59 @@
+// Turns a ModelSpec into a local folder: the embedded default, a local folder, or a hub id (cache first,
+// then a download unless offline).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DownloadProgress, ModelListing, ModelSpec } from '../api';
+import { EngineError } from '../errors';
+import { HUB_ID, cachedSnapshot, defaultCacheDir, defaultEndpoint, downloadModel, isOfflineByEnv, listCached } from './hub';
+import { variantsIn } from './modelFolder';
+
+export const EMBEDDED_ID = 'embedded/mini-bert-uncased';
+
+/** The embedded model: $BERT_LENS_EMBEDDED_MODEL, or models/mini-bert-uncased beside dist/ (the repository
+ *  and the packaged extension have the same layout). */
+export function embeddedModelPath(): string {
+  if (process.env.BERT_LENS_EMBEDDED_MODEL) return process.env.BERT_LENS_EMBEDDED_MODEL;
+  const candidates = [path.join(__dirname, '..', 'models', 'mini-bert-uncased'), path.join(__dirname, '..', '..', '..', 'models', 'mini-bert-uncased')];
+  return candidates.find((c) => fs.existsSync(path.join(c, 'config.json'))) ?? candidates[0];
+}
+
+function looksLikePath(s: string): boolean {
+  return s.startsWith('.') || s.startsWith('/') || s.startsWith('~') || /^[A-Za-z]:[\\/]/.test(s) || s.includes('\\') || fs.existsSync(s);
+}
+
+export interface Resolved {
+  id: string;
+  path: string;
+}
+
+export async function resolveModel(spec: ModelSpec, o: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void } = {}): Promise<Resolved> {
+  const m = spec.model?.trim();
+  if (!m || m === 'embedded' || m === EMBEDDED_ID) return { id: EMBEDDED_ID, path: embeddedModelPath() };
+  if (looksLikePath(m)) {
+    const p = path.resolve(m.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~'));
+    return { id: p, path: p };
+  }
+  if (!HUB_ID.test(m)) {
+    throw new EngineError('model-not-found', `"${m}" is neither a folder nor a hub id.`, 'Pass a model folder, a hub id like Xenova/bert-base-uncased, or leave --model out for the embedded model.');
+  }
+  const cacheDir = spec.cacheDir ?? defaultCacheDir();
+  const revision = spec.revision ?? 'main';
+  const cached = cachedSnapshot(cacheDir, m, revision);
+  const hasVariant = cached && (spec.variant ? variantsIn(cached).includes(spec.variant) : variantsIn(cached).length > 0);
+  if (cached && hasVariant) return { id: m, path: cached };
+  if (spec.offline || isOfflineByEnv()) {
+    throw new EngineError('offline-not-cached', `${m} is not in the cache (${cacheDir}) and offline mode is on.`, 'Turn offline mode off to download it once, copy the model folder here and pass its path, or use the embedded model.');
+  }
+  const snap = await downloadModel(m, spec.variant, { cacheDir, endpoint: spec.endpoint ?? defaultEndpoint(), revision, variant: spec.variant, signal: o.signal, onProgress: o.onProgress, token: process.env.HF_TOKEN });
+  return { id: m, path: snap };
+}
+
+export function listModels(spec: ModelSpec): ModelListing {
+  const embedded = embeddedModelPath();
+  const models: ModelListing['models'] = [{ id: EMBEDDED_ID, path: embedded, variants: variantsIn(embedded), source: 'embedded' }];
+  for (const c of listCached(spec.cacheDir ?? defaultCacheDir())) {
+    const variants = variantsIn(c.path);
+    if (variants.length) models.push({ id: c.id, path: c.path, variants, source: 'cache' });
+  }
+  return { models };
+}

@@ -1,0 +1,96 @@
+// The one module that touches onnxruntime-node. Everything else sees plain arrays and these small types.
+import * as ort from 'onnxruntime-node';
+import type { Device } from './api';
+import { EngineError } from './errors';
+
+export interface InputTensor {
+  type: 'int64' | 'float32';
+  data: BigInt64Array | Float32Array;
+  dims: number[];
+}
+export interface OutputTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+ort.env.logLevel = 'error';
+
+export const DEVICES: Device[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+export class RuntimeSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    /** The provider that actually runs this session. */
+    readonly provider: Device,
+    readonly fallbackReason?: string,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, OutputTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    const result = await this.session.run(ortFeeds, outputs);
+    const out: Record<string, OutputTensor> = {};
+    for (const name of outputs) {
+      const t = result[name];
+      const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+      out[name] = { data, dims: t.dims.map(Number) };
+    }
+    for (const t of Object.values(ortFeeds)) t.dispose?.();
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function providerName(d: Device): string {
+  return d; // onnxruntime-node uses the same names: cpu, webgpu, cuda, dml, coreml.
+}
+
+/** Opens a session on `device`, falling back to the CPU when that provider cannot start (it throws at session
+ *  creation, even with a provider list), and reports which one runs. */
+export async function openSession(model: string | Uint8Array, device: Device = 'cpu', options: { threads?: number } = {}): Promise<RuntimeSession> {
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // errors only: ORT's buffer-reuse warnings on dynamic shapes are noise to a user
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
+  const create = (ep: Device) =>
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, { ...base, executionProviders: [providerName(ep)] })
+      : ort.InferenceSession.create(model, { ...base, executionProviders: [providerName(ep)] });
+  if (device !== 'cpu') {
+    try {
+      return new RuntimeSession(await create(device), device);
+    } catch (err) {
+      const reason = `${device} is not available here (${firstLine(err)}); running on cpu`;
+      return new RuntimeSession(await createOrExplain(() => create('cpu')), 'cpu', reason);
+    }
+  }
+  return new RuntimeSession(await createOrExplain(() => create('cpu')), 'cpu');
+}
+
+async function createOrExplain(create: () => Promise<ort.InferenceSession>): Promise<ort.InferenceSession> {
+  try {
+    return await create();
+  } catch (err) {
+    throw new EngineError('corrupt-model', `The ONNX file could not be loaded: ${firstLine(err)}`, 'Check that the file is a complete ONNX export (re-download or re-export it).');
+  }
+}
+
+function firstLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.split('\n')[0].slice(0, 300);
+}
+
+export function runtimeVersion(): string {
+  return ort.env.versions?.common ?? 'unknown';
+}

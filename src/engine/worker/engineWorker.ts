@@ -1,0 +1,38 @@
+// Entry of the engine's worker thread: onnxruntime's `run` blocks the thread it runs on, so every model runs
+// here, never on the extension host's or the CLI's main thread.
+import { parentPort } from 'node:worker_threads';
+import { Engine } from '../engine';
+import { toErrorInfo } from '../errors';
+import { methods } from './methods';
+import type { FromWorker, ToWorker } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker must run in a worker thread');
+const post = (m: FromWorker) => port.postMessage(m);
+const engine = new Engine({
+  info: (message) => post({ type: 'log', level: 'info', message }),
+  warn: (message) => post({ type: 'log', level: 'warn', message }),
+  error: (message) => post({ type: 'log', level: 'error', message }),
+});
+const running = new Map<number, AbortController>();
+
+port.on('message', async (msg: ToWorker) => {
+  if (msg.type === 'cancel') {
+    running.get(msg.id)?.abort();
+    return;
+  }
+  const controller = new AbortController();
+  running.set(msg.id, controller);
+  try {
+    const method = methods[msg.method];
+    if (!method) throw new Error(`unknown engine method ${msg.method}`);
+    const result = await method(engine, msg.params ?? {}, { signal: controller.signal, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) });
+    post({ type: 'result', id: msg.id, result });
+  } catch (err) {
+    const info = toErrorInfo(err);
+    if (info.code === 'internal') post({ type: 'log', level: 'error', message: (err as Error)?.stack ?? String(err) });
+    post({ type: 'error', id: msg.id, error: info });
+  } finally {
+    running.delete(msg.id);
+  }
+});
