@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import { toAbortSignal } from '../adapters';
+import type { Annotations } from '../decorations/annotations';
+import { userError } from '../errors';
+import type { Services } from '../services';
+import { activeEditor, rangeOf, selectionOrDocument } from './target';
+
+/** Extractive QA over the selection (or document): the answer span is highlighted and revealed. */
+export async function askQuestion(services: Services, annotations: Annotations): Promise<void> {
+  const editor = activeEditor();
+  const doc = editor.document;
+  const { text, base } = selectionOrDocument(editor);
+  const question = await vscode.window.showInputBox({ title: 'BERT Lens: Ask a Question', prompt: 'A question answered from the selection (or the document)', placeHolder: 'Who founded the company?' });
+  if (!question?.trim()) return;
+  const summary = await services.ensureModel();
+  if (summary.head !== 'question-answering') {
+    throw userError('wrong-head', `Ask a Question needs a question-answering model; ${summary.id} is a ${summary.head} model.`, 'Select a QA model (e.g. Xenova/distilbert-base-cased-distilled-squad).');
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: answering…', cancellable: true },
+    (_p, token) => services.timed('qa', () => services.engine.questionAnswering(services.spec(), { question, context: text, topK: 3 }, { signal: toAbortSignal(token) })),
+  );
+  const best = result.answers[0];
+  if (!best) throw userError('no-answer', 'The model found no answer in this text.');
+  const span: [number, number] = [best.start + base, best.end + base];
+  services.log.info(`qa: ${JSON.stringify({ question, answers: result.answers.map((a) => ({ text: a.text, start: a.start + base, end: a.end + base, score: a.score })) })}`);
+  annotations.set('answer', doc, new Map([['answer', [{ start: span[0], end: span[1], hover: `**Answer** · score ${best.score.toFixed(3)}` }]]]));
+  editor.revealRange(rangeOf(doc, span), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  void vscode.window.showInformationMessage(`Answer: “${best.text}” (score ${best.score.toFixed(3)})`);
+}

@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { toAbortSignal } from '../adapters';
+import { userError } from '../errors';
+import type { Services } from '../services';
+import { activeEditor, selectionOrDocument } from './target';
+
+const CLASSIFY_HEADS = new Set(['sequence-classification', 'next-sentence', 'pretraining']);
+
+/** Sequence classification of the selection, with an optional second text for pair tasks (NLI, and
+ *  next-sentence prediction on models with that head). */
+export async function classifySelection(services: Services): Promise<void> {
+  const editor = activeEditor();
+  const { text } = selectionOrDocument(editor, 4000);
+  const summary = await services.ensureModel();
+  if (!CLASSIFY_HEADS.has(summary.head)) {
+    throw userError('wrong-head', `Classify Selection needs a sequence-classification or next-sentence model; ${summary.id} is a ${summary.head} model.`, 'Select a classifier (e.g. an NLI model).');
+  }
+  const pair = await vscode.window.showInputBox({
+    title: 'BERT Lens: Classify Selection',
+    prompt: summary.head === 'sequence-classification' ? 'Optional second text for pair tasks (NLI); leave empty to classify the selection alone' : 'The sentence that may follow the selection (next-sentence prediction)',
+    placeHolder: 'Second text (optional)',
+  });
+  if (pair === undefined) return;
+  const opts = { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: classifying…', cancellable: true };
+  let lines: string[];
+  if (summary.head === 'sequence-classification') {
+    const r = await vscode.window.withProgress(opts, (_p, token) =>
+      services.timed('classify', () => services.engine.classify(services.spec(), { text, pair: pair.trim() || undefined }, { signal: toAbortSignal(token) })),
+    );
+    lines = r.labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
+  } else {
+    if (!pair.trim()) throw userError('no-pair', 'Next-sentence prediction needs a second text.');
+    const r = await vscode.window.withProgress(opts, (_p, token) =>
+      services.timed('next-sentence', () => services.engine.nextSentence(services.spec(), { a: text, b: pair }, { signal: toAbortSignal(token) })),
+    );
+    lines = [`is next: ${(r.is_next * 100).toFixed(1)}%`, `not next: ${((1 - r.is_next) * 100).toFixed(1)}%`];
+  }
+  services.log.info(`classify: ${lines.join(', ')}`);
+  await vscode.window.showQuickPick(lines, { title: 'BERT Lens: classification', placeHolder: summary.id });
+}

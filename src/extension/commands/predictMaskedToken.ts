@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import type { FillMaskResult, Offset } from '../../engine/api';
+import { toAbortSignal } from '../adapters';
+import { matchCase } from '../core/text';
+import { userError } from '../errors';
+import type { Services } from '../services';
+import { FillMaskPanel } from '../panels/fillMaskPanel';
+import { activeEditor, rangeOf, spanAndWindow } from './target';
+
+interface CandidateItem extends vscode.QuickPickItem {
+  replace?: { range: vscode.Range; word: string };
+}
+
+/** Masks the selection (or word at the cursor) — or predicts the mask tokens already in the paragraph — and
+ *  offers whole-word candidates; picking one replaces the text as a single edit (one undo step). */
+export async function predictMaskedToken(services: Services): Promise<void> {
+  const editor = activeEditor();
+  const doc = editor.document;
+  const version = doc.version;
+  const summary = await services.ensureModel();
+  const maskToken = summary.maskToken;
+  if (!maskToken) throw userError('wrong-head', `${summary.id} has no mask token, so it cannot fill masks.`, 'Select a masked-LM model.');
+  const fullText = doc.getText();
+  const selected = editor.selection.isEmpty ? undefined : ([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)] as Offset);
+  const { span, window } = spanAndWindow(editor);
+  const windowText = fullText.slice(window[0], window[1]);
+  // Mask tokens in the selection (or, with no selection, in the paragraph) take precedence over masking a word.
+  const scope = selected ? fullText.slice(selected[0], selected[1]) : windowText;
+  const useMaskTokens = scope.includes(maskToken);
+  const relSpan: Offset = [span[0] - window[0], span[1] - window[0]];
+  const topK = 8;
+
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: predicting…', cancellable: true },
+    (_p, token) =>
+      services.timed('fill-mask', () =>
+        services.engine.fillMask(services.spec(), useMaskTokens ? { text: windowText, topK } : { text: windowText, topK, spans: [relSpan] }, {
+          signal: toAbortSignal(token),
+        }),
+      ),
+  );
+  services.log.info(`fill-mask: ${JSON.stringify(summarize(result, window[0]))}`);
+  FillMaskPanel.current?.showText(windowText, useMaskTokens ? [] : [relSpan]);
+
+  const items = toItems(result, doc, window[0], useMaskTokens, selected);
+  if (!items.some((i) => i.replace)) throw userError('no-mask', 'The model returned no candidates for this text.');
+  const picked = await vscode.window.showQuickPick(items, {
+    title: useMaskTokens ? `Fill ${maskToken}` : `Replace “${fullText.slice(span[0], span[1])}”`,
+    placeHolder: 'Pick a candidate to replace the text (one undo step)',
+    matchOnDescription: true,
+  });
+  if (!picked?.replace) return;
+  if (doc.version !== version) throw userError('stale', 'The document changed while predicting; run the command again.');
+  const ok = await editor.edit((b) => b.replace(picked.replace!.range, picked.replace!.word));
+  services.log.info(`fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`);
+}
+
+function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number, useMaskTokens: boolean, selected?: Offset): CandidateItem[] {
+  const items: CandidateItem[] = [];
+  if (!useMaskTokens && result.spans?.length) {
+    for (const s of result.spans) {
+      const range = rangeOf(doc, [s.offset[0] + base, s.offset[1] + base]);
+      if (result.spans.length > 1) items.push({ label: `“${s.original}”`, kind: vscode.QuickPickItemKind.Separator });
+      for (const c of s.candidates) {
+        const word = matchCase(s.original, c.word);
+        items.push({ label: word, description: `${(c.score * 100).toFixed(1)}%`, detail: pct(c.score) + `  pieces: ${s.pieces.join(' ')}`, replace: { range, word } });
+      }
+    }
+    return items;
+  }
+  result.masks.forEach((m, i) => {
+    const abs: Offset = [m.offset[0] + base, m.offset[1] + base];
+    if (selected && (abs[0] < selected[0] || abs[1] > selected[1])) return;
+    if (result.masks.length > 1) items.push({ label: `${result.maskToken} #${i + 1}`, kind: vscode.QuickPickItemKind.Separator });
+    const range = rangeOf(doc, abs);
+    for (const p of m.predictions) {
+      items.push({ label: p.token, description: `${(p.score * 100).toFixed(1)}%`, detail: pct(p.score), replace: { range, word: p.token } });
+    }
+  });
+  return items;
+}
+
+function pct(score: number): string {
+  const n = Math.max(0, Math.min(20, Math.round(score * 20)));
+  return '█'.repeat(n) + '░'.repeat(20 - n);
+}
+
+/** A compact log line the e2e tests can read back. */
+function summarize(r: FillMaskResult, base: number) {
+  return {
+    masks: r.masks.map((m) => ({ offset: [m.offset[0] + base, m.offset[1] + base], top: m.predictions.slice(0, 3).map((p) => p.token) })),
+    spans: r.spans?.map((s) => ({ offset: [s.offset[0] + base, s.offset[1] + base], top: s.candidates.slice(0, 3).map((c) => c.word) })),
+  };
+}

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import { toAbortSignal } from '../adapters';
+import { baseLabel, planEntityDecorations } from '../core/decorationPlan';
+import type { Annotations } from '../decorations/annotations';
+import type { Services } from '../services';
+import { modelLabel } from '../settings';
+import type { EntitiesView } from '../views/entitiesView';
+import { activeEditor, selectionOrDocument } from './target';
+
+/** Token classification on the selection or document: decorations per label, the Entities view, a log line. */
+export async function recognizeEntities(services: Services, annotations: Annotations, view: EntitiesView): Promise<void> {
+  const editor = activeEditor();
+  const doc = editor.document;
+  const { text, base } = selectionOrDocument(editor);
+  const summary = await services.ensureModel();
+  if (summary.head !== 'token-classification') {
+    const choice = await vscode.window.showWarningMessage(
+      `Recognize Entities needs a token-classification (NER) model; ${modelLabel(services.settings().model)} is a ${summary.head} model.`,
+      { detail: 'Pick an NER model, for example the hub id Xenova/bert-base-NER or a local folder.' },
+      'Select Model',
+    );
+    if (choice === 'Select Model') await vscode.commands.executeCommand('bertLens.model.select');
+    services.log.warn(`entities: model ${summary.id} has head ${summary.head}, not token-classification`);
+    return;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: recognizing entities…', cancellable: true },
+    (_p, token) =>
+      services.timed('entities', () => services.engine.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
+  );
+  const entities = result.entities.map((e) => ({ label: baseLabel(e.label), start: e.start + base, end: e.end + base, text: e.text, score: e.score }));
+  services.log.info(`entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`);
+  annotations.set('entities', doc, planEntityDecorations(result.entities, base));
+  view.set(doc.uri, entities);
+  if (!entities.length) void vscode.window.showInformationMessage('BERT Lens: no entities found in this text.');
+  else void vscode.commands.executeCommand('bertLens.entities.focus');
+}

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import { isEmbedded, modelLabel } from '../settings';
+
+interface ModelItem extends vscode.QuickPickItem {
+  value?: string;
+  action?: 'hub' | 'folder';
+}
+
+/** Embedded model, cached models, a hub id or a local folder → bertLens.model, then load it (hub downloads
+ *  show a cancellable progress notification) and report the execution provider. */
+export async function selectModel(services: Services): Promise<void> {
+  const current = services.settings().model;
+  const items: ModelItem[] = [
+    { label: '$(package) mini-bert-uncased', description: 'embedded · masked LM · offline', value: '', picked: isEmbedded(current) },
+  ];
+  try {
+    const listing = await services.engine.listModels(services.spec());
+    const cached = listing.models.filter((m) => m.source !== 'embedded');
+    if (cached.length) items.push({ label: 'Cached', kind: vscode.QuickPickItemKind.Separator });
+    for (const m of cached) items.push({ label: `$(database) ${m.id}`, description: `${m.source} · ${m.variants.join(', ')}`, detail: m.path, value: m.source === 'cache' ? m.id : m.path });
+  } catch (err) {
+    services.log.warn(`listModels failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  items.push(
+    { label: 'Other', kind: vscode.QuickPickItemKind.Separator },
+    { label: '$(cloud-download) Hugging Face hub id…', description: 'e.g. Xenova/bert-base-NER (downloads once, then offline)', action: 'hub' },
+    { label: '$(folder-opened) Local folder…', description: 'hub layout: config.json, tokenizer.json, onnx/model*.onnx', action: 'folder' },
+  );
+  const pick = await vscode.window.showQuickPick(items, { title: `BERT Lens: Select Model (current: ${modelLabel(current)})`, matchOnDescription: true });
+  if (!pick) return;
+  let value = pick.value;
+  if (pick.action === 'hub') {
+    value = await vscode.window.showInputBox({
+      title: 'Hugging Face hub model id',
+      placeHolder: 'Xenova/bert-base-NER',
+      validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v.trim()) ? undefined : 'Expected owner/name'),
+    });
+    value = value?.trim();
+  } else if (pick.action === 'folder') {
+    const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+    value = uris?.[0]?.fsPath;
+  }
+  if (value === undefined) return;
+  await setModel(services, value);
+}
+
+export async function setModel(services: Services, value: string): Promise<void> {
+  const config = vscode.workspace.getConfiguration('bertLens');
+  const inspect = config.inspect<string>('model');
+  const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update('model', value, target);
+  const summary = await services.ensureModel(value);
+  const msg = `BERT Lens: ${modelLabel(value)} — ${summary.head}, ${summary.numLayers} layers × ${summary.numHeads} heads, ${summary.variant}, on ${summary.provider}` +
+    (summary.fallbackReason ? ` (fell back: ${summary.fallbackReason})` : '');
+  services.log.info(msg);
+  void vscode.window.showInformationMessage(msg);
+}

@@ -1,0 +1,149 @@
+import * as vscode from 'vscode';
+import type { Offset } from '../../engine/api';
+import { EngineError } from '../../engine/errors';
+import {
+  fillMaskViewType,
+  fmAddModel,
+  fmReady,
+  fmRemoveModel,
+  fmSetText,
+  fmSetTopK,
+  fmState,
+  fmToggleMask,
+  MAX_MODELS,
+  toggleMask,
+  type FillMaskState,
+  type ModelColumn,
+} from '../../webviews/protocol/fillMask';
+import type { Services } from '../services';
+import { modelLabel } from '../settings';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+const DEFAULT_TEXT = 'python is a programming language.';
+
+/** The Fill-Mask panel: the text as clickable tokens, bars per mask, up to three models side by side. */
+export class FillMaskPanel {
+  static current: FillMaskPanel | undefined;
+  private state: FillMaskState;
+  private ready = false;
+  private run = 0;
+  private controller: AbortController | undefined;
+
+  static createOrShow(services: Services, text?: string, masks?: Offset[]): FillMaskPanel {
+    if (FillMaskPanel.current) {
+      FillMaskPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+    } else {
+      const panel = vscode.window.createWebviewPanel(fillMaskViewType, 'BERT Lens: Fill-Mask', vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      FillMaskPanel.current = new FillMaskPanel(panel, services);
+    }
+    if (text !== undefined) FillMaskPanel.current.showText(text, masks ?? []);
+    return FillMaskPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, services: Services, saved: unknown): void {
+    FillMaskPanel.current?.panel.dispose();
+    const p = new FillMaskPanel(panel, services);
+    const s = saved as Partial<FillMaskState> | undefined;
+    if (s && typeof s.text === 'string') {
+      p.state.text = s.text;
+      p.state.masks = Array.isArray(s.masks) ? s.masks : [];
+      if (Array.isArray(s.models) && s.models.length) p.state.models = s.models.slice(0, MAX_MODELS).map((m) => ({ model: String(m.model ?? ''), label: modelLabel(String(m.model ?? '')) }));
+    }
+    FillMaskPanel.current = p;
+  }
+
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly services: Services) {
+    const model = services.settings().model;
+    this.state = { text: DEFAULT_TEXT, masks: [[DEFAULT_TEXT.indexOf('language'), DEFAULT_TEXT.indexOf('language') + 8]], models: [{ model, label: modelLabel(model) }], topK: 5, choices: [] };
+    panel.webview.options = webviewOptions(services.context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'fillMask', 'Fill-Mask');
+    panel.onDidDispose(() => {
+      this.controller?.abort();
+      if (FillMaskPanel.current === this) FillMaskPanel.current = undefined;
+    });
+    panel.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg));
+  }
+
+  showText(text: string, masks: Offset[]): void {
+    this.state.text = text;
+    this.state.masks = masks;
+    void this.refresh();
+  }
+
+  private onMessage(msg: unknown): void {
+    if (fmReady.is(msg)) {
+      this.ready = true;
+      void this.loadChoices();
+      void this.refresh();
+    } else if (fmSetText.is(msg)) {
+      this.state.text = msg.params.text;
+      this.state.masks = [];
+      void this.refresh();
+    } else if (fmToggleMask.is(msg)) {
+      const [s, e] = msg.params.span;
+      if (e <= this.state.text.length) this.state.masks = toggleMask(this.state.masks, [s, e]);
+      void this.refresh();
+    } else if (fmAddModel.is(msg)) {
+      const model = msg.params.model.trim();
+      if (this.state.models.length < MAX_MODELS && !this.state.models.some((m) => m.model === model)) {
+        this.state.models.push({ model, label: modelLabel(model) });
+      }
+      void this.refresh();
+    } else if (fmRemoveModel.is(msg)) {
+      if (this.state.models.length > 1) this.state.models.splice(msg.params.index, 1);
+      void this.refresh();
+    } else if (fmSetTopK.is(msg)) {
+      this.state.topK = msg.params.topK;
+      void this.refresh();
+    } else {
+      this.services.log.warn(`fill-mask panel: ignored message ${JSON.stringify(msg).slice(0, 200)}`);
+    }
+  }
+
+  private post(): void {
+    if (this.ready) void this.panel.webview.postMessage(fmState.create(this.state));
+  }
+
+  private async loadChoices(): Promise<void> {
+    const choices = [{ model: '', label: modelLabel('') }];
+    try {
+      const listing = await this.services.engine.listModels(this.services.spec());
+      for (const m of listing.models) if (m.source !== 'embedded') choices.push({ model: m.source === 'cache' ? m.id : m.path, label: m.id });
+    } catch (err) {
+      this.services.log.warn(`fill-mask panel: listModels failed: ${String(err)}`);
+    }
+    this.state.choices = choices;
+    this.post();
+  }
+
+  /** Re-runs every column on the current text and masks; a newer run cancels the older one. */
+  private async refresh(): Promise<void> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const run = ++this.run;
+    const { text, masks, topK } = this.state;
+    this.state.models = this.state.models.map((c) => ({ model: c.model, label: c.label, busy: true }));
+    this.post();
+    await Promise.all(
+      this.state.models.map(async (col, i) => {
+        const next: ModelColumn = { model: col.model, label: col.label };
+        const t0 = performance.now();
+        try {
+          const spec = this.services.spec(col.model);
+          await this.services.ensureModel(col.model);
+          next.tokenization = await this.services.engine.tokenize(spec, { text }, { signal: controller.signal });
+          if (masks.length) next.result = await this.services.engine.fillMask(spec, { text, topK, spans: masks }, { signal: controller.signal });
+          next.millis = performance.now() - t0;
+        } catch (err) {
+          if (err instanceof EngineError && err.code === 'cancelled') return;
+          next.error = err instanceof EngineError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : String(err);
+          this.services.log.warn(`fill-mask panel (${col.label}): ${next.error}`);
+        }
+        if (run !== this.run) return;
+        this.state.models[i] = next;
+        this.post();
+      }),
+    );
+  }
+}

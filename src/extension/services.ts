@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelSpec, ModelSummary } from '../engine/api';
+import { EngineClient } from '../engine/client';
+import { downloadProgressReporter, toAbortSignal } from './adapters';
+import type { ExtensionLogger } from './log';
+import { isEmbedded, modelLabel, readSettings, toModelSpec, type Settings } from './settings';
+import type { ModelStatusBar } from './statusBar';
+
+/** What every feature (commands, hover, panels, the trainer) shares. Created once in activate(); creating it
+ *  loads nothing — the worker and the model start on the first use. */
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly engine: EngineClient;
+  readonly log: ExtensionLogger;
+  readonly statusBar: ModelStatusBar;
+  settings(): Settings;
+  /** The ModelSpec for the configured model, or for `model` (as written in settings: '' = embedded). */
+  spec(model?: string): ModelSpec;
+  /** Loads (once per spec) and describes the model; hub downloads show a cancellable notification. */
+  ensureModel(model?: string, token?: vscode.CancellationToken): Promise<ModelSummary>;
+  /** Times an engine call, shows its latency in the status bar and logs it. */
+  timed<T>(what: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function createServices(context: vscode.ExtensionContext, log: ExtensionLogger, statusBar: ModelStatusBar): Services {
+  const engine = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
+  const summaries = new Map<string, Promise<ModelSummary>>();
+
+  const services: Services = {
+    context,
+    engine,
+    log,
+    statusBar,
+    settings: readSettings,
+    spec: (model) => toModelSpec(readSettings(), context.extensionPath, model),
+    async ensureModel(model, token) {
+      const name = model ?? readSettings().model;
+      const spec = services.spec(name);
+      const key = JSON.stringify(spec);
+      let pending = summaries.get(key);
+      if (!pending) {
+        pending = loadWithProgress(services, name, spec, token);
+        summaries.set(key, pending);
+        pending.catch(() => summaries.delete(key));
+      }
+      const summary = await pending;
+      if (name === readSettings().model) statusBar.setModel(modelLabel(name), summary.provider, summary.fallbackReason);
+      return summary;
+    },
+    async timed(what, fn) {
+      const t0 = performance.now();
+      statusBar.setBusy(true);
+      try {
+        const r = await fn();
+        const ms = performance.now() - t0;
+        statusBar.setLatency(what, ms);
+        log.info(`${what}: ${ms.toFixed(0)} ms`);
+        return r;
+      } finally {
+        statusBar.setBusy(false);
+      }
+    },
+  };
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('bertLens')) return;
+      summaries.clear();
+      statusBar.setModel(modelLabel(readSettings().model));
+      if (e.affectsConfiguration('bertLens.executionProvider') || e.affectsConfiguration('bertLens.variant')) {
+        engine.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
+      }
+    }),
+    { dispose: () => void engine.dispose() },
+  );
+  statusBar.setModel(modelLabel(readSettings().model));
+  return services;
+}
+
+function isLocal(model: string): boolean {
+  return isEmbedded(model) || path.isAbsolute(model) || model.startsWith('.') || model.startsWith('~') || fs.existsSync(model);
+}
+
+async function loadWithProgress(services: Services, name: string, spec: ModelSpec, outer?: vscode.CancellationToken): Promise<ModelSummary> {
+  const label = modelLabel(name);
+  const t0 = performance.now();
+  const load = (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>) => {
+    const signal = toAbortSignal(token ?? outer);
+    return services.engine.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
+  };
+  const summary = isLocal(name)
+    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `BERT Lens: loading ${label}` }, () => load())
+    : await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `BERT Lens: loading ${label}`, cancellable: true },
+        (progress, token) => load(token, progress),
+      );
+  services.log.info(
+    `model loaded: ${summary.id} (${summary.head}, ${summary.numLayers}×${summary.numHeads}, ${summary.variant}) on ${summary.provider}` +
+      `${summary.fallbackReason ? ` — fallback: ${summary.fallbackReason}` : ''} in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
+  return summary;
+}

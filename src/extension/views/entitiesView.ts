@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import type { Annotations } from '../decorations/annotations';
+
+interface EntityItem {
+  label: string;
+  start: number;
+  end: number;
+  text: string;
+  score: number;
+}
+
+/** The "Entities" view: one row per entity of the last run, grouped by label; clicking reveals it. */
+export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string> {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private entities: EntityItem[] = [];
+  private uri: vscode.Uri | undefined;
+
+  constructor(annotations: Annotations) {
+    annotations.onDidChange((kind) => {
+      if (kind === 'entities' && !annotations.get('entities')) this.set(undefined, []);
+    });
+  }
+
+  set(uri: vscode.Uri | undefined, entities: EntityItem[]): void {
+    this.uri = uri;
+    this.entities = entities;
+    void vscode.commands.executeCommand('setContext', 'bertLens.hasEntities', entities.length > 0);
+    this.emitter.fire();
+  }
+
+  getChildren(element?: EntityItem | string): (EntityItem | string)[] {
+    if (element === undefined) return [...new Set(this.entities.map((e) => e.label))].sort();
+    if (typeof element === 'string') return this.entities.filter((e) => e.label === element);
+    return [];
+  }
+
+  getTreeItem(element: EntityItem | string): vscode.TreeItem {
+    if (typeof element === 'string') {
+      const n = this.entities.filter((e) => e.label === element).length;
+      const item = new vscode.TreeItem(element, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = `${n}`;
+      item.iconPath = new vscode.ThemeIcon('symbol-class');
+      return item;
+    }
+    const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
+    item.description = `${element.score.toFixed(3)}`;
+    item.tooltip = `${element.label} · ${element.score.toFixed(3)} · characters ${element.start}–${element.end}`;
+    if (this.uri) {
+      item.command = { command: 'bertLens.entities.reveal', title: 'Reveal', arguments: [this.uri, element.start, element.end] };
+    }
+    return item;
+  }
+}

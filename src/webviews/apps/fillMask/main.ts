@@ -1,0 +1,132 @@
+import type { Offset, TokenizeResult } from '../../../engine/api';
+import { fmAddModel, fmReady, fmRemoveModel, fmSetText, fmSetTopK, fmState, fmToggleMask, MAX_MODELS, type FillMaskState, type ModelColumn } from '../../protocol/fillMask';
+import { h, injectStyle, vscodeApi } from '../../shared/dom';
+import baseCss from '../../shared/base.css';
+import css from './fillMask.css';
+
+injectStyle(baseCss + css);
+const app = document.getElementById('app')!;
+let state: FillMaskState | undefined;
+
+window.addEventListener('message', (e: MessageEvent) => {
+  if (!fmState.is(e.data)) return;
+  state = e.data.params;
+  // Keep only what a reload needs; results are recomputed.
+  vscodeApi.setState({ text: state.text, masks: state.masks, models: state.models.map((m) => ({ model: m.model })) });
+  render();
+});
+
+function post(msg: unknown): void {
+  vscodeApi.postMessage(msg);
+}
+
+/** The whole word around a token (all pieces with the same word id), as a character span. */
+function wordSpan(t: TokenizeResult, i: number): Offset {
+  const w = t.wordIds[i];
+  if (w === null) return t.offsets[i];
+  const idx = t.wordIds.map((x, k) => (x === w ? k : -1)).filter((k) => k >= 0);
+  return [Math.min(...idx.map((k) => t.offsets[k][0])), Math.max(...idx.map((k) => t.offsets[k][1]))];
+}
+
+function isMasked(span: Offset): boolean {
+  return !!state?.masks.some(([s, e]) => s < span[1] && e > span[0]);
+}
+
+function renderTokens(col: ModelColumn): HTMLElement {
+  const t = col.tokenization;
+  const row = h('div', { class: 'tokens', role: 'group', 'aria-label': `Tokens for ${col.label}` });
+  if (!t) return row;
+  t.tokens.forEach((tok, i) => {
+    const special = t.specialTokensMask[i] === 1;
+    const span = wordSpan(t, i);
+    const masked = !special && isMasked(span);
+    row.append(
+      h(
+        'button',
+        {
+          class: `token${special ? ' special' : ''}${masked ? ' masked' : ''}`,
+          title: special ? `${tok} (special, id ${t.ids[i]})` : `${tok} · id ${t.ids[i]} · click to ${masked ? 'unmask' : 'mask'} “${state!.text.slice(span[0], span[1])}”`,
+          disabled: special,
+          'aria-pressed': masked ? 'true' : 'false',
+          onclick: () => post(fmToggleMask.create({ span })),
+        },
+        tok,
+      ),
+    );
+  });
+  return row;
+}
+
+function bar(label: string, score: number): HTMLElement {
+  const fill = h('span', { class: 'fill' });
+  fill.style.width = `${Math.max(1, score * 100).toFixed(1)}%`;
+  return h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, label), h('span', { class: 'bar' }, fill), h('span', { class: 'bar-score' }, `${(score * 100).toFixed(1)}%`));
+}
+
+function renderPredictions(col: ModelColumn): HTMLElement {
+  const box = h('div', { class: 'predictions' });
+  const r = col.result;
+  if (!r) return box;
+  if (r.spans?.length) {
+    for (const s of r.spans) {
+      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `“${s.original}” → ${s.pieces.length} piece${s.pieces.length > 1 ? 's' : ''}`));
+      for (const c of s.candidates) group.append(bar(c.word, c.score));
+      box.append(group);
+    }
+  } else {
+    r.masks.forEach((m, i) => {
+      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `${r.maskToken} #${i + 1}`));
+      for (const p of m.predictions) group.append(bar(p.token, p.score));
+      box.append(group);
+    });
+  }
+  return box;
+}
+
+function renderColumn(col: ModelColumn, index: number): HTMLElement {
+  const header = h(
+    'div',
+    { class: 'col-header' },
+    h('strong', {}, col.label),
+    col.millis !== undefined ? h('span', { class: 'muted' }, ` ${Math.round(col.millis)} ms`) : undefined,
+    state!.models.length > 1 ? h('button', { class: 'secondary small', title: 'Remove this model', 'aria-label': `Remove ${col.label}`, onclick: () => post(fmRemoveModel.create({ index })) }, '×') : undefined,
+  );
+  const body = col.error
+    ? h('div', { class: 'error' }, col.error)
+    : col.busy
+      ? h('div', { class: 'muted' }, 'Running…')
+      : h('div', {}, renderTokens(col), col.tokenization ? h('div', { class: 'muted' }, `${col.tokenization.tokens.length} tokens`) : undefined, renderPredictions(col));
+  return h('section', { class: 'column', 'data-model': col.model }, header, body);
+}
+
+function render(): void {
+  if (!state) return;
+  const s = state;
+  const textarea = h('textarea', { rows: 3, 'aria-label': 'Text' }) as HTMLTextAreaElement;
+  textarea.value = s.text;
+  const picker = h('select', { 'aria-label': 'Add a model' }, h('option', { value: '' }, 'Add model…'), ...s.choices.map((c) => h('option', { value: c.model || 'embedded' }, c.label)));
+  const custom = h('input', { type: 'text', placeholder: 'hub id or folder', 'aria-label': 'Hub id or folder' }) as HTMLInputElement;
+  const full = s.models.length >= MAX_MODELS;
+  const topK = h('select', { 'aria-label': 'Top k' }, ...[3, 5, 10, 20].map((k) => h('option', { value: k, selected: k === s.topK }, `top ${k}`))) as HTMLSelectElement;
+  topK.addEventListener('change', () => post(fmSetTopK.create({ topK: Number(topK.value) })));
+  picker.addEventListener('change', () => {
+    const v = (picker as HTMLSelectElement).value;
+    if (v) post(fmAddModel.create({ model: v === 'embedded' ? '' : v }));
+  });
+  app.replaceChildren(
+    h('div', { class: 'toolbar' }, textarea),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { onclick: () => post(fmSetText.create({ text: textarea.value })) }, 'Use text'),
+      topK,
+      full ? h('span', { class: 'muted' }, `${MAX_MODELS} models at most`) : picker,
+      full ? undefined : custom,
+      full ? undefined : h('button', { class: 'secondary', onclick: () => custom.value.trim() && post(fmAddModel.create({ model: custom.value.trim() })) }, 'Add'),
+    ),
+    h('p', { class: 'muted' }, 'Click a token to mask or unmask its word. Each model tokenizes the same text its own way.'),
+    h('div', { class: 'columns' }, ...s.models.map(renderColumn)),
+  );
+}
+
+post(fmReady.create({}));

@@ -1,0 +1,26 @@
+import type { AttentionResult } from '../../engine/api';
+import { isObject, message } from './ipc';
+
+export const attentionViewType = 'bertLens.attention';
+
+export interface AttentionState {
+  text: string;
+  model: string;
+  modelLabel: string;
+  result?: AttentionResult;
+  error?: string;
+  busy?: boolean;
+}
+
+export type ExportFormat = 'svg' | 'png' | 'json';
+
+// host → webview
+export const atState = message<AttentionState>('attention/state', (p) => isObject(p) && typeof p.text === 'string');
+// webview → host
+export const atReady = message<Record<string, never>>('attention/ready');
+/** `data` is text for svg/json and a base64 data URL for png. */
+export const atExport = message<{ format: ExportFormat; data: string; name: string }>(
+  'attention/export',
+  (p) => isObject(p) && ['svg', 'png', 'json'].includes(p.format as string) && typeof p.data === 'string' && typeof p.name === 'string',
+);
+export const atExportFailed = message<{ reason: string }>('attention/exportFailed', (p) => isObject(p) && typeof p.reason === 'string');

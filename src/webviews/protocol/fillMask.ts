@@ -1,0 +1,44 @@
+import type { FillMaskResult, Offset, TokenizeResult } from '../../engine/api';
+import { isObject, isOffset, message } from './ipc';
+
+export const fillMaskViewType = 'bertLens.fillMask';
+export const MAX_MODELS = 3;
+
+/** One model's column: its tokenization of the text and, when spans are masked, its predictions. */
+export interface ModelColumn {
+  /** As stored in settings: '' for the embedded model, a hub id or a folder. */
+  model: string;
+  label: string;
+  tokenization?: TokenizeResult;
+  result?: FillMaskResult;
+  error?: string;
+  busy?: boolean;
+  millis?: number;
+}
+
+/** Everything the panel shows; also what the serializer keeps for a reload (minus results). */
+export interface FillMaskState {
+  text: string;
+  masks: Offset[];
+  models: ModelColumn[];
+  topK: number;
+  /** Models the picker offers (embedded + cached). */
+  choices: { model: string; label: string }[];
+}
+
+// host → webview
+export const fmState = message<FillMaskState>('fillMask/state', (p) => isObject(p) && typeof p.text === 'string');
+// webview → host
+export const fmReady = message<Record<string, never>>('fillMask/ready');
+export const fmSetText = message<{ text: string }>('fillMask/setText', (p) => isObject(p) && typeof p.text === 'string');
+export const fmToggleMask = message<{ span: Offset }>('fillMask/toggleMask', (p) => isObject(p) && isOffset(p.span));
+export const fmAddModel = message<{ model: string }>('fillMask/addModel', (p) => isObject(p) && typeof p.model === 'string');
+export const fmRemoveModel = message<{ index: number }>('fillMask/removeModel', (p) => isObject(p) && Number.isInteger(p.index));
+export const fmSetTopK = message<{ topK: number }>('fillMask/setTopK', (p) => isObject(p) && Number.isInteger(p.topK) && (p.topK as number) > 0 && (p.topK as number) <= 50);
+
+/** Toggles a span in the mask list: removes it (or any overlapping mask) if present, else adds it, sorted. */
+export function toggleMask(masks: Offset[], span: Offset): Offset[] {
+  const overlapping = masks.filter(([s, e]) => s < span[1] && e > span[0]);
+  if (overlapping.length) return masks.filter((m) => !overlapping.includes(m));
+  return [...masks, span].sort((a, b) => a[0] - b[0]);
+}
