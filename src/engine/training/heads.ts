@@ -79,6 +79,12 @@ function softmaxInPlace(z: Float64Array): Float64Array {
   return z;
 }
 
+const end0 = (start: number, batch: number, n: number) => Math.min(n, start + batch);
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export function classWeightsFor(y: ArrayLike<number>, k: number, mode: 'balanced' | 'none'): Float64Array {
   const w = new Float64Array(k).fill(1);
   if (mode === 'none') return w;
@@ -104,7 +110,7 @@ function evaluate(kind: HeadKind, p: Float64Array[], X: Row[], y: ArrayLike<numb
 
 /** Trains a head with mini-batch Adam on a seeded shuffle, L2 on the weights, early stopping on the validation
  *  loss (the best epoch's parameters are kept). Deterministic for a given seed. */
-export function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: Row[], valY: ArrayLike<number>, inputDim: number, numClasses: number, opts: TrainHeadOptions = {}): TrainHeadResult {
+export async function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: Row[], valY: ArrayLike<number>, inputDim: number, numClasses: number, opts: TrainHeadOptions = {}): Promise<TrainHeadResult> {
   const kind = opts.kind ?? 'logistic';
   const d = inputDim;
   const k = numClasses;
@@ -139,10 +145,18 @@ export function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: Row[],
   let best = { loss: Infinity, epoch: 0, params: p.map((t) => Float64Array.from(t)) };
   let stoppedEarly = false;
 
+  let sinceYield = 0;
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+    await yieldToEventLoop(); // lets a cancel message reach the worker between epochs
     if (opts.signal?.aborted) throw new CancelledError();
     shuffleInPlace(order, rng);
     for (let start = 0; start < order.length; start += batchSize) {
+      sinceYield += (end0(start, batchSize, order.length) - start) * (h || k) * (trainX[0] instanceof Float32Array ? d : 64);
+      if (sinceYield > 5e7) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+        if (opts.signal?.aborted) throw new CancelledError();
+      }
       const end = Math.min(order.length, start + batchSize);
       for (const t of g) t.fill(0);
       let bw = 0;

@@ -1,4 +1,84 @@
-// Worker methods for the classifier trainer (filled in by the training module).
-import type { Method } from '../worker/methods';
+// Worker methods of the classifier trainer (merged into the engine worker's method table). Trained runs stay in
+// the worker, by id, so the sidebar can save them and classify with them without moving weights around.
+import type { Engine } from '../engine';
+import { EngineError } from '../errors';
+import { findDatasets, previewDataset } from './discover';
+import { saveClassifier } from './save';
+import { type TrainRequest, type TrainRun, runTraining } from './session';
+import { predictTexts } from './train';
+import type { TrainingReport } from './report';
+import type { LoadOptions } from './types';
 
-export const trainingMethods: Record<string, Method> = {};
+interface MethodContext {
+  signal: AbortSignal;
+  progress(p: unknown): void;
+}
+type TrainingMethod = (engine: Engine, params: any, ctx: MethodContext) => Promise<unknown>;
+
+/** A test-set example as the sidebar lists it (confusion-matrix cells hold indexes into this list). */
+export interface TestExampleView {
+  text: string;
+  file: string;
+  line: number;
+  label: string;
+  predicted: string;
+  score: number;
+}
+
+export interface TrainView {
+  runId: string;
+  labels: string[];
+  report: TrainingReport;
+  examples: TestExampleView[];
+  /** confusion[true][pred] → indexes into `examples`. */
+  cells: number[][][];
+  /** Per-class precision/recall/F1 for the baselines are inside report.baselines. */
+}
+
+const MAX_RUNS = 4;
+const runs = new Map<string, TrainRun>();
+
+function getRun(id: string): TrainRun {
+  const r = runs.get(id);
+  if (!r) throw new EngineError('training-run-missing', 'That trained classifier is no longer in memory.', 'Train it again (the features are cached, so it is quick).');
+  return r;
+}
+
+export function trainView(run: TrainRun): TrainView {
+  const { dataset, outcome } = run;
+  const examples = outcome.predictions.map((p) => {
+    const e = dataset.examples[p.index];
+    return {
+      text: e.text.length > 240 ? `${e.text.slice(0, 240)}…` : e.text,
+      file: e.source.file,
+      line: e.source.line,
+      label: dataset.labels[p.label],
+      predicted: dataset.labels[p.predicted],
+      score: p.probabilities[p.predicted],
+    };
+  });
+  return { runId: run.id, labels: dataset.labels, report: run.report, examples, cells: outcome.metrics.confusionExamples };
+}
+
+export const trainingMethods: Record<string, TrainingMethod> = {
+  'training.findDatasets': async (_engine, params: { roots: string[]; maxDepth?: number }) => findDatasets(params.roots ?? [], params.maxDepth),
+  'training.preview': async (_engine, params: { path: string } & LoadOptions) => previewDataset(params.path, params),
+  'training.train': async (engine, params: TrainRequest, ctx) => {
+    const run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    runs.set(run.id, run);
+    while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
+    return trainView(run);
+  },
+  'training.save': async (_engine, params: { runId: string; dir?: string; overwrite?: boolean }) => {
+    const run = getRun(params.runId);
+    return { dir: saveClassifier(run.outcome.classifier, run.report, { dir: params.dir, dataPath: run.dataset.path, overwrite: params.overwrite }) };
+  },
+  'training.classify': async (_engine, params: { runId: string; texts: string[]; pairs?: string[] }, ctx) => {
+    const run = getRun(params.runId);
+    const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
+    return { labels: run.dataset.labels, probabilities };
+  },
+  'training.dispose': async (_engine, params: { runId: string }) => {
+    runs.delete(params.runId);
+  },
+};

@@ -100,7 +100,7 @@ export async function trainClassifier(
 
   const { mean, scale } = standardizer(pick(features, split.train));
   const X = features.map((f) => standardize(f, mean, scale));
-  const trained = trainHead(pick(X, split.train), pick(y, split.train), pick(X, split.val), pick(y, split.val), extractor.dim, labels.length, {
+  const trained = await trainHead(pick(X, split.train), pick(y, split.train), pick(X, split.val), pick(y, split.val), extractor.dim, labels.length, {
     kind: opts.head ?? 'logistic',
     hidden: opts.hidden,
     seed,
@@ -123,7 +123,7 @@ export async function trainClassifier(
   );
 
   ctx.onProgress?.({ phase: 'baselines' });
-  const baselines = runBaselines(dataset, y, split, seed, opts, ctx.signal);
+  const baselines = await runBaselines(dataset, y, split, seed, opts, ctx.signal);
   const t3 = performance.now();
   ctx.onProgress?.({ phase: 'done' });
   return {
@@ -142,7 +142,7 @@ export async function trainClassifier(
 }
 
 /** Majority class (from the training split) and TF-IDF + the same logistic regression, on the same split. */
-export function runBaselines(dataset: Dataset, y: Int32Array, split: SplitIndexes, seed: number, opts: TrainOptions = {}, signal?: AbortSignal): { majority: Metrics; tfidf_lr: Metrics } {
+export async function runBaselines(dataset: Dataset, y: Int32Array, split: SplitIndexes, seed: number, opts: TrainOptions = {}, signal?: AbortSignal): Promise<{ majority: Metrics; tfidf_lr: Metrics }> {
   const { examples, labels } = dataset;
   const k = labels.length;
   const counts = new Array<number>(k).fill(0);
@@ -155,7 +155,7 @@ export function runBaselines(dataset: Dataset, y: Int32Array, split: SplitIndexe
   const model = fitTfidf(split.train.map((i) => examples[i]));
   const transform = tfidfTransformer(model);
   const rows = examples.map(transform);
-  const trained = trainHead(
+  const trained = await trainHead(
     split.train.map((i) => rows[i]),
     split.train.map((i) => y[i]),
     split.val.map((i) => rows[i]),

@@ -1,0 +1,66 @@
+// One training run from plain parameters: what the worker methods (sidebar) and `bert-lens train` (CLI) share.
+import * as path from 'node:path';
+import type { ModelSpec } from '../api';
+import type { Engine } from '../engine';
+import { EngineError } from '../errors';
+import { loadDataset, loadSplitFiles } from './data';
+import { EncoderFeatureExtractor } from './extractor';
+import type { HeadKind } from './heads';
+import { type TrainingReport, buildReport } from './report';
+import { DEFAULT_SEED } from './split';
+import { type TrainOutcome, type TrainProgress, trainClassifier } from './train';
+import type { Dataset, LoadOptions } from './types';
+import type { PoolingKind } from './onnxHead';
+
+export interface TrainRequest extends LoadOptions {
+  /** A CSV/TSV/JSONL file or a folder-per-label folder. */
+  data: string;
+  /** Separate files that define the split (same columns as `data`, which is then ignored). */
+  splitFiles?: { train: string; val?: string; test: string };
+  spec?: ModelSpec;
+  layer?: number;
+  lastLayers?: number;
+  pooling?: PoolingKind;
+  maxLength?: number;
+  head?: HeadKind;
+  hidden?: number;
+  seed?: number;
+  valFraction?: number;
+  testFraction?: number;
+  classWeights?: 'balanced' | 'none';
+  maxEpochs?: number;
+  cacheDir?: string;
+}
+
+export interface TrainRun {
+  id: string;
+  dataset: Dataset;
+  outcome: TrainOutcome;
+  report: TrainingReport;
+}
+
+export async function runTraining(engine: Engine, req: TrainRequest, ctx: { signal?: AbortSignal; onProgress?: (p: TrainProgress | { phase: 'loading'; message: string }) => void }): Promise<TrainRun> {
+  if (!req.data && !req.splitFiles) throw new EngineError('data-missing', 'No data given.', 'Pass a CSV, TSV or JSONL file, or a folder with one sub-folder per label.');
+  ctx.onProgress?.({ phase: 'loading', message: 'Reading data' });
+  const dataset = req.splitFiles ? loadSplitFiles(req.splitFiles, req) : loadDataset(req.data, req);
+  ctx.onProgress?.({ phase: 'loading', message: 'Loading model' });
+  const model = await engine.model(req.spec ?? {}, { signal: ctx.signal });
+  const extractor = await EncoderFeatureExtractor.create(model, { layer: req.layer, lastLayers: req.lastLayers, pooling: req.pooling, maxLength: req.maxLength });
+  const seed = req.seed ?? DEFAULT_SEED;
+  const outcome = await trainClassifier(
+    dataset,
+    extractor,
+    { head: req.head, hidden: req.hidden, seed, valFraction: req.valFraction, testFraction: req.testFraction, classWeights: req.classWeights, maxEpochs: req.maxEpochs, cacheDir: req.cacheDir },
+    ctx,
+  );
+  const report = buildReport(dataset, outcome, {
+    seed,
+    model: model.id,
+    variant: model.variant,
+    layers: extractor.layers,
+    pooling: extractor.spec.pooling,
+    maxLength: extractor.maxLength,
+    classWeights: req.classWeights ?? 'balanced',
+  });
+  return { id: `${path.basename(dataset.path)}-${Date.now().toString(36)}`, dataset, outcome, report };
+}
