@@ -31,7 +31,7 @@ export function findOccurrences(text: string, word: string): Offset[] {
 
 /** The paragraph (text between blank lines) around `offset`, cut to at most `maxChars` around it at whitespace. */
 export function paragraphAt(text: string, offset: number, maxChars = 2000): Offset {
-  const blank = /\n[ \t]*\r?\n/g;
+  const blank = /\n(?:[ \t]*\r?\n)+/g;
   let start = 0;
   let end = text.length;
   for (const m of text.matchAll(blank)) {
@@ -67,7 +67,7 @@ export function clampWindow(text: string, [start, end]: Offset, offset: number, 
 export function paragraphs(text: string): Offset[] {
   const out: Offset[] = [];
   let start = 0;
-  for (const m of text.matchAll(/\n[ \t]*\r?\n/g)) {
+  for (const m of text.matchAll(/\n(?:[ \t]*\r?\n)+/g)) {
     if (text.slice(start, m.index!).trim()) out.push([start, m.index!]);
     start = m.index! + m[0].length;
   }
