@@ -77,9 +77,16 @@ function firstInvalidUtf8(bytes: Uint8Array): { offset: number; line: number } {
       hi = mid - 1;
     }
   }
-  // lo bytes decode; the bad byte is at or just before lo (an unfinished sequence started earlier).
+  // lo bytes decode and byte lo does not: the bad sequence starts there, or at an unfinished lead byte just before.
   let offset = Math.min(lo, bytes.length - 1);
-  while (offset > 0 && (bytes[offset] & 0xc0) === 0x80 && offset > lo - 4) offset--;
+  for (let k = 1; k <= 3 && lo - k >= 0; k++) {
+    const b = bytes[lo - k];
+    if (b >= 0xc0) {
+      offset = lo - k;
+      break;
+    }
+    if (b < 0x80) break;
+  }
   let line = 1;
   for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
   return { offset, line };
@@ -148,6 +155,7 @@ function readRows(file: string, format: 'csv' | 'tsv' | 'jsonl', opts: LoadOptio
     const records = parseDelimited(text, format === 'tsv' ? '\t' : ',');
     if (!records.length) throw new EngineError('data-empty', `${path.basename(file)} is empty.`, 'Add a header row and rows with a text and a label.');
     columns = records[0].fields.map((c) => c.trim());
+    if (records.length < 2 && read.capped) throw new EngineError('data-too-large', `${path.basename(file)}: its first row is larger than the ${mib(maxBytes)} read limit.`, 'Split the file, or shorten its texts.');
     if (records.length < 2) throw new EngineError('data-empty', `${path.basename(file)} has a header but no rows.`, 'Add rows with a text and a label.');
     for (let r = 1; r < records.length; r++) {
       const rec = records[r];

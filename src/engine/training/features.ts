@@ -46,7 +46,7 @@ export function addOuter(r: Row, delta: Float64Array, cols: number, g: Float64Ar
   }
 }
 
-/** Per-dimension mean and standard deviation over the training rows (std floored to avoid division by ~0). */
+/** Per-dimension mean and 1 / standard deviation over the training rows. */
 export function standardizer(rows: Float32Array[]): { mean: Float32Array; scale: Float32Array } {
   const d = rows[0].length;
   const mean = new Float64Array(d);
@@ -54,8 +54,12 @@ export function standardizer(rows: Float32Array[]): { mean: Float32Array; scale:
   for (const r of rows) for (let j = 0; j < d; j++) mean[j] += r[j];
   for (let j = 0; j < d; j++) mean[j] /= rows.length;
   for (const r of rows) for (let j = 0; j < d; j++) sq[j] += (r[j] - mean[j]) ** 2;
+  // Floor each std at a tenth of the average one: a dimension (nearly) constant in training must not blow up
+  // when a new text does move it.
+  const std = Array.from(sq, (v) => Math.sqrt(v / rows.length));
+  const floor = Math.max(0.1 * (std.reduce((a, b) => a + b, 0) / d), 1e-6);
   const scale = new Float32Array(d);
-  for (let j = 0; j < d; j++) scale[j] = 1 / Math.max(Math.sqrt(sq[j] / rows.length), 1e-6);
+  for (let j = 0; j < d; j++) scale[j] = 1 / Math.max(std[j], floor);
   return { mean: Float32Array.from(mean), scale };
 }
 
