@@ -1,0 +1,198 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DatasetCandidate } from '../../engine/training/discover';
+import type { TrainView } from '../../engine/training/methods';
+import type { DatasetPreview } from '../../engine/training/types';
+import { reportError } from '../errors';
+import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
+import type { Services } from '../services';
+import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/apps/trainer/protocol';
+
+/** The "Classifier Trainer" webview view. All work runs in the engine worker (training.* methods); this side
+ *  holds the UI state, talks to the workspace (files, editors) and asks before overwriting anything. */
+export class TrainerViewProvider implements vscode.WebviewViewProvider {
+  private view?: vscode.WebviewView;
+  private ready = false;
+  private state: TrainerState = { datasets: [], settings: { ...defaultSettings }, history: [] };
+  private running?: AbortController;
+  private lastPush = 0;
+
+  constructor(private readonly services: Services) {}
+
+  /** The current trained run, for the editor commands. */
+  get result(): TrainView | undefined {
+    return this.state.result;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = webviewOptions(this.services.context.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.services.context.extensionUri, 'trainer', 'Classifier Trainer');
+    view.webview.onDidReceiveMessage((m) => this.onMessage(m).catch((err) => this.fail(err, 'Classifier Trainer')));
+    view.onDidDispose(() => {
+      this.view = undefined;
+      this.ready = false;
+    });
+  }
+
+  private push(throttle = false): void {
+    if (!this.view || !this.ready) return;
+    const now = Date.now();
+    if (throttle && now - this.lastPush < 100) return;
+    this.lastPush = now;
+    void this.view.webview.postMessage(trState.create(this.state));
+  }
+
+  private set(patch: Partial<TrainerState>, throttle = false): void {
+    this.state = { ...this.state, ...patch };
+    this.push(throttle);
+  }
+
+  private fail(err: unknown, what: string): void {
+    const message = err instanceof Error ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '') : String(err);
+    if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: 'Cancelled.' });
+    else {
+      this.set({ busy: undefined, error: message });
+      reportError(this.services.log, err, what);
+    }
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (trReady.is(m)) {
+      this.ready = true;
+      this.push();
+      if (!this.state.datasets.length) await this.refresh();
+      return;
+    }
+    if (trRefresh.is(m)) return this.refresh();
+    if (trSelect.is(m)) {
+      this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };
+      return this.select(m.params.path);
+    }
+    if (trSettings.is(m)) {
+      const before = this.state.settings;
+      this.state.settings = m.params;
+      if (this.state.selected && (before.textColumn !== m.params.textColumn || before.labelColumn !== m.params.labelColumn || before.pairColumn !== m.params.pairColumn)) {
+        return this.select(this.state.selected);
+      }
+      return this.push();
+    }
+    if (trTrain.is(m)) return this.train();
+    if (trCancel.is(m)) {
+      this.running?.abort();
+      return;
+    }
+    if (trSave.is(m)) return this.save();
+    if (trOpen.is(m)) return this.open(m.params.file, m.params.line);
+    if (trClassify.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.classifySelection');
+    if (trLabelFile.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.labelParagraphs');
+  }
+
+  async refresh(): Promise<void> {
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const datasets = await this.services.engine.call<DatasetCandidate[]>('training.findDatasets', { roots });
+    this.set({ datasets });
+    if (!this.state.selected && datasets.length === 1) await this.select(datasets[0].path);
+  }
+
+  private async select(p: string): Promise<void> {
+    const s = this.state.settings;
+    this.set({ selected: p, preview: undefined, error: undefined, busy: 'Reading data…' });
+    try {
+      const preview = await this.services.engine.call<DatasetPreview>('training.preview', { path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
+      this.set({ preview, busy: undefined, settings: { ...s, textColumn: preview.textColumn, labelColumn: preview.labelColumn, pairColumn: preview.pairColumn } });
+    } catch (err) {
+      this.fail(err, 'Reading the dataset');
+    }
+  }
+
+  private async train(): Promise<void> {
+    if (!this.state.selected || this.running) return;
+    const s = this.state.settings;
+    const controller = new AbortController();
+    this.running = controller;
+    this.set({ busy: 'Loading model…', error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined });
+    try {
+      const summary = await this.services.ensureModel();
+      this.set({ numLayers: summary.numLayers, busy: 'Computing features…' });
+      const history: TrainerState['history'] = [];
+      const result = await this.services.engine.call<TrainView, { phase: string; done?: number; total?: number; epoch?: number; loss?: number; valAccuracy?: number; message?: string }>(
+        'training.train',
+        {
+          data: this.state.selected,
+          spec: this.services.spec(),
+          textColumn: s.textColumn,
+          labelColumn: s.labelColumn,
+          pairColumn: s.pairColumn,
+          layer: s.layer,
+          lastLayers: s.lastLayers,
+          pooling: s.pooling,
+          head: s.head,
+          seed: s.seed,
+          testFraction: s.testFraction,
+          valFraction: s.valFraction,
+          cacheDir: this.services.context.globalStorageUri.fsPath ? path.join(this.services.context.globalStorageUri.fsPath, 'features') : undefined,
+        },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase === 'features') this.set({ featureProgress: { done: p.done ?? 0, total: p.total ?? 0 }, busy: `Computing features ${p.done}/${p.total}…` }, p.done !== p.total);
+            else if (p.phase === 'train') {
+              history.push({ epoch: p.epoch!, loss: p.loss!, valAccuracy: p.valAccuracy! });
+              this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
+            } else if (p.phase === 'baselines') this.set({ busy: 'Baselines (majority, TF-IDF)…' });
+            else if (p.phase === 'loading' && p.message) this.set({ busy: `${p.message}…` });
+          },
+        },
+      );
+      this.set({ result, busy: undefined, history: result.report.history });
+      const m = result.report.metrics;
+      this.services.log.info(`trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`);
+    } catch (err) {
+      this.fail(err, 'Training');
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async save(): Promise<void> {
+    const r = this.state.result;
+    if (!r || !this.state.selected) return;
+    const data = this.state.selected;
+    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
+    const picked = await vscode.window.showSaveDialog({ title: 'Save classifier as a model folder', defaultUri: vscode.Uri.file(`${base}-classifier`), saveLabel: 'Save Folder' });
+    if (!picked) return;
+    let overwrite = false;
+    try {
+      const stat = await vscode.workspace.fs.stat(picked);
+      if (stat.type & vscode.FileType.Directory) {
+        const entries = await vscode.workspace.fs.readDirectory(picked);
+        if (entries.length) {
+          const choice = await vscode.window.showWarningMessage(`${picked.fsPath} exists and holds ${entries.length} item(s). Overwrite the model files in it?`, { modal: true }, 'Overwrite');
+          if (choice !== 'Overwrite') return;
+          overwrite = true;
+        }
+      } else {
+        void vscode.window.showErrorMessage(`BERT Lens: ${picked.fsPath} is a file; choose a folder name.`);
+        return;
+      }
+    } catch {
+      // does not exist: fine
+    }
+    try {
+      const { dir } = await this.services.engine.call<{ dir: string }>('training.save', { runId: r.runId, dir: picked.fsPath, overwrite });
+      this.set({ savedTo: dir });
+      const choice = await vscode.window.showInformationMessage(`BERT Lens: classifier saved to ${dir}.`, 'Open Model Card');
+      if (choice) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
+    } catch (err) {
+      this.fail(err, 'Saving the classifier');
+    }
+  }
+
+  private async open(file: string, line: number): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const pos = new vscode.Position(Math.max(0, line - 1), 0);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
+  }
+}

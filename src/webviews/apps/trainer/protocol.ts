@@ -1,0 +1,53 @@
+// Messages between the Classifier Trainer view (host: src/extension/trainer) and its webview app. Types only
+// from the engine's training module, so no host code reaches the browser bundle.
+import type { DatasetCandidate } from '../../../engine/training/discover';
+import type { TrainView } from '../../../engine/training/methods';
+import type { DatasetPreview, EpochProgress } from '../../../engine/training/types';
+import { isObject, message } from '../../protocol/ipc';
+
+export const trainerViewId = 'bertLens.trainer';
+
+export interface TrainSettings {
+  textColumn?: string;
+  labelColumn?: string;
+  pairColumn?: string;
+  /** -1 = last layer. */
+  layer: number;
+  lastLayers: number;
+  pooling: 'mean' | 'cls';
+  head: 'logistic' | 'mlp';
+  seed: number;
+  testFraction: number;
+  valFraction: number;
+}
+
+export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1 };
+
+export interface TrainerState {
+  datasets: DatasetCandidate[];
+  selected?: string;
+  preview?: DatasetPreview;
+  settings: TrainSettings;
+  /** Hidden states the current model has (numLayers), for the layer picker. */
+  numLayers?: number;
+  busy?: string;
+  featureProgress?: { done: number; total: number };
+  history: EpochProgress[];
+  result?: TrainView;
+  error?: string;
+  savedTo?: string;
+}
+
+// host → webview
+export const trState = message<TrainerState>('trainer/state', (p) => isObject(p) && Array.isArray(p.datasets));
+// webview → host
+export const trReady = message<Record<string, never>>('trainer/ready');
+export const trRefresh = message<Record<string, never>>('trainer/refresh');
+export const trSelect = message<{ path: string }>('trainer/select', (p) => isObject(p) && typeof p.path === 'string');
+export const trSettings = message<TrainSettings>('trainer/settings', (p) => isObject(p) && typeof p.layer === 'number');
+export const trTrain = message<Record<string, never>>('trainer/train');
+export const trCancel = message<Record<string, never>>('trainer/cancel');
+export const trSave = message<Record<string, never>>('trainer/save');
+export const trOpen = message<{ file: string; line: number }>('trainer/open', (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line));
+export const trClassify = message<Record<string, never>>('trainer/classifySelection');
+export const trLabelFile = message<Record<string, never>>('trainer/labelFile');
