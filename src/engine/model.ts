@@ -20,7 +20,9 @@ export interface Tensor3 {
 export class LoadedModel {
   private graph?: GraphInfo;
   private bytes?: Uint8Array;
-  private introspect?: Promise<RuntimeSession>;
+  /** Sessions with extra outputs: 'attention' (probabilities) and 'hidden' (layer outputs), opened apart so
+   *  that reading hidden states keeps ORT's attention fusions and skips copying attention maps. */
+  private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
 
   private constructor(
@@ -125,13 +127,16 @@ export class LoadedModel {
     return { attentions: findAttentionOutputs(g, this.folder.numLayers), hidden: findHiddenStateOutputs(g, this.folder.numLayers) };
   }
 
-  private introspectionSession(): Promise<RuntimeSession> {
-    this.introspect ??= (async () => {
-      const { attentions, hidden } = this.introspectionNames();
-      const extra = [...(attentions ?? []), ...(hidden ?? [])].filter((n) => !this.plain.outputNames.includes(n));
-      return openSession(addGraphOutputs(this.modelBytes(), extra), this.device);
-    })();
-    return this.introspect;
+  private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
+    let p = this.introspect.get(kind);
+    if (!p) {
+      const names = this.introspectionNames();
+      const extra = (kind === 'attention' ? names.attentions : names.hidden) ?? [];
+      const missing = extra.filter((n) => !this.plain.outputNames.includes(n));
+      p = missing.length ? openSession(addGraphOutputs(this.modelBytes(), missing), this.device) : Promise.resolve(this.plain);
+      this.introspect.set(kind, p);
+    }
+    return p;
   }
 
   /** Attention probabilities, one [batch, heads, seq, seq] tensor per layer. */
@@ -140,7 +145,7 @@ export class LoadedModel {
     if (!attentions) {
       throw new EngineError('attention-unavailable', 'Attention is not available in this export: its attention is fused into one operator (an optimised ONNX graph), so the probabilities are never computed as a tensor.', 'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).');
     }
-    const s = await this.introspectionSession();
+    const s = await this.introspectionSession('attention');
     const out = await s.run(this.feeds(batch, s), attentions);
     return attentions.map((n) => out[n]);
   }
@@ -152,7 +157,13 @@ export class LoadedModel {
       throw new EngineError('hidden-unavailable', 'The per-layer hidden states cannot be located in this export.', 'Use an export with plain LayerNorm operators (a hub ONNX export such as Xenova/*), or the embeddings of the last layer only via a feature-extraction model.');
     }
     const names = layers.map((l) => hidden[l]);
-    const s = await this.introspectionSession();
+    // A feature-extraction export already outputs the last layer: no edited session needed for it.
+    const lastOut = this.plain.outputNames.find((n) => n === 'last_hidden_state');
+    if (lastOut && layers.every((l) => l === this.folder.numLayers)) {
+      const out = await this.plain.run(this.feeds(batch, this.plain), [lastOut]);
+      return layers.map(() => out[lastOut]);
+    }
+    const s = await this.introspectionSession('hidden');
     const out = await s.run(this.feeds(batch, s), [...new Set(names)]);
     return names.map((n) => out[n]);
   }
@@ -196,7 +207,7 @@ export class LoadedModel {
 
   async dispose(): Promise<void> {
     const sessions = new Set<RuntimeSession>([this.plain]);
-    if (this.introspect) sessions.add(await this.introspect.catch(() => this.plain));
+    for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
     for (const s of sessions) await s.dispose().catch(() => undefined);
     this.bytes = undefined;

@@ -19,8 +19,9 @@ export function resolveLayer(m: LoadedModel, layer = -1): number {
 /** Per-token vectors of the whole text at `layer`, merged across windows. */
 export async function tokenVectors(m: LoadedModel, text: string, layer: number, ctx: TaskContext = {}): Promise<{ full: Encoded; vectors: Float32Array[] }> {
   const full = await m.tokenizer.encode(text);
-  const windows = await windowsFor(m, text);
-  const where = assignTokens(full, windows);
+  // A text that fits is its own single window: no second encoding, no merge.
+  const windows = full.ids.length <= m.folder.maxLength ? [{ start: 0, end: text.length, encoded: full }] : await windowsFor(m, text);
+  const where = windows.length === 1 ? full.ids.map((_, i) => ({ w: 0, i })) : assignTokens(full, windows);
   const states: { data: Float32Array; h: number }[] = [];
   for (const w of windows) {
     checkAborted(ctx);
