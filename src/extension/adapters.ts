@@ -28,3 +28,25 @@ export function downloadProgressReporter(progress: vscode.Progress<{ message?: s
     lastPct = pct;
   };
 }
+
+/** Runs a cancellable task; only if it takes longer than `delayMs` does a notification with a Cancel button
+ *  appear (quick results should not flash a toast). */
+export async function withDelayedProgress<T>(title: string, task: (token: vscode.CancellationToken) => Promise<T>, delayMs = 700): Promise<T> {
+  const source = new vscode.CancellationTokenSource();
+  const promise = task(source.token);
+  let done = false;
+  const timer = setTimeout(() => {
+    if (done) return;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
+      token.onCancellationRequested(() => source.cancel());
+      return promise.catch(() => undefined);
+    });
+  }, delayMs);
+  try {
+    return await promise;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    source.dispose();
+  }
+}

@@ -68,7 +68,9 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('bertLens')) return;
       summaries.clear();
-      statusBar.setModel(modelLabel(readSettings().model));
+      const now = readSettings();
+      log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant}`);
+      statusBar.setModel(modelLabel(now.model));
       if (e.affectsConfiguration('bertLens.executionProvider') || e.affectsConfiguration('bertLens.variant')) {
         engine.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
       }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { toAbortSignal } from '../adapters';
+import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { userError } from '../errors';
 import type { Services } from '../services';
 import { activeEditor, selectionOrDocument } from './target';
@@ -21,16 +21,15 @@ export async function classifySelection(services: Services): Promise<void> {
     placeHolder: 'Second text (optional)',
   });
   if (pair === undefined) return;
-  const opts = { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: classifying…', cancellable: true };
   let lines: string[];
   if (summary.head === 'sequence-classification') {
-    const r = await vscode.window.withProgress(opts, (_p, token) =>
+    const r = await withDelayedProgress('BERT Lens: classifying…', (token) =>
       services.timed('classify', () => services.engine.classify(services.spec(), { text, pair: pair.trim() || undefined }, { signal: toAbortSignal(token) })),
     );
     lines = r.labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
   } else {
     if (!pair.trim()) throw userError('no-pair', 'Next-sentence prediction needs a second text.');
-    const r = await vscode.window.withProgress(opts, (_p, token) =>
+    const r = await withDelayedProgress('BERT Lens: classifying…', (token) =>
       services.timed('next-sentence', () => services.engine.nextSentence(services.spec(), { a: text, b: pair }, { signal: toAbortSignal(token) })),
     );
     lines = [`is next: ${(r.is_next * 100).toFixed(1)}%`, `not next: ${((1 - r.is_next) * 100).toFixed(1)}%`];

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FillMaskResult, Offset } from '../../engine/api';
-import { toAbortSignal } from '../adapters';
-import { matchCase } from '../core/text';
+import { toAbortSignal, withDelayedProgress } from '../adapters';
+import { matchCase, paragraphAt } from '../core/text';
 import { userError } from '../errors';
 import type { Services } from '../services';
 import { FillMaskPanel } from '../panels/fillMaskPanel';
@@ -22,17 +22,16 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   if (!maskToken) throw userError('wrong-head', `${summary.id} has no mask token, so it cannot fill masks.`, 'Select a masked-LM model.');
   const fullText = doc.getText();
   const selected = editor.selection.isEmpty ? undefined : ([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)] as Offset);
-  const { span, window } = spanAndWindow(editor);
-  const windowText = fullText.slice(window[0], window[1]);
   // Mask tokens in the selection (or, with no selection, in the paragraph) take precedence over masking a word.
-  const scope = selected ? fullText.slice(selected[0], selected[1]) : windowText;
+  const cursorWindow = paragraphAt(fullText, selected ? selected[0] : doc.offsetAt(editor.selection.active), 2000);
+  const scope = selected ? fullText.slice(selected[0], selected[1]) : fullText.slice(cursorWindow[0], cursorWindow[1]);
   const useMaskTokens = scope.includes(maskToken);
+  const { span, window } = useMaskTokens ? { span: selected ?? cursorWindow, window: cursorWindow } : spanAndWindow(editor);
+  const windowText = fullText.slice(window[0], window[1]);
   const relSpan: Offset = [span[0] - window[0], span[1] - window[0]];
   const topK = 8;
 
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: predicting…', cancellable: true },
-    (_p, token) =>
+  const result = await withDelayedProgress('BERT Lens: predicting…', (token) =>
       services.timed('fill-mask', () =>
         services.engine.fillMask(services.spec(), useMaskTokens ? { text: windowText, topK } : { text: windowText, topK, spans: [relSpan] }, {
           signal: toAbortSignal(token),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { toAbortSignal } from '../adapters';
+import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { baseLabel, planEntityDecorations } from '../core/decorationPlan';
 import type { Annotations } from '../decorations/annotations';
 import type { Services } from '../services';
@@ -23,9 +23,7 @@ export async function recognizeEntities(services: Services, annotations: Annotat
     services.log.warn(`entities: model ${summary.id} has head ${summary.head}, not token-classification`);
     return;
   }
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'BERT Lens: recognizing entities…', cancellable: true },
-    (_p, token) =>
+  const result = await withDelayedProgress('BERT Lens: recognizing entities…', (token) =>
       services.timed('entities', () => services.engine.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
   );
   const entities = result.entities.map((e) => ({ label: baseLabel(e.label), start: e.start + base, end: e.end + base, text: e.text, score: e.score }));
@@ -33,5 +31,9 @@ export async function recognizeEntities(services: Services, annotations: Annotat
   annotations.set('entities', doc, planEntityDecorations(result.entities, base));
   view.set(doc.uri, entities);
   if (!entities.length) void vscode.window.showInformationMessage('BERT Lens: no entities found in this text.');
-  else void vscode.commands.executeCommand('bertLens.entities.focus');
+  else {
+    // Show the list, then give the focus back to the editor so typing goes on where it was.
+    await vscode.commands.executeCommand('bertLens.entities.focus');
+    await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
+  }
 }
