@@ -3,7 +3,7 @@
 // (through the CLI), the number of heatmaps, the hover's pieces and alternatives.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, cli, gotoPosition, quickPickLabels, launchBrowser, logJson, openFile, readExtensionLog, runCommand, screenshot, startCodeServer, waitFor } from './harness.mjs';
@@ -36,6 +36,7 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => {});
   await server?.stop();
+  if (workspace) rmSync(workspace, { recursive: true, force: true });
 });
 
 test('activation: lazy, with a status bar item and no model loaded', async () => {
