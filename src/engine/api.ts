@@ -197,6 +197,19 @@ export interface AttentionResult {
   rollout: number[][];
 }
 
+export interface EmbedBatchRequest {
+  texts: string[];
+  layer?: number;
+  pooling?: Exclude<Pooling, 'none'>;
+  /** Sentences per ONNX run (padded to the longest in the batch). */
+  batchSize?: number;
+}
+export interface EmbedBatchResult {
+  layer: number;
+  /** One pooled vector per text, in order. */
+  pooled: number[][];
+}
+
 export interface Occurrence {
   start: number;
   end: number;

@@ -4,6 +4,8 @@ import type {
   AttentionResult,
   ClassifyResult,
   DownloadProgress,
+  EmbedBatchRequest,
+  EmbedBatchResult,
   EmbedRequest,
   EmbedResult,
   FillMaskRequest,
@@ -151,6 +153,10 @@ export class EngineClient {
   }
   embed(spec: ModelSpec, req: EmbedRequest, o?: CallOptions): Promise<EmbedResult> {
     return this.call('embed', { spec, ...req }, o);
+  }
+  /** Pooled vectors for many texts, batched into few runs. */
+  embedBatch(spec: ModelSpec, req: EmbedBatchRequest, o?: CallOptions): Promise<EmbedBatchResult> {
+    return this.call('embedBatch', { spec, ...req }, o);
   }
   attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<AttentionResult> {
     return this.call('attention', { spec, ...req }, o);

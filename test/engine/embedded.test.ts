@@ -112,3 +112,18 @@ test('bank vs bank: each occurrence is compared by the cosine of its contextual 
   assert.ok(r.occurrences[0].similarity >= r.occurrences[1].similarity);
   assert.ok(Math.abs(r.norm - Math.hypot(...vec(first))) < 1e-4);
 });
+
+test('embedBatch: batched, padded runs give the same pooled vectors as one text at a time', async () => {
+  const texts = ['open a bank account', 'we sat on the river bank and watched the boats go by', 'a', 'python is a programming language. '.repeat(40)];
+  for (const spec of [{}, { model: `${EMBEDDED}/../../test/fixtures/bert-feature` }]) {
+    const batch = await client.embedBatch(spec, { texts, layer: -1, pooling: 'mean', batchSize: 2 });
+    assert.equal(batch.pooled.length, texts.length);
+    for (const [i, t] of texts.entries()) {
+      const one = await client.embed(spec, { text: t, layer: -1, pooling: 'mean' });
+      assertClose(batch.pooled[i], one.pooled!, 1e-5, `text ${i}`);
+    }
+    const cls = await client.embedBatch(spec, { texts: texts.slice(0, 2), layer: 0, pooling: 'cls' });
+    const one = await client.embed(spec, { text: texts[1], layer: 0, pooling: 'cls' });
+    assertClose(cls.pooled[1], one.pooled!, 1e-5, 'cls layer 0');
+  }
+});

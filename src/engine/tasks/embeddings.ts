@@ -1,6 +1,6 @@
 // Contextual embeddings: per-token vectors of any layer, pooled sentence vectors, and the similarity of one
 // word's occurrences in different contexts (the "bank" / "bank" lesson).
-import type { EmbedRequest, EmbedResult, Occurrence, SimilarityRequest, SimilarityResult } from '../api';
+import type { EmbedBatchRequest, EmbedBatchResult, EmbedRequest, EmbedResult, Occurrence, SimilarityRequest, SimilarityResult } from '../api';
 import { EngineError } from '../errors';
 import { cosine, meanRows, norm } from '../math';
 import type { LoadedModel } from '../model';
@@ -41,10 +41,45 @@ export async function embed(m: LoadedModel, req: EmbedRequest, ctx: TaskContext 
   const { full, vectors } = await tokenVectors(m, text, layer, ctx);
   const result: EmbedResult = { tokens: full.tokens, offsets: full.offsets, layer };
   if (pooling === 'none') result.vectors = vectors.map((v) => Array.from(v));
-  else if (pooling === 'cls') result.pooled = Array.from(vectors[0]);
-  else if (pooling === 'mean') result.pooled = meanRows(vectors);
-  else result.pooled = Array.from(vectors[0]).map((_, d) => Math.max(...vectors.map((v) => v[d])));
+  else result.pooled = pool(vectors, pooling);
   return result;
+}
+
+function pool(vectors: ArrayLike<number>[], pooling: 'cls' | 'mean' | 'max'): number[] {
+  if (pooling === 'cls') return Array.from(vectors[0]);
+  if (pooling === 'mean') return meanRows(vectors);
+  return Array.from(vectors[0]).map((_, d) => Math.max(...vectors.map((v) => v[d])));
+}
+
+/** Pooled vectors for many texts: texts that fit are padded into batches (one ONNX run per batch, pooling over
+ *  each text's own tokens); a longer text goes through the windowed path on its own. */
+export async function embedBatch(m: LoadedModel, req: EmbedBatchRequest, ctx: TaskContext = {}): Promise<EmbedBatchResult> {
+  if (!Array.isArray(req.texts) || req.texts.length === 0) throw new EngineError('empty-text', 'No texts to embed.', 'Pass at least one text.');
+  const layer = resolveLayer(m, req.layer ?? -1);
+  const pooling = req.pooling ?? 'mean';
+  if (!['cls', 'mean', 'max'].includes(pooling)) throw new EngineError('bad-pooling', `Unknown pooling "${pooling}".`, 'Use cls, mean or max.');
+  const size = Math.max(1, Math.min(req.batchSize ?? 32, 256));
+  const pooled: number[][] = new Array(req.texts.length);
+  const encoded = await Promise.all(req.texts.map((t, i) => m.tokenizer.encode(requireText(t, `text ${i + 1}`))));
+  const fits = encoded.map((e, i) => (e.ids.length <= m.folder.maxLength ? i : -1)).filter((i) => i >= 0);
+  // Similar lengths together, so that padding stays small.
+  fits.sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
+  for (let b = 0; b < fits.length; b += size) {
+    checkAborted(ctx);
+    const idx = fits.slice(b, b + size);
+    const [t] = await m.hiddenStates(idx.map((i) => encoded[i]), [layer]);
+    const [, seq, h] = t.dims;
+    idx.forEach((i, k) => {
+      const rows = Array.from({ length: encoded[i].ids.length }, (_, r) => t.data.subarray((k * seq + r) * h, (k * seq + r + 1) * h));
+      pooled[i] = pool(rows, pooling);
+    });
+    ctx.onProgress?.({ done: Math.min(b + size, fits.length), total: req.texts.length });
+  }
+  for (let i = 0; i < req.texts.length; i++) {
+    if (pooled[i]) continue;
+    pooled[i] = pool((await tokenVectors(m, req.texts[i], layer, ctx)).vectors, pooling);
+  }
+  return { layer, pooled };
 }
 
 function escapeRegExp(s: string): string {

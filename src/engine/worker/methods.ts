@@ -3,7 +3,7 @@ import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { listModels } from '../models/resolve';
 import { attention } from '../tasks/attention';
-import { embed, similarity } from '../tasks/embeddings';
+import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
@@ -41,6 +41,7 @@ export const methods: Record<string, Method> = {
   nextSentence: task(nextSentence),
   replacedTokens: task(replacedTokens),
   embed: task(embed),
+  embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
   ...trainingMethods,
