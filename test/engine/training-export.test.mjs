@@ -122,3 +122,23 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   await m['training.save'](engine, { runId: view.runId, dir: saved.dir, overwrite: true }, ctx([]));
   await engine.unloadAll();
 });
+
+test('a text longer than the model reads in windows: `classify` on the exported folder equals the in-process logistic prediction', async () => {
+  const engine = new t.Engine();
+  const dir = tmpDir();
+  const data = writeCsv(dir);
+  const run = await t.session.runTraining(engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), head: 'logistic' }, {});
+  const out = t.save.saveClassifier(run.outcome.classifier, run.report, { dataPath: data });
+  const long = 'the goal and the coach of the team in the league. '.repeat(30) + 'bake the flour with salt and sauce. '.repeat(10);
+  const [inProcess] = await t.train.predictTexts(run.outcome.classifier, [long]);
+  const exported = await t.LoadedModel.load('exported', out, undefined, 'cpu');
+  const enc = await exported.tokenizer.encode(long);
+  assert.ok(enc.ids.length > 2 * exported.folder.maxLength, `${enc.ids.length} tokens: several windows`);
+  const { classify } = t.classifyTask;
+  const r = await classify(exported, { text: long });
+  const p = Object.fromEntries(r.labels.map((l) => [l.label, l.score]));
+  assert.ok(Math.abs(p.food - inProcess[0]) <= 1e-5, `food ${p.food} vs ${inProcess[0]}`);
+  assert.ok(Math.abs(p.sport - inProcess[1]) <= 1e-5, `sport ${p.sport} vs ${inProcess[1]}`);
+  await exported.dispose();
+  await engine.unloadAll();
+});

@@ -17,7 +17,7 @@ export function training() {
   const existing = modules.filter((m) => fs.existsSync(path.join(root, 'src/engine/training', `${m}.ts`)));
   const contents =
     existing.map((m) => `export * as ${m} from './src/engine/training/${m}';`).join('\n') +
-    `\nexport * as errors from './src/engine/errors';\nexport { LoadedModel } from './src/engine/model';\nexport { Engine } from './src/engine/engine';\nexport * as runtime from './src/engine/runtime';\n`;
+    `\nexport * as errors from './src/engine/errors';\nexport { LoadedModel } from './src/engine/model';\nexport { Engine } from './src/engine/engine';\nexport * as runtime from './src/engine/runtime';\nexport * as classifyTask from './src/engine/tasks/sequenceClassification';\n`;
   const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-training-test-')), 'training.cjs');
   buildSync({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'training-test-entry.ts' },

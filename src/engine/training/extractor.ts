@@ -7,7 +7,7 @@ import { CancelledError, EngineError } from '../errors';
 import type { LoadedModel } from '../model';
 import { findHiddenStateOutputs } from '../onnx/graph';
 import { type RuntimeSession, openSession } from '../runtime';
-import type { Encoded } from '../tokenizer';
+import { type Encoded, encodeWindows } from '../tokenizer';
 import { type HeadWeights, type PoolingKind, type PoolingSpec, buildPooledModel } from './onnxHead';
 
 export interface EmbedOptions {
@@ -96,7 +96,7 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     const session = await openSession(buildPooledModel(encoderBytes, spec), 'cpu');
     const maxLength = Math.min(opts.maxLength ?? 256, folder.maxLength);
     const dim = folder.hiddenSize * layers.length;
-    const key = JSON.stringify({ model: model.id, variant: model.variant, layers, pooling, maxLength });
+    const key = JSON.stringify({ model: model.id, variant: model.variant, layers, pooling, maxLength, long: 'window-mean' });
     return new EncoderFeatureExtractor(model, spec, layers, maxLength, dim, key, session, encoderBytes, opts.batchSize ?? 16);
   }
 
@@ -104,15 +104,30 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     return truncateEncoded(await this.model.tokenizer.encode(text, pair), this.maxLength);
   }
 
+  /** The windows a text is read in: a text that fits is one window; a longer single text is split exactly as
+   *  `classify` splits it (stride = maxLength / 4), so that a linear head's mean logits over windows equal the
+   *  head applied to these features. A pair is cut (longest first), as transformers does. */
+  async windows(text: string, pair?: string): Promise<Encoded[]> {
+    if (pair !== undefined) return [await this.encode(text, pair)];
+    const whole = await this.model.tokenizer.encode(text);
+    if (whole.ids.length <= this.maxLength) return [whole];
+    return (await encodeWindows(this.model.tokenizer, text, this.maxLength, Math.max(1, Math.floor(this.maxLength / 4)))).map((w) => w.encoded);
+  }
+
   async embedBatch(texts: string[], pairs?: string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
     const encoded: Encoded[] = [];
+    const owner: number[] = [];
     for (let i = 0; i < texts.length; i++) {
       if (opts.signal?.aborted) throw new CancelledError();
-      encoded.push(await this.encode(texts[i], pairs?.[i]));
+      for (const w of await this.windows(texts[i], pairs?.[i])) {
+        encoded.push(w);
+        owner.push(i);
+      }
     }
-    // Batch texts of similar length together: less padding, same results (padding is masked).
+    // Batch windows of similar length together: less padding, same results (padding is masked).
     const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length || a - b);
-    const out = new Array<Float32Array>(texts.length);
+    const sums = new Array<Float32Array | undefined>(texts.length);
+    const counts = new Array<number>(texts.length).fill(0);
     const outName = this.session.outputNames[0];
     for (let s = 0; s < order.length; s += this.batchSize) {
       if (opts.signal?.aborted) throw new CancelledError();
@@ -120,10 +135,16 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
       const batch = idx.map((i) => encoded[i]);
       const r = (await this.session.run(this.model.feeds(batch, this.session), [outName]))[outName];
       const d = r.dims[r.dims.length - 1];
-      idx.forEach((i, b) => (out[i] = r.data.slice(b * d, (b + 1) * d)));
-      opts.onBatch?.(Math.min(order.length, s + this.batchSize), texts.length);
+      idx.forEach((i, b) => {
+        const t = owner[i];
+        const v = r.data.subarray(b * d, (b + 1) * d);
+        const acc = (sums[t] ??= new Float32Array(d));
+        for (let k = 0; k < d; k++) acc[k] += v[k];
+        counts[t]++;
+      });
+      opts.onBatch?.(Math.min(order.length, s + this.batchSize), order.length);
     }
-    return out;
+    return sums.map((acc, t) => (counts[t] === 1 ? acc! : acc!.map((x) => x / counts[t])));
   }
 
   /** The classifier graph: these features followed by the head, output `logits`. */
