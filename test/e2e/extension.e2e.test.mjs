@@ -83,6 +83,25 @@ test('Predict Masked Token on the word at the cursor replaces it with the second
   assert.equal(text, `the cat sat on the ${labels[1]}.\n`);
 });
 
+test('Fill-Mask panel masks the word at the cursor, shows bars, and toggles masks on click', async () => {
+  const text = 'python is a programming language.';
+  const expected = cli('fill-mask', '--json', '--variant', 'quantized', '--span', '24:32', text);
+  await openFile(page, 'predict.txt'); // now "python is a programming language." (first scenario)
+  await gotoPosition(page, 1, 27); // inside "language"
+  await runCommand(page, 'BERT Lens: Show Fill-Mask Panel');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('.bar-row').first().waitFor({ timeout: 120000 });
+  assert.deepEqual(await frame.locator('.token.masked').allInnerTexts(), ['language']);
+  const bars = await frame.locator('.mask-group .bar-label').allInnerTexts();
+  assert.equal(bars.length, 5, 'top 5 bars for the one masked word');
+  assert.equal(bars[0], expected.spans[0].candidates[0].word);
+  await frame.locator('.token', { hasText: 'python' }).click();
+  await waitFor(async () => (await frame.locator('.mask-group').count()) === 2, { what: 'a second mask group' });
+  assert.deepEqual(await frame.locator('.token.masked').allInnerTexts(), ['python', 'language']);
+  await screenshot(page, 'fill-mask-panel');
+  await runCommand(page, 'View: Close All Editor Groups');
+});
+
 test('hover shows pieces, ids and the top alternatives of the word', async () => {
   await openFile(page, 'hover.txt');
   await gotoPosition(page, 1, 27); // "bank" on line 1

@@ -119,13 +119,18 @@ export function logJson(userData, prefix) {
 }
 
 export async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor();
+  // Quick Open (Ctrl+P) sometimes keeps the previous editor when the file is already open in a background tab;
+  // a click on the Explorer row always activates it.
+  await page.keyboard.press('Control+Shift+E');
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.dblclick();
+  try {
+    await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 15000 });
+  } catch (err) {
+    await screenshot(page, `failed-open-${name}`);
+    throw err;
+  }
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
 }
 
