@@ -40,6 +40,8 @@ export interface ModelSpec {
   /** Hub endpoint (defaults to $HF_ENDPOINT or https://huggingface.co). */
   endpoint?: string;
   revision?: string;
+  /** Cap on tokens per window (never above the model's own maximum); longer texts use more windows. */
+  maxLength?: number;
 }
 
 export interface ModelSummary {

@@ -27,11 +27,11 @@ export class Engine {
       throw new EngineError('unknown-variant', `Unknown variant "${String(spec.variant)}".`, 'Use fp32, quantized or fp16.');
     }
     const resolved = await resolveModel(spec, o);
-    const key = `${resolved.path}|${spec.variant ?? ''}|${device}`;
+    const key = `${resolved.path}|${spec.variant ?? ''}|${device}|${spec.maxLength ?? ''}`;
     let p = this.models.get(key);
     if (!p) {
       const started = Date.now();
-      p = LoadedModel.load(resolved.id, resolved.path, spec.variant as Variant | undefined, device);
+      p = LoadedModel.load(resolved.id, resolved.path, spec.variant as Variant | undefined, device, spec.maxLength);
       this.models.set(key, p);
       p.then(
         (m) => {

@@ -34,8 +34,9 @@ export class LoadedModel {
     private readonly device: Device,
   ) {}
 
-  static async load(id: string, folderPath: string, variant: Variant | undefined, device: Device = 'cpu'): Promise<LoadedModel> {
+  static async load(id: string, folderPath: string, variant: Variant | undefined, device: Device = 'cpu', maxLength?: number): Promise<LoadedModel> {
     const folder = readModelFolder(folderPath);
+    if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16) folder.maxLength = Math.min(folder.maxLength, Math.floor(maxLength));
     const v = chooseVariant(folder, variant);
     const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
     const onnxPath = path.join(folder.path, VARIANT_FILES[v]);

@@ -6,7 +6,7 @@ export const SECTION = 'bertLens';
 
 export interface Settings {
   model: string;
-  variant: Variant;
+  variant: Variant | 'auto';
   executionProvider: 'auto' | Device;
   maxLength: number;
   hoverEnabled: boolean;
@@ -20,7 +20,7 @@ export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     model: c.get<string>('model', '').trim(),
-    variant: c.get<Variant>('variant', 'quantized'),
+    variant: c.get<Variant | 'auto'>('variant', 'auto'),
     executionProvider: c.get<'auto' | Device>('executionProvider', 'auto'),
     maxLength: c.get<number>('maxLength', 512),
     hoverEnabled: c.get<boolean>('hover.enabled', true),
@@ -46,10 +46,11 @@ export function toModelSpec(s: Settings, extensionPath: string, model = s.model)
   return {
     model: embedded ? embeddedModelPath(extensionPath) : expandHome(model),
     // The vsix ships only the int8 file of the embedded model.
-    variant: embedded ? 'quantized' : s.variant,
+    variant: embedded ? 'quantized' : s.variant === 'auto' ? undefined : s.variant,
     device: s.executionProvider === 'auto' ? undefined : s.executionProvider,
     offline: s.offline || undefined,
     cacheDir: s.cacheDir ? expandHome(s.cacheDir) : undefined,
+    maxLength: s.maxLength > 0 ? s.maxLength : undefined,
   };
 }
 

@@ -35,7 +35,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {});
-  server?.stop();
+  await server?.stop();
 });
 
 test('sidebar trains on a workspace CSV and shows metrics against baselines and the confusion matrix', async () => {

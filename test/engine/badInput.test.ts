@@ -136,3 +136,15 @@ test('usage errors exit 2 with one line', () => {
   assert.equal(u.status, 2);
   assert.match(u.stderr, /unknown command "frobnicate"/);
 });
+
+test('ModelSpec.maxLength caps the window: attention explains with that cap, fill-mask still windows', async () => {
+  const text = 'a list is a sequence of items and a tuple is an immutable sequence.';
+  const e = await code(client.attention({ maxLength: 16 }, { text }));
+  assert.equal(e.code, 'too-long');
+  assert.match(e.message, /at most 16/);
+  const long = `${'python is a programming language. '.repeat(10)}python is a programming [MASK].`;
+  const capped = await client.fillMask({ maxLength: 16 }, { text: long, topK: 3 });
+  assert.equal(capped.masks.length, 1);
+  assert.equal(capped.tokens[capped.masks[0].position], '[MASK]');
+  assert.equal(capped.masks[0].predictions.length, 3);
+});
