@@ -16,7 +16,16 @@ export interface LoadOptions {
 export class Engine {
   private readonly models = new Map<string, Promise<LoadedModel>>();
 
-  constructor(readonly logger: Logger = silentLogger) {}
+  /** At most `maxModels` models stay loaded; the least recently used one is disposed first. */
+  constructor(
+    readonly logger: Logger = silentLogger,
+    private readonly maxModels = 3,
+  ) {}
+
+  /** Keys of the loaded models, least recently used first. */
+  loadedKeys(): string[] {
+    return [...this.models.keys()];
+  }
 
   async model(spec: ModelSpec = {}, o: LoadOptions = {}): Promise<LoadedModel> {
     const device: Device = spec.device ?? 'cpu';
@@ -29,7 +38,10 @@ export class Engine {
     const resolved = await resolveModel(spec, o);
     const key = `${resolved.path}|${spec.variant ?? ''}|${device}|${spec.maxLength ?? ''}`;
     let p = this.models.get(key);
-    if (!p) {
+    if (p) {
+      this.models.delete(key); // re-insert: most recently used last
+      this.models.set(key, p);
+    } else {
       const started = Date.now();
       p = LoadedModel.load(resolved.id, resolved.path, spec.variant as Variant | undefined, device, spec.maxLength);
       this.models.set(key, p);
@@ -40,8 +52,18 @@ export class Engine {
         },
         () => this.models.delete(key),
       );
+      this.evict();
     }
     return p;
+  }
+
+  private evict(): void {
+    while (this.models.size > this.maxModels) {
+      const [oldest, p] = this.models.entries().next().value as [string, Promise<LoadedModel>];
+      this.models.delete(oldest);
+      this.logger.info(`unloading ${oldest.split('|')[0]} (keeping the ${this.maxModels} most recently used models)`);
+      p.then((m) => m.dispose(), () => undefined);
+    }
   }
 
   async unloadAll(): Promise<void> {

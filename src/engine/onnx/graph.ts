@@ -100,9 +100,11 @@ function valueInfoName(bytes: Uint8Array, f: Field): string {
 
 /** Parses node and value names; weights are skipped, not decoded. */
 export function inspectGraph(bytes: Uint8Array): GraphInfo {
-  const g = graphFieldOf(bytes);
+  graphFieldOf(bytes); // throws when there is no graph at all
   const info: GraphInfo = { nodes: [], inputs: [], outputs: [], initializers: new Set(), consumers: new Map(), producer: new Map() };
-  for (const f of readFields(bytes, g.valStart, g.valEnd)) {
+  // Several graph fields merge into one (that is how addGraphOutputs works): read them all, in order.
+  const fields = readFields(bytes).filter((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN).flatMap((g) => readFields(bytes, g.valStart, g.valEnd));
+  for (const f of fields) {
     if (f.no === GRAPH_NODE) info.nodes.push(parseNode(bytes, f, info.nodes.length));
     else if (f.no === GRAPH_INPUT) info.inputs.push(valueInfoName(bytes, f));
     else if (f.no === GRAPH_OUTPUT) info.outputs.push(valueInfoName(bytes, f));
