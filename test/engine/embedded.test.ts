@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
 import { LoadedModel } from '../../src/engine/model';
-import { EMBEDDED, FIXTURES, WORKER, assertClose, readJson } from '../helpers';
+import { EMBEDDED, WORKER, assertClose, readJson } from '../helpers';
 
-const ref = readJson(`${FIXTURES}/mini-bert-reference.json`);
+const ref = readJson(`${EMBEDDED}/reference.json`);
 const client = new EngineClient({ workerPath: WORKER });
 after(() => client.dispose());
 
