@@ -7,6 +7,7 @@
 //   npm run bench                       # cpu
 //   npm run bench -- --device webgpu    # ask both sides for WebGPU; the table says which provider really ran
 //   npm run bench -- --runs 20 --warmup 3 --no-doc
+import { createRng } from '../engine/training/random';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -106,17 +107,8 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same sentences. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so every run benchmarks the same sentences (the trainer's seeded generator). */
+const rng = createRng;
 
 function machine(): { cpus: number; cpuModel: string; node: string; platform: string; date: string; memGiB: number } {
   let cpus = os.cpus().length;
