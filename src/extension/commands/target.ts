@@ -23,13 +23,21 @@ export function spanAndWindow(editor: vscode.TextEditor, maxChars = 2000): { spa
   return { span, window, text };
 }
 
-/** The selection's text, or the whole document (cut to maxChars) when nothing is selected. */
-export function selectionOrDocument(editor: vscode.TextEditor, maxChars = 20000): { text: string; base: number } {
+/** The selection's text, or the whole document when nothing is selected. Longer texts run in windows in the
+ *  engine; past `maxChars` (a huge file) only the start is used, and the user is told so — never silently. */
+export function selectionOrDocument(editor: vscode.TextEditor, maxChars = 200_000): { text: string; base: number } {
   const doc = editor.document;
-  if (!editor.selection.isEmpty) return { text: doc.getText(editor.selection), base: doc.offsetAt(editor.selection.start) };
-  const text = doc.getText();
-  if (!text.trim()) throw userError('empty-text', 'The document is empty.');
-  return { text: text.slice(0, maxChars), base: 0 };
+  const selected = !editor.selection.isEmpty;
+  const text = selected ? doc.getText(editor.selection) : doc.getText();
+  const base = selected ? doc.offsetAt(editor.selection.start) : 0;
+  if (!text.trim()) throw userError('empty-text', selected ? 'The selection is empty.' : 'The document is empty.');
+  if (text.length > maxChars) {
+    void vscode.window.showWarningMessage(
+      `BERT Lens: the ${selected ? 'selection' : 'document'} has ${text.length.toLocaleString()} characters; only the first ${maxChars.toLocaleString()} are analysed. Select a part to analyse another.`,
+    );
+    return { text: text.slice(0, maxChars), base };
+  }
+  return { text, base };
 }
 
 export function rangeOf(doc: vscode.TextDocument, [start, end]: Offset): vscode.Range {
