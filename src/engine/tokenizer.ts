@@ -120,10 +120,7 @@ export interface Window {
  *  fits gives one window. `pair` (QA's question) is kept whole in every window as the first sequence. */
 export async function encodeWindows(tk: TextTokenizer, text: string, maxLength: number, stride: number, first?: string): Promise<Window[]> {
   const whole = first !== undefined ? await tk.encode(first, text) : await tk.encode(text);
-  if (whole.ids.length <= maxLength) {
-    if (first === undefined) return [{ start: 0, end: text.length, encoded: whole }];
-    return [{ start: 0, end: text.length, encoded: whole }];
-  }
+  if (whole.ids.length <= maxLength) return [{ start: 0, end: text.length, encoded: whole }];
   const plain = await tk.encode(text, undefined, false);
   const specials = first !== undefined ? (await tk.encode(first, 'x')).ids.length - 1 : (await tk.encode('')).ids.length;
   const budget = maxLength - specials;

@@ -59,8 +59,6 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
 
   const where = assignTokens(full, windows);
   const targets = req.targets?.length ? await targetIds(m, req.targets) : [];
-  const specialIds = new Set<number>();
-  for (const t of [m.tokenizer.maskId]) if (t !== undefined) specialIds.add(t);
 
   // Group masks by window and run the head once per window for its masks.
   const byWindow = new Map<number, number[]>();
