@@ -127,3 +127,27 @@ test('embedBatch: batched, padded runs give the same pooled vectors as one text 
     assertClose(cls.pooled[1], one.pooled!, 1e-5, 'cls layer 0');
   }
 });
+
+test('int8 export: attention and hidden states come out of the quantized graph too, close to fp32', async () => {
+  const q = await LoadedModel.load('q', EMBEDDED, 'quantized');
+  const f = await LoadedModel.load('f', EMBEDDED, 'fp32');
+  const c = ref.cases[3];
+  const e = await q.tokenizer.encode(c.text);
+  const [qa, fa] = [await q.attentions([e]), await f.attentions([e])];
+  assert.equal(qa.length, 4);
+  qa.forEach((a, l) => {
+    const [, heads, n] = a.dims;
+    for (let r = 0; r < heads * n; r++) {
+      const sum = a.data.subarray(r * n, (r + 1) * n).reduce((s, x) => s + x, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-4, 'rows are distributions');
+    }
+    assertClose(a.data, fa[l].data, 0.1, `int8 vs fp32 attention, layer ${l}`);
+  });
+  const [qh] = await q.hiddenStates([e], [4]);
+  const [fh] = await f.hiddenStates([e], [4]);
+  let dot = 0, nq = 0, nf = 0;
+  for (let i = 0; i < fh.data.length; i++) { dot += qh.data[i] * fh.data[i]; nq += qh.data[i] ** 2; nf += fh.data[i] ** 2; }
+  assert.ok(dot / Math.sqrt(nq * nf) > 0.99, 'last hidden state of int8 ≈ fp32 (cosine > 0.99)');
+  await q.dispose();
+  await f.dispose();
+});
