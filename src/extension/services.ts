@@ -69,7 +69,7 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       if (!e.affectsConfiguration('bertLens')) return;
       summaries.clear();
       const now = readSettings();
-      log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant}`);
+      log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
       statusBar.setModel(modelLabel(now.model));
       if (e.affectsConfiguration('bertLens.executionProvider') || e.affectsConfiguration('bertLens.variant')) {
         engine.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));

@@ -38,15 +38,16 @@ export async function waitFor(fn, { timeout = 60000, interval = 200, what = 'con
   }
 }
 
-/** Starts code-server on a fresh profile with the .vsix installed and a workspace folder. */
-export async function startCodeServer({ vsix, workspace }) {
+/** Starts code-server on a fresh profile with the .vsix installed and a workspace folder; `env` is added to
+ *  code-server's environment (the extension host and the engine worker inherit it: HF_ENDPOINT, HF_HUB_CACHE…). */
+export async function startCodeServer({ vsix, workspace, env: extraEnv = {} }) {
   if (!existsSync(CODE_SERVER)) throw new Error('code-server missing: run scripts/setup-e2e.sh');
   const base = mkdtempSync(join(tmpdir(), 'bert-lens-e2e-'));
   const home = join(base, 'home');
   const userData = join(base, 'user-data');
   const extensions = join(base, 'extensions');
   for (const d of [home, userData, extensions]) mkdirSync(d, { recursive: true });
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') };
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), ...extraEnv };
   execFileSync(CODE_SERVER, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
   // Quiet, predictable workbench.
   mkdirSync(join(userData, 'User'), { recursive: true });
@@ -179,4 +180,91 @@ export async function screenshot(page, name) {
 /** The engine's answer for the same input, through the CLI (offsets in code points; tests use ASCII text). */
 export function cli(...args) {
   return JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin/bert-lens.js'), ...args], { cwd: ROOT, encoding: 'utf8' }));
+}
+
+/** Decorations painted in the active editor whose background matches `bgPattern` (a RegExp source), each mapped
+ *  back to its line (0-based) and columns through the text under it (label pseudo-elements shift pixels, not
+ *  text). Adjacent ranges of one decoration type may be painted as one box. */
+export async function decorationBoxes(page, bgPattern) {
+  return page.evaluate((pattern) => {
+    const re = new RegExp(pattern);
+    const lineOf = (el) => {
+      // View lines are absolutely positioned in document order by `top`; line numbers come from the margin.
+      const top = el.getBoundingClientRect().top;
+      const nums = [...document.querySelectorAll('.editor-group-container.active .monaco-editor .margin-view-overlays .line-numbers')];
+      const n = nums.find((x) => Math.abs(x.getBoundingClientRect().top - top) < 2);
+      return n ? Number(n.textContent.trim()) - 1 : -1;
+    };
+    const column = (x, y) => {
+      const r = document.caretRangeFromPoint(x, y);
+      const line = r?.startContainer.parentElement?.closest('.view-line');
+      if (!line) return [-1, -1];
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      let total = 0;
+      while (walker.nextNode()) {
+        if (walker.currentNode === r.startContainer) return [lineOf(line), total + r.startOffset];
+        total += walker.currentNode.textContent.length;
+      }
+      return [-1, -1];
+    };
+    const out = [];
+    for (const el of document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (!re.test(bg)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width < 1) continue;
+      const y = r.top + r.height / 2;
+      const [line, start] = column(r.left + 1, y);
+      const [, end] = column(r.right - 1, y);
+      out.push({ bg, line, start, end });
+    }
+    return out.sort((a, b) => a.line - b.line || a.start - b.start);
+  }, bgPattern);
+}
+
+/** A CSS colour value (e.g. `var(--vscode-editor-findMatchHighlightBackground)`) as the workbench computes it. */
+export async function computedColour(page, value) {
+  return page.evaluate((v) => {
+    const el = document.createElement('div');
+    el.style.backgroundColor = v;
+    document.querySelector('.monaco-workbench').append(el);
+    const c = getComputedStyle(el).backgroundColor;
+    el.remove();
+    return c;
+  }, value);
+}
+
+/** The visible notification toasts: severity (from the icon) and message text. */
+export async function toasts(page) {
+  return page.locator('.notifications-toasts.visible .notification-toast').evaluateAll((els) =>
+    els.map((t) => ({
+      severity: t.querySelector('.notification-list-item-icon')?.className.match(/codicon-(error|warning|info)/)?.[1] ?? 'progress',
+      message: t.querySelector('.notification-list-item-message')?.textContent ?? '',
+      buttons: [...t.querySelectorAll('.monaco-button')].map((b) => b.textContent.trim()).filter(Boolean),
+    })),
+  );
+}
+
+/** Writes the workspace's .vscode/settings.json (BERT Lens keys with explicit defaults, plus `overrides`) and
+ *  waits until the extension has seen the change; a no-op when the file already says the same. Explicit
+ *  defaults keep every scenario independent of what the previous one configured. */
+export async function useSettings(userData, workspace, overrides = {}) {
+  const settings = { 'bertLens.model': '', 'bertLens.offline': false, 'bertLens.variant': 'auto', ...overrides };
+  const file = join(workspace, '.vscode/settings.json');
+  let current;
+  try {
+    current = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {}
+  const same = current && Object.keys({ ...current, ...settings }).every((k) => JSON.stringify(current[k]) === JSON.stringify(settings[k]));
+  if (same) return;
+  const count = () => (readExtensionLog(userData).match(/settings changed: /g) ?? []).length;
+  const before = count();
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(file, JSON.stringify(settings, null, 2));
+  const model = settings['bertLens.model'] || 'embedded';
+  await waitFor(() => {
+    if (count() <= before) return false;
+    const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
+    return last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`);
+  }, { what: `settings ${JSON.stringify(overrides)} seen by the extension` });
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { EngineError } from '../../engine/errors';
 import type { Services } from '../services';
 import { isEmbedded, modelLabel } from '../settings';
 
@@ -49,8 +50,23 @@ export async function setModel(services: Services, value: string): Promise<void>
   const config = vscode.workspace.getConfiguration('bertLens');
   const inspect = config.inspect<string>('model');
   const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const previous = target === vscode.ConfigurationTarget.Workspace ? inspect?.workspaceValue : inspect?.globalValue;
+  const before = services.settings().model;
   await config.update('model', value, target);
-  const summary = await services.ensureModel(value);
+  let summary;
+  try {
+    summary = await services.ensureModel(value);
+  } catch (err) {
+    // A cancelled or failed load must not leave the setting (and the status bar) on a model that is not there:
+    // every later command would start the download again. The partial file stays in the cache for a resume.
+    if (services.settings().model === value) await config.update('model', previous, target);
+    services.log.info(`select model: ${value} was not loaded; the model stays ${before || 'embedded'}`);
+    if (err instanceof EngineError && err.code === 'cancelled') {
+      void vscode.window.showInformationMessage(`BERT Lens: download of ${modelLabel(value)} cancelled; the model stays ${modelLabel(before)}.`);
+      return;
+    }
+    throw err;
+  }
   const msg = `BERT Lens: ${modelLabel(value)} — ${summary.head}, ${summary.numLayers} layers × ${summary.numHeads} heads, ${summary.variant}, on ${summary.provider}` +
     (summary.fallbackReason ? ` (fell back: ${summary.fallbackReason})` : '');
   services.log.info(msg);
