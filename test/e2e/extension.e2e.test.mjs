@@ -23,7 +23,7 @@
 // - Developer: Reload Window restores the Attention panel (serializer) with its grid, recomputed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -37,6 +37,8 @@ const QA_MODEL = join(ROOT, 'test/fixtures/bert-qa');
 const NLI_MODEL = join(ROOT, 'test/fixtures/bert-nli');
 const RTD_MODEL = join(ROOT, 'test/fixtures/electra-discriminator');
 const MLM_FIXTURE = join(ROOT, 'test/fixtures/bert-mlm');
+/** Entity decorations: the label's colour at 28 % (core/decorationPlan.ts, decorations/styles.ts). */
+const ENTITY_BG = '^rgba\\(\\d+, \\d+, \\d+, 0\\.28\\)$';
 const HUB_REPO = 'test-org/tiny-bert-mlm';
 const SLOW_REPO = 'test-org/slow-bert-mlm';
 const TEXTS = {
@@ -45,7 +47,7 @@ const TEXTS = {
   'hover.txt': 'I deposited money at the bank before lunch.\nWe sat on the bank of the river.\n\nThe bank raised its interest rates.\n',
   'attention.txt': 'The cat sat on the mat because it was tired.\n',
   'ner.txt': 'John Smith works at Google in London.\n',
-  'qa.txt': 'John Smith works at Google in London. He likes apples.\n',
+  'qa.txt': 'Meeting notes:\nJohn Smith works at Google in London. He likes apples.\n',
   'nli.txt': 'A man is playing a guitar on stage.\n',
   'rtd.txt': 'The quick brown fox ate over the lazy dog.\n',
   'export.txt': 'The bank raised its rates.\n',
@@ -93,6 +95,7 @@ test('activation: lazy, with a status bar item and no model loaded', async () =>
 });
 
 test('Predict Masked Token fills [MASK] with the chosen candidate', async () => {
+  await useSettings(server.userData, workspace);
   const expected = cli('fill-mask', '--json', '--variant', 'quantized', TEXTS['predict.txt'].trim()).masks[0].predictions.map((p) => p.token);
   await openFile(page, 'predict.txt');
   await runCommand(page, 'BERT Lens: Predict Masked Token');
@@ -109,6 +112,7 @@ test('Predict Masked Token fills [MASK] with the chosen candidate', async () => 
 });
 
 test('Predict Masked Token on the word at the cursor replaces it with the second candidate', async () => {
+  await useSettings(server.userData, workspace);
   await openFile(page, 'word.txt');
   await gotoPosition(page, 1, 21); // inside "mat"
   await runCommand(page, 'BERT Lens: Predict Masked Token');
@@ -127,6 +131,7 @@ test('Predict Masked Token on the word at the cursor replaces it with the second
 });
 
 test('Fill-Mask panel masks the word at the cursor, shows bars, and toggles masks on click', async () => {
+  await useSettings(server.userData, workspace);
   const text = 'python is a programming language.';
   const expected = cli('fill-mask', '--json', '--variant', 'quantized', '--span', '24:32', text);
   await openFile(page, 'predict.txt'); // now "python is a programming language." (first scenario)
@@ -146,6 +151,7 @@ test('Fill-Mask panel masks the word at the cursor, shows bars, and toggles mask
 });
 
 test('hover shows pieces, ids and the top alternatives of the word', async () => {
+  await useSettings(server.userData, workspace);
   await openFile(page, 'hover.txt');
   await gotoPosition(page, 1, 27); // "bank" on line 1
   await runCommand(page, 'Show or Focus Hover');
@@ -166,6 +172,7 @@ test('hover shows pieces, ids and the top alternatives of the word', async () =>
 });
 
 test('Show Attention renders a 4 × 4 grid of heatmaps for the embedded model', async () => {
+  await useSettings(server.userData, workspace);
   await openFile(page, 'attention.txt');
   await gotoPosition(page, 1, 6);
   await runCommand(page, 'BERT Lens: Show Attention');
@@ -190,6 +197,7 @@ test('Show Attention renders a 4 × 4 grid of heatmaps for the embedded model', 
 });
 
 test('Recognize Entities with the embedded masked LM explains that an NER model is needed', async () => {
+  await useSettings(server.userData, workspace);
   await openFile(page, 'ner.txt');
   await runCommand(page, 'BERT Lens: Recognize Entities');
   const toast = page.locator('.notifications-toasts.visible .notification-list-item-message', { hasText: 'token-classification (NER) model' }).first();
@@ -209,30 +217,7 @@ test('Recognize Entities decorates the engine’s entity ranges with the NER fix
   assert.ok(expected.length > 0, 'the fixture finds entities in this text');
   // The decorations in the editor: elements painted with an entity background, mapped back to columns.
   const boxes = await waitFor(async () => {
-    const b = await page.evaluate(() => {
-      // Map a point back to a column through the text under it (label pseudo-elements shift pixels, not text).
-      const column = (x, y) => {
-        const r = document.caretRangeFromPoint(x, y);
-        const line = r?.startContainer.parentElement?.closest('.view-line');
-        if (!line) return -1;
-        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
-        let total = 0;
-        while (walker.nextNode()) {
-          if (walker.currentNode === r.startContainer) return total + r.startOffset;
-          total += walker.currentNode.textContent.length;
-        }
-        return -1;
-      };
-      const out = [];
-      for (const el of document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')) {
-        const bg = getComputedStyle(el).backgroundColor;
-        if (!/rgba\(\d+, \d+, \d+, 0\.28\)/.test(bg)) continue;
-        const r = el.getBoundingClientRect();
-        const y = r.top + r.height / 2;
-        out.push({ bg, start: column(r.left + 1, y), end: column(r.right - 1, y) });
-      }
-      return out.sort((a, b) => a.start - b.start);
-    });
+    const b = await decorationBoxes(page, ENTITY_BG);
     return b.length ? b : false;
   }, { what: 'entity decorations' });
   assert.deepEqual(boxes.map((b) => [b.start, b.end]), expected.map((e) => [e.start, e.end]));
@@ -245,7 +230,7 @@ test('Recognize Entities decorates the engine’s entity ranges with the NER fix
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type(' ok');
-  await waitFor(async () => (await page.evaluate(() => [...document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')].filter((el) => /rgba\(\d+, \d+, \d+, 0\.28\)/.test(getComputedStyle(el).backgroundColor)).length)) === 0, { what: 'decorations cleared' });
+  await waitFor(async () => (await decorationBoxes(page, ENTITY_BG)).length === 0, { what: 'decorations cleared' });
   await runCommand(page, 'File: Revert File');
   await runCommand(page, 'View: Close All Editor Groups');
 });
@@ -284,19 +269,24 @@ async function clearNotifications() {
 }
 
 test('Ask a Question highlights the engine’s answer span with the QA fixture', async () => {
-  const expected = cli('qa', '--json', '--model', QA_MODEL, '--variant', 'fp32', '--question', QUESTION, TEXTS['qa.txt']).answers[0];
+  const [heading, context] = TEXTS['qa.txt'].split('\n');
+  const expected = cli('qa', '--json', '--model', QA_MODEL, '--variant', 'fp32', '--question', QUESTION, context).answers[0];
   await useSettings(server.userData, workspace, { 'bertLens.model': QA_MODEL, 'bertLens.variant': 'fp32' });
-  await openFile(page, 'qa.txt'); // no selection: the whole document is the context
+  await openFile(page, 'qa.txt');
+  // The selection (line 2) is the context, so the answer is mapped back from selection to document offsets.
+  await gotoPosition(page, 2, 1);
+  await page.keyboard.press('Shift+End');
   await runCommand(page, 'BERT Lens: Ask a Question');
   await answerInputBox('BERT Lens: Ask a Question', QUESTION);
   const entry = await waitFor(() => logJson(server.userData, 'qa').find((e) => e.question === QUESTION), { timeout: 120000, what: 'qa log line' });
-  assert.deepEqual([entry.answers[0].start, entry.answers[0].end, entry.answers[0].text], [expected.start, expected.end, expected.text]);
+  const base = heading.length + 1;
+  assert.deepEqual([entry.answers[0].start, entry.answers[0].end, entry.answers[0].text], [expected.start + base, expected.end + base, expected.text]);
   const colour = await computedColour(page, 'var(--vscode-editor-findMatchHighlightBackground)');
   const boxes = await waitFor(async () => {
     const b = await decorationBoxes(page, `^${escapeRe(colour)}$`);
     return b.length ? b : false;
   }, { what: 'answer decoration' });
-  assert.deepEqual(boxes.map((b) => [b.line, b.start, b.end]), [[0, expected.start, expected.end]], 'the highlighted range is the CLI’s answer');
+  assert.deepEqual(boxes.map((b) => [b.line, b.start, b.end]), [[1, expected.start, expected.end]], 'the highlighted range is the CLI’s answer');
   const toast = page.locator('.notifications-toasts.visible .notification-list-item-message', { hasText: 'Answer:' }).first();
   await toast.waitFor();
   assert.equal(await toast.innerText(), `Answer: “${expected.text}” (score ${expected.score.toFixed(3)})`);
@@ -307,9 +297,11 @@ test('Ask a Question highlights the engine’s answer span with the QA fixture',
 });
 
 test('Classify Selection with a second text shows the NLI fixture’s labels and scores', async () => {
-  const expected = cli('classify', '--json', '--model', NLI_MODEL, '--variant', 'fp32', '--pair', PAIR, TEXTS['nli.txt']).labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
+  const expected = cli('classify', '--json', '--model', NLI_MODEL, '--variant', 'fp32', '--pair', PAIR, TEXTS['nli.txt'].trim()).labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
   await useSettings(server.userData, workspace, { 'bertLens.model': NLI_MODEL, 'bertLens.variant': 'fp32' });
   await openFile(page, 'nli.txt');
+  await gotoPosition(page, 1, 1);
+  await page.keyboard.press('Shift+End'); // the sentence is the selection, the pair is typed in
   await runCommand(page, 'BERT Lens: Classify Selection');
   await answerInputBox('BERT Lens: Classify Selection', PAIR);
   const labels = await quickPickLabels(page, 'BERT Lens: classification');

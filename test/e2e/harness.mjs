@@ -207,6 +207,9 @@ export async function decorationBoxes(page, bgPattern) {
       }
       return [-1, -1];
     };
+    // The cursor sits on top of the text and would catch the hit test at a line's end.
+    const cursors = [...document.querySelectorAll('.editor-group-container.active .monaco-editor .cursors-layer')];
+    cursors.forEach((c) => (c.style.display = 'none'));
     const out = [];
     for (const el of document.querySelectorAll('.editor-group-container.active .monaco-editor .view-overlays *')) {
       const bg = getComputedStyle(el).backgroundColor;
@@ -218,6 +221,7 @@ export async function decorationBoxes(page, bgPattern) {
       const [, end] = column(r.right - 1, y);
       out.push({ bg, line, start, end });
     }
+    cursors.forEach((c) => (c.style.display = ''));
     return out.sort((a, b) => a.line - b.line || a.start - b.start);
   }, bgPattern);
 }
@@ -255,6 +259,7 @@ export async function useSettings(userData, workspace, overrides = {}) {
   try {
     current = JSON.parse(readFileSync(file, 'utf8'));
   } catch {}
+  if (!current && !Object.keys(overrides).length) return; // nothing configured yet: the defaults hold
   const same = current && Object.keys({ ...current, ...settings }).every((k) => JSON.stringify(current[k]) === JSON.stringify(settings[k]));
   if (same) return;
   const count = () => (readExtensionLog(userData).match(/settings changed: /g) ?? []).length;
