@@ -13,8 +13,9 @@ export interface ExtraCommand {
 
 export const extraCommands: Record<string, ExtraCommand> = {
   train: {
-    usage: `train --data FILE|FOLDER [--text-column C] [--label-column L] [--pair-column P]
-      [--layer N] [--last-layers N] [--head logistic|mlp] [--seed S] [--output DIR]   train a classifier on frozen embeddings, compare with baselines`,
+    usage: `train --data FILE|FOLDER    train a classifier on frozen embeddings; compare with baselines
+      [--text-column C] [--label-column L] [--pair-column P] [--layer N] [--last-layers N]
+      [--head logistic|mlp] [--seed S] [--output DIR]`,
     // A command-line run has no editor to keep responsive, so training runs in-process on the same engine.
     async run(args, io) {
       const data = stringOption(args, 'data') ?? args.positionals[0];

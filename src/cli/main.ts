@@ -226,7 +226,7 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
       }
       case 'info': {
         const s = await client.loadModel(spec);
-        emit(s, () => table(['field', 'value'], Object.entries(s).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])));
+        emit(s, () => table(['field', 'value'], Object.entries(s).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])));
         return 0;
       }
       default: {
