@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { fillMaskViewType } from '../webviews/protocol/fillMask';
 import { attentionViewType } from '../webviews/protocol/attention';
+import { SuggestionCodeActionProvider } from './codeActions/suggestionProvider';
 import { askQuestion } from './commands/askQuestion';
+import { chooseOverlaySource, showAttentionOverlay } from './commands/attentionOverlay';
 import { classifySelection } from './commands/classifySelection';
 import { detectReplacedTokens } from './commands/detectReplacedTokens';
+import { exportEntities } from './commands/exportEntities';
 import { predictMaskedToken } from './commands/predictMaskedToken';
 import { recognizeEntities } from './commands/recognizeEntities';
 import { selectModel } from './commands/selectModel';
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   const annotations = new Annotations(annotationStyle);
   const entitiesView = new EntitiesView(annotations);
   const hover = new WordHoverProvider(s);
+  const suggestions = new SuggestionCodeActionProvider(s);
   const command = (id: string, what: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, what, fn as (...args: unknown[]) => unknown)));
 
@@ -50,6 +54,10 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   });
   command('bertLens.attention.show', 'Show Attention', () => showAttention(s));
+  command('bertLens.attention.overlay', 'Show Attention Overlay', (override?: { source?: 'rollout' | 'headMean'; layer?: number }) => showAttentionOverlay(s, annotations, override));
+  command('bertLens.attention.overlaySource', 'Choose Attention Overlay Source', () => chooseOverlaySource(s, annotations));
+  command('bertLens.attention.clearOverlay', 'Clear Attention Overlay', () => annotations.clear('attention'));
+  command('bertLens.entities.export', 'Export Entities', () => exportEntities(s, entitiesView));
   command('bertLens.model.select', 'Select Model', () => selectModel(s));
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
@@ -60,7 +68,11 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     annotations,
     vscode.window.registerTreeDataProvider('bertLens.entities', entitiesView),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], hover),
-    vscode.workspace.onDidCloseTextDocument((d) => hover.forget(d.uri.toString())),
+    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }], suggestions, SuggestionCodeActionProvider.metadata),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      hover.forget(d.uri.toString());
+      suggestions.forget(d.uri.toString());
+    }),
     vscode.window.registerWebviewPanelSerializer(fillMaskViewType, {
       deserializeWebviewPanel: async (panel, state) => FillMaskPanel.revive(panel, s, state),
     }),

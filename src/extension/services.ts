@@ -20,6 +20,8 @@ export interface Services {
   spec(model?: string): ModelSpec;
   /** Loads (once per spec) and describes the model; hub downloads show a cancellable notification. */
   ensureModel(model?: string, token?: vscode.CancellationToken): Promise<ModelSummary>;
+  /** The summary of the configured model (or `model`) if it has finished loading; never starts a load. */
+  loadedSummary(model?: string): ModelSummary | undefined;
   /** Times an engine call, shows its latency in the status bar and logs it. */
   timed<T>(what: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -27,6 +29,7 @@ export interface Services {
 export function createServices(context: vscode.ExtensionContext, log: ExtensionLogger, statusBar: ModelStatusBar): Services {
   const engine = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
   const summaries = new Map<string, Promise<ModelSummary>>();
+  const loaded = new Map<string, ModelSummary>();
 
   const services: Services = {
     context,
@@ -43,11 +46,18 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       if (!pending) {
         pending = loadWithProgress(services, name, spec, token);
         summaries.set(key, pending);
-        pending.catch(() => summaries.delete(key));
+        const mine = pending;
+        pending.then(
+          (summary) => summaries.get(key) === mine && loaded.set(key, summary),
+          () => summaries.delete(key),
+        );
       }
       const summary = await pending;
       if (name === readSettings().model) statusBar.setModel(modelLabel(name), summary.provider, summary.fallbackReason);
       return summary;
+    },
+    loadedSummary(model) {
+      return loaded.get(JSON.stringify(services.spec(model ?? readSettings().model)));
     },
     async timed(what, fn) {
       const t0 = performance.now();
@@ -68,6 +78,7 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('bertLens')) return;
       summaries.clear();
+      loaded.clear();
       const now = readSettings();
       log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
       statusBar.setModel(modelLabel(now.model));

@@ -14,6 +14,8 @@ export interface Settings {
   hoverLayer: number;
   offline: boolean;
   cacheDir: string;
+  overlaySource: 'rollout' | 'headMean';
+  overlayLayer: number;
 }
 
 export function readSettings(): Settings {
@@ -28,6 +30,8 @@ export function readSettings(): Settings {
     hoverLayer: c.get<number>('hover.layer', -1),
     offline: c.get<boolean>('offline', false),
     cacheDir: c.get<string>('cacheDir', '').trim(),
+    overlaySource: c.get<'rollout' | 'headMean'>('attentionOverlay.source', 'rollout') === 'headMean' ? 'headMean' : 'rollout',
+    overlayLayer: c.get<number>('attentionOverlay.layer', -1),
   };
 }
 

@@ -29,13 +29,13 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   const { span, window } = useMaskTokens ? { span: selected ?? cursorWindow, window: cursorWindow } : spanAndWindow(editor);
   const windowText = fullText.slice(window[0], window[1]);
   const relSpan: Offset = [span[0] - window[0], span[1] - window[0]];
-  const topK = 8;
+  const topK = FILL_TOP_K;
 
   const result = await withDelayedProgress('BERT Lens: predicting…', (token) =>
       services.timed('fill-mask', () =>
-        services.engine.fillMask(services.spec(), useMaskTokens ? { text: windowText, topK } : { text: windowText, topK, spans: [relSpan] }, {
-          signal: toAbortSignal(token),
-        }),
+        useMaskTokens
+          ? services.engine.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
+          : fillSpan(services, windowText, relSpan, toAbortSignal(token)),
       ),
   );
   services.log.info(`fill-mask: ${JSON.stringify(summarize(result, window[0]))}`);
@@ -54,15 +54,39 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   services.log.info(`fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`);
 }
 
+/** Candidates per fill-mask request; shared by Predict Masked Token and the code action. */
+export const FILL_TOP_K = 8;
+
+/** Fill-mask on a character span of `text` (one mask per piece, whole-word candidates in `spans`). */
+export function fillSpan(services: Services, text: string, span: Offset, signal?: AbortSignal): Promise<FillMaskResult> {
+  return services.engine.fillMask(services.spec(), { text, topK: FILL_TOP_K, spans: [span] }, { signal });
+}
+
+export interface SpanCandidates {
+  range: vscode.Range;
+  original: string;
+  pieces: string[];
+  /** Whole words, best first, in the original's case pattern. */
+  candidates: { word: string; score: number }[];
+}
+
+/** A span result's whole-word candidates in document ranges (`base` = the window's document offset). */
+export function spanCandidates(result: FillMaskResult, doc: vscode.TextDocument, base: number): SpanCandidates[] {
+  return (result.spans ?? []).map((s) => ({
+    range: rangeOf(doc, [s.offset[0] + base, s.offset[1] + base]),
+    original: s.original,
+    pieces: s.pieces,
+    candidates: s.candidates.map((c) => ({ word: matchCase(s.original, c.word), score: c.score })),
+  }));
+}
+
 function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number, useMaskTokens: boolean, selected?: Offset): CandidateItem[] {
   const items: CandidateItem[] = [];
   if (!useMaskTokens && result.spans?.length) {
-    for (const s of result.spans) {
-      const range = rangeOf(doc, [s.offset[0] + base, s.offset[1] + base]);
+    for (const s of spanCandidates(result, doc, base)) {
       if (result.spans.length > 1) items.push({ label: `“${s.original}”`, kind: vscode.QuickPickItemKind.Separator });
       for (const c of s.candidates) {
-        const word = matchCase(s.original, c.word);
-        items.push({ label: word, description: `${(c.score * 100).toFixed(1)}%`, detail: pct(c.score) + `  pieces: ${s.pieces.join(' ')}`, replace: { range, word } });
+        items.push({ label: c.word, description: `${(c.score * 100).toFixed(1)}%`, detail: pct(c.score) + `  pieces: ${s.pieces.join(' ')}`, replace: { range: s.range, word: c.word } });
       }
     }
     return items;

@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
+import { overlayAlpha } from '../core/attentionOverlay';
 import { labelColor, REPLACED_BUCKETS } from '../core/decorationPlan';
 import type { AnnotationKind } from './annotations';
+
+/** The overlay's colour (Okabe–Ito blue, distinct from the entity palette's alpha levels). */
+export const OVERLAY_RGB = 'rgba(0, 150, 255, ';
 
 export function annotationStyle(kind: AnnotationKind, key: string): vscode.DecorationRenderOptions {
   switch (kind) {
@@ -20,6 +24,10 @@ export function annotationStyle(kind: AnnotationKind, key: string): vscode.Decor
         textDecoration: level > 0.6 ? 'underline wavy rgba(213, 94, 0, 0.9)' : undefined,
       };
     }
+    case 'attention':
+      // The focus word gets an outline; every other token a background whose opacity is its level.
+      if (key === 'focus') return { border: `1px solid ${OVERLAY_RGB}0.9)`, borderRadius: '2px' };
+      return { backgroundColor: `${OVERLAY_RGB}${overlayAlpha(Number(key))})`, borderRadius: '2px' };
     case 'answer':
       return {
         backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),

@@ -4,6 +4,7 @@ import { atExport, atExportFailed, atReady, atState, attentionViewType, type Att
 import { reportError, userError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
+import { saveExport } from './saveExport';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 /** The attention panel: layers × heads grid, one head in detail (matrix and lines), head mean and rollout, exports. */
@@ -82,12 +83,8 @@ export class AttentionPanel {
 
   private async export(format: 'svg' | 'png' | 'json', data: string, name: string): Promise<void> {
     if (!this.state.result) throw userError('no-attention', 'There is no attention to export yet.', 'Run Show Attention on some text first.');
-    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/');
-    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${name}.${format}`), filters: { [format.toUpperCase()]: [format] } });
-    if (!uri) return;
-    const bytes = format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : Buffer.from(data, 'utf8');
-    await vscode.workspace.fs.writeFile(uri, bytes);
-    this.services.log.info(`attention: exported ${format} to ${uri.fsPath} (${bytes.length} bytes)`);
-    void vscode.window.showInformationMessage(`BERT Lens: saved ${uri.fsPath}`);
+    await saveExport(this.services, 'attention', name, [format], () =>
+      format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : data,
+    );
   }
 }

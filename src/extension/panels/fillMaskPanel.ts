@@ -4,6 +4,7 @@ import { EngineError } from '../../engine/errors';
 import {
   fillMaskViewType,
   fmAddModel,
+  fmExport,
   fmReady,
   fmRemoveModel,
   fmSetText,
@@ -15,8 +16,11 @@ import {
   type FillMaskState,
   type ModelColumn,
 } from '../../webviews/protocol/fillMask';
+import { fillMaskCsv, fillMaskExport } from '../core/exportData';
+import { reportError, userError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
+import { saveExport } from './saveExport';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 const DEFAULT_TEXT = 'python is a programming language.';
@@ -95,6 +99,8 @@ export class FillMaskPanel {
     } else if (fmSetTopK.is(msg)) {
       this.state.topK = msg.params.topK;
       void this.refresh();
+    } else if (fmExport.is(msg)) {
+      void this.export(msg.params.format).catch((err) => reportError(this.services.log, err, 'fill-mask export'));
     } else {
       this.services.log.warn(`fill-mask panel: ignored message ${JSON.stringify(msg).slice(0, 200)}`);
     }
@@ -102,6 +108,13 @@ export class FillMaskPanel {
 
   private post(): void {
     if (this.ready) void this.panel.webview.postMessage(fmState.create(this.state));
+  }
+
+  /** The panel's data as shown (masks, whole-word candidates and per-piece predictions per model column). */
+  private async export(format: 'json' | 'csv'): Promise<void> {
+    if (this.state.models.some((m) => m.busy)) throw userError('busy', 'The panel is still computing.', 'Export again when the predictions are shown.');
+    const data = fillMaskExport(this.state);
+    await saveExport(this.services, 'fill-mask', 'fill-mask', [format], () => (format === 'json' ? JSON.stringify(data, null, 2) + '\n' : fillMaskCsv(data)));
   }
 
   private async loadChoices(): Promise<void> {

@@ -7,6 +7,8 @@ interface EntityItem {
   end: number;
   text: string;
   score: number;
+  /** 1-based line of the start. */
+  line: number;
 }
 
 /** The "Entities" view: one row per entity of the last run, grouped by label; clicking reveals it. */
@@ -29,6 +31,11 @@ export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string
     this.emitter.fire();
   }
 
+  /** The entities of the last run (document offsets) and their document, for the export. */
+  current(): { uri: vscode.Uri | undefined; entities: EntityItem[] } {
+    return { uri: this.uri, entities: [...this.entities] };
+  }
+
   getChildren(element?: EntityItem | string): (EntityItem | string)[] {
     if (element === undefined) return [...new Set(this.entities.map((e) => e.label))].sort();
     if (typeof element === 'string') return this.entities.filter((e) => e.label === element);
@@ -45,7 +52,7 @@ export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string
     }
     const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
     item.description = `${element.score.toFixed(3)}`;
-    item.tooltip = `${element.label} · ${element.score.toFixed(3)} · characters ${element.start}–${element.end}`;
+    item.tooltip = `${element.label} · ${element.score.toFixed(3)} · line ${element.line}, characters ${element.start}–${element.end}`;
     if (this.uri) {
       item.command = { command: 'bertLens.entities.reveal', title: 'Reveal', arguments: [this.uri, element.start, element.end] };
     }

@@ -34,6 +34,7 @@ export const fmSetText = message<{ text: string }>('fillMask/setText', (p) => is
 export const fmToggleMask = message<{ span: Offset }>('fillMask/toggleMask', (p) => isObject(p) && isOffset(p.span));
 export const fmAddModel = message<{ model: string }>('fillMask/addModel', (p) => isObject(p) && typeof p.model === 'string');
 export const fmRemoveModel = message<{ index: number }>('fillMask/removeModel', (p) => isObject(p) && Number.isInteger(p.index));
+export const fmExport = message<{ format: 'json' | 'csv' }>('fillMask/export', (p) => isObject(p) && (p.format === 'json' || p.format === 'csv'));
 export const fmSetTopK = message<{ topK: number }>('fillMask/setTopK', (p) => isObject(p) && Number.isInteger(p.topK) && (p.topK as number) > 0 && (p.topK as number) <= 50);
 
 /** Toggles a span in the mask list: removes it (or any overlapping mask) if present, else adds it, sorted. */

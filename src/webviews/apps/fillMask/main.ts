@@ -1,5 +1,5 @@
 import type { Offset, TokenizeResult } from '../../../engine/api';
-import { fmAddModel, fmReady, fmRemoveModel, fmSetText, fmSetTopK, fmState, fmToggleMask, MAX_MODELS, type FillMaskState, type ModelColumn } from '../../protocol/fillMask';
+import { fmAddModel, fmExport, fmReady, fmRemoveModel, fmSetText, fmSetTopK, fmState, fmToggleMask, MAX_MODELS, type FillMaskState, type ModelColumn } from '../../protocol/fillMask';
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
@@ -123,6 +123,8 @@ function render(): void {
       full ? h('span', { class: 'muted' }, `${MAX_MODELS} models at most`) : picker,
       full ? undefined : custom,
       full ? undefined : h('button', { class: 'secondary', onclick: () => custom.value.trim() && post(fmAddModel.create({ model: custom.value.trim() })) }, 'Add'),
+      h('button', { class: 'secondary', title: 'Save the masks, predictions and scores of every model as JSON', onclick: () => post(fmExport.create({ format: 'json' })) }, 'Export JSON'),
+      h('button', { class: 'secondary', title: 'Save one row per model, mask and candidate as CSV', onclick: () => post(fmExport.create({ format: 'csv' })) }, 'Export CSV'),
     ),
     h('p', { class: 'muted' }, 'Click a token to mask or unmask its word. Each model tokenizes the same text its own way.'),
     h('div', { class: 'columns' }, ...s.models.map(renderColumn)),
