@@ -55,7 +55,8 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
       const found = await pending;
       if (!found || token.isCancellationRequested) return [];
       const top = found.candidates.slice(0, ACTIONS);
-      this.services.log.info(`code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`);
+      // Logged only when asked for (not on every cursor move); the e2e tests read it back.
+      if (!automatic) this.services.log.info(`code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`);
       return top.map((c, i) => {
         const action = new vscode.CodeAction(`Replace with “${c.word}” (${(c.score * 100).toFixed(1)}%) — BERT Lens`, SuggestionCodeActionProvider.kind);
         action.edit = new vscode.WorkspaceEdit();
@@ -74,7 +75,8 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
     if (!summary.tasks.includes('fill-mask') || token.isCancellationRequested) return undefined;
     const window = paragraphAt(text, span[0], 2000);
     if (span[1] > window[1]) window[1] = span[1];
-    const result = await this.services.timed('code-action fill-mask', () => fillSpan(this.services, text.slice(window[0], window[1]), [span[0] - window[0], span[1] - window[0]], signal));
+    // Not services.timed: the status bar should not flicker on every cursor move.
+    const result = await fillSpan(this.services, text.slice(window[0], window[1]), [span[0] - window[0], span[1] - window[0]], signal);
     return spanCandidates(result, doc, window[0])[0];
   }
 }
