@@ -5,14 +5,13 @@ import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { loadDataset, loadSplitFiles } from './data';
 import { EncoderFeatureExtractor } from './extractor';
-import type { HeadKind } from './heads';
 import { type TrainingReport, buildReport } from './report';
 import { DEFAULT_SEED } from './split';
-import { type TrainOutcome, type TrainProgress, trainClassifier } from './train';
+import { type TrainOptions, type TrainOutcome, type TrainProgress, trainClassifier } from './train';
 import type { Dataset, LoadOptions } from './types';
 import type { PoolingKind } from './onnxHead';
 
-export interface TrainRequest extends LoadOptions {
+export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'skipTfidf'> {
   /** A CSV/TSV/JSONL file or a folder-per-label folder. */
   data: string;
   /** Separate files that define the split (same columns as `data`, which is then ignored). */
@@ -22,14 +21,6 @@ export interface TrainRequest extends LoadOptions {
   lastLayers?: number;
   pooling?: PoolingKind;
   maxLength?: number;
-  head?: HeadKind;
-  hidden?: number;
-  seed?: number;
-  valFraction?: number;
-  testFraction?: number;
-  classWeights?: 'balanced' | 'none';
-  maxEpochs?: number;
-  cacheDir?: string;
 }
 
 export interface TrainRun {

@@ -1,15 +1,9 @@
 import * as vscode from 'vscode';
+import type { EntityRow } from '../core/exportData';
 import type { Annotations } from '../decorations/annotations';
 
-interface EntityItem {
-  label: string;
-  start: number;
-  end: number;
-  text: string;
-  score: number;
-  /** 1-based line of the start. */
-  line: number;
-}
+/** An entity as the view lists it (the same row that Export Entities writes). */
+type EntityItem = EntityRow;
 
 /** The "Entities" view: one row per entity of the last run, grouped by label; clicking reveals it. */
 export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string> {
