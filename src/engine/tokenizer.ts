@@ -118,8 +118,9 @@ export interface Window {
 /** Splits `text` into windows of at most `maxLength` tokens (special tokens included) that overlap by `stride`
  *  tokens, each cut at token boundaries and encoded on its own with the tokenizer's own template. A text that
  *  fits gives one window. `pair` (QA's question) is kept whole in every window as the first sequence. */
-export async function encodeWindows(tk: TextTokenizer, text: string, maxLength: number, stride: number, first?: string): Promise<Window[]> {
-  const whole = first !== undefined ? await tk.encode(first, text) : await tk.encode(text);
+export async function encodeWindows(tk: TextTokenizer, text: string, maxLength: number, stride: number, first?: string, encoded?: Encoded): Promise<Window[]> {
+  // `encoded`: the caller's own encoding of the whole input, reused rather than computed again.
+  const whole = encoded ?? (first !== undefined ? await tk.encode(first, text) : await tk.encode(text));
   if (whole.ids.length <= maxLength) return [{ start: 0, end: text.length, encoded: whole }];
   const plain = await tk.encode(text, undefined, false);
   const specials = first !== undefined ? (await tk.encode(first, 'x')).ids.length - 1 : (await tk.encode('')).ids.length;

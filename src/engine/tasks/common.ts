@@ -41,11 +41,20 @@ export function windowsFor(m: LoadedModel, text: string, first?: string): Promis
   return encodeWindows(m.tokenizer, text, m.folder.maxLength, stride(m), first);
 }
 
+/** The whole text's tokens, the windows that cover them (the whole encoding itself when it fits: encoded once),
+ *  and where each token is read. */
+export async function encodeFull(m: LoadedModel, text: string): Promise<{ full: Encoded; windows: Window[]; where: { w: number; i: number }[] }> {
+  const full = await m.tokenizer.encode(text);
+  const windows = await encodeWindows(m.tokenizer, text, m.folder.maxLength, stride(m), undefined, full);
+  return { full, windows, where: assignTokens(full, windows) };
+}
+
 const key = (o: Offset) => `${o[0]}:${o[1]}`;
 
 /** For each token of `full` that a window covers, the window and index where it sits most centrally. Special
  *  tokens of `full` map to the first window (start) or the last (end). */
 export function assignTokens(full: Encoded, windows: Window[], sequence = 0): { w: number; i: number }[] {
+  if (windows.length === 1 && windows[0].encoded === full) return full.ids.map((_, i) => ({ w: 0, i }));
   const best = new Map<string, { w: number; i: number; d: number }>();
   windows.forEach((win, w) => {
     const e = win.encoded;

@@ -5,7 +5,7 @@ import { EngineError } from '../errors';
 import { cosine, meanRows, norm } from '../math';
 import type { LoadedModel } from '../model';
 import type { Encoded } from '../tokenizer';
-import { type TaskContext, assignTokens, checkAborted, requireText, windowsFor } from './common';
+import { type TaskContext, checkAborted, encodeFull, requireText } from './common';
 
 export function resolveLayer(m: LoadedModel, layer = -1): number {
   const L = m.folder.numLayers;
@@ -18,10 +18,7 @@ export function resolveLayer(m: LoadedModel, layer = -1): number {
 
 /** Per-token vectors of the whole text at `layer`, merged across windows. */
 export async function tokenVectors(m: LoadedModel, text: string, layer: number, ctx: TaskContext = {}): Promise<{ full: Encoded; vectors: Float32Array[] }> {
-  const full = await m.tokenizer.encode(text);
-  // A text that fits is its own single window: no second encoding, no merge.
-  const windows = full.ids.length <= m.folder.maxLength ? [{ start: 0, end: text.length, encoded: full }] : await windowsFor(m, text);
-  const where = windows.length === 1 ? full.ids.map((_, i) => ({ w: 0, i })) : assignTokens(full, windows);
+  const { full, windows, where } = await encodeFull(m, text);
   const states: { data: Float32Array; h: number }[] = [];
   for (const w of windows) {
     checkAborted(ctx);

@@ -6,7 +6,7 @@ import { EngineError } from '../errors';
 import { softmax, topK } from '../math';
 import type { LoadedModel } from '../model';
 import type { Encoded } from '../tokenizer';
-import { type TaskContext, assignTokens, checkAborted, requireHead, requireText, windowsFor } from './common';
+import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
 const overlaps = (o: Offset, s: Offset) => o[0] < s[1] && o[1] > s[0];
 
@@ -48,16 +48,14 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
     throw new EngineError('no-mask', `The text has no ${maskToken}.`, `Write ${maskToken} where a word should be predicted (or select a word to mask in the editor).`);
   }
 
-  const full = await m.tokenizer.encode(text);
-  const windows = await windowsFor(m, text);
+  const { full, windows, where } = await encodeFull(m, text);
   if (spans.length) {
     applySpans(full, spans, maskId, maskToken);
-    for (const w of windows) applySpans(w.encoded, spans, maskId, maskToken);
+    for (const w of windows) if (w.encoded !== full) applySpans(w.encoded, spans, maskId, maskToken);
   }
   const maskPositions = full.ids.map((id, i) => (id === maskId ? i : -1)).filter((i) => i >= 0);
   if (!maskPositions.length) throw new EngineError('no-mask', 'No token falls inside the span to mask.', 'Select a word rather than spaces or punctuation.');
 
-  const where = assignTokens(full, windows);
   const targets = req.targets?.length ? await targetIds(m, req.targets) : [];
 
   // Group masks by window and run the head once per window for its masks.

@@ -2,14 +2,12 @@
 import type { ReplacedTokensResult } from '../api';
 import { sigmoid } from '../math';
 import type { LoadedModel } from '../model';
-import { type TaskContext, assignTokens, checkAborted, requireHead, requireText, windowsFor } from './common';
+import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
 export async function replacedTokens(m: LoadedModel, req: { text: string }, ctx: TaskContext = {}): Promise<ReplacedTokensResult> {
   requireHead(m, 'Replaced-token detection', ['replaced-token-detection']);
   const text = requireText(req.text);
-  const full = await m.tokenizer.encode(text);
-  const windows = await windowsFor(m, text);
-  const where = assignTokens(full, windows);
+  const { full, windows, where } = await encodeFull(m, text);
   const logits: Float32Array[] = [];
   for (const w of windows) {
     checkAborted(ctx);

@@ -4,7 +4,7 @@ import type { Aggregation, Entity, TokenClassificationResult } from '../api';
 import { EngineError } from '../errors';
 import { softmax } from '../math';
 import type { LoadedModel } from '../model';
-import { type TaskContext, assignTokens, checkAborted, requireHead, requireText, windowsFor } from './common';
+import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
 interface TokenScores {
   index: number;
@@ -27,9 +27,7 @@ export async function tokenClassification(m: LoadedModel, req: { text: string; a
     throw new EngineError('bad-aggregation', `Unknown aggregation "${aggregation}".`, 'Use none, simple, first, average or max.');
   }
   const labels = m.folder.labels ?? [];
-  const full = await m.tokenizer.encode(text);
-  const windows = await windowsFor(m, text);
-  const where = assignTokens(full, windows);
+  const { full, windows, where } = await encodeFull(m, text);
   const perWindow: Float32Array[] = [];
   let classes = 0;
   for (const w of windows) {

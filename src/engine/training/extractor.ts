@@ -111,7 +111,7 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     if (pair !== undefined) return [await this.encode(text, pair)];
     const whole = await this.model.tokenizer.encode(text);
     if (whole.ids.length <= this.maxLength) return [whole];
-    return (await encodeWindows(this.model.tokenizer, text, this.maxLength, Math.max(1, Math.floor(this.maxLength / 4)))).map((w) => w.encoded);
+    return (await encodeWindows(this.model.tokenizer, text, this.maxLength, Math.max(1, Math.floor(this.maxLength / 4)), undefined, whole)).map((w) => w.encoded);
   }
 
   async embedBatch(texts: string[], pairs?: string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {
