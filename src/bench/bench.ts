@@ -319,17 +319,22 @@ async function benchFillMask(hf: HF, client: EngineClient, label: string, folder
     ours: { worker: summarize(samples.worker), inProcess: summarize(samples.inProcess) },
     peer: summarize(samples.peer),
     agreement,
-    providers: {
-      worker: { name: 'BERT Lens (worker)', provider: summary.provider, fallbackReason: summary.fallbackReason, loadMs: workerLoad },
-      inProcess: { name: 'BERT Lens (in-process)', provider: local.plain.provider, fallbackReason: local.plain.fallbackReason, loadMs: localLoad },
-      peer: { name: 'transformers.js', provider: peer.provider, fallbackReason: peer.fallbackReason, loadMs: peer.loadMs },
-    },
+    providers: providersOf(summary, workerLoad, local, localLoad, peer),
     samples,
   };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Embedding throughput
+
+/** Which provider each side actually ran on, and how long it took to load. */
+function providersOf(summary: ModelSummary, workerLoad: number, local: LoadedModel, localLoad: number, peer: { provider: string; fallbackReason?: string; loadMs: number }) {
+  return {
+    worker: { name: 'BERT Lens (worker)', provider: summary.provider, fallbackReason: summary.fallbackReason, loadMs: workerLoad },
+    inProcess: { name: 'BERT Lens (in-process)', provider: local.plain.provider, fallbackReason: local.plain.fallbackReason, loadMs: localLoad },
+    peer: { name: 'transformers.js', provider: peer.provider, fallbackReason: peer.fallbackReason, loadMs: peer.loadMs },
+  };
+}
 
 async function benchEmbeddings(hf: HF, client: EngineClient, label: string, folder: string, o: Options, note: string): Promise<EmbedBench> {
   const spec = { model: folder, variant: 'fp32' as const, device: o.device };
@@ -433,11 +438,7 @@ async function benchEmbeddings(hf: HF, client: EngineClient, label: string, fold
     peerBatched: { sentencesPerSec: rate(passes.peerBatched), passesMs: passes.peerBatched, batchSize: BATCH },
     oursBatched: { sentencesPerSec: rate(passes.oursBatched), passesMs: passes.oursBatched, batchSize: BATCH, maxAbsDiff: maxAbsDiffOursBatched },
     agreement,
-    providers: {
-      worker: { name: 'BERT Lens (worker)', provider: summary.provider, fallbackReason: summary.fallbackReason, loadMs: workerLoad },
-      inProcess: { name: 'BERT Lens (in-process)', provider: local.plain.provider, fallbackReason: local.plain.fallbackReason, loadMs: localLoad },
-      peer: { name: 'transformers.js', provider: peer.provider, fallbackReason: peer.fallbackReason, loadMs: peer.loadMs },
-    },
+    providers: providersOf(summary, workerLoad, local, localLoad, peer),
     note,
   };
 }

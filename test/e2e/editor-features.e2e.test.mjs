@@ -10,14 +10,12 @@
 // - the Entities view's Export Entities… writes the CLI's entities with their line numbers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, cli, decorationBoxes, gotoPosition, launchBrowser, logJson, openFile, runCommand, screenshot, startCodeServer, toasts, useSettings, waitFor,
+  ROOT, cli, decorationBoxes, gotoPosition, logJson, openFile, openWorkbench, runCommand, screenshot, toasts, useSettings, waitFor,
 } from './harness.mjs';
 
-const VSIX = process.env.BERT_LENS_VSIX ?? join(ROOT, 'bert-lens.vsix');
 const NER_MODEL = join(ROOT, 'test/fixtures/bert-ner');
 /** Overlay backgrounds (decorations/styles.ts OVERLAY_RGB) and their levels (core/attentionOverlay.ts). */
 const OVERLAY_BG = '^rgba\\(0, 150, 255, ';
@@ -30,25 +28,18 @@ const TEXTS = {
   'people.txt': 'Meeting notes\nJohn Smith works at Google.\nHe moved to London.\n',
 };
 
+let wb;
 let server;
-let browser;
 let page;
 let workspace;
 
 before(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'bert-lens-editor-ws-'));
-  for (const [name, text] of Object.entries(TEXTS)) writeFileSync(join(workspace, name), text);
-  server = await startCodeServer({ vsix: VSIX, workspace });
-  ({ browser, page } = await launchBrowser());
-  await page.goto(server.url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'overlay.txt' }).waitFor({ timeout: 60000 });
+  wb = await openWorkbench({ files: TEXTS, readyFile: 'overlay.txt', prefix: 'bert-lens-editor-ws-' });
+  ({ server, page, workspace } = wb);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
+  await wb?.close();
 });
 
 /** Rollout as the brief defines it, from the CLI's raw attentions. */

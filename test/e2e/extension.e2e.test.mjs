@@ -23,15 +23,14 @@
 // - Developer: Reload Window restores the Attention panel (serializer) with its grid, recomputed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, cli, computedColour, decorationBoxes, gotoPosition, quickPickLabels, launchBrowser, logJson, openFile, readExtensionLog, runCommand, screenshot, startCodeServer, toasts, useSettings, waitFor,
+  ROOT, cli, computedColour, decorationBoxes, gotoPosition, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, toasts, useSettings, waitFor,
 } from './harness.mjs';
 import { COMMIT, startHubServer } from './hubServer.mjs';
 
-const VSIX = process.env.BERT_LENS_VSIX ?? join(ROOT, 'bert-lens.vsix');
 const NER_MODEL = join(ROOT, 'test/fixtures/bert-ner');
 const QA_MODEL = join(ROOT, 'test/fixtures/bert-qa');
 const NLI_MODEL = join(ROOT, 'test/fixtures/bert-nli');
@@ -56,31 +55,24 @@ const TEXTS = {
 const QUESTION = 'Where does John work?';
 const PAIR = 'A man is sleeping.';
 
+let wb;
 let server;
-let browser;
 let page;
 let workspace;
 let hub;
 let hubCache;
 
 before(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'bert-lens-ws-'));
-  for (const [name, text] of Object.entries(TEXTS)) writeFileSync(join(workspace, name), text);
   // A local hub (HF_ENDPOINT) and an empty cache (HF_HUB_CACHE) for the Select Model and offline scenarios.
   hub = await startHubServer({ [HUB_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx' }, [SLOW_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx', stall: true } });
   hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-hub-cache-'));
-  server = await startCodeServer({ vsix: VSIX, workspace, env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' } });
-  ({ browser, page } = await launchBrowser());
-  await page.goto(server.url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'predict.txt' }).waitFor({ timeout: 60000 });
+  wb = await openWorkbench({ files: TEXTS, readyFile: 'predict.txt', env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' } });
+  ({ server, page, workspace } = wb);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
+  await wb?.close();
   await hub?.close();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
   if (hubCache) rmSync(hubCache, { recursive: true, force: true });
 });
 

@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test-results', 'e2e');
+export const VSIX = process.env.BERT_LENS_VSIX ?? join(ROOT, 'bert-lens.vsix');
 const CODE_SERVER = join(ROOT, '.e2e/code-server/node_modules/.bin/code-server');
 
 function freePort() {
@@ -93,6 +94,33 @@ export async function launchBrowser() {
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   return { browser, page };
+}
+
+/** A fresh workspace holding `files`, code-server with the .vsix installed, and Chromium on it, ready once
+ *  `readyFile` shows in the explorer. `close()` stops both and removes the workspace. */
+export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env }) {
+  const workspace = mkdtempSync(join(tmpdir(), prefix));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
+  let server;
+  let browser;
+  const close = async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  };
+  try {
+    server = await startCodeServer({ vsix: VSIX, workspace, env });
+    const launched = await launchBrowser();
+    browser = launched.browser;
+    const { page } = launched;
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: readyFile }).waitFor({ timeout: 60000 });
+    return { workspace, server, browser, page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** The extension's output channel, as VS Code writes it to disk (newest file named "…BERT Lens.log"). */

@@ -2,40 +2,20 @@
 // embedded model, and the view shows the comparison with both baselines and a clickable confusion matrix.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT, launchBrowser, readExtensionLog, runCommand, screenshot, startCodeServer, waitFor } from './harness.mjs';
+import { topicsCsv } from '../data/topicsCsv.mjs';
+import { openWorkbench, readExtensionLog, runCommand, screenshot, waitFor } from './harness.mjs';
 
-const VSIX = process.env.BERT_LENS_VSIX ?? join(ROOT, 'bert-lens.vsix');
+let wb;
 let server;
-let browser;
 let page;
 
-function topicsCsv() {
-  const A = ['goal', 'match', 'team', 'score', 'league', 'coach'];
-  const B = ['recipe', 'oven', 'flour', 'sauce', 'bake', 'salt'];
-  let csv = 'text,label\n';
-  for (let i = 0; i < 20; i++) {
-    csv += `"the ${A[i % 6]} and the ${A[(i + 3) % 6]}, ${A[(i + 1) % 6]}",sport\n`;
-    csv += `"the ${B[i % 6]} and the ${B[(i + 3) % 6]}, ${B[(i + 1) % 6]}",food\n`;
-  }
-  return csv;
-}
-
 before(async () => {
-  const workspace = mkdtempSync(join(tmpdir(), 'bert-lens-trainer-ws-'));
-  writeFileSync(join(workspace, 'topics.csv'), topicsCsv());
-  server = await startCodeServer({ vsix: VSIX, workspace });
-  ({ browser, page } = await launchBrowser());
-  await page.goto(server.url);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'topics.csv' }).waitFor({ timeout: 60000 });
+  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv() }, readyFile: 'topics.csv', prefix: 'bert-lens-trainer-ws-' });
+  ({ server, page } = wb);
 });
 
 after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
+  await wb?.close();
 });
 
 test('sidebar trains on a workspace CSV and shows metrics against baselines and the confusion matrix', async () => {

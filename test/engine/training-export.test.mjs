@@ -2,21 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { topicsCsv } from '../data/topicsCsv.mjs';
 import { root, tmpDir, training } from './training-helpers.mjs';
 
 const t = training();
 const FIXTURE = path.join(root, 'test/fixtures/bert-mlm');
 
 function writeCsv(dir) {
-  const A = ['goal', 'match', 'team', 'score', 'league', 'coach'];
-  const B = ['recipe', 'oven', 'flour', 'sauce', 'bake', 'salt'];
-  let csv = 'text,label\n';
-  for (let i = 0; i < 20; i++) {
-    csv += `"the ${A[i % 6]} and the ${A[(i + 3) % 6]}, ${A[(i + 1) % 6]}",sport\n`;
-    csv += `"the ${B[i % 6]} and the ${B[(i + 3) % 6]}, ${B[(i + 1) % 6]}",food\n`;
-  }
   const p = path.join(dir, 'topics.csv');
-  fs.writeFileSync(p, csv);
+  fs.writeFileSync(p, topicsCsv());
   return p;
 }
 
