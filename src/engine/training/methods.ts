@@ -2,12 +2,11 @@
 // the worker, by id, so the sidebar can save them and classify with them without moving weights around.
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
-import { type DatasetCandidate, findDatasets, previewDataset } from './discover';
+import { findDatasets, previewDataset } from './discover';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
-import type { TrainingReport } from './report';
-import type { DatasetPreview, LoadOptions } from './types';
+import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
 
 /** The trainer's part of the method map (../rpc.ts). */
 export interface TrainingMethods {
@@ -26,25 +25,7 @@ export interface ClassifiedTexts {
   probabilities: number[][];
 }
 
-/** A test-set example as the sidebar lists it (confusion-matrix cells hold indexes into this list). */
-export interface TestExampleView {
-  text: string;
-  file: string;
-  line: number;
-  label: string;
-  predicted: string;
-  score: number;
-}
-
-export interface TrainView {
-  runId: string;
-  labels: string[];
-  report: TrainingReport;
-  examples: TestExampleView[];
-  /** confusion[true][pred] → indexes into `examples`. */
-  cells: number[][][];
-  /** Per-class precision/recall/F1 for the baselines are inside report.baselines. */
-}
+export type { TestExampleView, TrainView } from './types';
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
