@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { planReplacedDecorations } from '../core/decorationPlan';
 import type { Annotations } from '../decorations/annotations';
