@@ -7,6 +7,7 @@ import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
+import { saliency } from '../tasks/saliency';
 import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
@@ -44,5 +45,6 @@ export const methods: Record<string, Method> = {
   embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
+  saliency: task(saliency),
   ...trainingMethods,
 };
