@@ -16,6 +16,8 @@ import type {
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -169,6 +171,11 @@ export class EngineClient {
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);
+  }
+
+  /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */
+  saliency(spec: ModelSpec, req: SaliencyRequest, o?: CallOptions<TaskProgress>): Promise<SaliencyResult> {
+    return this.call('saliency', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });

@@ -22,6 +22,8 @@ import type {
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -63,6 +65,8 @@ export interface TaskMethods {
   embedBatch: Task<EmbedBatchRequest, EmbedBatchResult>;
   attention: Task<{ text: string; pair?: string }, AttentionResult>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
+  /** Gradient saliency of a prediction (fp32 graph). */
+  saliency: Task<SaliencyRequest, SaliencyResult>;
 }
 
 /** Every method the worker serves. A new area adds its map here. */

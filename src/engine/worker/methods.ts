@@ -10,6 +10,7 @@ import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
+import { saliency } from '../tasks/saliency';
 import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
@@ -39,6 +40,7 @@ const taskMethods: MethodTable<keyof TaskMethods> = {
   embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
+  saliency: task(saliency),
 };
 
 export const methods: MethodTable = {
