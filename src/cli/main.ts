@@ -114,8 +114,12 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
     return 2;
   }
   let lastFile = '';
-  const onProgress = (p: { file?: string; loaded?: number; total?: number }) => {
+  const onProgress = (p: { file?: string; loaded?: number; total?: number; waiting?: boolean; message?: string }) => {
     if (!p.file || json) return;
+    if (p.waiting) {
+      io.err(p.message ?? `waiting for another download of ${p.file}`);
+      return;
+    }
     if (p.file !== lastFile) {
       lastFile = p.file;
       io.err(`downloading ${p.file}${p.total ? ` (${(p.total / 1e6).toFixed(1)} MB)` : ''}`);

@@ -40,6 +40,13 @@ export interface ModelSpec {
   /** Hub endpoint (defaults to $HF_ENDPOINT or https://huggingface.co). */
   endpoint?: string;
   revision?: string;
+  /** Hugging Face token for gated/private repositories (else $HF_TOKEN, else $HF_HOME/token); sent to the
+   *  endpoint's origin only. */
+  token?: string;
+  /** Proxy URL for hub downloads (else HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY). */
+  proxy?: string;
+  /** Verify TLS certificates through the proxy (default true). */
+  proxyStrictSSL?: boolean;
   /** Cap on tokens per window (never above the model's own maximum); longer texts use more windows. */
   maxLength?: number;
 }
@@ -245,6 +252,13 @@ export interface DownloadProgress {
   file: string;
   loaded: number;
   total?: number;
+  /** Bytes of the whole download so far (all files, announced sizes first), and their sum: a progress bar
+   *  should use these, so that small files do not fill it before the large one starts. */
+  overallLoaded?: number;
+  overallTotal?: number;
+  /** Another process is downloading this file; this one waits for it and then uses its blob. */
+  waiting?: boolean;
+  message?: string;
 }
 
 /** Progress of windowed work: windows (or batches) done out of total. */
