@@ -247,6 +247,12 @@ export interface DownloadProgress {
   total?: number;
 }
 
+/** Progress of windowed work: windows (or batches) done out of total. */
+export interface WindowProgress {
+  done: number;
+  total: number;
+}
+
 /** Errors carry a stable code, one readable line, and a way forward. */
 export interface EngineErrorInfo {
   code: string;
