@@ -65,7 +65,7 @@ export interface TaskMethods {
   embedBatch: Task<EmbedBatchRequest, EmbedBatchResult>;
   attention: Task<{ text: string; pair?: string }, AttentionResult>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
-  /** Gradient saliency of a prediction (fp32 graph). */
+  /** Gradient saliency of a prediction, on the fp32 graph. */
   saliency: Task<SaliencyRequest, SaliencyResult>;
 }
 
