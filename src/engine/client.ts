@@ -10,6 +10,10 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
@@ -163,6 +167,14 @@ export class EngineClient {
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);
+  }
+  /** BERT's pre-training corruption of a text (seeded) and the predictions at every chosen position. */
+  maskPreview(spec: ModelSpec, req: MaskPreviewRequest, o?: CallOptions): Promise<MaskPreviewResult> {
+    return this.call('maskPreview', { spec, ...req }, o);
+  }
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings(spec: ModelSpec, req: InputEmbeddingsRequest, o?: CallOptions): Promise<InputEmbeddingsResult> {
+    return this.call('inputEmbeddings', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });

@@ -5,6 +5,8 @@ import { listModels } from '../models/resolve';
 import { attention } from '../tasks/attention';
 import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
+import { inputEmbeddings } from '../tasks/inputEmbeddings';
+import { maskPreview } from '../tasks/maskPreview';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
 import { classify, nextSentence } from '../tasks/sequenceClassification';
@@ -44,5 +46,7 @@ export const methods: Record<string, Method> = {
   embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
+  maskPreview: task(maskPreview),
+  inputEmbeddings: task(inputEmbeddings),
   ...trainingMethods,
 };
