@@ -115,6 +115,8 @@ export interface WordCandidate {
   /** Product of the pieces' probabilities. */
   score: number;
   ids: number[];
+  /** The candidate's own pieces (tokens of `ids`). */
+  pieces?: string[];
 }
 export interface SpanResult {
   offset: Offset;
