@@ -321,6 +321,12 @@ export interface InputEmbeddingsResult {
   note?: string;
 }
 
+/** Progress of windowed work: windows (or batches) done out of total. */
+export interface WindowProgress {
+  done: number;
+  total: number;
+}
+
 /** Errors carry a stable code, one readable line, and a way forward. */
 export interface EngineErrorInfo {
   code: string;

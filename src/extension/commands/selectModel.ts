@@ -28,7 +28,7 @@ export async function selectModel(services: Services, args?: { suggest?: string 
   const suggested = [...SUGGESTED_MODELS].sort((a, b) => Number(b.task === args?.suggest) - Number(a.task === args?.suggest));
   if (args?.suggest && suggested[0].task === args.suggest) items.unshift({ label: `$(star) ${suggested[0].id}`, description: `suggested · ${suggested[0].what} · download`, value: suggested[0].id });
   try {
-    const listing = await services.engine.listModels(services.spec());
+    const listing = await services.client.listModels(services.spec());
     const cached = listing.models.filter((m) => m.source !== 'embedded');
     if (cached.length) items.push({ label: 'Cached', kind: vscode.QuickPickItemKind.Separator });
     for (const m of cached) items.push({ label: `$(database) ${m.id}`, description: `${m.source} · ${m.variants.join(', ')}`, detail: m.path, value: m.source === 'cache' ? m.id : m.path });

@@ -82,7 +82,7 @@ export class MaskPreviewPanel {
     this.post();
     try {
       await this.services.ensureModel(model);
-      const result = await this.services.timed('mask preview', () => this.services.engine.maskPreview(this.services.spec(model), { text, seed }, { signal: controller.signal }));
+      const result = await this.services.timed('mask preview', () => this.services.client.maskPreview(this.services.spec(model), { text, seed }, { signal: controller.signal }));
       this.state = { text, seed, modelLabel: label, result };
       void vscode.commands.executeCommand('setContext', 'bertLens.walkthrough.maskPreviewShown', true);
     } catch (err) {
@@ -153,7 +153,7 @@ export class InputEmbeddingsPanel {
     this.post();
     try {
       await this.services.ensureModel(model);
-      const result = await this.services.timed('input embeddings', () => this.services.engine.inputEmbeddings(this.services.spec(model), { text, pair }, { signal: controller.signal }));
+      const result = await this.services.timed('input embeddings', () => this.services.client.inputEmbeddings(this.services.spec(model), { text, pair }, { signal: controller.signal }));
       this.state = { text, pair, modelLabel: label, result };
       void vscode.commands.executeCommand('setContext', 'bertLens.walkthrough.inputEmbeddingsShown', true);
     } catch (err) {

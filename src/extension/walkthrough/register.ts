@@ -54,7 +54,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext, s: Service
   command('bertLens.walkthrough.openSample', 'Open Walkthrough Sample', (kind?: string) => openSample(typeof kind === 'string' ? kind : 'bank'));
   command('bertLens.walkthrough.bankLesson', 'Compare "bank" in Three Sentences', () => bankLesson(s));
   command('bertLens.models.unload', 'Unload Models', async () => {
-    await s.engine.unloadAll();
+    await s.client.unloadAll();
     s.log.info('unloaded every model (the next feature loads its model again)');
     void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: models unloaded; memory is freed until a feature needs one again.'));
   });
@@ -92,7 +92,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext, s: Service
     if (!text.trim()) throw userError('empty-text', 'The file is empty.');
     const model = s.settings().model;
     await s.ensureModel(model);
-    const r = await s.timed('tokenize', () => s.engine.tokenize(s.spec(model), { text }));
+    const r = await s.timed('tokenize', () => s.client.tokenize(s.spec(model), { text }));
     const stats = wordPieceStats(r);
     const words = stats.rarest.map((w) => `${w.word} = ${w.pieces.join(' ')}`).join(' · ');
     const msg = vscode.l10n.t('BERT Lens ({0}): {1} tokens, [UNK] {2} ({3} %). Most split words: {4}', modelLabel(model), stats.tokens, stats.unknown, (stats.unknownRate * 100).toFixed(2), words || '—');

@@ -53,7 +53,7 @@ function cosOf(r: SimilarityResult, start: number): number {
 export async function computeBankLesson(services: Services, model = services.settings().model, token?: vscode.CancellationToken): Promise<BankLesson> {
   await services.ensureModel(model, token);
   const starts = [...BANK_TEXT.matchAll(/\bbank\b/g)].map((m) => m.index!);
-  const r = await services.engine.similarity(services.spec(model), { text: BANK_TEXT, span: [starts[0], starts[0] + 4], layer: -1 });
+  const r = await services.client.similarity(services.spec(model), { text: BANK_TEXT, span: [starts[0], starts[0] + 4], layer: -1 });
   const river = cosOf(r, starts[1]);
   const rates = cosOf(r, starts[2]);
   return { model, modelLabel: modelLabel(model), layer: r.layer, river, rates, sensesSeparated: rates > river };
