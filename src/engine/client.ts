@@ -10,12 +10,18 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -169,6 +175,19 @@ export class EngineClient {
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);
+  }
+
+  /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */
+  saliency(spec: ModelSpec, req: SaliencyRequest, o?: CallOptions<TaskProgress>): Promise<SaliencyResult> {
+    return this.call('saliency', { spec, ...req }, o);
+  }
+  /** BERT's pre-training corruption of a text (seeded) and the predictions at every chosen position. */
+  maskPreview(spec: ModelSpec, req: MaskPreviewRequest, o?: CallOptions<TaskProgress>): Promise<MaskPreviewResult> {
+    return this.call('maskPreview', { spec, ...req }, o);
+  }
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings(spec: ModelSpec, req: InputEmbeddingsRequest, o?: CallOptions<TaskProgress>): Promise<InputEmbeddingsResult> {
+    return this.call('inputEmbeddings', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });

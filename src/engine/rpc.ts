@@ -16,12 +16,18 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -63,6 +69,12 @@ export interface TaskMethods {
   embedBatch: Task<EmbedBatchRequest, EmbedBatchResult>;
   attention: Task<{ text: string; pair?: string }, AttentionResult>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
+  /** Gradient saliency of a prediction, on the fp32 graph. */
+  saliency: Task<SaliencyRequest, SaliencyResult>;
+  /** BERT's pre-training masking of a text (seeded) and the predictions at every chosen position. */
+  maskPreview: Task<MaskPreviewRequest, MaskPreviewResult>;
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings: Task<InputEmbeddingsRequest, InputEmbeddingsResult>;
 }
 
 /** Every method the worker serves. A new area adds its map here. */

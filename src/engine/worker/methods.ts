@@ -8,8 +8,11 @@ import { attention } from '../tasks/attention';
 import type { TaskContext } from '../tasks/common';
 import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
+import { inputEmbeddings } from '../tasks/inputEmbeddings';
+import { maskPreview } from '../tasks/maskPreview';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
+import { saliency } from '../tasks/saliency';
 import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
@@ -39,6 +42,9 @@ const taskMethods: MethodTable<keyof TaskMethods> = {
   embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
+  saliency: task(saliency),
+  maskPreview: task(maskPreview),
+  inputEmbeddings: task(inputEmbeddings),
 };
 
 export const methods: MethodTable = {
