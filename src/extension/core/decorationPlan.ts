@@ -1,6 +1,7 @@
 // What to decorate, decided without VS Code: entity spans grouped by label with a stable colour each, and
 // replaced-token probabilities bucketed into a few opacity levels (one decoration type per bucket).
 import type { Entity, Offset, ReplacedTokensResult } from '../../engine/api';
+import { entityType } from '../../engine/bio';
 
 /** Colour-blind-friendly palette (Okabe–Ito), as RGB so backgrounds can be translucent. */
 const PALETTE: [number, number, number][] = [
@@ -15,9 +16,9 @@ const PALETTE: [number, number, number][] = [
 ];
 const KNOWN: Record<string, number> = { PER: 0, ORG: 1, LOC: 2, MISC: 3 };
 
-/** Strips BIO/BIOES prefixes: "B-PER" → "PER". */
+/** Strips BIO/BIOES/BILOU prefixes: "B-PER" → "PER". */
 export function baseLabel(label: string): string {
-  return label.replace(/^[BIESLU]-/, '');
+  return entityType(label);
 }
 
 export function labelColor(label: string, alpha = 0.3): string {
