@@ -24,6 +24,8 @@ export class LoadedModel {
    *  that reading hidden states keeps ORT's attention fusions and skips copying attention maps. */
   private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
+  /** Set by dispose(): no session is opened after it (one would never be released). */
+  private disposed = false;
 
   private constructor(
     readonly id: string,
@@ -120,6 +122,7 @@ export class LoadedModel {
 
   /** Runs the plain graph and returns the named outputs (all of them when omitted). */
   async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
+    this.checkNotDisposed();
     return this.plain.run(this.feeds(batch, this.plain), outputs ?? [...this.plain.outputNames]);
   }
 
@@ -129,6 +132,7 @@ export class LoadedModel {
   }
 
   private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     let p = this.introspect.get(kind);
     if (!p) {
       const names = this.introspectionNames();
@@ -193,7 +197,12 @@ export class LoadedModel {
     return { data, dims: [positions.length, v] };
   }
 
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
+  }
+
   private maskedLmSession(): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     this.mlm ??= (async () => {
       const hidden = findHiddenStateOutputs(this.graphInfo(), this.folder.numLayers);
       if (!hidden) return this.plain;
@@ -207,6 +216,8 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     const sessions = new Set<RuntimeSession>([this.plain]);
     for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));

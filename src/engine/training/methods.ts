@@ -1,6 +1,6 @@
 // Worker methods of the classifier trainer (merged into the engine worker's method table). Trained runs stay in
 // the worker, by id, so the sidebar can save them and classify with them without moving weights around.
-import type { Engine } from '../engine';
+import type { Engine, ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import { findDatasets, previewDataset } from './discover';
 import { saveClassifier } from './save';
@@ -37,6 +37,14 @@ export interface TrainView {
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
+/** Each kept run holds its model (its classifier embeds with it), so that evicting the model from the engine's
+ *  cache never disposes it while the run can still classify; released when the run goes. */
+const leases = new Map<string, ModelLease>();
+function dropRun(id: string): void {
+  runs.delete(id);
+  leases.get(id)?.release();
+  leases.delete(id);
+}
 
 function getRun(id: string): TrainRun {
   const r = runs.get(id);
@@ -64,9 +72,17 @@ export const trainingMethods: Record<string, TrainingMethod> = {
   'training.findDatasets': async (_engine, params: { roots: string[]; maxDepth?: number }) => findDatasets(params.roots ?? [], params.maxDepth),
   'training.preview': async (_engine, params: { path: string } & LoadOptions) => previewDataset(params.path, params),
   'training.train': async (engine, params: TrainRequest, ctx) => {
-    const run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    const lease = await engine.acquire(params.spec ?? {}, { signal: ctx.signal });
+    let run: TrainRun;
+    try {
+      run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
     runs.set(run.id, run);
-    while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
+    leases.set(run.id, lease);
+    while (runs.size > MAX_RUNS) dropRun(runs.keys().next().value as string);
     return trainView(run);
   },
   'training.save': async (_engine, params: { runId: string; dir?: string; overwrite?: boolean }) => {
@@ -79,6 +95,6 @@ export const trainingMethods: Record<string, TrainingMethod> = {
     return { labels: run.dataset.labels, probabilities };
   },
   'training.dispose': async (_engine, params: { runId: string }) => {
-    runs.delete(params.runId);
+    dropRun(params.runId);
   },
 };

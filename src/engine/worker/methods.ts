@@ -24,13 +24,13 @@ type WithSpec<T> = T & { spec?: ModelSpec };
 function task<R>(fn: (m: Awaited<ReturnType<Engine['model']>>, req: any, ctx: { signal: AbortSignal; onProgress: (p: unknown) => void }) => Promise<R>): Method {
   return async (engine, params: WithSpec<Record<string, unknown>>, ctx) => {
     const { spec, ...req } = params;
-    const m = await engine.model(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress });
-    return fn(m, req, { signal: ctx.signal, onProgress: ctx.progress });
+    // Held for the task's duration, so that evicting it for another model waits for this request.
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req, { signal: ctx.signal, onProgress: ctx.progress }));
   };
 }
 
 export const methods: Record<string, Method> = {
-  loadModel: async (engine, params: { spec?: ModelSpec }, ctx) => (await engine.model(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress })).summary(),
+  loadModel: async (engine, params: { spec?: ModelSpec }, ctx) => engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
   listModels: async (_engine, params: { spec?: ModelSpec }) => listModels(params.spec ?? {}),
   unloadAll: async (engine) => engine.unloadAll(),
   tokenize: task(tokenize),
