@@ -13,7 +13,7 @@ let cached;
 
 export function training() {
   if (cached) return cached;
-  const modules = ['csv', 'data', 'dataChecks', 'split', 'metrics', 'tfidf', 'heads', 'features', 'train', 'extractor', 'featureCache', 'onnxHead', 'save', 'report', 'trainCommand', 'methods', 'random', 'discover', 'session'];
+  const modules = ['csv', 'data', 'dataChecks', 'split', 'metrics', 'tfidf', 'heads', 'features', 'train', 'extractor', 'featureCache', 'onnxHead', 'save', 'report', 'trainCommand', 'methods', 'random', 'discover', 'session', 'longTexts'];
   const existing = modules.filter((m) => fs.existsSync(path.join(root, 'src/engine/training', `${m}.ts`)));
   const contents =
     existing.map((m) => `export * as ${m} from './src/engine/training/${m}';`).join('\n') +
