@@ -72,7 +72,7 @@ test('no session is opened on a disposed model (it would never be released)', as
 test('a call whose parameters cannot be posted (DataCloneError) rejects and leaves no pending entry', async () => {
   const client = new EngineClient({ workerPath: WORKER });
   try {
-    await assert.rejects(client.call('tokenize', { text: 'hi', spec: { model: undefined, onProgress: () => 1 } }), (e: EngineError) => e.code === 'bad-request' && /Cannot send tokenize/.test(e.message));
+    await assert.rejects(client.call('tokenize', { text: 'hi', spec: { model: undefined, onProgress: () => 1 } as never }), (e: EngineError) => e.code === 'bad-request' && /Cannot send tokenize/.test(e.message));
     assert.equal((client as unknown as { pending: Map<number, unknown> }).pending.size, 0);
     const r = await client.tokenize({}, { text: 'a list' });
     assert.deepEqual(r.tokens, ['[CLS]', 'a', 'list', '[SEP]']);

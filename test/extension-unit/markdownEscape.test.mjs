@@ -4,15 +4,13 @@
 // Rendered with markdown-it in its most permissive mode (HTML on, linkify on), stricter than VS Code's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { loadTs } from './loadTs.mjs';
+import MarkdownIt from 'markdown-it';
+import * as d from '../../src/extension/core/decorationPlan';
+import * as o from '../../src/extension/core/attentionOverlay';
+import * as h from '../../src/extension/core/hoverContent';
+import * as m from '../../src/extension/core/markdown';
 
-const MarkdownIt = createRequire(import.meta.url)('markdown-it');
 const md = new MarkdownIt({ html: true, linkify: true });
-const d = await loadTs('src/extension/core/decorationPlan.ts');
-const o = await loadTs('src/extension/core/attentionOverlay.ts');
-const h = await loadTs('src/extension/core/hoverContent.ts');
-const m = await loadTs('src/extension/core/markdown.ts');
 
 /** A hostile vocabulary: what a model repository's tokenizer.json or config.json (id2label) could hold. */
 const PAYLOADS = [
