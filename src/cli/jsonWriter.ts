@@ -5,7 +5,8 @@
 /** Receives the chunks in order; a returned promise is awaited (backpressure). */
 export type ChunkSink = (chunk: string) => void | Promise<void>;
 
-const isTypedArray = (v: unknown): v is ArrayLike<number> & ArrayBufferView => ArrayBuffer.isView(v) && !(v instanceof DataView);
+const isTypedArray = (v: unknown): v is ArrayLike<number> & ArrayBufferView =>
+  ArrayBuffer.isView(v) && !(v instanceof DataView);
 
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
 
@@ -29,7 +30,8 @@ export async function writeJson(value: unknown, sink: ChunkSink, chunkSize = 1 <
   };
   /** JSON.stringify's view of a value: toJSON applied once. */
   const prepare = (v: unknown, key: string): unknown => {
-    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return (v as { toJSON(k: string): unknown }).toJSON(key);
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      return (v as { toJSON(k: string): unknown }).toJSON(key);
     if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
     return v;
   };

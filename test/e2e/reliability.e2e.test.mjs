@@ -30,16 +30,27 @@ test('Recognize Entities leaves a palette opened meanwhile open, reveals the Ent
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill('>BERT Lens: Export');
-  const entry = await waitFor(() => logJson(server.userData, 'entities')[before], { timeout: 120000, what: 'entities log line' });
-  assert.deepEqual(entry.map((e) => [e.label, e.start, e.end]), expected.map((e) => [e.label, e.start, e.end]));
+  const entry = await waitFor(() => logJson(server.userData, 'entities')[before], {
+    timeout: 120000,
+    what: 'entities log line',
+  });
+  assert.deepEqual(
+    entry.map((e) => [e.label, e.start, e.end]),
+    expected.map((e) => [e.label, e.start, e.end]),
+  );
   assert.ok(await input.isVisible(), 'the palette is still open after the command finished');
   assert.equal(await input.inputValue(), '>BERT Lens: Export');
   await page.keyboard.press('Escape');
   // The view shows the entities; the focus is back in the editor (typing goes into the document).
   const rows = page.locator('.pane-body .monaco-list-row .label-name', { hasText: expected[0].text });
   await rows.first().waitFor({ timeout: 30000 });
-  assert.equal(await page.locator('.pane-header', { hasText: 'Entities' }).first().getAttribute('aria-expanded'), 'true');
-  const inEditor = await page.evaluate(() => Boolean(document.activeElement?.closest('.editor-group-container.active .monaco-editor')));
+  assert.equal(
+    await page.locator('.pane-header', { hasText: 'Entities' }).first().getAttribute('aria-expanded'),
+    'true',
+  );
+  const inEditor = await page.evaluate(() =>
+    Boolean(document.activeElement?.closest('.editor-group-container.active .monaco-editor')),
+  );
   assert.ok(inEditor, 'the editor has the focus');
   await runCommand(page, 'BERT Lens: Clear Decorations');
   await useSettings(server.userData, workspace);

@@ -29,9 +29,15 @@ test('utf16ToCodePoints equals a per-character reference on texts with astral ch
       return [a, a + rand(text.length + 1 - a)];
     }).filter(([s, e]) => !/[\uDC00-\uDFFF]/.test(text[s] ?? '') && !/[\uDC00-\uDFFF]/.test(text[e] ?? ''));
     const ref = (i: number) => Array.from(text.slice(0, i)).length;
-    assert.deepEqual(utf16ToCodePoints(text, offsets), offsets.map(([s, e]) => [ref(s), ref(e)]));
+    assert.deepEqual(
+      utf16ToCodePoints(text, offsets),
+      offsets.map(([s, e]) => [ref(s), ref(e)]),
+    );
     const conv = codePointConverter(text);
-    assert.deepEqual(offsets.map(conv), offsets.map(([s, e]) => [ref(s), ref(e)]));
+    assert.deepEqual(
+      offsets.map(conv),
+      offsets.map(([s, e]) => [ref(s), ref(e)]),
+    );
   }
 });
 
@@ -41,7 +47,12 @@ test('tokenize --json on 1 MB of text with one emoji: code-point offsets to the 
   const file = path.join(tmp, 'big.txt');
   fs.writeFileSync(file, text);
   // A hang guard, not a speed assertion: the per-token conversion took over 300 s for 1 MB on this machine.
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), 'tokenize', '--json'], { input: text, encoding: 'utf8', timeout: 280_000, maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), 'tokenize', '--json'], {
+    input: text,
+    encoding: 'utf8',
+    timeout: 280_000,
+    maxBuffer: 1 << 30,
+  });
   assert.equal(r.status, 0, r.stderr || String(r.error));
   const out = JSON.parse(r.stdout) as { tokens: string[]; offsets: Offset[] };
   const cps = Array.from(text);
@@ -75,9 +86,19 @@ test('a zero-byte .onnx is one line that says so; a truncated one has no C++ sig
 
 test('a topK that is not a whole number is an error from the engine itself', async () => {
   for (const topK of ['five', NaN, 2.5, {}] as unknown[]) {
-    await assert.rejects(client.fillMask({}, { text: 'a list is a [MASK].', topK: topK as number }), (e: EngineError) => e.code === 'bad-top-k' && /topK must be a whole number/.test(e.message), String(topK));
+    await assert.rejects(
+      client.fillMask({}, { text: 'a list is a [MASK].', topK: topK as number }),
+      (e: EngineError) => e.code === 'bad-top-k' && /topK must be a whole number/.test(e.message),
+      String(topK),
+    );
   }
-  await assert.rejects(client.questionAnswering({ model: fixture('bert-qa'), variant: 'fp32' }, { question: 'who?', context: 'John works.', topK: 'x' as unknown as number }), (e: EngineError) => e.code === 'bad-top-k');
+  await assert.rejects(
+    client.questionAnswering(
+      { model: fixture('bert-qa'), variant: 'fp32' },
+      { question: 'who?', context: 'John works.', topK: 'x' as unknown as number },
+    ),
+    (e: EngineError) => e.code === 'bad-top-k',
+  );
   const ok = await client.fillMask({}, { text: 'a list is a [MASK].', topK: 2 });
   assert.equal(ok.masks[0].predictions.length, 2);
 });

@@ -18,11 +18,38 @@ async function streamed(value: unknown, chunkSize?: number): Promise<{ text: str
 
 test('the writer’s text equals JSON.stringify for plain values, odd numbers and strings, toJSON, and omitted members', async () => {
   const values: unknown[] = [
-    0, -0, 1.5, 1e21, 5e-324, -1e-7, NaN, Infinity, -Infinity, true, false, null, '', 'plain', 'quote " backslash \\ newline \n tab \t',
-    'é 日本 😀 \u2028 \u0000 \ud800 lone', [], {}, [[]], [{}], [1, 'a', null, undefined, () => 1, Symbol('s'), NaN],
+    0,
+    -0,
+    1.5,
+    1e21,
+    5e-324,
+    -1e-7,
+    NaN,
+    Infinity,
+    -Infinity,
+    true,
+    false,
+    null,
+    '',
+    'plain',
+    'quote " backslash \\ newline \n tab \t',
+    'é 日本 😀 \u2028 \u0000 \ud800 lone',
+    [],
+    {},
+    [[]],
+    [{}],
+    [1, 'a', null, undefined, () => 1, Symbol('s'), NaN],
     { a: 1, b: undefined, c: () => 1, d: [undefined], e: { f: { g: [1, 2, { h: 'i' }] } }, 'k"ey': 2, '': 3 },
     { date: new Date(Date.UTC(2020, 0, 2)), error: new EngineError('bad-input', 'message', 'hint') },
-    { tokens: ['[CLS]', 'hello', '[SEP]'], offsets: [[0, 0], [0, 5], [0, 0]], score: 0.123456789 },
+    {
+      tokens: ['[CLS]', 'hello', '[SEP]'],
+      offsets: [
+        [0, 0],
+        [0, 5],
+        [0, 0],
+      ],
+      score: 0.123456789,
+    },
   ];
   for (const v of values) {
     const { text } = await streamed(v, 7);
@@ -56,7 +83,18 @@ test('every command’s --json output is exactly the JSON.stringify text of its 
     ['fill-mask', 'python is a programming [MASK].', '--targets', 'language,tool'],
     ['fill-mask', 'python is a programming language.', '--span', '24:32'],
     ['ner', '--model', fixture('bert-ner'), '--variant', 'fp32', 'John 😀 Smith works at Google in London.'],
-    ['qa', '--model', fixture('bert-qa'), '--variant', 'fp32', '--question', 'Who works at Google?', '--top-k', '2', 'John 😀 Smith works at Google.'],
+    [
+      'qa',
+      '--model',
+      fixture('bert-qa'),
+      '--variant',
+      'fp32',
+      '--question',
+      'Who works at Google?',
+      '--top-k',
+      '2',
+      'John 😀 Smith works at Google.',
+    ],
     ['classify', '--model', fixture('bert-nli'), '--variant', 'fp32', 'A man sleeps.', '--pair', 'A person rests.'],
     ['nsp', '--model', fixture('bert-pretraining'), 'the sky is blue.', 'it is a nice day.'],
     ['rtd', '--model', fixture('electra-discriminator'), 'the cat ate the sky.'],
@@ -68,7 +106,11 @@ test('every command’s --json output is exactly the JSON.stringify text of its 
     ['info'],
   ];
   for (const args of runs) {
-    const r = spawnSync(process.execPath, [bin, args[0], '--json', ...args.slice(1)], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 28 });
+    const r = spawnSync(process.execPath, [bin, args[0], '--json', ...args.slice(1)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 1 << 28,
+    });
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.ok(r.stdout.endsWith('\n') && r.stdout.indexOf('\n') === r.stdout.length - 1, `${args[0]}: one line`);
     assert.equal(r.stdout, `${JSON.stringify(JSON.parse(r.stdout))}\n`, args.join(' '));

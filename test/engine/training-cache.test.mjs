@@ -26,23 +26,45 @@ test('a valid entry is reused; same-size garbage, a bad checksum or NaN values a
   assert.equal(first.cached, false);
   const again = await fc.cachedFeatures(ex, texts, undefined, dir);
   assert.equal(again.cached, true);
-  assert.deepEqual(again.features.map((f) => Array.from(f)), await expected(8));
+  assert.deepEqual(
+    again.features.map((f) => Array.from(f)),
+    await expected(8),
+  );
 
   const corruptions = {
-    'same-size NaN garbage (the old headerless format)': () => fs.writeFileSync(file, new Uint8Array(new Float32Array(texts.length * 8).fill(NaN).buffer)),
+    'same-size NaN garbage (the old headerless format)': () =>
+      fs.writeFileSync(file, new Uint8Array(new Float32Array(texts.length * 8).fill(NaN).buffer)),
     'a flipped payload byte': () => {
       const b = fs.readFileSync(file);
       b[b.length - 3] ^= 0x40;
       fs.writeFileSync(file, b);
     },
-    'NaN with a matching checksum': () => fs.writeFileSync(file, fc.encodeFeatureFile(texts.map(() => new Float32Array(8).fill(NaN)), 8)),
-    'another shape': () => fs.writeFileSync(file, fc.encodeFeatureFile(texts.slice(0, 2).map(() => new Float32Array(12)), 12)),
+    'NaN with a matching checksum': () =>
+      fs.writeFileSync(
+        file,
+        fc.encodeFeatureFile(
+          texts.map(() => new Float32Array(8).fill(NaN)),
+          8,
+        ),
+      ),
+    'another shape': () =>
+      fs.writeFileSync(
+        file,
+        fc.encodeFeatureFile(
+          texts.slice(0, 2).map(() => new Float32Array(12)),
+          12,
+        ),
+      ),
   };
   for (const [what, corrupt] of Object.entries(corruptions)) {
     corrupt();
     const r = await fc.cachedFeatures(ex, texts, undefined, dir);
     assert.equal(r.cached, false, what);
-    assert.deepEqual(r.features.map((f) => Array.from(f)), await expected(8), what);
+    assert.deepEqual(
+      r.features.map((f) => Array.from(f)),
+      await expected(8),
+      what,
+    );
     assert.equal((await fc.cachedFeatures(ex, texts, undefined, dir)).cached, true, `${what}: rewritten`);
   }
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -55,14 +77,26 @@ test('a FIFO or a symlink at the cache path is not read (no hang) and not follow
   execFileSync('mkfifo', [file]);
   const r = await fc.cachedFeatures(ex, texts, undefined, dir);
   assert.equal(r.cached, false);
-  assert.deepEqual(r.features.map((f) => Array.from(f)), await expected(8));
+  assert.deepEqual(
+    r.features.map((f) => Array.from(f)),
+    await expected(8),
+  );
   fs.rmSync(file);
   const planted = path.join(dir, 'planted.f32');
-  fs.writeFileSync(planted, fc.encodeFeatureFile(texts.map(() => new Float32Array(8).fill(1)), 8));
+  fs.writeFileSync(
+    planted,
+    fc.encodeFeatureFile(
+      texts.map(() => new Float32Array(8).fill(1)),
+      8,
+    ),
+  );
   fs.symlinkSync(planted, file);
   const s = await fc.cachedFeatures(ex, texts, undefined, dir);
   assert.equal(s.cached, false, 'a symlink is not followed');
-  assert.deepEqual(s.features.map((f) => Array.from(f)), await expected(8));
+  assert.deepEqual(
+    s.features.map((f) => Array.from(f)),
+    await expected(8),
+  );
 });
 
 test('the default cache is $XDG_CACHE_HOME/bert-lens/features, created with mode 0700', async () => {
@@ -88,14 +122,29 @@ test('a classifier with non-finite weights or metrics is not saved', async () =>
   const dir = tmpDir();
   const data = path.join(dir, 'topics.csv');
   fs.writeFileSync(data, topicsCsv());
-  const run = await t.session.runTraining(engine, { data, spec: { model: path.join(root, 'test/fixtures/bert-mlm') }, cacheDir: path.join(dir, 'cache'), head: 'logistic' }, {});
+  const run = await t.session.runTraining(
+    engine,
+    {
+      data,
+      spec: { model: path.join(root, 'test/fixtures/bert-mlm') },
+      cacheDir: path.join(dir, 'cache'),
+      head: 'logistic',
+    },
+    {},
+  );
   const out = path.join(dir, 'out');
   run.outcome.classifier.head.w1[3] = NaN;
-  assert.throws(() => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }), (e) => e.code === 'non-finite' && /weights w1/.test(e.message) && /nothing was saved/.test(e.message));
+  assert.throws(
+    () => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }),
+    (e) => e.code === 'non-finite' && /weights w1/.test(e.message) && /nothing was saved/.test(e.message),
+  );
   assert.equal(fs.existsSync(out), false);
   run.outcome.classifier.head.w1[3] = 0;
   run.report.metrics.accuracy = NaN;
-  assert.throws(() => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }), (e) => e.code === 'non-finite' && /test metrics/.test(e.message));
+  assert.throws(
+    () => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }),
+    (e) => e.code === 'non-finite' && /test metrics/.test(e.message),
+  );
   assert.equal(fs.existsSync(out), false);
   await engine.unloadAll();
 });
@@ -107,8 +156,19 @@ test('training on 4 examples names 4 examples when they are too few for a valida
     { text: 'flour bake oven', label: 'food' },
     { text: 'salt sauce recipe', label: 'food' },
   ];
-  const dataset = { path: 'four.csv', format: 'csv', textColumn: 'text', labelColumn: 'label', examples, labels: ['food', 'sport'], warnings: [] };
-  await assert.rejects(t.train.trainClassifier(dataset, fakeExtractor(8), { cacheDir: tmpDir() }), (e) => e.code === 'data-too-small' && /^Only 4 examples/.test(e.message));
+  const dataset = {
+    path: 'four.csv',
+    format: 'csv',
+    textColumn: 'text',
+    labelColumn: 'label',
+    examples,
+    labels: ['food', 'sport'],
+    warnings: [],
+  };
+  await assert.rejects(
+    t.train.trainClassifier(dataset, fakeExtractor(8), { cacheDir: tmpDir() }),
+    (e) => e.code === 'data-too-small' && /^Only 4 examples/.test(e.message),
+  );
 });
 
 test('a 2 MB cell is cut to the model’s window budget, with a warning that names its line', async () => {
@@ -118,7 +178,16 @@ test('a 2 MB cell is cut to the model’s window budget, with a warning that nam
   const csv = topicsCsv().trimEnd().split('\n');
   csv.splice(3, 0, `"${'goal '.repeat(400_000).trim()}",sport`);
   fs.writeFileSync(data, csv.join('\n') + '\n');
-  const run = await t.session.runTraining(engine, { data, spec: { model: path.join(root, 'test/fixtures/bert-mlm') }, cacheDir: path.join(dir, 'cache'), head: 'logistic' }, {});
+  const run = await t.session.runTraining(
+    engine,
+    {
+      data,
+      spec: { model: path.join(root, 'test/fixtures/bert-mlm') },
+      cacheDir: path.join(dir, 'cache'),
+      head: 'logistic',
+    },
+    {},
+  );
   const budget = t.longTexts.textBudget(run.report.encoder.max_length);
   const w = run.report.data.warnings.find((m) => /^Cut 1 text/.test(m));
   assert.ok(w, JSON.stringify(run.report.data.warnings));

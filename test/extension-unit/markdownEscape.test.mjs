@@ -31,7 +31,13 @@ const PAYLOADS = [
   '| a | b |',
 ];
 
-const decode = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const decode = (s) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 function assertInert(markdown, payload, what) {
   const html = md.renderInline(markdown);
@@ -50,10 +56,33 @@ test('entity hovers: a hostile label and entity text render as text', () => {
 
 test('replaced-token and attention-overlay hovers: hostile tokens render as text', () => {
   for (const p of PAYLOADS) {
-    const rtd = d.planReplacedDecorations({ tokens: ['[CLS]', p, '[SEP]'], offsets: [[0, 0], [0, 4], [0, 0]], replaced: [0, 0.9, 0] });
+    const rtd = d.planReplacedDecorations({
+      tokens: ['[CLS]', p, '[SEP]'],
+      offsets: [
+        [0, 0],
+        [0, 4],
+        [0, 0],
+      ],
+      replaced: [0, 0.9, 0],
+    });
     assertInert([...rtd.values()][0][0].hover, p, 'replaced');
     const text = 'word other';
-    const res = { tokens: ['[CLS]', 'word', p, '[SEP]'], offsets: [[0, 0], [0, 4], [5, 10], [0, 0]], rollout: [[1, 0, 0, 0], [0.2, 0.2, 0.6, 0], [0, 0, 1, 0], [1, 0, 0, 0]], headMean: [] };
+    const res = {
+      tokens: ['[CLS]', 'word', p, '[SEP]'],
+      offsets: [
+        [0, 0],
+        [0, 4],
+        [5, 10],
+        [0, 0],
+      ],
+      rollout: [
+        [1, 0, 0, 0],
+        [0.2, 0.2, 0.6, 0],
+        [0, 0, 1, 0],
+        [1, 0, 0, 0],
+      ],
+      headMean: [],
+    };
     const plan = o.planAttentionOverlay(res, [0, 4], { kind: 'rollout' }, text, 0);
     assert.equal(plan.ranges.length, 1);
     assertInert(plan.ranges[0].hover, p, 'overlay');
@@ -62,7 +91,17 @@ test('replaced-token and attention-overlay hovers: hostile tokens render as text
 
 test('the word hover: hostile pieces stay inside their code spans; hostile candidates and model ids render as text', () => {
   for (const p of PAYLOADS) {
-    const markdown = h.hoverMarkdown({ word: p, pieces: [p, 'x'], ids: [7, 8], layer: 1, norm: 1, vector: [1, 2], alternatives: [{ word: p, score: 0.5, ids: [1] }], occurrences: [], modelId: p });
+    const markdown = h.hoverMarkdown({
+      word: p,
+      pieces: [p, 'x'],
+      ids: [7, 8],
+      layer: 1,
+      norm: 1,
+      vector: [1, 2],
+      alternatives: [{ word: p, score: 0.5, ids: [1] }],
+      occurrences: [],
+      modelId: p,
+    });
     const html = md.render(markdown);
     assert.doesNotMatch(html, /<(a|img|script|h\d|table)\b/i, `${JSON.stringify(p)} rendered ${html}`);
     const codes = [...html.matchAll(/<code>(.*?)<\/code>/gs)].map((c) => decode(c[1]));

@@ -8,7 +8,8 @@ import type { EmbedOptions, FeatureExtractor } from './extractor';
  *  entries): $XDG_CACHE_HOME/bert-lens (~/.cache/bert-lens), ~/Library/Caches/bert-lens on macOS,
  *  %LOCALAPPDATA%\bert-lens\Cache on Windows. */
 export function userCacheDir(): string {
-  if (process.platform === 'win32') return path.join(process.env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local'), 'bert-lens', 'Cache');
+  if (process.platform === 'win32')
+    return path.join(process.env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local'), 'bert-lens', 'Cache');
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'bert-lens');
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'bert-lens');
 }
@@ -47,7 +48,13 @@ export function encodeFeatureFile(features: Float32Array[], dim: number): Uint8A
 export function decodeFeatureFile(buf: Uint8Array, count: number, dim: number): Float32Array[] | undefined {
   if (buf.byteLength !== HEADER + count * dim * 4) return undefined;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION || view.getUint32(8, true) !== count || view.getUint32(12, true) !== dim) return undefined;
+  if (
+    view.getUint32(0, true) !== MAGIC ||
+    view.getUint32(4, true) !== VERSION ||
+    view.getUint32(8, true) !== count ||
+    view.getUint32(12, true) !== dim
+  )
+    return undefined;
   const sum = createHash('sha256').update(buf.subarray(HEADER)).digest();
   if (!sum.equals(Buffer.from(buf.buffer, buf.byteOffset + 16, 32))) return undefined;
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset + HEADER, buf.byteOffset + buf.byteLength));

@@ -31,5 +31,9 @@ export function capLongTexts(dataset: Dataset, maxLength: number): DataWarning |
   }
   if (!count) return undefined;
   const where = `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}${count > lines.length ? ', …' : ''}`;
-  return { kind: 'capped', message: `Cut ${count} text(s) to their first ${budget} characters (${where}): the trainer embeds at most ${MAX_WINDOWS_PER_TEXT} windows of ${maxLength} tokens per text.`, lines };
+  return {
+    kind: 'capped',
+    message: `Cut ${count} text(s) to their first ${budget} characters (${where}): the trainer embeds at most ${MAX_WINDOWS_PER_TEXT} windows of ${maxLength} tokens per text.`,
+    lines,
+  };
 }
