@@ -69,7 +69,7 @@ function textArg(args: ParsedArgs, i = 0): string {
   if (t === undefined) {
     if (i === 0 && !process.stdin.isTTY) {
       try {
-        return fs.readFileSync(0, 'utf8');
+        return readStdin();
       } catch {
         /* no stdin */
       }
@@ -77,6 +77,31 @@ function textArg(args: ParsedArgs, i = 0): string {
     throw new UsageError(`${args.command} needs ${i === 0 ? 'a TEXT argument' : 'a second text'}.`);
   }
   return t;
+}
+
+/** All of stdin. A pipe may be non-blocking (readFileSync(0) then fails with EAGAIN on a large input): read in a
+ *  loop and wait briefly while the writer has not caught up. */
+function readStdin(): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function spanArg(args: ParsedArgs): Offset | undefined {
@@ -302,6 +327,11 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
 
 /** Entry from bin/bert-lens.js (and `node dist/cli.js`). */
 export function main(): void {
+  // A reader that stops early (`| head`) closes the pipe: end quietly instead of an unhandled EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') console.error(`bert-lens: cannot write the output: ${err.message}`);
+    process.exit(err.code === 'EPIPE' ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : 1);
+  });
   const client = new EngineClient({
     logger: process.argv.includes('--verbose')
       ? { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) }
