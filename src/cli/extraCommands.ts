@@ -4,6 +4,7 @@ import type { EngineClient } from '../engine/client';
 import { Engine } from '../engine/engine';
 import { runTrain } from '../engine/training/trainCommand';
 import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
+import { emitJson } from './jsonWriter';
 import type { Io } from './main';
 
 export interface ExtraCommand {
@@ -40,7 +41,7 @@ export const extraCommands: Record<string, ExtraCommand> = {
         { log: (line) => (json ? io.err(line) : io.out(line)) },
         new Engine(),
       );
-      if (json) io.out(JSON.stringify(r));
+      if (json) await emitJson(io, r);
       return 0;
     },
   },

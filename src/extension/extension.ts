@@ -38,6 +38,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 
   const annotations = new Annotations(annotationStyle);
   const entitiesView = new EntitiesView(annotations);
+  const entitiesTree = vscode.window.createTreeView('bertLens.entities', { treeDataProvider: entitiesView });
+  entitiesView.attach(entitiesTree);
   const hover = new WordHoverProvider(s);
   const suggestions = new SuggestionCodeActionProvider(s);
   const command = (id: string, what: string, fn: (...args: never[]) => unknown) =>
@@ -67,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 
   context.subscriptions.push(
     annotations,
-    vscode.window.registerTreeDataProvider('bertLens.entities', entitiesView),
+    entitiesTree,
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], hover),
     vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], suggestions, SuggestionCodeActionProvider.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => {
