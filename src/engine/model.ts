@@ -26,6 +26,8 @@ export class LoadedModel {
   private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
   private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
+  /** Sessions that also output named intermediate tensors (input embeddings), keyed by the names. */
+  private readonly extra = new Map<string, Promise<RuntimeSession>>();
 
   private constructor(
     readonly id: string,
@@ -227,9 +229,22 @@ export class LoadedModel {
     return p;
   }
 
+  /** A session whose outputs include the named intermediate tensors, opened once per set of names. */
+  sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+    const key = names.join('\n');
+    let p = this.extra.get(key);
+    if (!p) {
+      const missing = names.filter((n) => !this.plain.outputNames.includes(n));
+      p = missing.length ? openSession(addGraphOutputs(this.modelBytes(), missing), this.device) : Promise.resolve(this.plain);
+      this.extra.set(key, p);
+    }
+    return p;
+  }
+
   async dispose(): Promise<void> {
     const sessions = new Set<RuntimeSession>([this.plain]);
     for (const p of this.gradients.values()) await p.then((g) => sessions.add(g.session), () => undefined);
+    for (const p of this.extra.values()) sessions.add(await p.catch(() => this.plain));
     for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
     for (const s of sessions) await s.dispose().catch(() => undefined);
