@@ -7,6 +7,7 @@ import { chooseOverlaySource, showAttentionOverlay } from './commands/attentionO
 import { classifySelection } from './commands/classifySelection';
 import { detectReplacedTokens } from './commands/detectReplacedTokens';
 import { exportEntities } from './commands/exportEntities';
+import { explainPrediction, type ExplainArgs } from './commands/explainPrediction';
 import { predictMaskedToken } from './commands/predictMaskedToken';
 import { recognizeEntities } from './commands/recognizeEntities';
 import { selectModel } from './commands/selectModel';
@@ -65,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
   command('bertLens.replacedTokens.detect', 'Detect Replaced Tokens', () => detectReplacedTokens(s, annotations));
+  command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) => explainPrediction(s, annotations, args));
+  command('bertLens.saliency.clear', 'Clear Explanation', () => annotations.clear('saliency'));
   command('bertLens.log.show', 'Show Log', () => log.show());
 
   context.subscriptions.push(
