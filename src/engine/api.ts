@@ -40,6 +40,13 @@ export interface ModelSpec {
   /** Hub endpoint (defaults to $HF_ENDPOINT or https://huggingface.co). */
   endpoint?: string;
   revision?: string;
+  /** Hugging Face token for gated/private repositories (else $HF_TOKEN, else $HF_HOME/token); sent to the
+   *  endpoint's origin only. */
+  token?: string;
+  /** Proxy URL for hub downloads (else HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY). */
+  proxy?: string;
+  /** Verify TLS certificates through the proxy (default true). */
+  proxyStrictSSL?: boolean;
   /** Cap on tokens per window (never above the model's own maximum); longer texts use more windows. */
   maxLength?: number;
 }
@@ -109,6 +116,8 @@ export interface WordCandidate {
   /** Product of the pieces' probabilities. */
   score: number;
   ids: number[];
+  /** The candidate's own pieces (tokens of `ids`). */
+  pieces?: string[];
 }
 export interface SpanResult {
   offset: Offset;
@@ -245,6 +254,85 @@ export interface DownloadProgress {
   file: string;
   loaded: number;
   total?: number;
+  /** Bytes of the whole download so far (all files, announced sizes first), and their sum: a progress bar
+   *  should use these, so that small files do not fill it before the large one starts. */
+  overallLoaded?: number;
+  overallTotal?: number;
+  /** Another process is downloading this file; this one waits for it and then uses its blob. */
+  waiting?: boolean;
+  message?: string;
+}
+
+/** Masking preview: BERT's pre-training corruption (15 %, then 80/10/10) of one text, seeded. */
+export interface MaskPreviewRequest {
+  text: string;
+  seed?: number;
+  topK?: number;
+}
+export interface MaskPreviewChoice {
+  position: number;
+  /** The token at that position before corruption. */
+  original: string;
+  /** What the model reads there: the mask token, a random token, or the original (kept). */
+  replacement: string;
+  kind: 'mask' | 'random' | 'kept';
+}
+export interface MaskPreviewPrediction {
+  position: number;
+  predictions: Prediction[];
+  /** The original token's probability and rank (1 = best) at that position. */
+  original: Prediction & { rank: number };
+}
+export interface MaskPreviewResult {
+  tokens: string[];
+  /** The tokens the model reads (after corruption). */
+  corrupted: string[];
+  offsets: Offset[];
+  seed: number;
+  maskToken: string;
+  chosen: MaskPreviewChoice[];
+  /** One entry per chosen position, in the same order. */
+  predictions: MaskPreviewPrediction[];
+}
+
+/** Input embeddings: the token, position and segment (token-type) vectors that the embedding block adds. */
+export interface InputEmbeddingsRequest {
+  text: string;
+  pair?: string;
+}
+export interface InputEmbeddingRow {
+  token: string;
+  position: number;
+  segment: number;
+  token_norm: number;
+  position_norm: number;
+  segment_norm: number;
+  sum_norm: number;
+  cos_token: number;
+  cos_position: number;
+  cos_segment: number;
+  /** Norm of the embedding block's output (after its LayerNorm; before ALBERT's or ELECTRA's projection). */
+  output_norm: number;
+}
+export interface InputEmbeddingsResult {
+  tokens: string[];
+  rows: InputEmbeddingRow[];
+  /** Where the segment vector comes from: a token-type embedding read by `token_type_ids`; the single row of a
+   *  one-type table that the graph adds as a constant (RoBERTa); or none at all (DistilBERT: segment_norm 0). */
+  segment_source: 'token_type_ids' | 'single-row' | 'none';
+  /** Width of the embedding vectors (ALBERT: the factorised embedding size, before the projection). */
+  embedding_size: number;
+  hidden_size: number;
+  /** Cosine similarity of the position vectors of this sequence, [position][position]. */
+  position_similarity: number[][];
+  /** Note on the family (factorised embeddings, single token type, no token types). */
+  note?: string;
+}
+
+/** Progress of windowed work: windows (or batches) done out of total. */
+export interface WindowProgress {
+  done: number;
+  total: number;
 }
 
 /** Errors carry a stable code, one readable line, and a way forward. */
@@ -252,4 +340,41 @@ export interface EngineErrorInfo {
   code: string;
   message: string;
   hint?: string;
+}
+
+export type SaliencyMethod = 'grad-l2' | 'grad-input' | 'integrated-gradients';
+
+export interface SaliencyRequest {
+  text: string;
+  /** Second sequence (sentence-pair classification), or the context when `text` is a QA question. */
+  pair?: string;
+  method?: SaliencyMethod;
+  /** Integrated-gradients steps (batch size of its one session call); default 16. */
+  steps?: number;
+  /** Masked LM: the word whose log-probability to explain (one vocabulary piece); default the top-1. */
+  target?: string;
+  /** Classification heads: the label to explain; default the predicted one. */
+  label?: string;
+  /** Token index (of the whole text's tokens): the mask (masked LM), the token (NER, ELECTRA). */
+  position?: number;
+}
+
+export interface SaliencyResult {
+  /** Tokens the scores cover: the whole text, or the window containing the target when the text is longer. */
+  tokens: string[];
+  offsets: Offset[];
+  /** Sequence (0, or 1 for the pair / QA context) of each token, for mapping offsets back. */
+  sequenceIds: (number | null)[];
+  method: SaliencyMethod;
+  target: { position: number; id: number; token: string } | { label: string; index: number; position?: number };
+  /** log p of the target (log σ for ELECTRA's replaced probability), from the fp32 graph. */
+  logprob: number;
+  /** One value per token, special tokens included. */
+  scores: number[];
+  steps?: number;
+  /** Always 'fp32': gradients are computed on the fp32 graph whatever variant serves predictions. */
+  variant: 'fp32';
+  /** Present when the text needed several windows: the window explained, as a range of the whole text's tokens
+   *  (of the context's tokens for QA; special tokens not counted). */
+  window?: { start: number; end: number; totalTokens: number };
 }

@@ -5,7 +5,7 @@ import { toAbortSignal } from '../adapters';
 import { hoverMarkdown, type HoverModel, type OccurrenceInfo } from '../core/hoverContent';
 import { LruCache, versionKey } from '../core/lruCache';
 import { isInComment, paragraphAt, paragraphs, wordAt } from '../core/text';
-import type { Services } from '../services';
+import { isLocal, type Services } from '../services';
 import { modelLabel } from '../settings';
 import { compareInParagraph, paragraphsWithWord } from './occurrences';
 
@@ -26,6 +26,8 @@ export class WordHoverProvider implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const settings = this.services.settings();
     if (!settings.hoverEnabled) return undefined;
+    // A passive feature never starts a download: a hub model answers once a command has loaded it.
+    if (!isLocal(settings.model) && !this.services.loadedSummary()) return undefined;
     const text = doc.getText();
     const offset = doc.offsetAt(pos);
     const langs = settings.hoverLanguages;
@@ -63,9 +65,9 @@ export class WordHoverProvider implements vscode.HoverProvider {
     const rel: Offset = [span[0] - window[0], span[1] - window[0]];
     const canFill = summary.tasks.includes('fill-mask');
     const [sim, fill] = await Promise.all([
-      this.services.engine.similarity(spec, { text: windowText, span: rel, layer }, { signal }),
+      this.services.client.similarity(spec, { text: windowText, span: rel, layer }, { signal }),
       canFill
-        ? this.services.engine.fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal }).catch((err: unknown) => {
+        ? this.services.client.fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal }).catch((err: unknown) => {
             if (err instanceof EngineError && err.code === 'cancelled') throw err;
             this.services.log.warn(`hover fill-mask: ${String(err)}`);
             return undefined;
@@ -94,7 +96,7 @@ export class WordHoverProvider implements vscode.HoverProvider {
     const key = versionKey(doc.uri.toString(), doc.version, para[0], para[1], layer, this.services.settings().model);
     let p = this.embeddings.get(key);
     if (!p) {
-      p = this.services.engine.embed(this.services.spec(), { text: paraText, layer, pooling: 'none' }, { signal });
+      p = this.services.client.embed(this.services.spec(), { text: paraText, layer, pooling: 'none' }, { signal });
       this.embeddings.set(key, p);
       p.catch(() => this.embeddings.deletePrefix(key));
     }
