@@ -22,6 +22,7 @@ test('sidebar trains on a workspace CSV and shows metrics against baselines and 
   await runCommand(page, 'Focus on Classifier Trainer View');
   const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   await view.locator('text=40 examples').waitFor({ timeout: 60000 }); // the only dataset is selected and previewed
+  await view.locator('#mode').selectOption('frozen'); // this scenario is the frozen head; finetune.e2e covers the rest
   await view.locator('#train').click();
   const comparison = view.locator('#comparison');
   await comparison.waitFor({ timeout: 180000 });

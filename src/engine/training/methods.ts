@@ -7,6 +7,7 @@ import { findDatasets, previewDataset } from './discover';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
+import { type FineTunedRun, classifyWithFineTuned, fineTunedView, runFineTuneSession, saveFineTunedRun, wantsFineTune } from './fineTuneSession';
 import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
 
 /** The trainer's part of the method map (../rpc.ts). */
@@ -38,6 +39,7 @@ function dropRun(id: string): void {
   leases.get(id)?.release();
   leases.delete(id);
 }
+const fineRuns = new Map<string, FineTunedRun>();
 
 function getRun(id: string): TrainRun {
   const r = runs.get(id);
@@ -65,6 +67,12 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   trainingFindDatasets: async (_engine, params) => findDatasets(params.roots ?? [], params.maxDepth),
   trainingPreview: async (_engine, params) => previewDataset(params.path, params),
   trainingTrain: async (engine, params, ctx) => {
+    if (await wantsFineTune(engine, params, ctx.signal)) {
+      const fr = await runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+      fineRuns.set(fr.id, fr);
+      while (fineRuns.size > 2) fineRuns.delete(fineRuns.keys().next().value as string);
+      return fineTunedView(fr);
+    }
     const lease = await engine.acquire(params.spec ?? {}, { signal: ctx.signal });
     let run: TrainRun;
     try {
@@ -79,15 +87,20 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
     return trainView(run);
   },
   trainingSave: async (_engine, params) => {
+    const fr = fineRuns.get(params.runId);
+    if (fr) return { dir: saveFineTunedRun(fr, params.dir, params.overwrite) };
     const run = getRun(params.runId);
     return { dir: saveClassifier(run.outcome.classifier, run.report, { dir: params.dir, dataPath: run.dataset.path, overwrite: params.overwrite }) };
   },
   trainingClassify: async (_engine, params, ctx) => {
+    const fr = fineRuns.get(params.runId);
+    if (fr) return { labels: fr.dataset.labels, probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal) };
     const run = getRun(params.runId);
     const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
     return { labels: run.dataset.labels, probabilities };
   },
   trainingDispose: async (_engine, params) => {
     dropRun(params.runId);
+    fineRuns.delete(params.runId);
   },
 };

@@ -22,6 +22,12 @@ export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'sk
   lastLayers?: number;
   pooling?: PoolingKind;
   maxLength?: number;
+  /** 'fine-tune' trains the encoder (fineTuneSession.ts); 'auto' fine-tunes when the model has an fp32 variant;
+   *  'frozen' (default here) trains a head on frozen features. */
+  mode?: 'auto' | 'fine-tune' | 'frozen';
+  /** Fine-tuning only. */
+  epochs?: number;
+  learningRate?: number;
 }
 
 export interface TrainRun {
