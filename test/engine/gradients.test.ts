@@ -193,6 +193,17 @@ describe('gradients: errors', () => {
     }
   });
 
+  test('an export older than opset 13 is refused with one line', async () => {
+    const bytes = softsignModel();
+    // the same graph declared as opset 12
+    const old = concatBytes([varintField(1, 7), lenField(8, varintField(2, 12)), bytes.subarray(concatBytes([varintField(1, 7), lenField(8, varintField(2, 14))]).length)]);
+    await assert.rejects(buildGradientGraph(old, { objective: { kind: 'weighted-sum', outputs: ['h'] }, wrt: { parameters: ['W'] } }), (err: any) => {
+      assert.equal(err.code, 'grad-opset');
+      assert.match(err.message, /opset 13 or later; this model is opset 12/);
+      return true;
+    });
+  });
+
   test('the int8 variant gives one clear line', async () => {
     const bytes = new Uint8Array(fs.readFileSync(`${EMBEDDED}/onnx/model_quantized.onnx`));
     await assert.rejects(buildGradientGraph(bytes, { objective: { kind: 'logprob', output: 'logits' }, wrt: { parameters: 'all' } }), (err: any) => {

@@ -166,6 +166,11 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   if (quantOps.length) {
     throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has the int8 (quantized) variant loaded (${quantOps[0].opType} operators).`, 'Use the fp32 variant (onnx/model.onnx), e.g. --variant fp32.');
   }
+  if (m.opset < 13) {
+    // The gradient graph runs at opset 17; before 13, Squeeze/Unsqueeze/Split/ReduceSum took attributes that
+    // became inputs, so the original nodes would change meaning.
+    throw new EngineError('grad-opset', `Gradients need an ONNX export of opset 13 or later; this model is opset ${m.opset}.`, 'Re-export the model with opset 14 (the default of recent exporters).');
+  }
   const producers = new Map<string, OnnxNode>();
   for (const n of m.nodes) for (const o of n.outputs) if (o) producers.set(o, n);
   const aliases = aliasMap(m);
