@@ -41,9 +41,7 @@ const copy = (rel, dest = rel) => {
 
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) copy(f);
 for (const f of readdirSync(join(root, 'dist/webviews'))) if (f.endsWith('.js')) copy(`dist/webviews/${f}`);
-// Both variants: inference uses int8 (the extension asks for 'quantized'); gradients (saliency, fine-tuning) need
-// the fp32 graph, so it ships too (~29 MB) and explanations work offline from the first minute.
-for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx', 'onnx/model.onnx']) {
+for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx']) {
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');
@@ -75,6 +73,7 @@ pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], t
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+    // Node's built-ins may be required without the node: prefix (bundled undici requires 'string_decoder').
     if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }
