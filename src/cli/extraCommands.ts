@@ -6,6 +6,7 @@ import { runTrain } from '../engine/training/trainCommand';
 import { runFineTuneCommand } from '../engine/training/fineTuneCommand';
 import type { FineTuneTask } from '../engine/training/taskData';
 import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
+import { emitJson } from './jsonWriter';
 import type { Io } from './main';
 
 export interface ExtraCommand {
@@ -100,7 +101,7 @@ export const extraCommands: Record<string, ExtraCommand> = {
         { log },
         engine,
       );
-      if (json) io.out(JSON.stringify(r));
+      if (json) await emitJson(io, r);
       return 0;
     },
   },

@@ -1,9 +1,9 @@
 // The Classifier Trainer sidebar end to end: a CSV in the workspace is found, previewed, trained on with the
 // embedded model, and the view shows the comparison with both baselines and a clickable confusion matrix.
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { openWorkbench, readExtensionLog, runCommand, screenshot, waitFor } from './harness.mjs';
+import { openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
 
 let wb;
 let server;

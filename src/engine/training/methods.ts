@@ -1,5 +1,6 @@
 // Worker methods of the classifier trainer (merged into the engine worker's method table). Trained runs stay in
 // the worker, by id, so the sidebar can save them and classify with them without moving weights around.
+import type { ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
 import { findDatasets, previewDataset } from './discover';
@@ -30,6 +31,14 @@ export type { TestExampleView, TrainView } from './types';
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
+/** Each kept run holds its model (its classifier embeds with it), so that evicting the model from the engine's
+ *  cache never disposes it while the run can still classify; released when the run goes. */
+const leases = new Map<string, ModelLease>();
+function dropRun(id: string): void {
+  runs.delete(id);
+  leases.get(id)?.release();
+  leases.delete(id);
+}
 const fineRuns = new Map<string, FineTunedRun>();
 
 function getRun(id: string): TrainRun {
@@ -64,9 +73,17 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
       while (fineRuns.size > 2) fineRuns.delete(fineRuns.keys().next().value as string);
       return fineTunedView(fr);
     }
-    const run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    const lease = await engine.acquire(params.spec ?? {}, { signal: ctx.signal });
+    let run: TrainRun;
+    try {
+      run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
     runs.set(run.id, run);
-    while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
+    leases.set(run.id, lease);
+    while (runs.size > MAX_RUNS) dropRun(runs.keys().next().value as string);
     return trainView(run);
   },
   trainingSave: async (_engine, params) => {
@@ -83,7 +100,7 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
     return { labels: run.dataset.labels, probabilities };
   },
   trainingDispose: async (_engine, params) => {
-    runs.delete(params.runId);
+    dropRun(params.runId);
     fineRuns.delete(params.runId);
   },
 };

@@ -5,6 +5,7 @@ import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { loadDataset, loadSplitFiles } from './data';
 import { EncoderFeatureExtractor } from './extractor';
+import { capLongTexts } from './longTexts';
 import { type TrainingReport, buildReport } from './report';
 import { DEFAULT_SEED } from './split';
 import { type TrainOptions, type TrainOutcome, type TrainProgress, trainClassifier } from './train';
@@ -46,6 +47,8 @@ export async function runTraining(engine: Engine, req: TrainRequest, ctx: { sign
   ctx.onProgress?.({ phase: 'loading', message: 'Loading model' });
   const model = await engine.model(req.spec ?? {}, { signal: ctx.signal });
   const extractor = await EncoderFeatureExtractor.create(model, { layer: req.layer, lastLayers: req.lastLayers, pooling: req.pooling, maxLength: req.maxLength });
+  const capped = capLongTexts(dataset, extractor.maxLength);
+  if (capped) dataset.warnings.push(capped);
   const seed = req.seed ?? DEFAULT_SEED;
   const outcome = await trainClassifier(
     dataset,

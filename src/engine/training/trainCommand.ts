@@ -2,6 +2,7 @@
 import type { ModelSpec } from '../api';
 import { Engine } from '../engine';
 import { formatError } from '../errors';
+import { formatPercent } from '../math';
 import { saveClassifier } from './save';
 import { runTraining } from './session';
 import type { TrainProgress } from './train';
@@ -48,7 +49,7 @@ export interface TrainIo {
   onProgress?: (p: unknown) => void;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
+const pct = (x: number) => formatPercent(x).padStart(6);
 
 /** Trains, evaluates against the baselines, saves the hub-layout folder and returns the --json result. Throws
  *  EngineError for bad input (the CLI prints formatError(e) and exits non-zero). */
