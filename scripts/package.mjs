@@ -5,6 +5,7 @@
 //   node scripts/package.mjs [--target linux-x64] [--out bert-lens-linux-x64.vsix]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -74,7 +75,8 @@ pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], t
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
-    if (!m.startsWith('node:') && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
+    // Node's built-ins may be required without the node: prefix (bundled undici requires 'string_decoder').
+    if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2));

@@ -8,6 +8,7 @@ import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
 import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor } from './models/modelFolder';
 import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
 import { type InputTensor, type OutputTensor, RuntimeSession, openSession } from './runtime';
 import type { Encoded } from './tokenizer';
 import { TextTokenizer } from './tokenizer';
@@ -24,8 +25,11 @@ export class LoadedModel {
    *  that reading hidden states keeps ORT's attention fusions and skips copying attention maps. */
   private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
+  private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
   /** Sessions that also output named intermediate tensors (input embeddings), keyed by the names. */
   private readonly extra = new Map<string, Promise<RuntimeSession>>();
+  /** Set by dispose(): no session is opened after it (one would never be released). */
+  private disposed = false;
 
   private constructor(
     readonly id: string,
@@ -122,6 +126,7 @@ export class LoadedModel {
 
   /** Runs the plain graph and returns the named outputs (all of them when omitted). */
   async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
+    this.checkNotDisposed();
     return this.plain.run(this.feeds(batch, this.plain), outputs ?? [...this.plain.outputNames]);
   }
 
@@ -131,6 +136,7 @@ export class LoadedModel {
   }
 
   private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     let p = this.introspect.get(kind);
     if (!p) {
       const names = this.introspectionNames();
@@ -195,7 +201,12 @@ export class LoadedModel {
     return { data, dims: [positions.length, v] };
   }
 
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
+  }
+
   private maskedLmSession(): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     this.mlm ??= (async () => {
       const hidden = findHiddenStateOutputs(this.graphInfo(), this.folder.numLayers);
       if (!hidden) return this.plain;
@@ -208,8 +219,29 @@ export class LoadedModel {
     return this.mlm;
   }
 
+  /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
+   *  opened the first time `key` is asked for and disposed with the model. */
+  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+    this.checkNotDisposed();
+    let p = this.gradients.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!this.folder.variants.includes('fp32')) {
+          throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
+        }
+        const bytes = this.variant === 'fp32' ? this.modelBytes() : new Uint8Array(fs.readFileSync(path.join(this.folder.path, VARIANT_FILES.fp32)));
+        const graph = await buildGradientGraph(bytes, options(bytes));
+        return { graph, session: await openSession(graph.bytes, this.device) };
+      })();
+      p.catch(() => this.gradients.delete(key));
+      this.gradients.set(key, p);
+    }
+    return p;
+  }
+
   /** A session whose outputs include the named intermediate tensors, opened once per set of names. */
   sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     const key = names.join('\n');
     let p = this.extra.get(key);
     if (!p) {
@@ -221,7 +253,10 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     const sessions = new Set<RuntimeSession>([this.plain]);
+    for (const p of this.gradients.values()) await p.then((g) => sessions.add(g.session), () => undefined);
     for (const p of this.extra.values()) sessions.add(await p.catch(() => this.plain));
     for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));

@@ -26,6 +26,8 @@ import type {
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -67,6 +69,8 @@ export interface TaskMethods {
   embedBatch: Task<EmbedBatchRequest, EmbedBatchResult>;
   attention: Task<{ text: string; pair?: string }, AttentionResult>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
+  /** Gradient saliency of a prediction, on the fp32 graph. */
+  saliency: Task<SaliencyRequest, SaliencyResult>;
   /** BERT's pre-training masking of a text (seeded) and the predictions at every chosen position. */
   maskPreview: Task<MaskPreviewRequest, MaskPreviewResult>;
   /** The word, position and segment vectors the embedding block adds, per token. */

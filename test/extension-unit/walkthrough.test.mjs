@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadTs } from './loadTs.mjs';
+import { join } from 'node:path';
+import * as candidates from '../../src/extension/core/candidates';
+import * as wt from '../../src/extension/core/walkthroughText';
+import { ROOT as root } from '../helpers';
 
-const root = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
 const resolveNls = (s) => (typeof s === 'string' && /^%.+%$/.test(s) ? nls[s.slice(1, -1)] : s);
-const wt = await loadTs('src/extension/core/walkthroughText.ts');
 
 function sources(dir) {
   const out = [];
@@ -133,7 +133,7 @@ test('word-piece statistics: the most split words with ## pieces, and the [UNK] 
 });
 
 test('Predict Masked Token list: the original marked current and never the pre-selected best; punctuation hidden by default', async () => {
-  const c = await loadTs('src/extension/core/candidates.ts');
+  const c = candidates;
   const cands = [
     { word: 'language', score: 0.5, pieces: ['language'] },
     { word: '.', score: 0.2 },
