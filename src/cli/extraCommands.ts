@@ -1,10 +1,9 @@
 // Commands contributed by other engine areas: `train` (the classifier trainer).
 import type { Variant } from '../engine/api';
 import type { EngineClient } from '../engine/client';
-import { Engine } from '../engine/engine';
-import { runTrain } from '../engine/training/trainCommand';
 import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
 import type { Io } from './main';
+import { runTrain } from './train';
 
 export interface ExtraCommand {
   usage: string;
@@ -16,8 +15,8 @@ export const extraCommands: Record<string, ExtraCommand> = {
     usage: `train --data FILE|FOLDER    train a classifier on frozen embeddings; compare with baselines
       [--text-column C] [--label-column L] [--pair-column P] [--layer N] [--last-layers N]
       [--head logistic|mlp] [--seed S] [--output DIR]`,
-    // A command-line run has no editor to keep responsive, so training runs in-process on the same engine.
-    async run(args, io) {
+    // Training runs in the engine's worker, like every other command (trainingTrain, trainingSave).
+    async run(args, io, client) {
       const data = stringOption(args, 'data') ?? args.positionals[0];
       if (!data) throw new UsageError('train needs --data FILE (CSV, TSV, JSONL) or a folder with one sub-folder per label.');
       const json = args.options.json === true;
@@ -38,7 +37,7 @@ export const extraCommands: Record<string, ExtraCommand> = {
           json,
         },
         { log: (line) => (json ? io.err(line) : io.out(line)) },
-        new Engine(),
+        client,
       );
       if (json) io.out(JSON.stringify(r));
       return 0;
