@@ -34,6 +34,11 @@ export interface TrainJsonResult {
   baselines: { majority: { accuracy: number; macro_f1: number }; tfidf_lr: { accuracy: number; macro_f1: number } };
   seconds: number;
   output: string;
+  /** Added with fine-tuning (#8): this is the frozen mode; the head's epochs and their validation accuracy. */
+  mode: 'frozen';
+  task: 'sequence' | 'pair';
+  epochs: number;
+  history: { epoch: number; train_loss: number; val_metric: number }[];
 }
 
 export interface TrainIo {
@@ -92,6 +97,10 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       },
       seconds: Math.round((performance.now() - t0) / 10) / 100,
       output,
+      mode: 'frozen',
+      task: report.data.pair_column ? 'pair' : 'sequence',
+      epochs: report.history.length,
+      history: report.history.map((h) => ({ epoch: h.epoch, train_loss: h.loss, val_metric: h.valAccuracy })),
     };
     io.log('');
     io.log(`                      accuracy  macro-F1   (test split: ${r.test_size} examples; trained on ${r.train_size})`);

@@ -70,7 +70,12 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
   const lines = [];
   const client = new EngineClient({ workerPath: WORKER });
   const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, client);
-  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output']);
+  // Today's keys, then the ones fine-tuning (#8) added for both modes.
+  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history']);
+  assert.equal(r.mode, 'frozen');
+  assert.equal(r.task, 'sequence');
+  assert.equal(r.history.length, r.epochs);
+  assert.deepEqual(Object.keys(r.history[0]), ['epoch', 'train_loss', 'val_metric']);
   assert.deepEqual(Object.keys(r.metrics), ['accuracy', 'macro_f1']);
   assert.deepEqual(Object.keys(r.baselines), ['majority', 'tfidf_lr']);
   assert.deepEqual(Object.keys(r.baselines.tfidf_lr), ['accuracy', 'macro_f1']);

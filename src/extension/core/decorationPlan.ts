@@ -2,6 +2,7 @@
 // replaced-token probabilities bucketed into a few opacity levels (one decoration type per bucket).
 import type { Entity, Offset, ReplacedTokensResult } from '../../engine/api';
 import { entityType } from '../../engine/bio';
+import { mdText } from './markdown';
 
 /** Colour-blind-friendly palette (Okabe–Ito), as RGB so backgrounds can be translucent. */
 const PALETTE: [number, number, number][] = [
@@ -46,7 +47,7 @@ export function planEntityDecorations(entities: Entity[], base = 0): Map<string,
     if (e.end <= e.start) continue;
     const label = baseLabel(e.label);
     const list = byLabel.get(label) ?? [];
-    list.push({ start: e.start + base, end: e.end + base, hover: `**${label}** · score ${e.score.toFixed(3)} · “${e.text}”` });
+    list.push({ start: e.start + base, end: e.end + base, hover: `**${mdText(label)}** · score ${e.score.toFixed(3)} · “${mdText(e.text)}”` });
     byLabel.set(label, list);
   }
   return byLabel;
@@ -67,7 +68,7 @@ export function planReplacedDecorations(result: ReplacedTokensResult, base = 0, 
     const b = replacedBucket(result.replaced[i], minProbability);
     if (b === undefined) return;
     const list = out.get(b) ?? [];
-    list.push({ start: s + base, end: e + base, hover: `**${result.tokens[i]}** replaced with probability ${result.replaced[i].toFixed(3)}` });
+    list.push({ start: s + base, end: e + base, hover: `**${mdText(result.tokens[i])}** replaced with probability ${result.replaced[i].toFixed(3)}` });
     out.set(b, list);
   });
   return out;

@@ -147,6 +147,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
           seed: s.seed,
           testFraction: s.testFraction,
           valFraction: s.valFraction,
+          mode: s.mode ?? 'auto',
+          epochs: s.epochs,
           cacheDir: this.services.context.globalStorageUri.fsPath ? path.join(this.services.context.globalStorageUri.fsPath, 'features') : undefined,
         },
         {
