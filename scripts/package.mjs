@@ -45,8 +45,6 @@ for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'voca
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');
-// The manifest's %key% titles resolve from package.nls*.json, which must ship beside it.
-for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) if (existsSync(join(root, f))) copy(f);
 // The manifest's %key% strings (titles, walkthrough, settings) and their translations.
 for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
