@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const p = await loadTs('src/extension/core/saliencyPlan.ts');
+import * as p from '../../src/extension/core/saliencyPlan';
 
 const result = {
   tokens: ['[CLS]', 'the', 'cat', '[MASK]', '.', '[SEP]'],
