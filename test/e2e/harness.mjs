@@ -42,7 +42,7 @@ export async function waitFor(fn, { timeout = 60000, interval = 200, what = 'con
 
 /** Starts code-server on a fresh profile with the .vsix installed and a workspace folder; `env` is added to
  *  code-server's environment (the extension host and the engine worker inherit it: HF_ENDPOINT, HF_HUB_CACHE…). */
-export async function startCodeServer({ vsix, workspace, env: extraEnv = {} }) {
+export async function startCodeServer({ vsix, workspace, env: extraEnv = {}, restricted = false }) {
   if (!existsSync(CODE_SERVER)) throw new Error('code-server missing: run scripts/setup-e2e.sh');
   const base = mkdtempSync(join(tmpdir(), 'bert-lens-e2e-'));
   const home = join(base, 'home');
@@ -59,13 +59,15 @@ export async function startCodeServer({ vsix, workspace, env: extraEnv = {} }) {
     'extensions.ignoreRecommendations': true, 'telemetry.telemetryLevel': 'off', 'workbench.colorTheme': 'Default Dark Modern',
     'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.wordBasedSuggestions': 'off',
     'editor.occurrencesHighlight': 'off', 'editor.selectionHighlight': false, 'files.autoSave': 'off',
+    // `restricted`: workspace trust on, and this workspace opens untrusted (Restricted Mode) without a prompt.
+    ...(restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
   }));
   const port = await freePort();
   const config = join(base, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const t0 = Date.now();
   const child = spawn(CODE_SERVER, ['--config', config, '--extensions-dir', extensions, '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ...(restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -99,7 +101,7 @@ export async function launchBrowser() {
 
 /** A fresh workspace holding `files`, code-server with the .vsix installed, and Chromium on it, ready once
  *  `readyFile` shows in the explorer. `close()` stops both and removes the workspace. */
-export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env }) {
+export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env, restricted = false }) {
   const workspace = mkdtempSync(join(tmpdir(), prefix));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
   let server;
@@ -110,7 +112,7 @@ export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-'
     rmSync(workspace, { recursive: true, force: true });
   };
   try {
-    server = await startCodeServer({ vsix: VSIX, workspace, env });
+    server = await startCodeServer({ vsix: VSIX, workspace, env, restricted });
     const launched = await launchBrowser();
     browser = launched.browser;
     const { page } = launched;
