@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine';
 import { runTrain } from '../engine/training/trainCommand';
 import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
 import type { Io } from './main';
+import { causalCommands } from './causalCommands';
 
 export interface ExtraCommand {
   usage: string;
@@ -12,6 +13,7 @@ export interface ExtraCommand {
 }
 
 export const extraCommands: Record<string, ExtraCommand> = {
+  ...causalCommands,
   train: {
     usage: `train --data FILE|FOLDER    train a classifier on frozen embeddings; compare with baselines
       [--text-column C] [--label-column L] [--pair-column P] [--layer N] [--last-layers N]

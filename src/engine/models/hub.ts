@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DownloadProgress, Variant } from '../api';
 import { CancelledError, EngineError } from '../errors';
-import { OPTIONAL_FILES, REQUIRED_FILES, VARIANT_FILES } from './modelFolder';
+import { DECODER_FILES, OPTIONAL_FILES, REQUIRED_FILES, VARIANT_FILES } from './modelFolder';
 
 export function defaultCacheDir(): string {
   if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
@@ -78,7 +78,7 @@ export async function downloadModel(repo: string, variant: Variant | undefined, 
   fs.mkdirSync(blobs, { recursive: true });
   let commit: string | undefined;
   const files = [...REQUIRED_FILES, ...OPTIONAL_FILES];
-  const onnxCandidates: string[] = variant ? [VARIANT_FILES[variant]] : [VARIANT_FILES.quantized, VARIANT_FILES.fp32];
+  const onnxCandidates: string[] = variant ? [VARIANT_FILES[variant], DECODER_FILES[variant]] : [VARIANT_FILES.quantized, VARIANT_FILES.fp32, DECODER_FILES.quantized, DECODER_FILES.fp32];
   const fetched: { file: string; blob: string }[] = [];
 
   const fetchOne = async (file: string, required: boolean): Promise<boolean> => {
@@ -98,12 +98,12 @@ export async function downloadModel(repo: string, variant: Variant | undefined, 
   for (const f of files) await fetchOne(f, REQUIRED_FILES.includes(f));
   let gotOnnx = false;
   for (const f of onnxCandidates) {
-    if (await fetchOne(f, variant !== undefined)) {
+    if (await fetchOne(f, false)) {
       gotOnnx = true;
       break;
     }
   }
-  if (!gotOnnx) throw new EngineError('hub-file-missing', `${repo} has no ONNX model (looked for ${onnxCandidates.join(', ')}).`, 'Pick a repository with an ONNX export, for example one under Xenova/ or onnx-community/.');
+  if (!gotOnnx) throw new EngineError('hub-file-missing', `${repo} has no ONNX model (looked for ${onnxCandidates.join(', ')}).`, `Pick a repository with an ONNX export, for example one under Xenova/ or onnx-community/${variant ? ', or another --variant' : ''}.`);
 
   const snapshotId = commit ?? o.revision;
   const snap = path.join(root, 'snapshots', snapshotId);

@@ -11,6 +11,9 @@ import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
+import { generate, nextToken } from '../tasks/causalLm';
+import { directions } from '../tasks/directions';
+import { surprisal } from '../tasks/surprisal';
 
 export interface MethodContext {
   signal: AbortSignal;
@@ -44,5 +47,15 @@ export const methods: Record<string, Method> = {
   embedBatch: task(embedBatch),
   attention: task(attention),
   similarity: task(similarity),
+  nextToken: task(nextToken),
+  generate: task(generate),
+  surprisal: task(surprisal),
+  // Two models: the masked LM (spec) and, for the causal column, causalSpec.
+  directions: async (engine, params: WithSpec<Record<string, any>>, ctx) => {
+    const { spec, causalSpec, ...req } = params;
+    const m = await engine.model(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress });
+    const c = causalSpec ? await engine.model(causalSpec, { signal: ctx.signal, onProgress: ctx.progress }) : undefined;
+    return directions(m, c, req as any, { signal: ctx.signal, onProgress: ctx.progress });
+  },
   ...trainingMethods,
 };
