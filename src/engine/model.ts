@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import type { Device, ModelSummary, Variant } from './api';
 import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
-import { chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
+import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
 import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, findPreLnHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
 import { type InputTensor, type OutputTensor, RuntimeSession, openSession } from './runtime';
 import type { Encoded } from './tokenizer';
 import { TextTokenizer } from './tokenizer';
@@ -27,6 +28,7 @@ export class LoadedModel {
    *  that reading hidden states keeps ORT's attention fusions and skips copying attention maps. */
   private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
+  private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
 
   private constructor(
     readonly id: string,
@@ -241,8 +243,28 @@ export class LoadedModel {
     return this.mlm;
   }
 
+  /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
+   *  opened the first time `key` is asked for and disposed with the model. */
+  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+    let p = this.gradients.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!this.folder.variants.includes('fp32')) {
+          throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
+        }
+        const bytes = this.variant === 'fp32' ? this.modelBytes() : new Uint8Array(fs.readFileSync(path.join(this.folder.path, VARIANT_FILES.fp32)));
+        const graph = await buildGradientGraph(bytes, options(bytes));
+        return { graph, session: await openSession(graph.bytes, this.device) };
+      })();
+      p.catch(() => this.gradients.delete(key));
+      this.gradients.set(key, p);
+    }
+    return p;
+  }
+
   async dispose(): Promise<void> {
     const sessions = new Set<RuntimeSession>([this.plain]);
+    for (const p of this.gradients.values()) await p.then((g) => sessions.add(g.session), () => undefined);
     for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
     for (const s of sessions) await s.dispose().catch(() => undefined);

@@ -2,16 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadTs } from './loadTs.mjs';
-
-const s = await loadTs('src/extension/core/surprisalPlan.ts');
+import { join } from 'node:path';
+import * as s from '../../src/extension/core/surprisalPlan';
+import { ROOT } from '../helpers';
 
 test('GLTR buckets: rank ≤ 10 green, ≤ 100 yellow, ≤ 1000 red, beyond purple', () => {
   assert.deepEqual([1, 10, 11, 100, 101, 1000, 1001, 50000].map(s.gltrBucket), ['top10', 'top10', 'top100', 'top100', 'top1000', 'top1000', 'beyond', 'beyond']);
 });
 
 test('the bucket colours are contributed theme colours, one per bucket', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const ids = pkg.contributes.colors.map((c) => c.id);
   for (const b of s.GLTR_BUCKETS) assert.ok(ids.includes(s.GLTR_COLOR_IDS[b]), b);
   assert.ok(pkg.contributes.commands.some((c) => c.command === 'bertLens.surprisal.show' && c.title === 'Show Surprisal'));

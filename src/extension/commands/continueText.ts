@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { GeneratedToken } from '../../engine/api';
 import { toAbortSignal } from '../adapters';
 import { userError } from '../errors';
 import type { Services } from '../services';
@@ -64,13 +63,13 @@ export class ContinueText implements vscode.Disposable {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BERT Lens: continuing the text…', cancellable: true }, (progress, token) => {
       token.onCancellationRequested(() => cancel.cancel());
       return this.services.timed('continue', () =>
-        this.services.engine.generate(
+        this.services.client.generate(
           this.services.spec(model),
           { text: prompt, maxNewTokens: c.get<number>('continueText.maxNewTokens', 30), temperature: c.get<number>('continueText.temperature', 0), seed: 0 },
           {
             signal: toAbortSignal(cancel.token),
-            onProgress: (u: { done: number; total: number; token: GeneratedToken }) => {
-              if (this.pending !== p) return;
+            onProgress: (u) => {
+              if (this.pending !== p || !('token' in u)) return;
               p.text += u.token.text;
               progress.report({ message: `${u.done} / ${u.total} tokens` });
               this.render();

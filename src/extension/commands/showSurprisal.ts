@@ -40,7 +40,7 @@ export class SurprisalLens implements vscode.Disposable {
     const spec = this.services.spec(model);
     const what = summary.head === 'causal-lm' ? 'surprisal' : 'pseudo-likelihood';
     const result = await withDelayedProgress(`BERT Lens: ${what} of ${text.length.toLocaleString()} characters…`, (token) =>
-      this.services.timed(what, () => this.services.engine.surprisal(spec, { text, wholeWord }, { signal: toAbortSignal(token) })),
+      this.services.timed(what, () => this.services.client.surprisal(spec, { text, wholeWord }, { signal: toAbortSignal(token) })),
     );
     const plan = planSurprisal(result, base);
     this.annotations.set('surprisal', editor.document, new Map([...plan].map(([k, v]) => [k, v])));

@@ -70,7 +70,7 @@ export class AttentionPanel {
       if (!summary.attentionAvailable) {
         throw userError('attention-unavailable', `${summary.id} fuses its attention, so the probabilities cannot be read.`, 'Select an export without fused attention (model.onnx or model_quantized.onnx).');
       }
-      const result = await this.services.timed('attention', () => this.services.engine.attention(this.services.spec(model), { text }, { signal: controller.signal }));
+      const result = await this.services.timed('attention', () => this.services.client.attention(this.services.spec(model), { text }, { signal: controller.signal }));
       this.services.log.info(`attention: ${result.attentions.length} layers × ${result.attentions[0]?.length ?? 0} heads, ${result.tokens.length} tokens`);
       this.state = { text, model, modelLabel: modelLabel(model), result };
     } catch (err) {
