@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
 
 const root = resolve(import.meta.dirname, '..');
 const arg = (name, fallback) => {
@@ -72,7 +73,7 @@ pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], t
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
-    if (!m.startsWith('node:') && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
+    if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2));

@@ -1,6 +1,7 @@
 // Causal models in the editor, end to end with the gpt2-clm fixture, against the CLI:
 // - Show Surprisal paints every token in its GLTR colour (theme colours from contributes.colors) exactly where
 //   `surprisal --json` ranks it, and the status bar shows the perplexity;
+// - the Fill-Mask panel's Directions view shows the four columns of `directions --json` side by side;
 // - Continue Text shows a preview (ghost text, the document untouched) and asks; accepted, it inserts the CLI's greedy `generate` text, and one Undo
 //   restores the file.
 import { after, before, test } from 'node:test';
@@ -15,7 +16,9 @@ const GPT = join(ROOT, 'test/fixtures/gpt2-clm');
 const TEXTS = {
   'gltr.txt': 'my dog is cute and he likes the park near the river.\n',
   'story.txt': 'my dog is cute and he\n',
+  'directions.txt': 'python is a programming language.\n',
 };
+const BERT = join(ROOT, 'test/fixtures/bert-mlm');
 const BUCKETS = ['top10', 'top100', 'top1000', 'beyond'];
 const bucketOf = (rank) => (rank <= 10 ? 'top10' : rank <= 100 ? 'top100' : rank <= 1000 ? 'top1000' : 'beyond');
 
@@ -91,5 +94,29 @@ test('Continue Text: a preview first; accepted, it inserts the CLI’s greedy co
   await page.keyboard.press('Control+Z');
   await page.keyboard.press('Control+S');
   await waitFor(() => readFileSync(file, 'utf8') === TEXTS['story.txt'], { what: `one Undo restores the text (now ${JSON.stringify(readFileSync(file, 'utf8'))})` });
+  await runCommand(page, 'View: Close All Editor Groups');
+});
+
+test('Fill-Mask panel, Directions view: bidirectional, left only, right only and causal columns as `directions --json`', async () => {
+  await openFile(page, 'directions.txt');
+  await useSettings(server.userData, workspace, { 'bertLens.model': BERT, 'bertLens.causalModel': GPT });
+  const text = TEXTS['directions.txt'].trim();
+  const expected = cli('directions', '--json', '--model', BERT, '--causal-model', GPT, '--span', '24:32', text);
+  assert.equal(expected.word, 'language');
+  await gotoPosition(page, 1, 27); // inside "language"
+  await runCommand(page, 'BERT Lens: Show Fill-Mask Panel');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await frame.locator('.bar-row').first().waitFor({ timeout: 120000 });
+  await frame.locator('.directions button', { hasText: 'Directions' }).click();
+  await waitFor(async () => (await frame.locator('.direction').count()) === 4, { timeout: 120000, what: 'four direction columns' });
+  const columns = { 'Bidirectional': 'bidirectional', 'Left side only': 'left_only', 'Right side only': 'right_only', 'Causal': 'causal' };
+  for (const [title, key] of Object.entries(columns)) {
+    const col = frame.locator(`.direction[data-direction^="${title}"]`);
+    assert.deepEqual(await col.locator('.bar-label').allInnerTexts(), expected[key].map((c) => c.word), title);
+    const scores = await col.locator('.bar-score').allInnerTexts();
+    assert.deepEqual(scores, expected[key].map((c) => `${(c.score * 100).toFixed(1)}%`), `${title} scores`);
+  }
+  assert.match(await frame.locator('.directions .explanation').innerText(), /GPT reads left to right.*ELMo.*BERT masks the word/s);
+  await screenshot(page, 'fill-mask-directions');
   await runCommand(page, 'View: Close All Editor Groups');
 });

@@ -4,6 +4,7 @@ import { EngineError } from '../../engine/errors';
 import {
   fillMaskViewType,
   fmAddModel,
+  fmDirections,
   fmExport,
   fmReady,
   fmRemoveModel,
@@ -20,6 +21,7 @@ import { fillMaskCsv, fillMaskExport } from '../core/exportData';
 import { reportError, userError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
+import { computeDirections } from './fillMaskDirections';
 import { saveExport } from './saveExport';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -96,6 +98,9 @@ export class FillMaskPanel {
     } else if (fmRemoveModel.is(msg)) {
       if (this.state.models.length > 1) this.state.models.splice(msg.params.index, 1);
       void this.refresh();
+    } else if (fmDirections.is(msg)) {
+      this.state.directions = { enabled: msg.params.enabled };
+      void this.refresh();
     } else if (fmSetTopK.is(msg)) {
       this.state.topK = msg.params.topK;
       void this.refresh();
@@ -138,8 +143,8 @@ export class FillMaskPanel {
     const { text, masks, topK } = this.state;
     this.state.models = this.state.models.map((c) => ({ model: c.model, label: c.label, busy: true }));
     this.post();
-    await Promise.all(
-      this.state.models.map(async (col, i) => {
+    await Promise.all([
+      ...this.state.models.map(async (col, i) => {
         const next: ModelColumn = { model: col.model, label: col.label };
         const t0 = performance.now();
         try {
@@ -157,6 +162,20 @@ export class FillMaskPanel {
         this.state.models[i] = next;
         this.post();
       }),
-    );
+      this.state.directions?.enabled ? this.refreshDirections(run, controller.signal) : undefined,
+    ]);
+  }
+
+  private async refreshDirections(run: number, signal: AbortSignal): Promise<void> {
+    this.state.directions = { enabled: true, busy: true };
+    this.post();
+    try {
+      const view = await computeDirections(this.services, this.state, signal);
+      if (run !== this.run) return;
+      this.state.directions = view;
+      this.post();
+    } catch {
+      /* cancelled by a newer run */
+    }
   }
 }

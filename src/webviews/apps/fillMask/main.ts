@@ -3,6 +3,7 @@ import { fmAddModel, fmExport, fmReady, fmRemoveModel, fmSetText, fmSetTopK, fmS
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
+import { renderDirections } from './directions';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -128,6 +129,7 @@ function render(): void {
     ),
     h('p', { class: 'muted' }, 'Click a token to mask or unmask its word. Each model tokenizes the same text its own way.'),
     h('div', { class: 'columns' }, ...s.models.map(renderColumn)),
+    renderDirections(s, post),
   );
 }
 
