@@ -14,6 +14,7 @@ const nodeEntries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/bench.ts',
   benchCausal: 'src/bench/causal.ts',
+  benchTraining: 'src/bench/training.ts',
 };
 // A missing entry point is an error, never a bundle silently left out.
 const missing = (paths) => paths.filter((p) => !existsSync(p));

@@ -5,8 +5,8 @@
 //   node scripts/package.mjs [--target linux-x64] [--out bert-lens-linux-x64.vsix]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const arg = (name, fallback) => {
@@ -46,6 +46,8 @@ for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'voca
 }
 copy('media');
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) if (existsSync(join(root, f))) copy(f);
+// The manifest's %key% strings (titles, walkthrough, settings) and their translations.
+for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
 if (existsSync(join(root, 'docs/images'))) copy('docs/images');
 copy('node_modules/onnxruntime-node/package.json');
 copy('node_modules/onnxruntime-node/dist');
@@ -68,11 +70,12 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 delete pkg.scripts;
 delete pkg.devDependencies;
 delete pkg.bin;
-pkg.repository ??= { type: 'git', url: 'https://github.com/bert-lens/bert-lens' };
+if (!pkg.repository?.url) throw new Error('package.json needs a repository url');
 pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], tokenizers: pkg.dependencies.tokenizers };
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+    // Node's built-ins may be required without the node: prefix (bundled undici requires 'string_decoder').
     if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }

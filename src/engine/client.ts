@@ -10,6 +10,10 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
@@ -140,7 +144,17 @@ export class EngineClient {
         onProgress: onProgress as ((p: unknown) => void) | undefined,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
-      worker.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+      try {
+        worker.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+      } catch (err) {
+        // Not cloneable (a function, a class instance with methods…): nothing reached the worker, so nothing
+        // must wait for it.
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        p?.cleanup();
+        if (this.pending.size === 0) this.worker?.unref();
+        reject(new EngineError('bad-request', `Cannot send ${method} to the engine: ${(err as Error).message.split('\n')[0]}`, 'Pass plain data (strings, numbers, arrays, objects).'));
+      }
     });
   }
 
@@ -201,6 +215,14 @@ export class EngineClient {
   /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */
   saliency(spec: ModelSpec, req: SaliencyRequest, o?: CallOptions<TaskProgress>): Promise<SaliencyResult> {
     return this.call('saliency', { spec, ...req }, o);
+  }
+  /** BERT's pre-training corruption of a text (seeded) and the predictions at every chosen position. */
+  maskPreview(spec: ModelSpec, req: MaskPreviewRequest, o?: CallOptions<TaskProgress>): Promise<MaskPreviewResult> {
+    return this.call('maskPreview', { spec, ...req }, o);
+  }
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings(spec: ModelSpec, req: InputEmbeddingsRequest, o?: CallOptions<TaskProgress>): Promise<InputEmbeddingsResult> {
+    return this.call('inputEmbeddings', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });

@@ -29,6 +29,10 @@ export class LoadedModel {
   private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
   private mlm?: Promise<RuntimeSession>;
   private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
+  /** Sessions that also output named intermediate tensors (input embeddings), keyed by the names. */
+  private readonly extra = new Map<string, Promise<RuntimeSession>>();
+  /** Set by dispose(): no session is opened after it (one would never be released). */
+  private disposed = false;
 
   private constructor(
     readonly id: string,
@@ -138,6 +142,7 @@ export class LoadedModel {
 
   /** Runs the plain graph and returns the named outputs (all of them when omitted). */
   async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
+    this.checkNotDisposed();
     return this.plain.run(this.feeds(batch, this.plain), outputs ?? [...this.plain.outputNames]);
   }
 
@@ -148,6 +153,7 @@ export class LoadedModel {
   }
 
   private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     let p = this.introspect.get(kind);
     if (!p) {
       const names = this.introspectionNames();
@@ -230,7 +236,12 @@ export class LoadedModel {
     return { data, dims: [batch.length, positions.length, v] };
   }
 
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
+  }
+
   private maskedLmSession(): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     this.mlm ??= (async () => {
       const hidden = findHiddenStateOutputs(this.graphInfo(), this.folder.numLayers);
       if (!hidden) return this.plain;
@@ -246,6 +257,7 @@ export class LoadedModel {
   /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
    *  opened the first time `key` is asked for and disposed with the model. */
   gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+    this.checkNotDisposed();
     let p = this.gradients.get(key);
     if (!p) {
       p = (async () => {
@@ -262,9 +274,25 @@ export class LoadedModel {
     return p;
   }
 
+  /** A session whose outputs include the named intermediate tensors, opened once per set of names. */
+  sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+    this.checkNotDisposed();
+    const key = names.join('\n');
+    let p = this.extra.get(key);
+    if (!p) {
+      const missing = names.filter((n) => !this.plain.outputNames.includes(n));
+      p = missing.length ? openSession(addGraphOutputs(this.modelBytes(), missing), this.device) : Promise.resolve(this.plain);
+      this.extra.set(key, p);
+    }
+    return p;
+  }
+
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     const sessions = new Set<RuntimeSession>([this.plain]);
     for (const p of this.gradients.values()) await p.then((g) => sessions.add(g.session), () => undefined);
+    for (const p of this.extra.values()) sessions.add(await p.catch(() => this.plain));
     for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
     if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
     for (const s of sessions) await s.dispose().catch(() => undefined);

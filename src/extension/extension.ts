@@ -7,6 +7,7 @@ import { chooseOverlaySource, showAttentionOverlay } from './commands/attentionO
 import { classifySelection } from './commands/classifySelection';
 import { detectReplacedTokens } from './commands/detectReplacedTokens';
 import { exportEntities } from './commands/exportEntities';
+import { explainPrediction, type ExplainArgs } from './commands/explainPrediction';
 import { predictMaskedToken } from './commands/predictMaskedToken';
 import { recognizeEntities } from './commands/recognizeEntities';
 import { selectModel } from './commands/selectModel';
@@ -25,6 +26,7 @@ import { createServices, type Services } from './services';
 import { ModelStatusBar } from './statusBar';
 import { registerTrainer } from './trainer/registerTrainer';
 import { EntitiesView } from './views/entitiesView';
+import { registerWalkthrough } from './walkthrough/register';
 
 let services: Services | undefined;
 
@@ -39,6 +41,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 
   const annotations = new Annotations(annotationStyle);
   const entitiesView = new EntitiesView(annotations);
+  const entitiesTree = vscode.window.createTreeView('bertLens.entities', { treeDataProvider: entitiesView });
+  entitiesView.attach(entitiesTree);
   const hover = new WordHoverProvider(s);
   const suggestions = new SuggestionCodeActionProvider(s);
   const command = (id: string, what: string, fn: (...args: never[]) => unknown) =>
@@ -57,13 +61,15 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   });
   command('bertLens.attention.show', 'Show Attention', () => showAttention(s));
   command('bertLens.attention.overlay', 'Show Attention Overlay', (override?: { source?: 'rollout' | 'headMean'; layer?: number }) => showAttentionOverlay(s, annotations, override));
-  command('bertLens.attention.overlaySource', 'Choose Attention Overlay Source', () => chooseOverlaySource(s, annotations));
+  command('bertLens.attention.overlaySource', 'Show Attention Overlay From…', () => chooseOverlaySource(s, annotations));
   command('bertLens.attention.clearOverlay', 'Clear Attention Overlay', () => annotations.clear('attention'));
   command('bertLens.entities.export', 'Export Entities', () => exportEntities(s, entitiesView));
-  command('bertLens.model.select', 'Select Model', () => selectModel(s));
+  command('bertLens.model.select', 'Select Model', (args?: { suggest?: string }) => selectModel(s, args));
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
   command('bertLens.replacedTokens.detect', 'Detect Replaced Tokens', () => detectReplacedTokens(s, annotations));
+  command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) => explainPrediction(s, annotations, args));
+  command('bertLens.saliency.clear', 'Clear Explanation', () => annotations.clear('saliency'));
   command('bertLens.log.show', 'Show Log', () => log.show());
   const surprisal = new SurprisalLens(s, annotations);
   const continuation = new ContinueText(s);
@@ -76,9 +82,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 
   context.subscriptions.push(
     annotations,
-    vscode.window.registerTreeDataProvider('bertLens.entities', entitiesView),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], hover),
-    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }], suggestions, SuggestionCodeActionProvider.metadata),
+    entitiesTree,
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], hover),
+    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], suggestions, SuggestionCodeActionProvider.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => {
       hover.forget(d.uri.toString());
       suggestions.forget(d.uri.toString());
@@ -92,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   );
 
   registerTrainer(context, s);
+  registerWalkthrough(context, s);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms (no model loaded yet)`);
   return { services: s };
 }

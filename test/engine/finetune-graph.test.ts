@@ -87,6 +87,21 @@ for (const [fx, family] of [
   });
 }
 
+test('mean-pooling sequence head: the mean of the last hidden state over attention_mask, then pooler and classifier', async () => {
+  const ref = readJson(path.join(fixture('bert-mlm'), 'reference.json'));
+  const bytes = modelBytes('bert-mlm');
+  const hidden = findHiddenStateOutputs(inspectGraph(bytes), 3)!;
+  const m = buildFineTuneModel(bytes, { family: 'bert', task: 'sequence', hiddenTensor: hidden[3], hiddenSize: 16, numLabels: 2, seed: 3, initializerRange: 0.5, pooling: 'mean' });
+  const s = await ort.InferenceSession.create(m.bytes);
+  const c = ref.cases[0];
+  const S = c.input_ids.length;
+  const out = (await s.run(feeds(s, c))).logits.data as Float32Array;
+  const last = c.hidden_states[3].data as number[];
+  const mean = Array.from({ length: 16 }, (_, d) => last.filter((_, i) => i % 16 === d).reduce((a, b) => a + b, 0) / S);
+  const pooled = linear(mean, m.head[0].data, m.head[1].data, 16, 16).map(Math.tanh);
+  linear(pooled, m.head[2].data, m.head[3].data, 16, 2).forEach((v, k) => assert.ok(Math.abs(v - out[k]) < 1e-4, `${v} vs ${out[k]}`));
+});
+
 test('token and QA heads: per-token logits and start/end logits from one linear layer', async () => {
   const ref = readJson(path.join(fixture('bert-mlm'), 'reference.json'));
   const bytes = modelBytes('bert-mlm');

@@ -14,8 +14,11 @@ test('the bucket colours are contributed theme colours, one per bucket', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const ids = pkg.contributes.colors.map((c) => c.id);
   for (const b of s.GLTR_BUCKETS) assert.ok(ids.includes(s.GLTR_COLOR_IDS[b]), b);
-  assert.ok(pkg.contributes.commands.some((c) => c.command === 'bertLens.surprisal.show' && c.title === 'Show Surprisal'));
-  assert.ok(pkg.contributes.commands.some((c) => c.command === 'bertLens.continueText' && c.title === 'Continue Text'));
+  const nls = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8'));
+  const title = (id) => pkg.contributes.commands.find((c) => c.command === id)?.title.replace(/^%(.*)%$/, (_, k) => nls[k]);
+  assert.equal(title('bertLens.surprisal.show'), 'Show Surprisal');
+  assert.equal(title('bertLens.continueText'), 'Continue Text');
+  assert.ok(pkg.contributes.menus['bertLens.editor'].some((x) => x.command === 'bertLens.surprisal.show'));
 });
 
 const result = {

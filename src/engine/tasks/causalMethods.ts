@@ -23,8 +23,8 @@ export interface CausalMethods {
 function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promise<R>) {
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
-    const m = await engine.model(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress });
-    return fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress });
+    // Held for the task's duration (see Engine.use), as the other tasks are.
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
   };
 }
 
@@ -35,8 +35,10 @@ export const causalMethods: MethodTable<keyof CausalMethods> = {
   // Two models: the masked LM (spec) and, for the causal column, causalSpec.
   directions: async (engine, params, ctx) => {
     const { spec, causalSpec, ...req } = params;
-    const m = await engine.model(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress });
-    const c = causalSpec ? await engine.model(causalSpec, { signal: ctx.signal, onProgress: ctx.progress }) : undefined;
-    return directions(m, c, { ...req, causalSpec }, { signal: ctx.signal, onProgress: ctx.progress });
+    const o = { signal: ctx.signal, onProgress: ctx.progress };
+    return engine.use(spec ?? {}, o, async (m) => {
+      if (!causalSpec) return directions(m, undefined, req, o);
+      return engine.use(causalSpec, o, (c) => directions(m, c, { ...req, causalSpec }, o));
+    });
   },
 };

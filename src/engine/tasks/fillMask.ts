@@ -6,7 +6,7 @@ import { EngineError } from '../errors';
 import { softmax, topK } from '../math';
 import type { LoadedModel } from '../model';
 import type { Encoded } from '../tokenizer';
-import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
+import { type TaskContext, checkAborted, checkTopK, encodeFull, requireHead, requireText } from './common';
 
 const overlaps = (o: Offset, s: Offset) => o[0] < s[1] && o[1] > s[0];
 
@@ -37,7 +37,7 @@ async function targetIds(m: LoadedModel, targets: string[]): Promise<{ word: str
 export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskContext = {}): Promise<FillMaskResult> {
   requireHead(m, 'Fill-mask', ['masked-lm', 'pretraining']);
   const text = requireText(req.text);
-  const topk = Math.max(1, Math.min(req.topK ?? 5, 100));
+  const topk = Math.max(1, Math.min(checkTopK(req.topK, 5), 100));
   const { maskId, maskToken } = m.tokenizer;
   if (maskId === undefined || maskToken === undefined) {
     throw new EngineError('no-mask-token', `The tokenizer of ${m.id} has no mask token.`, 'Use a masked-LM model whose tokenizer defines mask_token.');
@@ -125,7 +125,7 @@ async function wholeWords(m: LoadedModel, perPiece: Float64Array[], k: number): 
     if (!word) continue;
     const prev = seen.get(word);
     if (prev) prev.score += b.score; // two piece sequences spelling the same word
-    else seen.set(word, { word, score: b.score, ids: b.ids });
+    else seen.set(word, { word, score: b.score, ids: b.ids, pieces: b.ids.map((id) => m.tokenizer.idToToken(id)) });
   }
   return [...seen.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }

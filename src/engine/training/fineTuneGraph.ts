@@ -22,6 +22,7 @@ const NODE_ATTRIBUTE = 5;
 const ATTR_NAME = 1;
 const ATTR_F = 2;
 const ATTR_I = 3;
+const ATTR_INTS = 8;
 const ATTR_TYPE = 20;
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
@@ -57,6 +58,9 @@ export interface FineTuneHeadSpec {
   seed: number;
   /** Std of the fresh weights (config.initializer_range, 0.02). */
   initializerRange?: number;
+  /** Sequence heads: the first token's state (the family's convention, default) or the mean over the tokens
+   *  of attention_mask (for encoders whose [CLS] state was never trained, such as MLM-only pretraining). */
+  pooling?: 'cls' | 'mean';
 }
 
 export interface FineTuneModel {
@@ -66,12 +70,18 @@ export interface FineTuneModel {
   outputs: string[];
 }
 
-type Attr = { name: string; i?: number; f?: number };
+type Attr = { name: string; i?: number; f?: number; ints?: number[] };
 
 let counter = 0;
 function node(op: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Uint8Array {
   const a = attrs.map((x) =>
-    lenField(NODE_ATTRIBUTE, concatBytes([stringField(ATTR_NAME, x.name), ...(x.i !== undefined ? [varintField(ATTR_I, x.i), varintField(ATTR_TYPE, 2)] : [floatField(ATTR_F, x.f!), varintField(ATTR_TYPE, 1)])])),
+    lenField(
+      NODE_ATTRIBUTE,
+      concatBytes([
+        stringField(ATTR_NAME, x.name),
+        ...(x.ints ? [...x.ints.map((v) => varintField(ATTR_INTS, v)), varintField(ATTR_TYPE, 7)] : x.i !== undefined ? [varintField(ATTR_I, x.i), varintField(ATTR_TYPE, 2)] : [floatField(ATTR_F, x.f!), varintField(ATTR_TYPE, 1)]),
+      ]),
+    ),
   );
   return lenField(GRAPH_NODE, concatBytes([...inputs.map((i) => stringField(NODE_INPUT, i)), ...outputs.map((o) => stringField(NODE_OUTPUT, o)), stringField(NODE_NAME, `bertlens_head/${op}_${counter++}`), stringField(NODE_OP_TYPE, op), ...a]));
 }
@@ -122,16 +132,24 @@ function headNodes(spec: FineTuneHeadSpec, names: string[], nodes: Uint8Array[],
     nodes.push(node('Gather', [t('se'), t('zero')], ['start_logits'], [{ name: 'axis', i: 2 }]), node('Gather', [t('se'), t('one')], ['end_logits'], [{ name: 'axis', i: 2 }]));
     return ['start_logits', 'end_logits'];
   }
-  inits.push(tensorField(t('zero'), [], BigInt64Array.from([0n])));
-  nodes.push(node('Gather', [h, t('zero')], [t('cls')], [{ name: 'axis', i: 1 }]));
+  if (spec.pooling === 'mean') {
+    // Σ_t mask_t·h_t / max(1, Σ_t mask_t), as [B,1,S]·[B,S,H] products.
+    inits.push(tensorField(t('shape_b1s'), [3], BigInt64Array.from([0n, 1n, -1n])), tensorField(t('shape_bh'), [2], BigInt64Array.from([0n, -1n])), tensorField(t('onef'), [], Float32Array.from([1])));
+    nodes.push(node('Cast', ['attention_mask'], [t('mask_f')], [{ name: 'to', i: FLOAT }]), node('Reshape', [t('mask_f'), t('shape_b1s')], [t('mask3')]));
+    nodes.push(node('Transpose', [t('mask3')], [t('mask3_t')], [{ name: 'perm', ints: [0, 2, 1] }]), node('MatMul', [t('mask3'), t('mask3_t')], [t('count_raw')]), node('Max', [t('count_raw'), t('onef')], [t('count')]));
+    nodes.push(node('MatMul', [t('mask3'), h], [t('sum')]), node('Div', [t('sum'), t('count')], [t('mean3')]), node('Reshape', [t('mean3'), t('shape_bh')], [t('cls')]));
+  } else {
+    inits.push(tensorField(t('zero'), [], BigInt64Array.from([0n])));
+    nodes.push(node('Gather', [h, t('zero')], [t('cls')], [{ name: 'axis', i: 1 }]));
+  }
   nodes.push(node('MatMul', [t('cls'), names[0]], [t('d')]), node('Add', [t('d'), names[1]], [t('pre')]));
   const act = headActivation(spec.family);
   if (act === 'tanh') nodes.push(node('Tanh', [t('pre')], [t('act')]));
   else if (act === 'relu') nodes.push(node('Relu', [t('pre')], [t('act')]));
   else {
     // GELU (erf form, as transformers' "gelu"): 0.5·x·(1 + erf(x/√2)).
-    inits.push(tensorField(t('sqrt2'), [], Float32Array.from([Math.SQRT2])), tensorField(t('half'), [], Float32Array.from([0.5])), tensorField(t('onef'), [], Float32Array.from([1])));
-    nodes.push(node('Div', [t('pre'), t('sqrt2')], [t('g1')]), node('Erf', [t('g1')], [t('g2')]), node('Add', [t('g2'), t('onef')], [t('g3')]));
+    inits.push(tensorField(t('sqrt2'), [], Float32Array.from([Math.SQRT2])), tensorField(t('half'), [], Float32Array.from([0.5])), tensorField(t('onef_gelu'), [], Float32Array.from([1])));
+    nodes.push(node('Div', [t('pre'), t('sqrt2')], [t('g1')]), node('Erf', [t('g1')], [t('g2')]), node('Add', [t('g2'), t('onef_gelu')], [t('g3')]));
     nodes.push(node('Mul', [t('pre'), t('half')], [t('g4')]), node('Mul', [t('g4'), t('g3')], [t('act')]));
   }
   nodes.push(node('MatMul', [t('act'), names[2]], [t('z')]), node('Add', [t('z'), names[3]], ['logits']));
@@ -148,6 +166,7 @@ function graphField(bytes: Uint8Array): { top: Field[]; g: Field } {
 /** Builds the fine-tuning network: the encoder's nodes up to `hiddenTensor` (the old head and its weights go),
  *  then the fresh head, with the task's standard outputs. Head weights are seeded. */
 export function buildFineTuneModel(bytes: Uint8Array, spec: FineTuneHeadSpec, headValues?: HeadParameter[]): FineTuneModel {
+  counter = 0; // node names depend only on the spec, so the same run writes the same bytes
   const { top, g } = graphField(bytes);
   const { fields, nodes: parsed, names, inputs } = parseGraph(bytes, g);
   const produced = new Map<string, number>();

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { overlayAlpha } from '../core/attentionOverlay';
 import { labelColor, REPLACED_BUCKETS } from '../core/decorationPlan';
+import { saliencyAlpha } from '../core/saliencyPlan';
 import type { AnnotationKind } from './annotations';
 import { GLTR_COLOR_IDS, type GltrBucket } from '../core/surprisalPlan';
 
@@ -32,6 +33,12 @@ export function annotationStyle(kind: AnnotationKind, key: string): vscode.Decor
     case 'surprisal':
       // GLTR's buckets; the colours are theme colours (package.json contributes.colors).
       return { backgroundColor: new vscode.ThemeColor(GLTR_COLOR_IDS[key as GltrBucket]), borderRadius: '2px' };
+    case 'saliency': {
+      // Diverging: Okabe–Ito blue raises the target's log-probability, vermillion lowers it.
+      const [sign, level] = key.split(':');
+      const rgb = sign === 'neg' ? '213, 94, 0' : '0, 114, 178';
+      return { backgroundColor: `rgba(${rgb}, ${saliencyAlpha(Number(level))})`, borderRadius: '2px' };
+    }
     case 'answer':
       return {
         backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),

@@ -32,7 +32,7 @@ function select(id: string, label: string, value: string, options: [string, stri
 }
 
 function numberInput(id: string, label: string, value: number, min: number, max: number, step: number, onChange: (v: number) => void, disabled = false): HTMLElement {
-  return h('label', {}, label, h('input', { id, type: 'number', value, min, max, step, disabled, style: 'width:5em', onchange: (e: Event) => onChange(Number((e.target as HTMLInputElement).value)) }));
+  return h('label', {}, label, h('input', { id, type: 'number', value, min, max, step, disabled, onchange: (e: Event) => onChange(Number((e.target as HTMLInputElement).value)) }));
 }
 
 function dataSection(s: TrainerState): HTMLElement {
@@ -81,6 +81,12 @@ function trainSection(s: TrainerState): HTMLElement {
     h(
       'div',
       { class: 'toolbar' },
+      select('mode', 'Mode', st.mode ?? 'auto', [['auto', 'fine-tune (when fp32 exists)'], ['fine-tune', 'fine-tune the encoder'], ['frozen', 'head on frozen features']], (v) => setSettings({ mode: v as 'auto' | 'fine-tune' | 'frozen' }), busy),
+      numberInput('epochs', 'Epochs', st.epochs ?? 3, 1, 50, 1, (v) => setSettings({ epochs: v }), busy || st.mode === 'frozen'),
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
       select('layer', 'Layer', String(st.layer), layerOpts, (v) => setSettings({ layer: Number(v) }), busy),
       numberInput('last-n', 'Concat last', st.lastLayers, 1, n + 1, 1, (v) => setSettings({ lastLayers: v }), busy),
       select('pooling', 'Pooling', st.pooling, [['mean', 'mean'], ['cls', 'first token']], (v) => setSettings({ pooling: v as 'mean' | 'cls' }), busy),
@@ -92,13 +98,6 @@ function trainSection(s: TrainerState): HTMLElement {
       numberInput('seed', 'Seed', st.seed, 0, 2 ** 31, 1, (v) => setSettings({ seed: v }), busy),
       numberInput('test-frac', 'Test', st.testFraction, 0.05, 0.5, 0.05, (v) => setSettings({ testFraction: v }), busy),
       numberInput('val-frac', 'Validation', st.valFraction, 0, 0.4, 0.05, (v) => setSettings({ valFraction: v }), busy),
-    ),
-    h(
-      'div',
-      { class: 'toolbar' },
-      h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
-      busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
-      s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
     ),
   );
   if (s.featureProgress && busy) sec.append(h('progress', { max: s.featureProgress.total, value: s.featureProgress.done, 'aria-label': 'Feature extraction' }));
@@ -146,16 +145,17 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     ),
   );
   if (!rows[0].best) sec.append(h('p', { class: 'warnings' }, 'A baseline scores at least as well as the classifier here: it may not earn its cost.'));
+  if (rep.head.kind === 'fine-tuned') sec.append(h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`));
   sec.append(h('div', { class: 'muted' }, `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`));
   sec.append(perClassTable('This classifier', rep.metrics), perClassTable('Majority class', rep.baselines.majority), perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr));
 
   const k = r.labels.length;
   const table = h('table', { class: 'confusion', id: 'confusion', 'aria-label': 'Confusion matrix: rows are true labels, columns predicted' });
-  table.append(h('thead', {}, h('tr', {}, h('th', {}, 'true \\ predicted'), ...r.labels.map((l) => h('th', { class: 'num' }, l)))));
+  table.append(h('thead', {}, h('tr', {}, h('th', { title: 'rows: true label; columns: predicted label' }, 'true \\ pred.'), ...r.labels.map((l) => h('th', { class: 'num', title: l, 'aria-label': l }, abbreviate(l))))));
   const body = h('tbody', {});
   for (let i = 0; i < k; i++) {
     const total = rep.metrics.confusion[i].reduce((a, b) => a + b, 0);
-    const tr = h('tr', {}, h('th', {}, r.labels[i]));
+    const tr = h('tr', {}, h('th', { class: 'rowlabel', title: r.labels[i] }, r.labels[i]));
     for (let j = 0; j < k; j++) {
       const count = rep.metrics.confusion[i][j];
       const shade = cellShade(count, total);
@@ -199,9 +199,26 @@ function showCell(i: number, j: number): void {
   document.getElementById('cell-caption')?.scrollIntoView({ block: 'nearest' });
 }
 
+/** The actions stay at the top, in view in a narrow sidebar (the data preview and results can be long). */
+function actions(s: TrainerState): HTMLElement {
+  const busy = !!s.busy;
+  return h(
+    'div',
+    { class: 'toolbar actions' },
+    h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
+    busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
+    s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
+  );
+}
+
+/** A compact column header: the first letters of a label, the full label in the tooltip. */
+function abbreviate(label: string, max = 4): string {
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
+}
+
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
