@@ -41,7 +41,9 @@ const copy = (rel, dest = rel) => {
 
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) copy(f);
 for (const f of readdirSync(join(root, 'dist/webviews'))) if (f.endsWith('.js')) copy(`dist/webviews/${f}`);
-for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx']) {
+// Both variants: inference uses int8 (the extension asks for 'quantized'); gradients (saliency, fine-tuning) need
+// the fp32 graph, so it ships too (~29 MB) and explanations work offline from the first minute.
+for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx', 'onnx/model.onnx']) {
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');

@@ -68,7 +68,8 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   trainingPreview: async (_engine, params) => previewDataset(params.path, params),
   trainingTrain: async (engine, params, ctx) => {
     if (await wantsFineTune(engine, params, ctx.signal)) {
-      const fr = await runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+      // Held while it runs, so that evicting the base model for another request never disposes it under us.
+      const fr = await engine.use(params.spec ?? {}, { signal: ctx.signal }, () => runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress }));
       fineRuns.set(fr.id, fr);
       while (fineRuns.size > 2) fineRuns.delete(fineRuns.keys().next().value as string);
       return fineTunedView(fr);
