@@ -4,7 +4,7 @@
 
 export type Variant = 'fp32' | 'quantized' | 'fp16';
 export type Device = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
-export type Family = 'bert' | 'distilbert' | 'roberta' | 'albert' | 'electra' | 'other';
+export type Family = 'bert' | 'distilbert' | 'roberta' | 'albert' | 'electra' | 'gpt2' | 'other';
 /** What the model's head can do, derived from config.json `architectures` and the graph outputs. */
 export type Head =
   | 'masked-lm'
@@ -14,6 +14,7 @@ export type Head =
   | 'question-answering'
   | 'sequence-classification'
   | 'replaced-token-detection'
+  | 'causal-lm' // decoder-only (GPT-2 family): logits[:, i] predicts token i + 1
   | 'feature-extraction';
 
 export type TaskName =
@@ -25,7 +26,10 @@ export type TaskName =
   | 'next-sentence'
   | 'replaced-token-detection'
   | 'embeddings'
-  | 'attention';
+  | 'attention'
+  | 'next-token'
+  | 'generate'
+  | 'surprisal';
 
 /** Which model to use and how. Every field is optional: no `model` means the embedded default. */
 export interface ModelSpec {
@@ -340,6 +344,95 @@ export interface EngineErrorInfo {
   code: string;
   message: string;
   hint?: string;
+}
+
+// Causal (GPT-style) language models, surprisal and the directions comparison (issue #12).
+export interface NextTokenRequest {
+  text: string;
+  topK?: number;
+}
+export interface NextTokenResult {
+  /** The distribution after the last token: vocabulary tokens as the tokenizer spells them, `text` decoded. */
+  predictions: (Prediction & { text: string })[];
+  tokens: string[];
+}
+export interface GenerateRequest {
+  text: string;
+  maxNewTokens?: number;
+  /** 0 (the default) = greedy; above 0, sampling from softmax(logits / temperature). */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  /** Seed of the sampler (sampling with the same seed gives the same text). */
+  seed?: number;
+  /** Reuse the export's key/value cache when it has one (default true). */
+  useCache?: boolean;
+}
+export interface GeneratedToken extends Prediction {
+  /** The token decoded (with its leading space, if any). `score` is the model's probability of it (softmax of
+   *  the raw logits, before temperature, top-k and top-p). */
+  text: string;
+}
+/** Generation progress: one event per token as it comes. */
+export interface GenerateProgress {
+  done: number;
+  total: number;
+  token: GeneratedToken;
+}
+export interface GenerateResult {
+  /** The continuation only (the prompt is not repeated). */
+  text: string;
+  tokens: GeneratedToken[];
+  stop: 'eos' | 'max-new-tokens' | 'context';
+  /** Set when --max-new-tokens was clamped to the model's context. */
+  note?: string;
+  cached: boolean;
+}
+export interface SurprisalRequest {
+  text: string;
+  /** Masked models: mask every piece of a multi-piece word together (default: one piece at a time). */
+  wholeWord?: boolean;
+  /** Masked models: masked copies per ONNX run. */
+  batchSize?: number;
+  /** How many of the model's top predictions to keep per token (for the hover); default 5. */
+  topK?: number;
+}
+export interface SurprisalResult {
+  method: 'causal' | 'pseudo-likelihood';
+  tokens: string[];
+  offsets: Offset[];
+  /** Natural-log probability of each token (causal: given the tokens before it; the first has none: null). */
+  logprobs: (number | null)[];
+  /** 1 = the model's top prediction there. */
+  ranks: (number | null)[];
+  /** The model's top predictions at each token (null where logprobs is null). */
+  top: (Prediction[] | null)[];
+  /** exp(−mean log p) over the scored tokens: perplexity (causal) or pseudo-perplexity (masked). */
+  perplexity: number;
+  wholeWord?: boolean;
+}
+export interface DirectionsRequest {
+  text: string;
+  span: Offset;
+  topK?: number;
+  /** The causal model for the `causal` column (none: null). */
+  causalSpec?: ModelSpec;
+}
+export interface DirectionsResult {
+  word: string;
+  /** BERT with the word masked in full context. */
+  bidirectional: WordCandidate[];
+  /** BERT with the text cut after the masked word: it sees only the left side. */
+  left_only: WordCandidate[];
+  /** BERT with the text cut before the masked word: it sees only the right side. */
+  right_only: WordCandidate[];
+  /** The causal model given the left context: first-piece candidates from its next-token distribution. */
+  causal: WordCandidate[] | null;
+  /** The probability each column gives the original word (causal: the product over its pieces). */
+  original: { bidirectional: number; left_only: number; right_only: number; causal: number | null };
+  /** What each column is, in words (BERT with one side removed is not a trained one-directional model). */
+  labels: { bidirectional: string; left_only: string; right_only: string; causal: string | null };
+  texts: { bidirectional: string; left_only: string; right_only: string; causal: string | null };
 }
 
 export type SaliencyMethod = 'grad-l2' | 'grad-input' | 'integrated-gradients';

@@ -27,6 +27,15 @@ import type {
   TokenClassificationResult,
   TokenizeResult,
   Aggregation,
+  DirectionsRequest,
+  DirectionsResult,
+  GenerateRequest,
+  GenerateResult,
+  GenerateProgress,
+  NextTokenRequest,
+  NextTokenResult,
+  SurprisalRequest,
+  SurprisalResult,
 } from './api';
 import { CancelledError, EngineError } from './errors';
 import type { Logger } from './logger';
@@ -185,6 +194,22 @@ export class EngineClient {
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);
+  }
+  /** Causal LM: the distribution after the text. */
+  nextToken(spec: ModelSpec, req: NextTokenRequest, o?: CallOptions<TaskProgress>): Promise<NextTokenResult> {
+    return this.call('nextToken', { spec, ...req }, o);
+  }
+  /** Causal LM: a continuation; progress reports each token as it comes ({done, total, token}). */
+  generate(spec: ModelSpec, req: GenerateRequest, o?: CallOptions<TaskProgress | GenerateProgress>): Promise<GenerateResult> {
+    return this.call('generate', { spec, ...req }, o);
+  }
+  /** Per-token log-probability and rank: causal, or pseudo-likelihood for a masked LM. */
+  surprisal(spec: ModelSpec, req: SurprisalRequest, o?: CallOptions<TaskProgress>): Promise<SurprisalResult> {
+    return this.call('surprisal', { spec, ...req }, o);
+  }
+  /** A word predicted from both sides, one side, and by a causal model (req.causalSpec). */
+  directions(spec: ModelSpec, req: DirectionsRequest, o?: CallOptions<TaskProgress>): Promise<DirectionsResult> {
+    return this.call('directions', { spec, ...req }, o);
   }
 
   /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */

@@ -6,12 +6,15 @@ import * as path from 'node:path';
 import type { Device, ModelSummary, Variant } from './api';
 import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
-import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor } from './models/modelFolder';
-import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
+import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, findPreLnHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
 import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
 import { type InputTensor, type OutputTensor, RuntimeSession, openSession } from './runtime';
 import type { Encoded } from './tokenizer';
 import { TextTokenizer } from './tokenizer';
+
+/** Past key/value inputs of a decoder export (`past_key_values.0.key`, or `past.0` in older exports). */
+export const PAST_INPUT = /^past_key_values\.|^past\.\d+/;
 
 export interface Tensor3 {
   data: Float32Array;
@@ -45,13 +48,13 @@ export class LoadedModel {
     if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16) folder.maxLength = Math.min(folder.maxLength, Math.floor(maxLength));
     const v = chooseVariant(folder, variant);
     const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
-    const onnxPath = path.join(folder.path, VARIANT_FILES[v]);
+    const onnxPath = path.join(folder.path, variantFile(folder.path, v));
     const plain = await openSession(onnxPath, device);
     return new LoadedModel(id, folder, v, tokenizer, plain, device);
   }
 
   get onnxPath(): string {
-    return path.join(this.folder.path, VARIANT_FILES[this.variant]);
+    return path.join(this.folder.path, variantFile(this.folder.path, this.variant));
   }
 
   private modelBytes(): Uint8Array {
@@ -117,11 +120,24 @@ export class LoadedModel {
         const pos = new BigInt64Array(n * len);
         for (let b = 0; b < n; b++) for (let i = 0; i < len; i++) pos[b * len + i] = BigInt(i);
         feeds[name] = { type: 'int64', data: pos, dims: [n, len] };
+      } else if (PAST_INPUT.test(name)) {
+        // A decoder with a key/value cache, run without one: zero-length past (see causal.ts for the cached steps).
+        feeds[name] = this.emptyPast(session, name, n);
+      } else if (name === 'use_cache_branch') {
+        feeds[name] = { type: 'bool', data: new Uint8Array([0]), dims: [1] };
       } else if (name !== GATHER_POSITIONS_INPUT) {
         throw new EngineError('unsupported-inputs', `The model's graph needs an input BERT Lens does not know: ${name}.`, 'Supported inputs: input_ids, attention_mask, token_type_ids, position_ids.');
       }
     }
     return feeds;
+  }
+
+  /** A zero-length past key/value tensor [batch, kv heads, 0, head dim] for `name`, shaped as the graph declares. */
+  emptyPast(session: RuntimeSession, name: string, batch: number): InputTensor {
+    const shape = session.inputShape(name) ?? [];
+    const heads = typeof shape[1] === 'number' ? shape[1] : this.folder.numHeads;
+    const dim = typeof shape[3] === 'number' ? shape[3] : Math.floor(this.folder.hiddenSize / Math.max(1, this.folder.numHeads));
+    return { type: 'float32', data: new Float32Array(0), dims: [batch, heads, 0, dim] };
   }
 
   /** Runs the plain graph and returns the named outputs (all of them when omitted). */
@@ -132,7 +148,8 @@ export class LoadedModel {
 
   private introspectionNames(): { attentions?: string[]; hidden?: string[] } {
     const g = this.graphInfo();
-    return { attentions: findAttentionOutputs(g, this.folder.numLayers), hidden: findHiddenStateOutputs(g, this.folder.numLayers) };
+    const hidden = this.folder.head === 'causal-lm' ? findPreLnHiddenStateOutputs(g, this.folder.numLayers) : findHiddenStateOutputs(g, this.folder.numLayers);
+    return { attentions: findAttentionOutputs(g, this.folder.numLayers), hidden };
   }
 
   private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
@@ -199,6 +216,24 @@ export class LoadedModel {
     const data = new Float32Array(positions.length * v);
     positions.forEach((p, i) => data.set(r.data.subarray(p * v, (p + 1) * v), i * v));
     return { data, dims: [positions.length, v] };
+  }
+
+  /** Vocabulary logits [batch, k, vocab] at the k given positions of every sequence of a batch (the head runs for
+   *  batch × k rows): pseudo-log-likelihood masks one position per sequence and reads row b of sequence b. */
+  async maskedLogitsBatch(batch: Encoded[], positions: number[]): Promise<Tensor3> {
+    const s = await this.maskedLmSession();
+    const out = this.mlmOutput();
+    if (s.inputNames.includes(GATHER_POSITIONS_INPUT)) {
+      const feeds = this.feeds(batch, s);
+      feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
+      const r = (await s.run(feeds, [out]))[out];
+      return { data: r.data, dims: [batch.length, positions.length, r.dims[r.dims.length - 1]] };
+    }
+    const r = (await s.run(this.feeds(batch, s), [out]))[out];
+    const [, len, v] = r.dims;
+    const data = new Float32Array(batch.length * positions.length * v);
+    for (let b = 0; b < batch.length; b++) positions.forEach((p, i) => data.set(r.data.subarray((b * len + p) * v, (b * len + p + 1) * v), (b * positions.length + i) * v));
+    return { data, dims: [batch.length, positions.length, v] };
   }
 
   private checkNotDisposed(): void {

@@ -36,6 +36,7 @@ import type {
 } from './api';
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
+import type { CausalMethods } from './tasks/causalMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
 export interface Method<Params, Result, Progress = never> {
@@ -78,7 +79,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

@@ -5,8 +5,8 @@ import type { Device } from './api';
 import { EngineError } from './errors';
 
 export interface InputTensor {
-  type: 'int64' | 'float32';
-  data: BigInt64Array | Float32Array;
+  type: 'int64' | 'float32' | 'bool';
+  data: BigInt64Array | Float32Array | Uint8Array;
   dims: number[];
 }
 export interface OutputTensor {
@@ -32,10 +32,15 @@ export class RuntimeSession {
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }
+  /** Declared shape of an input (numbers for fixed axes, names for symbolic ones), when the model states it. */
+  inputShape(name: string): (number | string)[] | undefined {
+    const meta = this.session.inputMetadata?.find((m) => m.name === name);
+    return meta && meta.isTensor ? [...meta.shape] : undefined;
+  }
 
   async run(feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = t.type === 'bool' ? new ort.Tensor('bool', t.data as Uint8Array, t.dims) : new ort.Tensor(t.type, t.data as BigInt64Array & Float32Array, t.dims);
     const result = await this.session.run(ortFeeds, outputs);
     const out: Record<string, OutputTensor> = {};
     for (const name of outputs) {

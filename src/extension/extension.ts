@@ -13,6 +13,8 @@ import { recognizeEntities } from './commands/recognizeEntities';
 import { selectModel } from './commands/selectModel';
 import { showAttention } from './commands/showAttention';
 import { showFillMaskPanel } from './commands/showFillMaskPanel';
+import { ContinueText } from './commands/continueText';
+import { SurprisalLens } from './commands/showSurprisal';
 import { Annotations } from './decorations/annotations';
 import { annotationStyle } from './decorations/styles';
 import { guarded } from './errors';
@@ -69,6 +71,14 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) => explainPrediction(s, annotations, args));
   command('bertLens.saliency.clear', 'Clear Explanation', () => annotations.clear('saliency'));
   command('bertLens.log.show', 'Show Log', () => log.show());
+  const surprisal = new SurprisalLens(s, annotations);
+  const continuation = new ContinueText(s);
+  context.subscriptions.push(surprisal, continuation);
+  command('bertLens.surprisal.show', 'Show Surprisal', () => surprisal.show());
+  command('bertLens.surprisal.clear', 'Clear Surprisal', () => surprisal.clear());
+  command('bertLens.continueText', 'Continue Text', () => continuation.start());
+  command('bertLens.continueText.accept', 'Accept Continuation', () => continuation.accept());
+  command('bertLens.continueText.reject', 'Reject Continuation', () => continuation.reject());
 
   context.subscriptions.push(
     annotations,

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type * as Undici from 'undici';
 import type { DownloadProgress, Variant } from '../api';
 import { CancelledError, EngineError } from '../errors';
-import { OPTIONAL_FILES, REQUIRED_FILES, VARIANT_FILES } from './modelFolder';
+import { DECODER_FILES, OPTIONAL_FILES, REQUIRED_FILES, VARIANT_FILES } from './modelFolder';
 
 export function defaultCacheDir(): string {
   if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
@@ -215,7 +215,7 @@ export async function downloadModel(repo: string, variant: Variant | undefined, 
   const root = repoFolder(o.cacheDir, repo);
   const blobs = path.join(root, 'blobs');
   const files = [...REQUIRED_FILES, ...OPTIONAL_FILES];
-  const onnxCandidates: string[] = variant ? [VARIANT_FILES[variant]] : [VARIANT_FILES.quantized, VARIANT_FILES.fp32];
+  const onnxCandidates: string[] = variant ? [VARIANT_FILES[variant], DECODER_FILES[variant]] : [VARIANT_FILES.quantized, VARIANT_FILES.fp32, DECODER_FILES.quantized, DECODER_FILES.fp32];
   const heads: FileHead[] = [];
   const urlOf = (file: string) => `${o.endpoint}/${repo}/resolve/${encodeURIComponent(o.revision)}/${file}`;
 
@@ -233,12 +233,12 @@ export async function downloadModel(repo: string, variant: Variant | undefined, 
   for (const f of files) await headOne(f, REQUIRED_FILES.includes(f));
   let gotOnnx = false;
   for (const f of onnxCandidates) {
-    if (await headOne(f, variant !== undefined)) {
+    if (await headOne(f, false)) {
       gotOnnx = true;
       break;
     }
   }
-  if (!gotOnnx) throw new EngineError('hub-file-missing', `${repo} has no ONNX model (looked for ${onnxCandidates.join(', ')}).`, 'Pick a repository with an ONNX export, for example one under Xenova/ or onnx-community/.');
+  if (!gotOnnx) throw new EngineError('hub-file-missing', `${repo} has no ONNX model (looked for ${onnxCandidates.join(', ')}).`, `Pick a repository with an ONNX export, for example one under Xenova/ or onnx-community/${variant ? ', or another --variant' : ''}.`);
 
   const commit = heads.find((h) => h.commit)?.commit ?? (HEX40.test(o.revision) ? o.revision : undefined);
   if (!commit) {

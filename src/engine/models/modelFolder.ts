@@ -9,6 +9,17 @@ export const VARIANT_FILES: Record<Variant, string> = {
   quantized: 'onnx/model_quantized.onnx',
   fp16: 'onnx/model_fp16.onnx',
 };
+/** Decoder-only (causal LM) hub exports ship a merged decoder (with and without past key/values) instead. */
+export const DECODER_FILES: Record<Variant, string> = {
+  fp32: 'onnx/decoder_model_merged.onnx',
+  quantized: 'onnx/decoder_model_merged_quantized.onnx',
+  fp16: 'onnx/decoder_model_merged_fp16.onnx',
+};
+
+/** The ONNX file of a variant in `folder`: onnx/model*.onnx, else the merged decoder of a causal export. */
+export function variantFile(folder: string, v: Variant): string {
+  return fs.existsSync(path.join(folder, VARIANT_FILES[v])) || !fs.existsSync(path.join(folder, DECODER_FILES[v])) ? VARIANT_FILES[v] : DECODER_FILES[v];
+}
 /** Files every model needs, in download order; the variant's ONNX file comes on top. */
 export const REQUIRED_FILES = ['config.json', 'tokenizer.json'];
 export const OPTIONAL_FILES = ['tokenizer_config.json', 'special_tokens_map.json'];
@@ -66,7 +77,7 @@ function readJson<T>(file: string, what: string, hint: string): T {
 }
 
 export function variantsIn(folder: string): Variant[] {
-  return (Object.keys(VARIANT_FILES) as Variant[]).filter((v) => fs.existsSync(path.join(folder, VARIANT_FILES[v])));
+  return (Object.keys(VARIANT_FILES) as Variant[]).filter((v) => fs.existsSync(path.join(folder, variantFile(folder, v))));
 }
 
 export function familyOf(modelType: string | undefined): Family {
@@ -77,6 +88,8 @@ export function familyOf(modelType: string | undefined): Family {
     case 'albert':
     case 'electra':
       return modelType;
+    case 'gpt2':
+      return modelType;
     case 'xlm-roberta':
     case 'camembert':
       return 'roberta';
@@ -85,9 +98,13 @@ export function familyOf(modelType: string | undefined): Family {
   }
 }
 
+/** Decoder-only model types: logits[:, i] predicts token i + 1. */
+export const CAUSAL_TYPES = new Set(['gpt2', 'gpt_neo', 'gptj', 'gpt_neox', 'gpt_bigcode', 'opt', 'bloom', 'llama', 'mistral', 'qwen2', 'phi', 'codegen']);
+
 /** The head from `architectures` (transformers' class names); unknown classes with labels are classifiers. */
 export function headOf(config: ModelConfig): Head {
   const arch = config.architectures?.[0] ?? '';
+  if (/ForCausalLM$|LMHeadModel$/.test(arch) || (!arch && CAUSAL_TYPES.has(config.model_type ?? ''))) return 'causal-lm';
   if (/ForPreTraining$/.test(arch)) return config.model_type === 'electra' ? 'replaced-token-detection' : 'pretraining';
   if (/ForMaskedLM$/.test(arch)) return 'masked-lm';
   if (/ForNextSentencePrediction$/.test(arch)) return 'next-sentence';
@@ -101,13 +118,14 @@ export function headOf(config: ModelConfig): Head {
 export function tasksFor(head: Head): TaskName[] {
   const common: TaskName[] = ['tokenize', 'embeddings', 'attention'];
   switch (head) {
-    case 'masked-lm': return ['fill-mask', ...common];
-    case 'pretraining': return ['fill-mask', 'next-sentence', ...common];
+    case 'masked-lm': return ['fill-mask', 'surprisal', ...common];
+    case 'pretraining': return ['fill-mask', 'surprisal', 'next-sentence', ...common];
     case 'next-sentence': return ['next-sentence', ...common];
     case 'token-classification': return ['token-classification', ...common];
     case 'question-answering': return ['question-answering', ...common];
     case 'sequence-classification': return ['sequence-classification', ...common];
     case 'replaced-token-detection': return ['replaced-token-detection', ...common];
+    case 'causal-lm': return ['next-token', 'generate', 'surprisal', ...common];
     case 'feature-extraction': return common;
   }
 }
@@ -139,13 +157,14 @@ export function readModelFolder(folder: string): ModelFolder {
   const tokenizerConfig = fs.existsSync(tokenizerConfigPath) ? readJson<TokenizerConfig>(tokenizerConfigPath, 'tokenizer_config.json', '') : {};
   const variants = variantsIn(folder);
   if (variants.length === 0) {
-    throw new EngineError('no-onnx', `No ONNX model in ${path.join(folder, 'onnx')}.`, 'Expected onnx/model.onnx, onnx/model_quantized.onnx or onnx/model_fp16.onnx (the layout of hub ONNX repositories).');
+    throw new EngineError('no-onnx', `No ONNX model in ${path.join(folder, 'onnx')}.`, 'Expected onnx/model.onnx, onnx/model_quantized.onnx or onnx/model_fp16.onnx (or onnx/decoder_model_merged.onnx for a causal LM: the layout of hub ONNX repositories).');
   }
   const family = familyOf(config.model_type);
-  const numLayers = Number(config.num_hidden_layers ?? config.n_layers ?? 0);
-  const numHeads = Number(config.num_attention_heads ?? config.n_heads ?? 0);
-  const hiddenSize = Number(config.hidden_size ?? config.dim ?? 0);
-  const positions = Number(config.max_position_embeddings ?? 512);
+  // GPT-2 configs name these n_layer, n_head, n_embd and n_positions.
+  const numLayers = Number(config.num_hidden_layers ?? config.n_layers ?? config.n_layer ?? 0);
+  const numHeads = Number(config.num_attention_heads ?? config.n_heads ?? config.n_head ?? 0);
+  const hiddenSize = Number(config.hidden_size ?? config.dim ?? config.n_embd ?? 0);
+  const positions = Number(config.max_position_embeddings ?? config.n_positions ?? 512);
   // RoBERTa-style position ids start after the padding index, so two positions are unusable.
   const usable = family === 'roberta' ? positions - (Number(config.pad_token_id ?? 1) + 1) : positions;
   const tmax = Number(tokenizerConfig.model_max_length ?? Infinity);
@@ -160,7 +179,7 @@ export function readModelFolder(folder: string): ModelFolder {
 /** Default variant: fp32 when it is small enough to be quick (exact numbers), otherwise the int8 export. */
 export function defaultVariant(folder: string, variants: Variant[]): Variant {
   if (variants.includes('fp32')) {
-    const size = fs.statSync(path.join(folder, VARIANT_FILES.fp32)).size;
+    const size = fs.statSync(path.join(folder, variantFile(folder, 'fp32'))).size;
     if (size <= 200 * 1024 * 1024 || !variants.includes('quantized')) return 'fp32';
   }
   return variants.includes('quantized') ? 'quantized' : variants[0];

@@ -144,10 +144,15 @@ function consumersOf(info: GraphInfo, t: string): GraphNode[] {
 /** Output tensors of every LayerNorm, in graph order: the LayerNormalization op, or the decomposition that
  *  opset-14 exports produce (… Sqrt → Div → Mul(gamma) → Add(beta)). */
 export function findLayerNormOutputs(info: GraphInfo): string[] {
-  const outs: { t: string; at: number }[] = [];
+  return findLayerNorms(info).map((o) => o.t);
+}
+
+/** Every LayerNorm's output `t` and the tensor it normalises (`input`), in graph order. */
+function findLayerNorms(info: GraphInfo): { t: string; input?: string; at: number }[] {
+  const outs: { t: string; input?: string; at: number }[] = [];
   for (const n of info.nodes) {
     if (n.opType === 'LayerNormalization') {
-      outs.push({ t: n.outputs[0], at: n.index });
+      outs.push({ t: n.outputs[0], input: n.inputs[0], at: n.index });
       continue;
     }
     if (n.opType !== 'Sqrt') continue;
@@ -157,9 +162,28 @@ export function findLayerNormOutputs(info: GraphInfo): string[] {
     if (!mul) continue;
     const add = consumersOf(info, mul.outputs[0]).find((c) => c.opType === 'Add');
     if (!add) continue;
-    outs.push({ t: add.outputs[0], at: add.index });
+    // x - mean(x) feeds the Div; its first input is x.
+    const sub = info.producer.get(div.inputs[0]);
+    const input = sub !== undefined && info.nodes[sub].opType === 'Sub' ? info.nodes[sub].inputs[0] : undefined;
+    outs.push({ t: add.outputs[0], input, at: add.index });
   }
-  return outs.sort((a, b) => a.at - b.at).map((o) => o.t);
+  return outs.sort((a, b) => a.at - b.at);
+}
+
+/** Hidden states of a pre-LayerNorm decoder (GPT-2), as transformers reports them: the input of each block
+ *  (embeddings for block 1, the residual stream after block l for l < L), then the final LayerNorm's output
+ *  (ln_f applied to the last block). Each block opens with its first LayerNorm (ln_1), and ln_f comes last. */
+export function findPreLnHiddenStateOutputs(info: GraphInfo, numLayers: number): string[] | undefined {
+  const ln = findLayerNorms(info);
+  if (ln.length < 2 * numLayers + 1) return undefined;
+  const states: string[] = [];
+  for (let l = 0; l < numLayers; l++) {
+    const input = ln[2 * l].input;
+    if (!input) return undefined;
+    states.push(input);
+  }
+  states.push(ln[ln.length - 1].t);
+  return states;
 }
 
 const LINEAR_OPS = new Set(['MatMul', 'Gemm', 'MatMulInteger', 'DynamicQuantizeLinear']);

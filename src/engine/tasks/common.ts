@@ -18,11 +18,15 @@ const HEAD_HINTS: Partial<Record<Head, string>> = {
   'sequence-classification': 'a sequence-classification model, e.g. Xenova/distilbert-base-uncased-finetuned-sst-2-english, or one trained with `bert-lens train`',
   'next-sentence': 'a BertForPreTraining or BertForNextSentencePrediction export',
   'replaced-token-detection': 'an ELECTRA discriminator, e.g. Xenova/electra-small-discriminator',
+  'causal-lm': 'a causal (GPT-style) language model, e.g. --model Xenova/gpt2 or Xenova/distilgpt2',
 };
 
 export function requireHead(m: LoadedModel, task: string, heads: Head[]): void {
   if (heads.includes(m.folder.head)) return;
   const arch = m.folder.config.architectures?.[0] ?? m.folder.head;
+  if (m.folder.head === 'causal-lm' && heads.includes('masked-lm')) {
+    throw new EngineError('wrong-head', `${task} needs a masked-LM model, but ${m.id} is a causal language model (${arch}): it has no mask token and only predicts the next token from the left.`, `Use \`next-token\` or \`generate\` with it, or \`directions --causal-model ${m.id}\` to compare it with BERT.`);
+  }
   throw new EngineError('wrong-head', `${task} needs a model with a ${heads[0]} head, but ${m.id} is ${arch} (${m.folder.head}).`, `Choose ${HEAD_HINTS[heads[0]] ?? `a ${heads[0]} model`}.`);
 }
 

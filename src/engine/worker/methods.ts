@@ -17,6 +17,7 @@ import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
+import { causalMethods } from '../tasks/causalMethods';
 
 /** Wraps a task: load (or reuse) the model named by `params.spec`, then run the task on the rest. */
 function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promise<R>) {
@@ -50,4 +51,5 @@ const taskMethods: MethodTable<keyof TaskMethods> = {
 export const methods: MethodTable = {
   ...taskMethods,
   ...trainingMethods,
+  ...causalMethods,
 };

@@ -3,6 +3,7 @@ import { overlayAlpha } from '../core/attentionOverlay';
 import { labelColor, REPLACED_BUCKETS } from '../core/decorationPlan';
 import { saliencyAlpha } from '../core/saliencyPlan';
 import type { AnnotationKind } from './annotations';
+import { GLTR_COLOR_IDS, type GltrBucket } from '../core/surprisalPlan';
 
 /** The overlay's colour (Okabe–Ito blue, distinct from the entity palette's alpha levels). */
 export const OVERLAY_RGB = 'rgba(0, 150, 255, ';
@@ -29,6 +30,9 @@ export function annotationStyle(kind: AnnotationKind, key: string): vscode.Decor
       // The focus word gets an outline; every other token a background whose opacity is its level.
       if (key === 'focus') return { border: `1px solid ${OVERLAY_RGB}0.9)`, borderRadius: '2px' };
       return { backgroundColor: `${OVERLAY_RGB}${overlayAlpha(Number(key))})`, borderRadius: '2px' };
+    case 'surprisal':
+      // GLTR's buckets; the colours are theme colours (package.json contributes.colors).
+      return { backgroundColor: new vscode.ThemeColor(GLTR_COLOR_IDS[key as GltrBucket]), borderRadius: '2px' };
     case 'saliency': {
       // Diverging: Okabe–Ito blue raises the target's log-probability, vermillion lowers it.
       const [sign, level] = key.split(':');

@@ -4,6 +4,7 @@ import { EngineError } from '../../engine/errors';
 import {
   fillMaskViewType,
   fmAddModel,
+  fmDirections,
   fmExplain,
   fmExport,
   fmReady,
@@ -22,6 +23,7 @@ import { fillMaskCsv, fillMaskExport } from '../core/exportData';
 import { reportError, userError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
+import { computeDirections } from './fillMaskDirections';
 import { saveExport } from './saveExport';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -98,6 +100,9 @@ export class FillMaskPanel {
     } else if (fmRemoveModel.is(msg)) {
       if (this.state.models.length > 1) this.state.models.splice(msg.params.index, 1);
       void this.refresh();
+    } else if (fmDirections.is(msg)) {
+      this.state.directions = { enabled: msg.params.enabled };
+      void this.refresh();
     } else if (fmSetTopK.is(msg)) {
       this.state.topK = msg.params.topK;
       void this.refresh();
@@ -166,8 +171,8 @@ export class FillMaskPanel {
     const { text, masks, topK } = this.state;
     this.state.models = this.state.models.map((c) => ({ model: c.model, label: c.label, busy: true }));
     this.post();
-    await Promise.all(
-      this.state.models.map(async (col, i) => {
+    await Promise.all([
+      ...this.state.models.map(async (col, i) => {
         const next: ModelColumn = { model: col.model, label: col.label };
         const t0 = performance.now();
         try {
@@ -185,6 +190,20 @@ export class FillMaskPanel {
         this.state.models[i] = next;
         this.post();
       }),
-    );
+      this.state.directions?.enabled ? this.refreshDirections(run, controller.signal) : undefined,
+    ]);
+  }
+
+  private async refreshDirections(run: number, signal: AbortSignal): Promise<void> {
+    this.state.directions = { enabled: true, busy: true };
+    this.post();
+    try {
+      const view = await computeDirections(this.services, this.state, signal);
+      if (run !== this.run) return;
+      this.state.directions = view;
+      this.post();
+    } catch {
+      /* cancelled by a newer run */
+    }
   }
 }

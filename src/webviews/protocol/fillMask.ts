@@ -1,4 +1,4 @@
-import type { FillMaskResult, Offset, SaliencyMethod, TokenizeResult } from '../../engine/api';
+import type { DirectionsResult, FillMaskResult, Offset, SaliencyMethod, TokenizeResult } from '../../engine/api';
 import { isObject, isOffset, message } from './ipc';
 
 export const fillMaskViewType = 'bertLens.fillMask';
@@ -38,6 +38,20 @@ export interface FillMaskState {
   choices: { model: string; label: string }[];
   /** Saliency method of the panel's Explain buttons. */
   saliencyMethod?: SaliencyMethod;
+  /** The Directions view (shown when `enabled`): the first mask's word from both sides, one side, and a causal model. */
+  directions?: DirectionsView;
+}
+
+/** BERT (the first column's model) with the full text, the left side only and the right side only, plus the
+ *  causal model of bertLens.causalModel (when set), for the first masked span. */
+export interface DirectionsView {
+  enabled: boolean;
+  span?: Offset;
+  result?: DirectionsResult;
+  /** Label of the causal model, or undefined when none is configured. */
+  causalLabel?: string;
+  error?: string;
+  busy?: boolean;
 }
 
 // host → webview
@@ -49,6 +63,7 @@ export const fmToggleMask = message<{ span: Offset }>('fillMask/toggleMask', (p)
 export const fmAddModel = message<{ model: string }>('fillMask/addModel', (p) => isObject(p) && typeof p.model === 'string');
 export const fmRemoveModel = message<{ index: number }>('fillMask/removeModel', (p) => isObject(p) && Number.isInteger(p.index));
 export const fmExport = message<{ format: 'json' | 'csv' }>('fillMask/export', (p) => isObject(p) && (p.format === 'json' || p.format === 'csv'));
+export const fmDirections = message<{ enabled: boolean }>('fillMask/directions', (p) => isObject(p) && typeof p.enabled === 'boolean');
 export const SALIENCY_METHODS: SaliencyMethod[] = ['grad-input', 'grad-l2', 'integrated-gradients'];
 export const fmExplain = message<{ column: number; mask: number }>('fillMask/explain', (p) => isObject(p) && Number.isInteger(p.column) && Number.isInteger(p.mask));
 export const fmSetSaliencyMethod = message<{ method: SaliencyMethod }>('fillMask/saliencyMethod', (p) => isObject(p) && SALIENCY_METHODS.includes(p.method as SaliencyMethod));

@@ -3,6 +3,7 @@ import { fmAddModel, fmExplain, fmExport, fmReady, fmRemoveModel, fmSetSaliencyM
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
+import { renderDirections } from './directions';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -153,6 +154,7 @@ function render(): void {
     ),
     h('p', { class: 'muted' }, 'Click a token to mask or unmask its word. Each model tokenizes the same text its own way.'),
     h('div', { class: 'columns' }, ...s.models.map(renderColumn)),
+    renderDirections(s, post),
   );
 }
 
