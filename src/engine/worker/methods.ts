@@ -2,7 +2,7 @@
 import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { listModels } from '../models/resolve';
-import { attention } from '../tasks/attention';
+import { attention, attentionTensors } from '../tasks/attention';
 import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
 import { questionAnswering } from '../tasks/questionAnswering';
@@ -11,6 +11,7 @@ import { classify, nextSentence } from '../tasks/sequenceClassification';
 import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
+import { transferring } from './transfer';
 
 export interface MethodContext {
   signal: AbortSignal;
@@ -43,6 +44,11 @@ export const methods: Record<string, Method> = {
   embed: task(embed),
   embedBatch: task(embedBatch),
   attention: task(attention),
+  // Flat float32 maps, transferred to the caller (no structured clone of nested arrays).
+  attentionTensors: task(async (m, req, ctx) => {
+    const t = await attentionTensors(m, req, ctx);
+    return transferring(t, [t.attentions.buffer, t.headMean.buffer, t.rollout.buffer]);
+  }),
   similarity: task(similarity),
   ...trainingMethods,
 };

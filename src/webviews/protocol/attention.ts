@@ -1,4 +1,4 @@
-import type { AttentionResult } from '../../engine/api';
+import type { AttentionResult, AttentionTensors } from '../../engine/api';
 import { isObject, message } from './ipc';
 
 export const attentionViewType = 'bertLens.attention';
@@ -8,6 +8,9 @@ export interface AttentionState {
   model: string;
   modelLabel: string;
   result?: AttentionResult;
+  /** The host sends flat float32 tensors (ArrayBuffers in postMessage, no JSON); the webview nests them into
+   *  `result` on arrival. */
+  tensors?: AttentionTensors;
   error?: string;
   busy?: boolean;
 }
