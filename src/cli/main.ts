@@ -1,7 +1,7 @@
 // bert-lens: the command-line front end. It runs the same engine as the extension (in its worker thread),
 // prints tables by default and stable JSON with --json.
 import * as fs from 'node:fs';
-import type { Aggregation, Device, ModelSpec, Offset, Pooling, Variant } from '../engine/api';
+import type { Aggregation, Device, ModelSpec, Offset, Pooling, SaliencyMethod, Variant } from '../engine/api';
 import { EngineClient } from '../engine/client';
 import { EngineError, formatError } from '../engine/errors';
 import { utf16ToCodePoints } from '../engine/tokenizer';
@@ -28,6 +28,9 @@ Commands:
   similarity TEXT --span START:END [--layer L]   compare a word with its other occurrences
   attention TEXT [--pair B]           attention of every layer and head
             [--format npy --output F.npy]  the raw float32 tensor [layers, heads, from, to] for NumPy
+  saliency TEXT [--method grad-l2|grad-input|integrated-gradients] [--steps 16]
+      [--target WORD | --label LABEL] [--position N] [--pair B] [--question Q]
+                                      which tokens drove the prediction (gradients, fp32 graph)
   models                              embedded and cached models
   info                                what the model is and what it can do
 ${Object.values(extraCommands).map((c) => `  ${c.usage}\n`).join('')}
@@ -116,8 +119,12 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
     return 2;
   }
   let lastFile = '';
-  const onProgress = (p: { file?: string; loaded?: number; total?: number }) => {
+  const onProgress = (p: { file?: string; loaded?: number; total?: number; waiting?: boolean; message?: string }) => {
     if (!p.file || json) return;
+    if (p.waiting) {
+      io.err(p.message ?? `waiting for another download of ${p.file}`);
+      return;
+    }
     if (p.file !== lastFile) {
       lastFile = p.file;
       io.err(`downloading ${p.file}${p.total ? ` (${(p.total / 1e6).toFixed(1)} MB)` : ''}`);
@@ -229,6 +236,39 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
           const lines = [`${r.attentions.length} layers × ${r.attentions[0].length} heads, ${n} tokens. Rollout (row attends to column):`];
           const w = Math.min(8, Math.max(...r.tokens.map((t) => t.length)));
           for (let i = 0; i < n; i++) lines.push(`${r.tokens[i].slice(0, w).padStart(w)} ${r.rollout[i].map(heat).join('')}`);
+          return lines.join('\n');
+        });
+        return 0;
+      }
+      case 'saliency': {
+        const question = stringOption(args, 'question');
+        const context = question !== undefined ? textArg(args) : undefined;
+        const text = question ?? textArg(args);
+        const method = stringOption(args, 'method') as SaliencyMethod | undefined;
+        if (method !== undefined && !['grad-l2', 'grad-input', 'integrated-gradients'].includes(method)) throw new UsageError(`unknown --method "${method}". Use grad-l2, grad-input or integrated-gradients.`);
+        const target = stringOption(args, 'target');
+        const label = stringOption(args, 'label');
+        if (target !== undefined && label !== undefined) throw new UsageError('give --target WORD (masked LM) or --label LABEL (classifiers), not both.');
+        const r = await client.saliency(spec, {
+          text,
+          pair: context ?? stringOption(args, 'pair'),
+          method,
+          steps: args.options.steps !== undefined ? intOption(args, 'steps', 16) : undefined,
+          target,
+          label,
+          position: args.options.position !== undefined ? intOption(args, 'position', 0) : undefined,
+        });
+        const second = context ?? stringOption(args, 'pair');
+        const offsets = r.offsets.map((o, i) => (r.sequenceIds[i] === 1 && second !== undefined ? cp(second, [o])[0] : cp(text, [o])[0]));
+        emit({ tokens: r.tokens, method: r.method, target: r.target, logprob: r.logprob, scores: r.scores, offsets, variant: r.variant, ...(r.steps ? { steps: r.steps } : {}), ...(r.window ? { window: r.window } : {}) }, () => {
+          const t = r.target;
+          const what = 'token' in t ? `"${t.token}" at token ${t.position}` : `label ${t.label}${t.position !== undefined ? ` at token ${t.position}` : ''}`;
+          const max = Math.max(1e-12, ...r.scores.map(Math.abs));
+          const lines = [
+            `${r.method}${r.steps ? ` (${r.steps} steps)` : ''} saliency of ${what}, log p = ${fmt(r.logprob)} — computed on the fp32 graph`,
+            ...(r.window ? [`the text is long: this explains tokens ${r.window.start}–${r.window.end - 1} of ${r.window.totalTokens}, the window that contains the target`] : []),
+            table(['#', 'token', 'score', ''], r.tokens.map((tok, i) => [i, tok, r.scores[i], `${r.scores[i] < 0 ? '-' : '+'}${bar(Math.abs(r.scores[i]) / max)}`])),
+          ];
           return lines.join('\n');
         });
         return 0;

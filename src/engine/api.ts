@@ -40,6 +40,13 @@ export interface ModelSpec {
   /** Hub endpoint (defaults to $HF_ENDPOINT or https://huggingface.co). */
   endpoint?: string;
   revision?: string;
+  /** Hugging Face token for gated/private repositories (else $HF_TOKEN, else $HF_HOME/token); sent to the
+   *  endpoint's origin only. */
+  token?: string;
+  /** Proxy URL for hub downloads (else HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY). */
+  proxy?: string;
+  /** Verify TLS certificates through the proxy (default true). */
+  proxyStrictSSL?: boolean;
   /** Cap on tokens per window (never above the model's own maximum); longer texts use more windows. */
   maxLength?: number;
 }
@@ -261,6 +268,19 @@ export interface DownloadProgress {
   file: string;
   loaded: number;
   total?: number;
+  /** Bytes of the whole download so far (all files, announced sizes first), and their sum: a progress bar
+   *  should use these, so that small files do not fill it before the large one starts. */
+  overallLoaded?: number;
+  overallTotal?: number;
+  /** Another process is downloading this file; this one waits for it and then uses its blob. */
+  waiting?: boolean;
+  message?: string;
+}
+
+/** Progress of windowed work: windows (or batches) done out of total. */
+export interface WindowProgress {
+  done: number;
+  total: number;
 }
 
 /** Errors carry a stable code, one readable line, and a way forward. */
@@ -268,4 +288,41 @@ export interface EngineErrorInfo {
   code: string;
   message: string;
   hint?: string;
+}
+
+export type SaliencyMethod = 'grad-l2' | 'grad-input' | 'integrated-gradients';
+
+export interface SaliencyRequest {
+  text: string;
+  /** Second sequence (sentence-pair classification), or the context when `text` is a QA question. */
+  pair?: string;
+  method?: SaliencyMethod;
+  /** Integrated-gradients steps (batch size of its one session call); default 16. */
+  steps?: number;
+  /** Masked LM: the word whose log-probability to explain (one vocabulary piece); default the top-1. */
+  target?: string;
+  /** Classification heads: the label to explain; default the predicted one. */
+  label?: string;
+  /** Token index (of the whole text's tokens): the mask (masked LM), the token (NER, ELECTRA). */
+  position?: number;
+}
+
+export interface SaliencyResult {
+  /** Tokens the scores cover: the whole text, or the window containing the target when the text is longer. */
+  tokens: string[];
+  offsets: Offset[];
+  /** Sequence (0, or 1 for the pair / QA context) of each token, for mapping offsets back. */
+  sequenceIds: (number | null)[];
+  method: SaliencyMethod;
+  target: { position: number; id: number; token: string } | { label: string; index: number; position?: number };
+  /** log p of the target (log σ for ELECTRA's replaced probability), from the fp32 graph. */
+  logprob: number;
+  /** One value per token, special tokens included. */
+  scores: number[];
+  steps?: number;
+  /** Always 'fp32': gradients are computed on the fp32 graph whatever variant serves predictions. */
+  variant: 'fp32';
+  /** Present when the text needed several windows: the window explained, as a range of the whole text's tokens
+   *  (of the context's tokens for QA; special tokens not counted). */
+  window?: { start: number; end: number; totalTokens: number };
 }

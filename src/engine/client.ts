@@ -17,6 +17,8 @@ import type {
   NextSentenceResult,
   QaResult,
   ReplacedTokensResult,
+  SaliencyRequest,
+  SaliencyResult,
   SimilarityRequest,
   SimilarityResult,
   TokenClassificationResult,
@@ -27,6 +29,11 @@ import { CancelledError, EngineError } from './errors';
 import { nestAttention } from './tasks/attentionTensors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
+import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
+import type { ClassifiedTexts, TrainView } from './training/methods';
+import type { DatasetCandidate } from './training/discover';
+import type { TrainRequest, TrainingProgress } from './training/session';
+import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';
 
 export interface CallOptions<P = unknown> {
@@ -41,8 +48,9 @@ interface Pending {
   cleanup(): void;
 }
 
-/** The engine as every front end sees it: each call runs in a worker thread (onnxruntime's `run` blocks its
- *  thread), can be cancelled with an AbortSignal, and resolves to plain JSON. */
+/** The worker client: how every front end (extension, CLI) reaches the engine. Each call runs on the in-process
+ *  `Engine` of a worker thread (onnxruntime's `run` blocks its thread), can be cancelled with an AbortSignal, and
+ *  resolves to plain JSON. Every call goes through `call`, typed by the method map in rpc.ts. */
 export class EngineClient {
   private worker: Worker | undefined;
   private nextId = 1;
@@ -103,14 +111,14 @@ export class EngineClient {
     this.pending.clear();
   }
 
-  /** Generic call into the worker's method table (see worker/methods.ts). */
-  call<R, P = unknown>(method: string, params: unknown, options: CallOptions<P> = {}): Promise<R> {
+  /** Calls a worker method (rpc.ts names them and their types; worker/methods.ts holds the handlers). */
+  call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions<MethodProgress<M>> = {}): Promise<MethodResult<M>> {
     const { signal, onProgress } = options;
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const worker = this.ensureWorker();
     worker.ref();
     const id = this.nextId++;
-    return new Promise<R>((resolve, reject) => {
+    return new Promise<MethodResult<M>>((resolve, reject) => {
       const onAbort = () => {
         if (!this.pending.has(id)) return;
         this.pending.delete(id);
@@ -132,45 +140,50 @@ export class EngineClient {
   loadModel(spec: ModelSpec, o?: CallOptions<DownloadProgress>): Promise<ModelSummary> {
     return this.call('loadModel', { spec }, o);
   }
-  tokenize(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<TokenizeResult> {
+  tokenize(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<TokenizeResult> {
     return this.call('tokenize', { spec, ...req }, o);
   }
-  fillMask(spec: ModelSpec, req: FillMaskRequest, o?: CallOptions): Promise<FillMaskResult> {
+  fillMask(spec: ModelSpec, req: FillMaskRequest, o?: CallOptions<TaskProgress>): Promise<FillMaskResult> {
     return this.call('fillMask', { spec, ...req }, o);
   }
-  tokenClassification(spec: ModelSpec, req: { text: string; aggregation?: Aggregation }, o?: CallOptions): Promise<TokenClassificationResult> {
+  tokenClassification(spec: ModelSpec, req: { text: string; aggregation?: Aggregation }, o?: CallOptions<TaskProgress>): Promise<TokenClassificationResult> {
     return this.call('tokenClassification', { spec, ...req }, o);
   }
-  questionAnswering(spec: ModelSpec, req: { question: string; context: string; topK?: number }, o?: CallOptions): Promise<QaResult> {
+  questionAnswering(spec: ModelSpec, req: { question: string; context: string; topK?: number }, o?: CallOptions<TaskProgress>): Promise<QaResult> {
     return this.call('questionAnswering', { spec, ...req }, o);
   }
-  classify(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<ClassifyResult> {
+  classify(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<ClassifyResult> {
     return this.call('classify', { spec, ...req }, o);
   }
-  nextSentence(spec: ModelSpec, req: { a: string; b: string }, o?: CallOptions): Promise<NextSentenceResult> {
+  nextSentence(spec: ModelSpec, req: { a: string; b: string }, o?: CallOptions<TaskProgress>): Promise<NextSentenceResult> {
     return this.call('nextSentence', { spec, ...req }, o);
   }
-  replacedTokens(spec: ModelSpec, req: { text: string }, o?: CallOptions): Promise<ReplacedTokensResult> {
+  replacedTokens(spec: ModelSpec, req: { text: string }, o?: CallOptions<TaskProgress>): Promise<ReplacedTokensResult> {
     return this.call('replacedTokens', { spec, ...req }, o);
   }
-  embed(spec: ModelSpec, req: EmbedRequest, o?: CallOptions): Promise<EmbedResult> {
+  embed(spec: ModelSpec, req: EmbedRequest, o?: CallOptions<TaskProgress>): Promise<EmbedResult> {
     return this.call('embed', { spec, ...req }, o);
   }
   /** Pooled vectors for many texts, batched into few runs. */
-  embedBatch(spec: ModelSpec, req: EmbedBatchRequest, o?: CallOptions): Promise<EmbedBatchResult> {
+  embedBatch(spec: ModelSpec, req: EmbedBatchRequest, o?: CallOptions<TaskProgress>): Promise<EmbedBatchResult> {
     return this.call('embedBatch', { spec, ...req }, o);
   }
   /** Nested arrays, built on this side from the transferred tensors (see attentionTensors). */
-  async attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<AttentionResult> {
+  async attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionResult> {
     return nestAttention(await this.attentionTensors(spec, req, o));
   }
 
   /** Attention as flat float32 tensors, transferred from the worker without a copy. */
-  attentionTensors(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions): Promise<AttentionTensors> {
+  attentionTensors(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionTensors> {
     return this.call('attentionTensors', { spec, ...req }, o);
   }
-  similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions): Promise<SimilarityResult> {
+  similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);
+  }
+
+  /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */
+  saliency(spec: ModelSpec, req: SaliencyRequest, o?: CallOptions<TaskProgress>): Promise<SaliencyResult> {
+    return this.call('saliency', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });
@@ -178,6 +191,27 @@ export class EngineClient {
   /** Drop cached sessions (for example after settings change). */
   unloadAll(): Promise<void> {
     return this.call('unloadAll', {});
+  }
+
+  // The classifier trainer (src/engine/training/methods.ts).
+  trainingFindDatasets(req: { roots: string[]; maxDepth?: number }, o?: CallOptions<never>): Promise<DatasetCandidate[]> {
+    return this.call('trainingFindDatasets', req, o);
+  }
+  trainingPreview(req: { path: string } & LoadOptions, o?: CallOptions<never>): Promise<DatasetPreview> {
+    return this.call('trainingPreview', req, o);
+  }
+  /** Trains in the worker; the run stays there under the returned `runId` for save and classify. */
+  trainingTrain(req: TrainRequest, o?: CallOptions<TrainingProgress>): Promise<TrainView> {
+    return this.call('trainingTrain', req, o);
+  }
+  trainingSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingSave', req, o);
+  }
+  trainingClassify(req: { runId: string; texts: string[]; pairs?: string[] }, o?: CallOptions<never>): Promise<ClassifiedTexts> {
+    return this.call('trainingClassify', req, o);
+  }
+  trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
+    return this.call('trainingDispose', req, o);
   }
 
   async dispose(): Promise<void> {

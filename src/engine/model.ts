@@ -19,6 +19,7 @@ import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
 import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor } from './models/modelFolder';
 import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
 import { scanModel } from './onnx/scan';
 import { type InputTensor, type OpenOptions, type OutputTensor, RuntimeSession, openSession } from './runtime';
 import type { Encoded } from './tokenizer';
@@ -79,6 +80,7 @@ async function openMain(onnxPath: string, folder: ModelFolder, device: Device, s
 
 export class LoadedModel {
   private readonly variants = new Map<string, Promise<RuntimeSession>>();
+  private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
   /** The model's own outputs on the one session (what a plain export would show). */
   readonly plain: RuntimeSession;
 
@@ -280,7 +282,32 @@ export class LoadedModel {
     return { data, dims: [positions.length, v] };
   }
 
+  /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
+   *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
+   *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
+   *  session packs no private copy of them). */
+  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+    let p = this.gradients.get(key);
+    if (!p) {
+      p = (async () => {
+        if (!this.folder.variants.includes('fp32')) {
+          throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
+        }
+        const fp32 = path.join(this.folder.path, VARIANT_FILES.fp32);
+        const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
+        const externalDataFolder = path.dirname(fp32);
+        const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
+        return { graph, session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }) };
+      })();
+      p.catch(() => this.gradients.delete(key));
+      this.gradients.set(key, p);
+    }
+    return p;
+  }
+
   async dispose(): Promise<void> {
+    for (const p of this.gradients.values()) await p.then((g) => g.session.dispose(), () => undefined).catch(() => undefined);
+    this.gradients.clear();
     for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);
     this.variants.clear();
     await this.main.session.dispose().catch(() => undefined);

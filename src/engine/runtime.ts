@@ -119,3 +119,26 @@ function firstLine(err: unknown): string {
 export function runtimeVersion(): string {
   return ort.env.versions?.common ?? 'unknown';
 }
+
+export interface TensorMeta {
+  type: string;
+  dims: number[];
+}
+
+/** Runs a model once on the CPU, without graph optimisations, and reports the element type and shape of the
+ *  named outputs (the gradient builder's probe: ranks, broadcasts and which tensors are float). */
+export async function probeTensors(model: Uint8Array, feeds: Record<string, InputTensor>, outputs: string[], externalDataFolder?: string): Promise<Record<string, TensorMeta>> {
+  const extra = externalDataFolder ? { extra: { 'session.model_external_initializers_file_folder_path': externalDataFolder } } : {};
+  const session = await createOrExplain(() => ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3, executionProviders: ['cpu'], ...extra }));
+  try {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    const result = await session.run(ortFeeds, outputs);
+    const out: Record<string, TensorMeta> = {};
+    for (const name of outputs) out[name] = { type: result[name].type, dims: result[name].dims.map(Number) };
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+

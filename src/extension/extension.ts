@@ -87,6 +87,6 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 }
 
 export async function deactivate(): Promise<void> {
-  await services?.engine.dispose();
+  await services?.client.dispose();
   services = undefined;
 }

@@ -12,7 +12,8 @@ import type { ModelStatusBar } from './statusBar';
  *  loads nothing — the worker and the model start on the first use. */
 export interface Services {
   readonly context: vscode.ExtensionContext;
-  readonly engine: EngineClient;
+  /** The worker client: every engine call goes through it. */
+  readonly client: EngineClient;
   readonly log: ExtensionLogger;
   readonly statusBar: ModelStatusBar;
   settings(): Settings;
@@ -27,13 +28,13 @@ export interface Services {
 }
 
 export function createServices(context: vscode.ExtensionContext, log: ExtensionLogger, statusBar: ModelStatusBar): Services {
-  const engine = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
+  const client = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
   const summaries = new Map<string, Promise<ModelSummary>>();
   const loaded = new Map<string, ModelSummary>();
 
   const services: Services = {
     context,
-    engine,
+    client,
     log,
     statusBar,
     settings: readSettings,
@@ -83,10 +84,10 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
       statusBar.setModel(modelLabel(now.model));
       if (e.affectsConfiguration('bertLens.executionProvider') || e.affectsConfiguration('bertLens.variant')) {
-        engine.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
+        client.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
       }
     }),
-    { dispose: () => void engine.dispose() },
+    { dispose: () => void client.dispose() },
   );
   statusBar.setModel(modelLabel(readSettings().model));
   return services;
@@ -101,7 +102,7 @@ async function loadWithProgress(services: Services, name: string, spec: ModelSpe
   const t0 = performance.now();
   const load = (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>) => {
     const signal = toAbortSignal(token ?? outer);
-    return services.engine.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
+    return services.client.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
   };
   const summary = isLocal(name)
     ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `BERT Lens: loading ${label}` }, () => load())

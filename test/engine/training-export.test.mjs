@@ -98,22 +98,22 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   const engine = new t.Engine();
   const m = t.methods.trainingMethods;
   const ctx = (events) => ({ signal: new AbortController().signal, progress: (p) => events.push(p) });
-  const prev = await m['training.preview'](engine, { path: data }, ctx([]));
+  const prev = await m.trainingPreview(engine, { path: data }, ctx([]));
   assert.deepEqual(prev.labelCounts, [{ label: 'food', count: 20 }, { label: 'sport', count: 20 }]);
   assert.equal(prev.rows.length, 8);
   const events = [];
-  const view = await m['training.train'](engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache') }, ctx(events));
+  const view = await m.trainingTrain(engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache') }, ctx(events));
   assert.ok(events.some((e) => e.phase === 'features') && events.some((e) => e.phase === 'train'));
   assert.equal(view.examples.length, 8);
   assert.equal(view.cells.flat(2).length, 8);
   assert.ok(view.examples.every((e) => e.file === data && e.line >= 2));
-  const c = await m['training.classify'](engine, { runId: view.runId, texts: ['the goal'] }, ctx([]));
+  const c = await m.trainingClassify(engine, { runId: view.runId, texts: ['the goal'] }, ctx([]));
   assert.deepEqual(c.labels, ['food', 'sport']);
   assert.ok(Math.abs(c.probabilities[0][0] + c.probabilities[0][1] - 1) < 1e-9);
-  const saved = await m['training.save'](engine, { runId: view.runId }, ctx([]));
+  const saved = await m.trainingSave(engine, { runId: view.runId }, ctx([]));
   assert.equal(saved.dir, path.join(dir, 'topics-classifier'));
-  await assert.rejects(m['training.save'](engine, { runId: view.runId, dir: saved.dir }, ctx([])), (e) => e.code === 'output-exists');
-  await m['training.save'](engine, { runId: view.runId, dir: saved.dir, overwrite: true }, ctx([]));
+  await assert.rejects(m.trainingSave(engine, { runId: view.runId, dir: saved.dir }, ctx([])), (e) => e.code === 'output-exists');
+  await m.trainingSave(engine, { runId: view.runId, dir: saved.dir, overwrite: true }, ctx([]));
   await engine.unloadAll();
 });
 

@@ -3,7 +3,9 @@
 import * as assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
+import type { TokenizeResult } from '../../src/engine/api';
 import { CancelledError, EngineError } from '../../src/engine/errors';
+import { methods } from '../../src/engine/worker/methods';
 import { WORKER } from '../helpers';
 
 const client = new EngineClient({ workerPath: WORKER });
@@ -46,4 +48,25 @@ test('progress is reported for windowed work', async () => {
 
 test('errors keep their code across the thread boundary', async () => {
   await assert.rejects(client.fillMask({}, { text: 'no mask' }), (e: EngineError) => e instanceof EngineError && e.code === 'no-mask' && !!e.hint);
+});
+
+test('one method map: the worker serves camelCase names only, and an unknown name is an error, not a hang', async () => {
+  const names = Object.keys(methods);
+  assert.deepEqual(names.filter((n) => !/^[a-z][A-Za-z0-9]*$/.test(n)), []);
+  for (const n of ['fillMask', 'loadModel', 'trainingTrain', 'trainingClassify']) assert.ok(names.includes(n), n);
+  const untyped = client.call as (method: string, params: unknown) => Promise<unknown>;
+  await assert.rejects(untyped.call(client, 'training.train', {}), (e: EngineError) => e.code === 'internal' && /unknown engine method training\.train/.test(e.message));
+  // Compile-time half: `npm run typecheck` fails when one of these is no longer an error.
+  const typeChecks = async () => {
+    // @ts-expect-error a misspelt method name
+    await client.call('fillMaks', { text: 'a [MASK].' });
+    // @ts-expect-error the params of another method
+    await client.call('fillMask', { question: 'q', context: 'c' });
+    // @ts-expect-error the result type follows the method
+    const wrong: TokenizeResult = await client.call('fillMask', { text: 'a [MASK].' });
+    // @ts-expect-error progress types follow the method: training reports phases, not download bytes
+    await client.trainingTrain({ data: 'x.csv' }, { onProgress: (p: { file: string }) => p.file });
+    return wrong;
+  };
+  void typeChecks;
 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DownloadProgress, ModelListing, ModelSpec } from '../api';
 import { EngineError } from '../errors';
-import { HUB_ID, cachedSnapshot, defaultCacheDir, defaultEndpoint, downloadModel, isOfflineByEnv, listCached } from './hub';
+import { checkRevision, isHubId, resolveToken, cachedSnapshot, defaultCacheDir, defaultEndpoint, downloadModel, isOfflineByEnv, listCached } from './hub';
 import { variantsIn } from './modelFolder';
 
 export const EMBEDDED_ID = 'embedded/mini-bert-uncased';
@@ -33,18 +33,19 @@ export async function resolveModel(spec: ModelSpec, o: { signal?: AbortSignal; o
     const p = path.resolve(m.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~'));
     return { id: p, path: p };
   }
-  if (!HUB_ID.test(m)) {
-    throw new EngineError('model-not-found', `"${m}" is neither a folder nor a hub id.`, 'Pass a model folder, a hub id like Xenova/bert-base-uncased, or leave --model out for the embedded model.');
+  if (!isHubId(m)) {
+    throw new EngineError('model-not-found', `"${m}" is neither a folder nor a hub id.`, 'Pass a model folder, a hub id like Xenova/bert-base-uncased (letters, digits, ".", "_", "-"; no "--" or ".."; at most 96 characters per part), or leave --model out for the embedded model.');
   }
   const cacheDir = spec.cacheDir ?? defaultCacheDir();
   const revision = spec.revision ?? 'main';
+  checkRevision(revision);
   const cached = cachedSnapshot(cacheDir, m, revision);
   const hasVariant = cached && (spec.variant ? variantsIn(cached).includes(spec.variant) : variantsIn(cached).length > 0);
   if (cached && hasVariant) return { id: m, path: cached };
   if (spec.offline || isOfflineByEnv()) {
     throw new EngineError('offline-not-cached', `${m} is not in the cache (${cacheDir}) and offline mode is on.`, 'Turn offline mode off to download it once, copy the model folder here and pass its path, or use the embedded model.');
   }
-  const snap = await downloadModel(m, spec.variant, { cacheDir, endpoint: spec.endpoint ?? defaultEndpoint(), revision, variant: spec.variant, signal: o.signal, onProgress: o.onProgress, token: process.env.HF_TOKEN });
+  const snap = await downloadModel(m, spec.variant, { cacheDir, endpoint: spec.endpoint ?? defaultEndpoint(), revision, variant: spec.variant, signal: o.signal, onProgress: o.onProgress, token: resolveToken(spec.token), proxy: spec.proxy, proxyStrictSSL: spec.proxyStrictSSL });
   return { id: m, path: snap };
 }
 

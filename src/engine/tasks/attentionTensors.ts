@@ -1,6 +1,6 @@
 // Attention as flat typed arrays: what crosses the worker boundary (transferred, not cloned) and reaches the
-// attention webview (ArrayBuffers in postMessage). Pure functions, no Node or VS Code imports, so the webview
-// bundle can use `nestAttention` too.
+// attention webview (ArrayBuffers in postMessage; the webview nests them with its protocol's copy of
+// `nestAttention`). Pure functions.
 import type { AttentionResult, AttentionTensors } from '../api';
 
 /** Mean over heads: [layers, heads, n, n] → [layers, n, n]. */

@@ -1,6 +1,6 @@
 // What every task shares: input checks, head checks, and merging per-window results back onto the tokens
 // of the whole text.
-import type { Head, Offset } from '../api';
+import type { Head, Offset, WindowProgress } from '../api';
 import { EngineError } from '../errors';
 import type { LoadedModel } from '../model';
 import type { Encoded, Window } from '../tokenizer';
@@ -8,7 +8,7 @@ import { encodeWindows } from '../tokenizer';
 
 export interface TaskContext {
   signal?: AbortSignal;
-  onProgress?: (p: { done: number; total: number }) => void;
+  onProgress?: (p: WindowProgress) => void;
 }
 
 const HEAD_HINTS: Partial<Record<Head, string>> = {

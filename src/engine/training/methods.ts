@@ -1,39 +1,31 @@
 // Worker methods of the classifier trainer (merged into the engine worker's method table). Trained runs stay in
 // the worker, by id, so the sidebar can save them and classify with them without moving weights around.
-import type { Engine } from '../engine';
 import { EngineError } from '../errors';
+import type { Method, MethodTable } from '../rpc';
 import { findDatasets, previewDataset } from './discover';
 import { saveClassifier } from './save';
-import { type TrainRequest, type TrainRun, runTraining } from './session';
+import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
-import type { TrainingReport } from './report';
-import type { LoadOptions } from './types';
+import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
 
-interface MethodContext {
-  signal: AbortSignal;
-  progress(p: unknown): void;
-}
-type TrainingMethod = (engine: Engine, params: any, ctx: MethodContext) => Promise<unknown>;
-
-/** A test-set example as the sidebar lists it (confusion-matrix cells hold indexes into this list). */
-export interface TestExampleView {
-  text: string;
-  file: string;
-  line: number;
-  label: string;
-  predicted: string;
-  score: number;
+/** The trainer's part of the method map (../rpc.ts). */
+export interface TrainingMethods {
+  trainingFindDatasets: Method<{ roots: string[]; maxDepth?: number }, DatasetCandidate[]>;
+  trainingPreview: Method<{ path: string } & LoadOptions, DatasetPreview>;
+  /** Trains and keeps the run in the worker under `runId` (the last few runs). */
+  trainingTrain: Method<TrainRequest, TrainView, TrainingProgress>;
+  trainingSave: Method<{ runId: string; dir?: string; overwrite?: boolean }, { dir: string }>;
+  trainingClassify: Method<{ runId: string; texts: string[]; pairs?: string[] }, ClassifiedTexts>;
+  trainingDispose: Method<{ runId: string }, void>;
 }
 
-export interface TrainView {
-  runId: string;
+/** Class probabilities of each text, in the order of `labels`. */
+export interface ClassifiedTexts {
   labels: string[];
-  report: TrainingReport;
-  examples: TestExampleView[];
-  /** confusion[true][pred] → indexes into `examples`. */
-  cells: number[][][];
-  /** Per-class precision/recall/F1 for the baselines are inside report.baselines. */
+  probabilities: number[][];
 }
+
+export type { TestExampleView, TrainView } from './types';
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
@@ -60,25 +52,25 @@ export function trainView(run: TrainRun): TrainView {
   return { runId: run.id, labels: dataset.labels, report: run.report, examples, cells: outcome.metrics.confusionExamples };
 }
 
-export const trainingMethods: Record<string, TrainingMethod> = {
-  'training.findDatasets': async (_engine, params: { roots: string[]; maxDepth?: number }) => findDatasets(params.roots ?? [], params.maxDepth),
-  'training.preview': async (_engine, params: { path: string } & LoadOptions) => previewDataset(params.path, params),
-  'training.train': async (engine, params: TrainRequest, ctx) => {
+export const trainingMethods: MethodTable<keyof TrainingMethods> = {
+  trainingFindDatasets: async (_engine, params) => findDatasets(params.roots ?? [], params.maxDepth),
+  trainingPreview: async (_engine, params) => previewDataset(params.path, params),
+  trainingTrain: async (engine, params, ctx) => {
     const run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
     runs.set(run.id, run);
     while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
     return trainView(run);
   },
-  'training.save': async (_engine, params: { runId: string; dir?: string; overwrite?: boolean }) => {
+  trainingSave: async (_engine, params) => {
     const run = getRun(params.runId);
     return { dir: saveClassifier(run.outcome.classifier, run.report, { dir: params.dir, dataPath: run.dataset.path, overwrite: params.overwrite }) };
   },
-  'training.classify': async (_engine, params: { runId: string; texts: string[]; pairs?: string[] }, ctx) => {
+  trainingClassify: async (_engine, params, ctx) => {
     const run = getRun(params.runId);
     const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
     return { labels: run.dataset.labels, probabilities };
   },
-  'training.dispose': async (_engine, params: { runId: string }) => {
+  trainingDispose: async (_engine, params) => {
     runs.delete(params.runId);
   },
 };

@@ -1,26 +1,9 @@
 import * as path from 'node:path';
 import type { TrainOutcome } from './train';
-import type { ClassMetrics, Dataset, DataWarning, EpochProgress } from './types';
+import type { Dataset, DataWarning, MetricsSummary, TrainingReport } from './types';
 
-export interface MetricsSummary {
-  accuracy: number;
-  macro_f1: number;
-  per_class: ClassMetrics[];
-  confusion: number[][];
-}
-
-/** What training-report.json holds and what the sidebar shows (minus the examples). */
-export interface TrainingReport {
-  created: string;
-  data: { path: string; format: string; text_column: string; label_column: string; pair_column?: string; size: number; label_counts: Record<string, number>; warnings: string[] };
-  split: { seed: number; given: boolean; train: number; validation: number; test: number };
-  encoder: { model: string; variant: string; layers: number[]; pooling: string; max_length: number; dim: number };
-  head: { kind: string; hidden?: number; best_epoch: number; epochs_run: number; stopped_early: boolean; class_weights: string };
-  metrics: MetricsSummary;
-  baselines: { majority: MetricsSummary; tfidf_lr: MetricsSummary };
-  history: EpochProgress[];
-  seconds: TrainOutcome['seconds'];
-}
+// The report's shapes are in ./types (type-only, so that the sidebar's webview can use them).
+export type { MetricsSummary, TrainingReport } from './types';
 
 export function summarize(m: TrainOutcome['metrics']): MetricsSummary {
   return { accuracy: m.accuracy, macro_f1: m.macroF1, per_class: m.perClass, confusion: m.confusion };

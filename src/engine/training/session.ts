@@ -30,7 +30,10 @@ export interface TrainRun {
   report: TrainingReport;
 }
 
-export async function runTraining(engine: Engine, req: TrainRequest, ctx: { signal?: AbortSignal; onProgress?: (p: TrainProgress | { phase: 'loading'; message: string }) => void }): Promise<TrainRun> {
+/** What a training run reports: reading data and loading the model, then the phases of trainClassifier. */
+export type TrainingProgress = TrainProgress | { phase: 'loading'; message: string };
+
+export async function runTraining(engine: Engine, req: TrainRequest, ctx: { signal?: AbortSignal; onProgress?: (p: TrainingProgress) => void }): Promise<TrainRun> {
   if (!req.data && !req.splitFiles) throw new EngineError('data-missing', 'No data given.', 'Pass a CSV, TSV or JSONL file, or a folder with one sub-folder per label.');
   ctx.onProgress?.({ phase: 'loading', message: 'Reading data' });
   const dataset = req.splitFiles ? loadSplitFiles(req.splitFiles, req) : loadDataset(req.data, req);

@@ -105,3 +105,51 @@ export interface Metrics {
   /** Same shape: indexes (into the evaluated list) of the examples in each cell. */
   confusionExamples: number[][][];
 }
+
+/** A labelled-data candidate found in the workspace (discover.ts). */
+export interface DatasetCandidate {
+  path: string;
+  format: DataFormat;
+  /** For folders: the label folders found. */
+  labels?: string[];
+}
+
+export interface MetricsSummary {
+  accuracy: number;
+  macro_f1: number;
+  per_class: ClassMetrics[];
+  confusion: number[][];
+}
+
+/** What training-report.json holds and what the sidebar shows (minus the examples); built in report.ts. */
+export interface TrainingReport {
+  created: string;
+  data: { path: string; format: string; text_column: string; label_column: string; pair_column?: string; size: number; label_counts: Record<string, number>; warnings: string[] };
+  split: { seed: number; given: boolean; train: number; validation: number; test: number };
+  encoder: { model: string; variant: string; layers: number[]; pooling: string; max_length: number; dim: number };
+  head: { kind: string; hidden?: number; best_epoch: number; epochs_run: number; stopped_early: boolean; class_weights: string };
+  metrics: MetricsSummary;
+  baselines: { majority: MetricsSummary; tfidf_lr: MetricsSummary };
+  history: EpochProgress[];
+  seconds: { features: number; head: number; baselines: number; total: number };
+}
+
+/** A test-set example as the sidebar lists it (confusion-matrix cells hold indexes into this list). */
+export interface TestExampleView {
+  text: string;
+  file: string;
+  line: number;
+  label: string;
+  predicted: string;
+  score: number;
+}
+
+export interface TrainView {
+  runId: string;
+  labels: string[];
+  report: TrainingReport;
+  examples: TestExampleView[];
+  /** confusion[true][pred] → indexes into `examples`. */
+  cells: number[][][];
+  /** Per-class precision/recall/F1 for the baselines are inside report.baselines. */
+}

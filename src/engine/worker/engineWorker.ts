@@ -5,6 +5,7 @@ import { Engine } from '../engine';
 import { toErrorInfo } from '../errors';
 import { methods } from './methods';
 import type { FromWorker, ToWorker } from './protocol';
+import type { MethodContext } from '../rpc';
 import { transferListOf } from './transfer';
 
 const port = parentPort;
@@ -25,8 +26,9 @@ port.on('message', async (msg: ToWorker) => {
   const controller = new AbortController();
   running.set(msg.id, controller);
   try {
-    const method = methods[msg.method];
-    if (!method) throw new Error(`unknown engine method ${msg.method}`);
+    if (!Object.hasOwn(methods, msg.method)) throw new Error(`unknown engine method ${msg.method}`);
+    // The client typed params by the method map (../rpc.ts); here they are whatever crossed the thread boundary.
+    const method = methods[msg.method] as (engine: Engine, params: unknown, ctx: MethodContext) => Promise<unknown>;
     const result = await method(engine, msg.params ?? {}, { signal: controller.signal, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) });
     post({ type: 'result', id: msg.id, result }, transferListOf(result));
   } catch (err) {

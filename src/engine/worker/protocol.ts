@@ -1,8 +1,9 @@
 import type { EngineErrorInfo } from '../api';
+import type { MethodName } from '../rpc';
 
 /** Messages between an EngineClient (any thread) and the engine worker. */
 export type ToWorker =
-  | { type: 'call'; id: number; method: string; params: unknown }
+  | { type: 'call'; id: number; method: MethodName; params: unknown }
   | { type: 'cancel'; id: number };
 
 export type FromWorker =

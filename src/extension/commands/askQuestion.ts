@@ -16,7 +16,7 @@ export async function askQuestion(services: Services, annotations: Annotations):
   if (summary.head !== 'question-answering') {
     throw userError('wrong-head', `Ask a Question needs a question-answering model; ${summary.id} is a ${summary.head} model.`, 'Select a QA model (e.g. Xenova/distilbert-base-cased-distilled-squad).');
   }
-  const result = await withDelayedProgress('BERT Lens: answering…', (token) => services.timed('qa', () => services.engine.questionAnswering(services.spec(), { question, context: text, topK: 3 }, { signal: toAbortSignal(token) })),
+  const result = await withDelayedProgress('BERT Lens: answering…', (token) => services.timed('qa', () => services.client.questionAnswering(services.spec(), { question, context: text, topK: 3 }, { signal: toAbortSignal(token) })),
   );
   const best = result.answers[0];
   if (!best) throw userError('no-answer', 'The model found no answer in this text.');

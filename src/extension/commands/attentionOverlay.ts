@@ -29,7 +29,7 @@ export async function showAttentionOverlay(services: Services, annotations: Anno
     throw userError('attention-unavailable', `${summary.id} fuses its attention, so the probabilities cannot be read.`, 'Select an export without fused attention (model.onnx or model_quantized.onnx).');
   }
   const result = await withDelayedProgress('BERT Lens: computing attention…', (token) =>
-    services.timed('attention overlay', () => services.engine.attention(services.spec(), { text: windowText }, { signal: toAbortSignal(token) })),
+    services.timed('attention overlay', () => services.client.attention(services.spec(), { text: windowText }, { signal: toAbortSignal(token) })),
   );
   if (doc.version !== version) throw userError('stale', 'The document changed while computing attention; run the command again.');
   const plan = planAttentionOverlay(result, rel, mode, windowText, window[0]);

@@ -24,13 +24,13 @@ export async function classifySelection(services: Services): Promise<void> {
   let lines: string[];
   if (summary.head === 'sequence-classification') {
     const r = await withDelayedProgress('BERT Lens: classifying…', (token) =>
-      services.timed('classify', () => services.engine.classify(services.spec(), { text, pair: pair.trim() || undefined }, { signal: toAbortSignal(token) })),
+      services.timed('classify', () => services.client.classify(services.spec(), { text, pair: pair.trim() || undefined }, { signal: toAbortSignal(token) })),
     );
     lines = r.labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
   } else {
     if (!pair.trim()) throw userError('no-pair', 'Next-sentence prediction needs a second text.');
     const r = await withDelayedProgress('BERT Lens: classifying…', (token) =>
-      services.timed('next-sentence', () => services.engine.nextSentence(services.spec(), { a: text, b: pair }, { signal: toAbortSignal(token) })),
+      services.timed('next-sentence', () => services.client.nextSentence(services.spec(), { a: text, b: pair }, { signal: toAbortSignal(token) })),
     );
     lines = [`is next: ${(r.is_next * 100).toFixed(1)}%`, `not next: ${((1 - r.is_next) * 100).toFixed(1)}%`];
   }

@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { planReplacedDecorations } from '../core/decorationPlan';
 import type { Annotations } from '../decorations/annotations';
@@ -14,7 +13,7 @@ export async function detectReplacedTokens(services: Services, annotations: Anno
   if (summary.head !== 'replaced-token-detection') {
     throw userError('wrong-head', `Detect Replaced Tokens needs an ELECTRA discriminator; ${summary.id} is a ${summary.head} model.`, 'Select one (e.g. an electra-*-discriminator export).');
   }
-  const result = await withDelayedProgress('BERT Lens: detecting replaced tokens…', (token) => services.timed('replaced', () => services.engine.replacedTokens(services.spec(), { text }, { signal: toAbortSignal(token) })),
+  const result = await withDelayedProgress('BERT Lens: detecting replaced tokens…', (token) => services.timed('replaced', () => services.client.replacedTokens(services.spec(), { text }, { signal: toAbortSignal(token) })),
   );
   const plan = planReplacedDecorations(result, base);
   const groups = new Map([...plan].map(([k, v]) => [String(k), v]));

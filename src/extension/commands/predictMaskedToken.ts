@@ -34,7 +34,7 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   const result = await withDelayedProgress('BERT Lens: predicting…', (token) =>
       services.timed('fill-mask', () =>
         useMaskTokens
-          ? services.engine.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
+          ? services.client.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
           : fillSpan(services, windowText, relSpan, toAbortSignal(token)),
       ),
   );
@@ -59,7 +59,7 @@ export const FILL_TOP_K = 8;
 
 /** Fill-mask on a character span of `text` (one mask per piece, whole-word candidates in `spans`). */
 export function fillSpan(services: Services, text: string, span: Offset, signal?: AbortSignal): Promise<FillMaskResult> {
-  return services.engine.fillMask(services.spec(), { text, topK: FILL_TOP_K, spans: [span] }, { signal });
+  return services.client.fillMask(services.spec(), { text, topK: FILL_TOP_K, spans: [span] }, { signal });
 }
 
 export interface SpanCandidates {

@@ -24,7 +24,7 @@ export async function recognizeEntities(services: Services, annotations: Annotat
     return;
   }
   const result = await withDelayedProgress('BERT Lens: recognizing entities…', (token) =>
-      services.timed('entities', () => services.engine.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
+      services.timed('entities', () => services.client.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
   );
   const entities = result.entities.map((e) => ({ label: baseLabel(e.label), start: e.start + base, end: e.end + base, text: e.text, score: e.score, line: doc.positionAt(e.start + base).line + 1 }));
   services.log.info(`entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`);

@@ -16,7 +16,7 @@ export async function selectModel(services: Services): Promise<void> {
     { label: '$(package) mini-bert-uncased', description: 'embedded · masked LM · offline', value: '', picked: isEmbedded(current) },
   ];
   try {
-    const listing = await services.engine.listModels(services.spec());
+    const listing = await services.client.listModels(services.spec());
     const cached = listing.models.filter((m) => m.source !== 'embedded');
     if (cached.length) items.push({ label: 'Cached', kind: vscode.QuickPickItemKind.Separator });
     for (const m of cached) items.push({ label: `$(database) ${m.id}`, description: `${m.source} · ${m.variants.join(', ')}`, detail: m.path, value: m.source === 'cache' ? m.id : m.path });

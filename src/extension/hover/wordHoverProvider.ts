@@ -63,9 +63,9 @@ export class WordHoverProvider implements vscode.HoverProvider {
     const rel: Offset = [span[0] - window[0], span[1] - window[0]];
     const canFill = summary.tasks.includes('fill-mask');
     const [sim, fill] = await Promise.all([
-      this.services.engine.similarity(spec, { text: windowText, span: rel, layer }, { signal }),
+      this.services.client.similarity(spec, { text: windowText, span: rel, layer }, { signal }),
       canFill
-        ? this.services.engine.fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal }).catch((err: unknown) => {
+        ? this.services.client.fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal }).catch((err: unknown) => {
             if (err instanceof EngineError && err.code === 'cancelled') throw err;
             this.services.log.warn(`hover fill-mask: ${String(err)}`);
             return undefined;
@@ -94,7 +94,7 @@ export class WordHoverProvider implements vscode.HoverProvider {
     const key = versionKey(doc.uri.toString(), doc.version, para[0], para[1], layer, this.services.settings().model);
     let p = this.embeddings.get(key);
     if (!p) {
-      p = this.services.engine.embed(this.services.spec(), { text: paraText, layer, pooling: 'none' }, { signal });
+      p = this.services.client.embed(this.services.spec(), { text: paraText, layer, pooling: 'none' }, { signal });
       this.embeddings.set(key, p);
       p.catch(() => this.embeddings.deletePrefix(key));
     }

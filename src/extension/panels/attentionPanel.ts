@@ -71,7 +71,7 @@ export class AttentionPanel {
         throw userError('attention-unavailable', `${summary.id} fuses its attention, so the probabilities cannot be read.`, 'Select an export without fused attention (model.onnx or model_quantized.onnx).');
       }
       // Flat float32 tensors from the worker (transferred), posted to the webview as typed arrays.
-      const tensors = await this.services.timed('attention', () => this.services.engine.attentionTensors(this.services.spec(model), { text }, { signal: controller.signal }));
+      const tensors = await this.services.timed('attention', () => this.services.client.attentionTensors(this.services.spec(model), { text }, { signal: controller.signal }));
       this.services.log.info(`attention: ${tensors.layers} layers × ${tensors.heads} heads, ${tensors.n} tokens`);
       this.state = { text, model, modelLabel: modelLabel(model), tensors };
     } catch (err) {

@@ -120,7 +120,7 @@ export class FillMaskPanel {
   private async loadChoices(): Promise<void> {
     const choices = [{ model: '', label: modelLabel('') }];
     try {
-      const listing = await this.services.engine.listModels(this.services.spec());
+      const listing = await this.services.client.listModels(this.services.spec());
       for (const m of listing.models) if (m.source !== 'embedded') choices.push({ model: m.source === 'cache' ? m.id : m.path, label: m.id });
     } catch (err) {
       this.services.log.warn(`fill-mask panel: listModels failed: ${String(err)}`);
@@ -145,8 +145,8 @@ export class FillMaskPanel {
         try {
           const spec = this.services.spec(col.model);
           await this.services.ensureModel(col.model);
-          next.tokenization = await this.services.engine.tokenize(spec, { text }, { signal: controller.signal });
-          if (masks.length) next.result = await this.services.engine.fillMask(spec, { text, topK, spans: masks }, { signal: controller.signal });
+          next.tokenization = await this.services.client.tokenize(spec, { text }, { signal: controller.signal });
+          if (masks.length) next.result = await this.services.client.fillMask(spec, { text, topK, spans: masks }, { signal: controller.signal });
           next.millis = performance.now() - t0;
         } catch (err) {
           if (err instanceof EngineError && err.code === 'cancelled') return;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { toAbortSignal } from '../adapters';
 import { guarded, userError } from '../errors';
 import type { Services } from '../services';
-import { trainerViewId } from '../../webviews/apps/trainer/protocol';
+import { trainerViewId } from '../../webviews/protocol/trainer';
 import { splitUnits } from './paragraphs';
 import { TrainerViewProvider } from './trainerView';
 
@@ -10,11 +10,6 @@ const labelDecoration = vscode.window.createTextEditorDecorationType({
   after: { margin: '0 0 0 1.5em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
   rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
 });
-
-interface Classified {
-  labels: string[];
-  probabilities: number[][];
-}
 
 /** The Classifier Trainer sidebar and the editor commands that use the trained classifier. */
 export function registerTrainer(context: vscode.ExtensionContext, services: Services): void {
@@ -34,7 +29,7 @@ export function registerTrainer(context: vscode.ExtensionContext, services: Serv
     const text = editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).text : editor.document.getText(editor.selection);
     if (!text.trim()) throw userError('no-text', 'The selection is empty.', 'Select the text to classify.');
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'BERT Lens: classifying' }, (_p, token) =>
-      services.engine.call<Classified>('training.classify', { runId: run.runId, texts: [text] }, { signal: toAbortSignal(token) }),
+      services.client.trainingClassify({ runId: run.runId, texts: [text] }, { signal: toAbortSignal(token) }),
     );
     const ranked = r.labels.map((label, i) => ({ label, score: r.probabilities[0][i] })).sort((a, b) => b.score - a.score);
     services.log.info(`trained classifier: ${ranked.map((x) => `${x.label} ${(x.score * 100).toFixed(1)}%`).join(', ')}`);
@@ -48,7 +43,7 @@ export function registerTrainer(context: vscode.ExtensionContext, services: Serv
     const units = splitUnits(editor.document.getText());
     if (!units.length) throw userError('no-text', 'The file has no text to label.');
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `BERT Lens: labelling ${units.length} paragraph(s)`, cancellable: true }, (_p, token) =>
-      services.engine.call<Classified>('training.classify', { runId: run.runId, texts: units.map((u) => u.text) }, { signal: toAbortSignal(token) }),
+      services.client.trainingClassify({ runId: run.runId, texts: units.map((u) => u.text) }, { signal: toAbortSignal(token) }),
     );
     const decorations = units.map((u, i) => {
       const probs = r.probabilities[i];

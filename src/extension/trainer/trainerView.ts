@@ -1,14 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DatasetCandidate } from '../../engine/training/discover';
 import type { TrainView } from '../../engine/training/methods';
-import type { DatasetPreview } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
-import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/apps/trainer/protocol';
+import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/protocol/trainer';
 
-/** The "Classifier Trainer" webview view. All work runs in the engine worker (training.* methods); this side
+/** The "Classifier Trainer" webview view. All work runs in the engine worker (training* methods); this side
  *  holds the UI state, talks to the workspace (files, editors) and asks before overwriting anything. */
 export class TrainerViewProvider implements vscode.WebviewViewProvider {
   private view?: vscode.WebviewView;
@@ -91,7 +89,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
 
   async refresh(): Promise<void> {
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    const datasets = await this.services.engine.call<DatasetCandidate[]>('training.findDatasets', { roots });
+    const datasets = await this.services.client.trainingFindDatasets({ roots });
     this.set({ datasets });
     if (!this.state.selected && datasets.length === 1) await this.select(datasets[0].path);
   }
@@ -100,7 +98,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const s = this.state.settings;
     this.set({ selected: p, preview: undefined, error: undefined, busy: 'Reading data…' });
     try {
-      const preview = await this.services.engine.call<DatasetPreview>('training.preview', { path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
+      const preview = await this.services.client.trainingPreview({ path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
       this.set({ preview, busy: undefined, settings: { ...s, textColumn: preview.textColumn, labelColumn: preview.labelColumn, pairColumn: preview.pairColumn } });
     } catch (err) {
       this.fail(err, 'Reading the dataset');
@@ -117,8 +115,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       const summary = await this.services.ensureModel();
       this.set({ numLayers: summary.numLayers, busy: 'Computing features…' });
       const history: TrainerState['history'] = [];
-      const result = await this.services.engine.call<TrainView, { phase: string; done?: number; total?: number; epoch?: number; loss?: number; valAccuracy?: number; message?: string }>(
-        'training.train',
+      const result = await this.services.client.trainingTrain(
         {
           data: this.state.selected,
           spec: this.services.spec(),
@@ -137,12 +134,12 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase === 'features') this.set({ featureProgress: { done: p.done ?? 0, total: p.total ?? 0 }, busy: `Computing features ${p.done}/${p.total}…` }, p.done !== p.total);
+            if (p.phase === 'features') this.set({ featureProgress: { done: p.done, total: p.total }, busy: `Computing features ${p.done}/${p.total}…` }, p.done !== p.total);
             else if (p.phase === 'train') {
-              history.push({ epoch: p.epoch!, loss: p.loss!, valAccuracy: p.valAccuracy! });
+              history.push({ epoch: p.epoch, loss: p.loss, valAccuracy: p.valAccuracy });
               this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
             } else if (p.phase === 'baselines') this.set({ busy: 'Baselines (majority, TF-IDF)…' });
-            else if (p.phase === 'loading' && p.message) this.set({ busy: `${p.message}…` });
+            else if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
           },
         },
       );
@@ -181,7 +178,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       // does not exist: fine
     }
     try {
-      const { dir } = await this.services.engine.call<{ dir: string }>('training.save', { runId: r.runId, dir: picked.fsPath, overwrite });
+      const { dir } = await this.services.client.trainingSave({ runId: r.runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
       const choice = await vscode.window.showInformationMessage(`BERT Lens: classifier saved to ${dir}.`, 'Open Model Card');
       if (choice) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));

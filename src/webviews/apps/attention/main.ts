@@ -1,6 +1,5 @@
 import type { AttentionResult } from '../../../engine/api';
-import { atExport, atExportFailed, atReady, atState, type AttentionState, type ExportFormat } from '../../protocol/attention';
-import { nestAttention } from '../../../engine/tasks/attentionTensors';
+import { atExport, atExportFailed, atReady, atState, nestAttention, type AttentionState, type ExportFormat } from '../../protocol/attention';
 import { h, injectStyle, themeColour, vscodeApi } from '../../shared/dom';
 import { intensity, linesSvg, matrixMax, matrixSvg, subMatrix, visibleTokens, type SvgColours } from '../../shared/heatmap';
 import baseCss from '../../shared/base.css';

@@ -1,8 +1,8 @@
 import baseCss from '../../shared/base.css';
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
-import type { MetricsSummary } from '../../../engine/training/report';
+import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
-import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from './protocol';
+import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
 
 injectStyle(baseCss + css);

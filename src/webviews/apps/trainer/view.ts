@@ -1,6 +1,5 @@
 // Pure view logic of the trainer app (no DOM): chart geometry and the comparison rows. Tested in plain Node.
-import type { EpochProgress } from '../../../engine/training/types';
-import type { MetricsSummary } from '../../../engine/training/report';
+import type { EpochProgress, MetricsSummary } from '../../../engine/training/types';
 
 export interface ChartPaths {
   loss: string;

@@ -1,9 +1,7 @@
 // Messages between the Classifier Trainer view (host: src/extension/trainer) and its webview app. Types only
-// from the engine's training module, so no host code reaches the browser bundle.
-import type { DatasetCandidate } from '../../../engine/training/discover';
-import type { TrainView } from '../../../engine/training/methods';
-import type { DatasetPreview, EpochProgress } from '../../../engine/training/types';
-import { isObject, message } from '../../protocol/ipc';
+// from the engine's training types (a type-only module), so no host code reaches the browser bundle.
+import type { DatasetCandidate, DatasetPreview, EpochProgress, TrainView } from '../../engine/training/types';
+import { isObject, message } from './ipc';
 
 export const trainerViewId = 'bertLens.trainer';
 

@@ -1,0 +1,407 @@
+// Reverse-mode differentiation of an ONNX graph: one graph that computes the forward pass, an objective and the
+// gradients of the objective with respect to parameters (initializers and their Identity aliases) and/or
+// internal tensors, out of standard ONNX operators, so that any ONNX Runtime build (no training kernels) runs it.
+//
+// How: a probe run of the forward graph (every tensor an output, batch 2, sequence 5) gives each tensor's element
+// type and rank; the tensors on a float path from a requested tensor to the objective are differentiated in
+// reverse graph order with the rules in rules.ts. The objective's own gradient (its "seed") is written directly
+// (softmax − one-hot for cross-entropy) rather than differentiated.
+import { EngineError } from '../errors';
+import { type InputTensor, type TensorMeta, probeTensors } from '../runtime';
+import { addGraphOutputs } from '../onnx/graph';
+import { WT_VARINT, readFields } from '../onnx/protobuf';
+import { Emitter, PREFIX } from './emitter';
+import { DT_FLOAT, DT_INT64, type OnnxModel, type OnnxNode, encodeNode, encodeValueInfo, parseModel, readInitializer, renameNodeInputs, tensorHeader, writeModel } from './onnxModel';
+import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
+import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
+
+export type { Objective } from './objectives';
+export { OBJECTIVE_INPUTS } from './objectives';
+
+export interface GradientOptions {
+  objective: Objective;
+  wrt: {
+    /** Initializer names and/or Identity-alias names, or 'all' (every float initializer and alias with more
+     *  at least one axis (scalars are constants) that the objective reaches). */
+    parameters?: string[] | 'all';
+    /** Internal tensors (e.g. the word-embedding lookup, see findWordEmbeddingLookup). */
+    internals?: string[];
+  };
+  /** Make the chosen parameters graph inputs (feed new weights each step without rebuilding the graph). */
+  parametersAsInputs?: boolean;
+  /** Multiply each internal tensor by the per-example input `bertlens_scale` (float [batch]) before its readers;
+   *  the gradient is then the one at the scaled value (integrated gradients in one batched call). */
+  scaleInternals?: boolean;
+}
+
+export interface GradientGraph {
+  bytes: Uint8Array;
+  /** Every graph input of the new graph: the model's, the objective's and the parameters fed as inputs. */
+  inputs: string[];
+  /** Inputs the objective adds (labels, targets, seeds, weights) by role. */
+  objectiveInputs: Record<string, string>;
+  /** Name of the scale input when scaleInternals is set. */
+  scaleInput?: string;
+  outputs: {
+    /** Scalar objective: the mean loss, or the sum over the batch of the per-example objective. */
+    loss: string;
+    /** Per-example objective [batch] (logprob kinds only). */
+    perExample?: string;
+    /** Requested tensor → graph output holding its gradient. */
+    gradients: Record<string, string>;
+    /** Internal tensor → graph output holding its (unscaled) value. */
+    internals: Record<string, string>;
+    /** The model's own outputs, still computed. */
+    model: string[];
+  };
+  /** Parameters differentiated, with their shapes (parameters-as-inputs take these shapes). */
+  parameters: Record<string, number[]>;
+  /** Requested parameters the objective does not reach (no gradient output). */
+  untouched: string[];
+}
+
+export const SCALE_INPUT = 'bertlens_scale';
+
+const PROBE_BATCH = 2;
+const PROBE_SEQ = 5;
+
+/** Name of the tensor the word-embedding lookup produces: the Gather whose indices are `input_ids`, with its
+ *  vocabulary matrix (an initializer or an alias) and the initializer's name. */
+export function findWordEmbeddingLookup(bytes: Uint8Array | OnnxModel): { lookup: string; matrix: string; initializer: string } | undefined {
+  const m = bytes instanceof Uint8Array ? parseModel(bytes) : bytes;
+  const aliases = aliasMap(m);
+  for (const n of m.nodes) {
+    if (n.opType !== 'Gather' || n.inputs[1] !== 'input_ids') continue;
+    const data = n.inputs[0];
+    const init = m.initializers.has(data) ? data : aliases.get(data);
+    if (init) return { lookup: n.outputs[0], matrix: data, initializer: init };
+  }
+  return undefined;
+}
+
+/** Identity-alias output → the initializer it names. */
+function aliasMap(m: OnnxModel): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const n of m.nodes) if (n.opType === 'Identity' && m.initializers.has(n.inputs[0])) map.set(n.outputs[0], n.inputs[0]);
+  return map;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'float32', 7: 'int64', 9: 'bool', 6: 'int32', 10: 'float16', 11: 'float64' };
+
+function probeFeeds(m: OnnxModel): Record<string, InputTensor> {
+  const feeds: Record<string, InputTensor> = {};
+  for (const inp of m.inputs) {
+    const dims = (inp.dims ?? [undefined, undefined]).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? PROBE_BATCH : PROBE_SEQ));
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (inp.elemType === DT_FLOAT) {
+      feeds[inp.name] = { type: 'float32', data: new Float32Array(size).fill(0.5), dims };
+      continue;
+    }
+    if (inp.elemType !== DT_INT64) throw new EngineError('grad-inputs', `The graph input ${inp.name} has an element type BERT Lens cannot probe (${TYPE_NAMES[inp.elemType] ?? inp.elemType}).`, 'Use a standard BERT-family export (int64 ids and masks).');
+    const data = new BigInt64Array(size);
+    const last = dims[dims.length - 1];
+    for (let i = 0; i < size; i++) {
+      if (inp.name === 'attention_mask') data[i] = 1n;
+      else if (inp.name === 'position_ids') data[i] = BigInt(i % last);
+      else if (inp.name === 'input_ids') data[i] = BigInt(5 + (i % 7));
+      else data[i] = 0n;
+    }
+    feeds[inp.name] = { type: 'int64', data, dims };
+  }
+  return feeds;
+}
+
+function constIntsOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): number[] | undefined {
+  const n = producers.get(t);
+  let payload: { bytes: Uint8Array; start: number; end: number } | undefined;
+  if (n?.opType === 'Constant') {
+    const v = n.attrs.get('value');
+    if (v?.t) payload = { bytes: v.t, start: 0, end: v.t.length };
+    else if (n.attrs.get('value_ints')?.ints) return n.attrs.get('value_ints')!.ints;
+    else if (n.attrs.get('value_int')?.i !== undefined) return [n.attrs.get('value_int')!.i!];
+  } else if (m.initializers.has(t)) {
+    const f = m.initializers.get(t)!.field;
+    payload = { bytes: m.bytes, start: f.valStart, end: f.valEnd };
+  }
+  if (!payload) return undefined;
+  const h = tensorHeader(payload.bytes, payload.start, payload.end);
+  if (h.dataType !== DT_INT64) return undefined;
+  return readInt64s(payload.bytes, payload.start, payload.end);
+}
+
+function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | undefined {
+  // raw_data (9) or int64_data (7, packed or not)
+  const out: number[] = [];
+  for (const f of readFields(bytes, start, end)) {
+    if (f.no === 9) {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset + f.valStart, f.valEnd - f.valStart);
+      for (let o = 0; o + 8 <= dv.byteLength; o += 8) out.push(Number(dv.getBigInt64(o, true)));
+    } else if (f.no === 7) {
+      if (f.wt === WT_VARINT) out.push(f.value!);
+      else {
+        let pos = f.valStart;
+        while (pos < f.valEnd) {
+          let v = 0n;
+          let shift = 0n;
+          for (;;) {
+            const b = bytes[pos++];
+            v |= BigInt(b & 0x7f) << shift;
+            if ((b & 0x80) === 0) break;
+            shift += 7n;
+          }
+          out.push(Number(BigInt.asIntN(64, v)));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Builds the gradient graph. Throws EngineError('grad-unsupported-op') naming the first operator on the path
+ *  without a rule, 'grad-int8' for quantized graphs, 'grad-objective' when the objective does not depend on the
+ *  requested tensors or names an unknown output. `load.externalDataFolder`: where a model whose weights are
+ *  external data (a skeleton, see onnx/scan.ts) reads them from, for the probe run. */
+export async function buildGradientGraph(modelBytes: Uint8Array, options: GradientOptions, load: { externalDataFolder?: string } = {}): Promise<GradientGraph> {
+  const m = parseModel(modelBytes);
+  const quantOps = m.nodes.filter((n) => /^(DynamicQuantizeLinear|MatMulInteger|QuantizeLinear|DequantizeLinear|QLinearMatMul|ConvInteger|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(n.opType));
+  if (quantOps.length) {
+    throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has the int8 (quantized) variant loaded (${quantOps[0].opType} operators).`, 'Use the fp32 variant (onnx/model.onnx), e.g. --variant fp32.');
+  }
+  const producers = new Map<string, OnnxNode>();
+  for (const n of m.nodes) for (const o of n.outputs) if (o) producers.set(o, n);
+  const aliases = aliasMap(m);
+
+  // ---- probe: element type and shape of every tensor ----
+  const names = [...new Set(m.nodes.flatMap((n) => n.outputs).filter((o) => o && !m.initializers.has(o)))];
+  const existing = new Set(m.outputs.map((o) => o.name));
+  const probeBytes = addGraphOutputs(modelBytes, names.filter((n) => !existing.has(n)));
+  const meta: Record<string, TensorMeta> = await probeTensors(probeBytes, probeFeeds(m), names, load.externalDataFolder);
+  for (const [name, init] of m.initializers) meta[name] = { type: TYPE_NAMES[init.dataType] ?? String(init.dataType), dims: init.dims };
+  const feedsMeta = probeFeeds(m);
+  for (const [name, f] of Object.entries(feedsMeta)) meta[name] = { type: f.type, dims: f.dims };
+  const isFloat = (t: string) => meta[t]?.type === 'float32';
+
+  // ---- requested tensors ----
+  const wantedParams: string[] = [];
+  const requested = options.wrt.parameters;
+  if (requested === 'all') {
+    for (const [name, init] of m.initializers) if (init.dataType === DT_FLOAT && init.dims.length > 0) wantedParams.push(name);
+    for (const [alias, init] of aliases) if (m.initializers.get(init)!.dataType === DT_FLOAT && m.initializers.get(init)!.dims.length > 0) wantedParams.push(alias);
+  } else if (requested) {
+    for (const p of requested) {
+      if (!m.initializers.has(p) && !aliases.has(p)) throw new EngineError('grad-wrt', `The model has no parameter named "${p}".`, 'Name an initializer of the graph or an Identity alias of one.');
+      wantedParams.push(p);
+    }
+  }
+  const internals = options.wrt.internals ?? [];
+  for (const t of internals) {
+    if (!producers.has(t) || !isFloat(t)) throw new EngineError('grad-wrt', `The model has no float tensor named "${t}" to differentiate against.`, 'Name the output of a node of the graph (e.g. the word-embedding lookup).');
+  }
+  const e = new Emitter(Math.max(m.opset, 17));
+  const replaceNodes = new Map<number, Uint8Array | null>();
+
+  // Integrated gradients: scale each internal tensor by a per-example factor right after its producer.
+  const leafOf = new Map<string, string>(); // requested internal → tensor whose gradient is read
+  if (options.scaleInternals && internals.length) {
+    const renames = new Map<string, string>();
+    const extraAfter = new Map<number, Uint8Array[]>();
+    for (const t of internals) {
+      const rank = meta[t].dims.length;
+      const scaled = `${PREFIX}scaled/${t}`;
+      const shape = e.i64([-1, ...Array.from({ length: rank - 1 }, () => 1)]);
+      const scaleR = `${PREFIX}scale_r/${t}`;
+      const p = producers.get(t)!;
+      const list = extraAfter.get(p.index) ?? [];
+      list.push(encodeNode('Reshape', [SCALE_INPUT, shape], [scaleR], `${scaleR}_node`), encodeNode('Mul', [t, scaleR], [scaled], `${scaled}_node`));
+      extraAfter.set(p.index, list);
+      renames.set(t, scaled);
+      leafOf.set(t, scaled);
+      meta[scaled] = meta[t];
+    }
+    for (const n of m.nodes) {
+      const extra = extraAfter.get(n.index);
+      const touches = n.inputs.some((i) => renames.has(i));
+      if (!extra && !touches) continue;
+      const self = touches ? renameNodeInputs(m, n, renames) : m.bytes.subarray(n.field.start, n.field.end);
+      replaceNodes.set(n.index, extra ? concat([self, ...extra]) : self);
+    }
+  } else for (const t of internals) leafOf.set(t, t);
+
+  // ---- which tensors carry gradient: reached from a requested tensor along differentiable slots ----
+  const reached = new Set<string>([...wantedParams, ...leafOf.values()]);
+  const reachedNodes = new Set<number>();
+  const readersOf = (n: OnnxNode): string[] => (leafOf.size && options.scaleInternals ? n.inputs.map((i) => (leafOf.has(i) ? leafOf.get(i)! : i)) : n.inputs);
+  for (const n of m.nodes) {
+    if (n.opType === 'Identity' && m.initializers.has(n.inputs[0])) continue; // an alias is its own parameter
+    if (NON_DIFFERENTIABLE.has(n.opType)) continue;
+    const slots = DIFFERENTIABLE_SLOTS[n.opType];
+    const ins = readersOf(n);
+    if (!ins.some((t, i) => t && reached.has(t) && (!slots || slots.includes(i)))) continue;
+    reachedNodes.add(n.index);
+    for (const o of n.outputs) if (o && isFloat(o)) reached.add(o);
+  }
+
+  // ---- objective ----
+  const obj: ObjectiveNodes = buildObjective(e, options.objective, { dims: (t) => meta[t]?.dims, isOutput: (t) => producers.has(t) || m.initializers.has(t) });
+  const seeds = obj.seeds;
+  // needed: ancestors of the objective outputs
+  const needed = new Set<string>();
+  const stack = Object.keys(seeds);
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (needed.has(t)) continue;
+    needed.add(t);
+    const p = producers.get(t);
+    if (p) for (const i of readersOf(p)) if (i) stack.push(i);
+    if (leafOf.size && options.scaleInternals) for (const [orig, sc] of leafOf) if (t === sc) stack.push(orig);
+  }
+  if (!Object.keys(seeds).some((t) => reached.has(t))) {
+    throw new EngineError('grad-objective', `The objective (${Object.keys(seeds).join(', ')}) does not depend on the requested tensors.`, 'Differentiate against parameters or tensors that lead to the objective.');
+  }
+
+  // ---- reverse pass ----
+  const contributions = new Map<string, string[]>();
+  const finalGrad = new Map<string, string>();
+  const push = (t: string, g: string) => {
+    const l = contributions.get(t);
+    if (l) l.push(g);
+    else contributions.set(t, [g]);
+  };
+  const gradOf = (t: string): string | undefined => {
+    const done = finalGrad.get(t);
+    if (done) return done;
+    const l = contributions.get(t);
+    if (!l) return undefined;
+    const g = l.length === 1 ? l[0] : e.op('Sum', l);
+    finalGrad.set(t, g);
+    return g;
+  };
+  for (const [t, s] of Object.entries(seeds)) if (reached.has(t)) push(t, s);
+  const ctx: RuleContext = {
+    e,
+    dims: (t) => {
+      const d = meta[t]?.dims;
+      if (!d) throw new EngineError('grad-probe', `The probe run did not report the shape of ${t}.`, 'Report this model; its graph could not be analysed.');
+      return d;
+    },
+    wants: (t) => !!t && reached.has(t) && needed.has(t),
+    constInts: (t) => constIntsOf(m, producers, t),
+    opset: m.opset,
+  };
+  for (let k = m.nodes.length - 1; k >= 0; k--) {
+    const n = m.nodes[k];
+    if (!reachedNodes.has(n.index)) continue;
+    if (!n.outputs.some((o) => needed.has(o) && contributions.has(o))) continue;
+    const rule = RULES[n.opType];
+    if (!rule || n.domain) {
+      throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node "${n.name}"), which lies between the requested tensors and the objective.`, 'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.');
+    }
+    const gy = n.outputs.map((o) => gradOf(o));
+    const view: OnnxNode = { ...n, inputs: readersOf(n) };
+    const gx = rule(view, gy, ctx);
+    view.inputs.forEach((x, i) => {
+      const g = gx[i];
+      if (g && x && ctx.wants(x)) push(x, g);
+    });
+  }
+
+  // ---- outputs ----
+  const gradients: Record<string, string> = {};
+  const parameters: Record<string, number[]> = {};
+  const untouched: string[] = [];
+  const outputFields: Uint8Array[] = m.outputs.map((o) => m.bytes.subarray(o.field.start, o.field.end));
+  const outName = (t: string) => `${PREFIX}grad/${t}`;
+  const emitOutput = (t: string, g: string) => {
+    const name = outName(t);
+    e.nodes.push(encodeNode('Identity', [g], [name], `${name}_node`));
+    outputFields.push(encodeValueInfo('output', name, DT_FLOAT));
+    gradients[t] = name;
+  };
+  for (const p of wantedParams) {
+    const g = gradOf(p);
+    const init = m.initializers.get(p) ?? m.initializers.get(aliases.get(p)!)!;
+    if (!g) {
+      untouched.push(p);
+      continue;
+    }
+    parameters[p] = init.dims;
+    emitOutput(p, g);
+  }
+  const internalOutputs: Record<string, string> = {};
+  for (const t of internals) {
+    const g = gradOf(leafOf.get(t)!);
+    if (g) emitOutput(t, g);
+    else {
+      const z = e.zerosLike(t);
+      emitOutput(t, z);
+    }
+    const vname = `${PREFIX}value/${t}`;
+    e.nodes.push(encodeNode('Identity', [t], [vname], `${vname}_node`));
+    outputFields.push(encodeValueInfo('output', vname, DT_FLOAT));
+    internalOutputs[t] = vname;
+  }
+  outputFields.push(encodeValueInfo('output', obj.loss, DT_FLOAT));
+  if (obj.perExample) outputFields.push(encodeValueInfo('output', obj.perExample, DT_FLOAT));
+
+  // ---- inputs: objective inputs, scale, parameters-as-inputs ----
+  const appendInputs: Uint8Array[] = obj.inputs.map((i) => encodeValueInfo('input', i.name, i.elemType, i.dims));
+  const dropInitializers = new Set<string>();
+  const inputs = [...m.inputs.map((i) => i.name), ...obj.inputs.map((i) => i.name)];
+  if (options.scaleInternals && internals.length) {
+    appendInputs.push(encodeValueInfo('input', SCALE_INPUT, DT_FLOAT, ['batch']));
+    inputs.push(SCALE_INPUT);
+  }
+  if (options.parametersAsInputs) {
+    for (const p of Object.keys(parameters)) {
+      if (aliases.has(p)) {
+        const idn = producers.get(p)!;
+        replaceNodes.set(idn.index, null);
+      } else dropInitializers.add(p);
+      appendInputs.push(encodeValueInfo('input', p, DT_FLOAT, parameters[p]));
+      inputs.push(p);
+    }
+    // An initializer fed as an input but still read through an alias that is not a parameter: keep it readable.
+    for (const [alias, init] of aliases) {
+      if (dropInitializers.has(init) && !parameters[alias] && replaceNodes.get(producers.get(alias)!.index) === null) replaceNodes.delete(producers.get(alias)!.index);
+    }
+  }
+  const bytes = writeModel(m, {
+    replaceNodes,
+    dropInitializers,
+    appendNodes: e.nodes,
+    appendInitializers: e.initializers,
+    appendInputs,
+    outputs: outputFields,
+    minOpset: 17,
+  });
+  return {
+    bytes,
+    inputs,
+    objectiveInputs: Object.fromEntries(obj.inputs.map((i) => [i.role, i.name])),
+    scaleInput: options.scaleInternals && internals.length ? SCALE_INPUT : undefined,
+    outputs: { loss: obj.loss, perExample: obj.perExample, gradients, internals: internalOutputs, model: m.outputs.map((o) => o.name) },
+    parameters,
+    untouched,
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Float32 values of initializers (a training loop's starting weights when parameters are inputs). */
+export function readParameters(modelBytes: Uint8Array, names: string[]): Record<string, { dims: number[]; data: Float32Array }> {
+  const m = parseModel(modelBytes);
+  const aliases = aliasMap(m);
+  const out: Record<string, { dims: number[]; data: Float32Array }> = {};
+  for (const n of names) out[n] = readInitializer(m, m.initializers.has(n) ? n : aliases.get(n) ?? n);
+  return out;
+}
