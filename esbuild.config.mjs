@@ -14,8 +14,15 @@ const nodeEntries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/bench.ts',
 };
+// A missing entry point is an error, never a bundle silently left out.
+const missing = (paths) => paths.filter((p) => !existsSync(p));
+const fail = (what) => {
+  console.error(`esbuild.config.mjs: ${what}`);
+  process.exit(1);
+};
+if (missing(Object.values(nodeEntries)).length) fail(`missing entry point(s): ${missing(Object.values(nodeEntries)).join(', ')}`);
 const nodeBuild = {
-  entryPoints: Object.fromEntries(Object.entries(nodeEntries).filter(([, p]) => existsSync(p))),
+  entryPoints: nodeEntries,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -28,9 +35,12 @@ const nodeBuild = {
 };
 
 const appsDir = 'src/webviews/apps';
-const apps = existsSync(appsDir)
-  ? readdirSync(appsDir).filter((d) => existsSync(`${appsDir}/${d}/main.ts`))
-  : [];
+if (!existsSync(appsDir)) fail(`missing ${appsDir}`);
+const apps = readdirSync(appsDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+if (!apps.length) fail(`no webview apps in ${appsDir}`);
+if (missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).length) fail(`webview app(s) without main.ts: ${missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).join(', ')}`);
 const webBuild = {
   entryPoints: Object.fromEntries(apps.map((a) => [a, `${appsDir}/${a}/main.ts`])),
   bundle: true,
@@ -44,7 +54,7 @@ const webBuild = {
   loader: { '.css': 'text' },
 };
 
-const builds = [nodeBuild, ...(apps.length ? [webBuild] : [])];
+const builds = [nodeBuild, webBuild];
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -1,7 +1,8 @@
-// Bundles the unit tests (test/engine/**, test/extension-unit/**: *.test.ts|js|mjs) into out/test/ so that
-// plain `node --test` runs them. Native modules stay external; tests find fixtures from the repository root.
+// Bundles the unit tests (test/engine/**, test/extension-unit/**: *.test.ts and *.test.mjs) with the TypeScript
+// sources they import into out/test/ (CommonJS), so that plain `node --test out/test/` runs them: the one way tests
+// load TypeScript. Packages stay external; tests find fixtures from the repository root (test/helpers.ts).
 import * as esbuild from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/engine', 'test/extension-unit'];
@@ -10,14 +11,20 @@ const walk = (d) => {
   for (const n of readdirSync(d)) {
     const p = join(d, n);
     if (statSync(p).isDirectory()) walk(p);
-    else if (/\.test\.ts$/.test(n)) files.push(p);
+    else if (/\.test\.(ts|mjs)$/.test(n)) files.push(p);
   }
 };
+// A missing test folder, or one without tests, is an error: a typo must not pass as "no tests".
 for (const r of roots) {
-  try {
-    walk(r);
-  } catch {
-    /* folder absent */
+  if (!existsSync(r) || !statSync(r).isDirectory()) {
+    console.error(`build-tests: no test folder ${r}`);
+    process.exit(1);
+  }
+  const before = files.length;
+  walk(r);
+  if (files.length === before) {
+    console.error(`build-tests: no *.test.ts or *.test.mjs files under ${r}`);
+    process.exit(1);
   }
 }
 rmSync('out/test', { recursive: true, force: true });
@@ -31,7 +38,9 @@ await esbuild.build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['vscode', 'onnxruntime-node', 'onnxruntime-common', 'tokenizers', '@huggingface/transformers', 'sharp', 'playwright-core'],
+  // Packages (native addons, ESLint…) load from node_modules at run time; only the repository's sources are bundled.
+  packages: 'external',
+  external: ['vscode'],
   sourcemap: 'inline',
   logLevel: 'warning',
 });

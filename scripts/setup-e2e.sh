@@ -2,7 +2,7 @@
 # Installs what the end-to-end tests need on a fresh Debian machine, offline from Microsoft's servers:
 # Debian's Chromium, code-server 4.100.3 from npm (a real VS Code 1.100 host) and playwright-core.
 # Idempotent: each step is skipped when its result is already there (a second run takes about a second).
-# See ../shared/docs/e2e-in-code-server.md for why each step is needed.
+# See docs/e2e.md for why each step is needed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 E2E="$ROOT/.e2e"

@@ -31,6 +31,8 @@ Commands:
   saliency TEXT [--method grad-l2|grad-input|integrated-gradients] [--steps 16]
       [--target WORD | --label LABEL] [--position N] [--pair B] [--question Q]
                                       which tokens drove the prediction (gradients, fp32 graph)
+  mask-preview TEXT [--seed S]        BERT's pre-training masking (15 %, 80/10/10) and the predictions
+  input-embeddings TEXT [--pair B]    token + position + segment vectors per token (norms, cosines)
   models                              embedded and cached models
   info                                what the model is and what it can do
 ${Object.values(extraCommands).map((c) => `  ${c.usage}\n`).join('')}
@@ -270,6 +272,24 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
             table(['#', 'token', 'score', ''], r.tokens.map((tok, i) => [i, tok, r.scores[i], `${r.scores[i] < 0 ? '-' : '+'}${bar(Math.abs(r.scores[i]) / max)}`])),
           ];
           return lines.join('\n');
+        });
+        return 0;
+      }
+      case 'mask-preview': {
+        const text = textArg(args);
+        const r = await client.maskPreview(spec, { text, seed: intOption(args, 'seed', 0), topK: intOption(args, 'top-k', 5) });
+        const chosen = r.chosen.map((c) => ({ position: c.position, original: c.original, replacement: c.replacement, kind: c.kind }));
+        const predictions = r.predictions.map((p) => ({ position: p.position, predictions: p.predictions, original: p.original }));
+        emit({ tokens: r.tokens, corrupted: r.corrupted, seed: r.seed, chosen, predictions }, () =>
+          `seed ${r.seed}: ${chosen.length} of ${r.tokens.length} tokens chosen (80 % ${r.maskToken}, 10 % random, 10 % kept)\n` +
+          table(['pos', 'original', 'kind', 'model reads', 'top prediction', 'p', 'original p (rank)'], r.predictions.map((p, k) => [p.position, chosen[k].original, chosen[k].kind, chosen[k].replacement, p.predictions[0].token, fmt(p.predictions[0].score), `${fmt(p.original.score)} (${p.original.rank})`])));
+        return 0;
+      }
+      case 'input-embeddings': {
+        const r = await client.inputEmbeddings(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+        emit(r, () => {
+          const head = table(['#', 'token', 'seg', '|token|', '|position|', '|segment|', '|sum|', 'cos tok', 'cos pos', 'cos seg', '|output|'], r.rows.map((x) => [x.position, x.token, x.segment, x.token_norm, x.position_norm, x.segment_norm, x.sum_norm, x.cos_token, x.cos_position, x.cos_segment, x.output_norm]));
+          return r.note ? `${head}\nnote: ${r.note}` : head;
         });
         return 0;
       }

@@ -116,6 +116,8 @@ export interface WordCandidate {
   /** Product of the pieces' probabilities. */
   score: number;
   ids: number[];
+  /** The candidate's own pieces (tokens of `ids`). */
+  pieces?: string[];
 }
 export interface SpanResult {
   offset: Offset;
@@ -275,6 +277,72 @@ export interface DownloadProgress {
   /** Another process is downloading this file; this one waits for it and then uses its blob. */
   waiting?: boolean;
   message?: string;
+}
+
+/** Masking preview: BERT's pre-training corruption (15 %, then 80/10/10) of one text, seeded. */
+export interface MaskPreviewRequest {
+  text: string;
+  seed?: number;
+  topK?: number;
+}
+export interface MaskPreviewChoice {
+  position: number;
+  /** The token at that position before corruption. */
+  original: string;
+  /** What the model reads there: the mask token, a random token, or the original (kept). */
+  replacement: string;
+  kind: 'mask' | 'random' | 'kept';
+}
+export interface MaskPreviewPrediction {
+  position: number;
+  predictions: Prediction[];
+  /** The original token's probability and rank (1 = best) at that position. */
+  original: Prediction & { rank: number };
+}
+export interface MaskPreviewResult {
+  tokens: string[];
+  /** The tokens the model reads (after corruption). */
+  corrupted: string[];
+  offsets: Offset[];
+  seed: number;
+  maskToken: string;
+  chosen: MaskPreviewChoice[];
+  /** One entry per chosen position, in the same order. */
+  predictions: MaskPreviewPrediction[];
+}
+
+/** Input embeddings: the token, position and segment (token-type) vectors that the embedding block adds. */
+export interface InputEmbeddingsRequest {
+  text: string;
+  pair?: string;
+}
+export interface InputEmbeddingRow {
+  token: string;
+  position: number;
+  segment: number;
+  token_norm: number;
+  position_norm: number;
+  segment_norm: number;
+  sum_norm: number;
+  cos_token: number;
+  cos_position: number;
+  cos_segment: number;
+  /** Norm of the embedding block's output (after its LayerNorm; before ALBERT's or ELECTRA's projection). */
+  output_norm: number;
+}
+export interface InputEmbeddingsResult {
+  tokens: string[];
+  rows: InputEmbeddingRow[];
+  /** Where the segment vector comes from: a token-type embedding read by `token_type_ids`; the single row of a
+   *  one-type table that the graph adds as a constant (RoBERTa); or none at all (DistilBERT: segment_norm 0). */
+  segment_source: 'token_type_ids' | 'single-row' | 'none';
+  /** Width of the embedding vectors (ALBERT: the factorised embedding size, before the projection). */
+  embedding_size: number;
+  hidden_size: number;
+  /** Cosine similarity of the position vectors of this sequence, [position][position]. */
+  position_similarity: number[][];
+  /** Note on the family (factorised embeddings, single token type, no token types). */
+  note?: string;
 }
 
 /** Progress of windowed work: windows (or batches) done out of total. */

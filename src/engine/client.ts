@@ -11,6 +11,10 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
@@ -184,6 +188,14 @@ export class EngineClient {
   /** Gradient saliency of a prediction (fp32 graph, in the worker, cancellable). */
   saliency(spec: ModelSpec, req: SaliencyRequest, o?: CallOptions<TaskProgress>): Promise<SaliencyResult> {
     return this.call('saliency', { spec, ...req }, o);
+  }
+  /** BERT's pre-training corruption of a text (seeded) and the predictions at every chosen position. */
+  maskPreview(spec: ModelSpec, req: MaskPreviewRequest, o?: CallOptions<TaskProgress>): Promise<MaskPreviewResult> {
+    return this.call('maskPreview', { spec, ...req }, o);
+  }
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings(spec: ModelSpec, req: InputEmbeddingsRequest, o?: CallOptions<TaskProgress>): Promise<InputEmbeddingsResult> {
+    return this.call('inputEmbeddings', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });

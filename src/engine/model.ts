@@ -305,6 +305,17 @@ export class LoadedModel {
     return p;
   }
 
+  /** A session whose outputs include the named intermediate tensors: the one session when it already has them,
+   *  else a variant (the skeleton plus those outputs, opened once per set of names, sharing the file's weights). */
+  sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+    const main = this.main.session;
+    const missing = names.filter((n) => !main.outputNames.includes(n));
+    if (!missing.length) return Promise.resolve(main);
+    const own = this.graph?.outputs ?? [];
+    const added = names.filter((n) => !own.includes(n));
+    return this.openVariant(`outputs:${added.join('\n')}`, (sk) => addGraphOutputs(sk, added));
+  }
+
   async dispose(): Promise<void> {
     for (const p of this.gradients.values()) await p.then((g) => g.session.dispose(), () => undefined).catch(() => undefined);
     this.gradients.clear();

@@ -17,6 +17,10 @@ import type {
   EmbedResult,
   FillMaskRequest,
   FillMaskResult,
+  InputEmbeddingsRequest,
+  InputEmbeddingsResult,
+  MaskPreviewRequest,
+  MaskPreviewResult,
   ModelListing,
   ModelSpec,
   ModelSummary,
@@ -68,8 +72,12 @@ export interface TaskMethods {
   /** Attention as flat float32 tensors, transferred (not cloned) from the worker. */
   attentionTensors: Task<{ text: string; pair?: string }, AttentionTensors>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
-  /** Gradient saliency of a prediction (fp32 graph). */
+  /** Gradient saliency of a prediction, on the fp32 graph. */
   saliency: Task<SaliencyRequest, SaliencyResult>;
+  /** BERT's pre-training masking of a text (seeded) and the predictions at every chosen position. */
+  maskPreview: Task<MaskPreviewRequest, MaskPreviewResult>;
+  /** The word, position and segment vectors the embedding block adds, per token. */
+  inputEmbeddings: Task<InputEmbeddingsRequest, InputEmbeddingsResult>;
 }
 
 /** Every method the worker serves. A new area adds its map here. */

@@ -9,8 +9,6 @@ const MODEL_CODES = new Set([
   'offline-not-cached',
   'download-failed',
   'attention-unavailable',
-  'no-model',
-  'unsupported-model',
   'no-mask',
   'network',
 ]);

@@ -23,6 +23,7 @@ import { createServices, type Services } from './services';
 import { ModelStatusBar } from './statusBar';
 import { registerTrainer } from './trainer/registerTrainer';
 import { EntitiesView } from './views/entitiesView';
+import { registerWalkthrough } from './walkthrough/register';
 
 let services: Services | undefined;
 
@@ -55,10 +56,10 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   });
   command('bertLens.attention.show', 'Show Attention', () => showAttention(s));
   command('bertLens.attention.overlay', 'Show Attention Overlay', (override?: { source?: 'rollout' | 'headMean'; layer?: number }) => showAttentionOverlay(s, annotations, override));
-  command('bertLens.attention.overlaySource', 'Choose Attention Overlay Source', () => chooseOverlaySource(s, annotations));
+  command('bertLens.attention.overlaySource', 'Show Attention Overlay From…', () => chooseOverlaySource(s, annotations));
   command('bertLens.attention.clearOverlay', 'Clear Attention Overlay', () => annotations.clear('attention'));
   command('bertLens.entities.export', 'Export Entities', () => exportEntities(s, entitiesView));
-  command('bertLens.model.select', 'Select Model', () => selectModel(s));
+  command('bertLens.model.select', 'Select Model', (args?: { suggest?: string }) => selectModel(s, args));
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
   command('bertLens.replacedTokens.detect', 'Detect Replaced Tokens', () => detectReplacedTokens(s, annotations));
@@ -67,8 +68,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   context.subscriptions.push(
     annotations,
     vscode.window.registerTreeDataProvider('bertLens.entities', entitiesView),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], hover),
-    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }], suggestions, SuggestionCodeActionProvider.metadata),
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], hover),
+    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], suggestions, SuggestionCodeActionProvider.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => {
       hover.forget(d.uri.toString());
       suggestions.forget(d.uri.toString());
@@ -82,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   );
 
   registerTrainer(context, s);
+  registerWalkthrough(context, s);
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms (no model loaded yet)`);
   return { services: s };
 }

@@ -5,7 +5,7 @@ import type { ModelSpec, ModelSummary } from '../engine/api';
 import { EngineClient } from '../engine/client';
 import { downloadProgressReporter, toAbortSignal } from './adapters';
 import type { ExtensionLogger } from './log';
-import { isEmbedded, modelLabel, readSettings, toModelSpec, type Settings } from './settings';
+import { HF_TOKEN_SECRET, isEmbedded, modelLabel, readSettings, toModelSpec, withDownloadSettings, type Settings } from './settings';
 import type { ModelStatusBar } from './statusBar';
 
 /** What every feature (commands, hover, panels, the trainer) shares. Created once in activate(); creating it
@@ -31,6 +31,10 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
   const client = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
   const summaries = new Map<string, Promise<ModelSummary>>();
   const loaded = new Map<string, ModelSummary>();
+  let hfToken: string | undefined;
+  const readToken = () => void Promise.resolve(context.secrets.get(HF_TOKEN_SECRET)).then((t) => (hfToken = t || undefined), () => undefined);
+  readToken();
+  context.subscriptions.push(context.secrets.onDidChange((e) => e.key === HF_TOKEN_SECRET && readToken()));
 
   const services: Services = {
     context,
@@ -38,7 +42,7 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
     log,
     statusBar,
     settings: readSettings,
-    spec: (model) => toModelSpec(readSettings(), context.extensionPath, model),
+    spec: (model) => withDownloadSettings(toModelSpec(readSettings(), context.extensionPath, model), hfToken),
     async ensureModel(model, token) {
       const name = model ?? readSettings().model;
       const spec = services.spec(name);
@@ -54,7 +58,12 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
         );
       }
       const summary = await pending;
-      if (name === readSettings().model) statusBar.setModel(modelLabel(name), summary.provider, summary.fallbackReason);
+      if (name === readSettings().model) {
+        statusBar.setModel(modelLabel(name), summary.provider, summary.fallbackReason);
+        // Context keys for `when` clauses: hide commands the loaded model cannot run.
+        void vscode.commands.executeCommand('setContext', 'bertLens.modelHead', summary.head);
+        void vscode.commands.executeCommand('setContext', 'bertLens.hasLabels', !!summary.labels?.length);
+      }
       return summary;
     },
     loadedSummary(model) {
@@ -77,7 +86,7 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('bertLens')) return;
+      if (!e.affectsConfiguration('bertLens') && !e.affectsConfiguration('http.proxy') && !e.affectsConfiguration('http.proxyStrictSSL')) return;
       summaries.clear();
       loaded.clear();
       const now = readSettings();
@@ -93,7 +102,9 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
   return services;
 }
 
-function isLocal(model: string): boolean {
+/** True when loading `model` needs no download (embedded, or a local folder). Passive features (hover, code
+ *  actions) load only such models by themselves; a hub model must have been loaded by a command first. */
+export function isLocal(model: string): boolean {
   return isEmbedded(model) || path.isAbsolute(model) || model.startsWith('.') || model.startsWith('~') || fs.existsSync(model);
 }
 

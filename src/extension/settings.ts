@@ -26,7 +26,7 @@ export function readSettings(): Settings {
     executionProvider: c.get<'auto' | Device>('executionProvider', 'auto'),
     maxLength: c.get<number>('maxLength', 512),
     hoverEnabled: c.get<boolean>('hover.enabled', true),
-    hoverLanguages: c.get<string[]>('hover.languages', ['plaintext', 'markdown', 'comments']),
+    hoverLanguages: c.get<string[]>('hover.languages', ['plaintext', 'markdown']),
     hoverLayer: c.get<number>('hover.layer', -1),
     offline: c.get<boolean>('offline', false),
     cacheDir: c.get<string>('cacheDir', '').trim(),
@@ -65,4 +65,21 @@ export function modelLabel(model: string): string {
 
 function expandHome(p: string): string {
   return p.startsWith('~/') ? path.join(process.env.HOME ?? '', p.slice(2)) : p;
+}
+
+/** SecretStorage key of the Hugging Face token (command "Set Hugging Face Token"). */
+export const HF_TOKEN_SECRET = 'bertLens.huggingFaceToken';
+
+/** Downloads behave like the rest of VS Code: its `http.proxy` / `http.proxyStrictSSL`, and the token from
+ *  SecretStorage (the engine falls back to $HF_TOKEN and $HF_HOME/token). Fields are set only when present. */
+export function withDownloadSettings(spec: ModelSpec, token?: string): ModelSpec {
+  const http = vscode.workspace.getConfiguration('http');
+  const proxy = (http.get<string>('proxy') ?? '').trim();
+  const out: ModelSpec = { ...spec };
+  if (proxy) {
+    out.proxy = proxy;
+    out.proxyStrictSSL = http.get<boolean>('proxyStrictSSL', true);
+  }
+  if (token) out.token = token;
+  return out;
 }

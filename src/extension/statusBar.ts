@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 
-/** Active model, execution provider and the last call's latency; a click opens Select Model. */
+/** The active model in short; provider, fallback and the last call's latency in the tooltip. A click opens
+ *  Select Model. */
 export class ModelStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bertLens.status', vscode.StatusBarAlignment.Right, 100);
   private model = '';
   private provider = '';
   private latency = '';
+  private fallback = '';
 
   constructor() {
     this.item.name = 'BERT Lens';
@@ -17,11 +19,7 @@ export class ModelStatusBar implements vscode.Disposable {
   setModel(label: string, provider?: string, fallbackReason?: string): void {
     this.model = label;
     this.provider = provider ?? '';
-    this.item.tooltip = new vscode.MarkdownString(
-      `**BERT Lens**\n\nModel: ${label}\n\nProvider: ${provider ?? 'not loaded yet'}` +
-        (fallbackReason ? `\n\nFallback: ${fallbackReason}` : '') +
-        '\n\nClick to select a model.',
-    );
+    this.fallback = fallbackReason ?? '';
     this.render();
   }
 
@@ -35,11 +33,18 @@ export class ModelStatusBar implements vscode.Disposable {
   }
 
   private text(): string {
-    return `$(symbol-misc) BERT: ${this.model}${this.provider ? ` · ${this.provider}` : ''}${this.latency ? ` · ${this.latency}` : ''}`;
+    return `$(symbol-misc) BERT: ${this.model}`;
   }
 
   private render(): void {
     this.item.text = this.text();
+    const tip = new vscode.MarkdownString(
+      `**BERT Lens**\n\nModel: ${this.model}\n\nProvider: ${this.provider || 'not loaded yet'}` +
+        (this.fallback ? `\n\nFallback: ${this.fallback}` : '') +
+        (this.latency ? `\n\nLast call: ${this.latency}` : '') +
+        '\n\nClick to select a model.',
+    );
+    this.item.tooltip = tip;
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 // Drives a real VS Code host offline: code-server 4.100.3 (installed by scripts/setup-e2e.sh into .e2e/) with
 // the packaged .vsix installed, and Debian's Chromium through playwright-core. One instance serves all
-// scenarios (2 cores, ~1.7 GB peak). See ../shared/docs/e2e-in-code-server.md.
+// scenarios (2 cores, ~1.7 GB peak). See docs/e2e.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -129,6 +129,8 @@ test('warnings: imbalance, duplicates (and conflicting ones), labels that look l
   assert.match(d.warnings.find((w) => w.kind === 'imbalance').message, /"positive" has 10 examples, "Negative" 1 \(10\.0:1\)/);
   assert.match(d.warnings.find((w) => w.kind === 'duplicates').message, /^2 example\(s\) repeat an earlier text \(e\.g\. line 12, 13\)/);
   assert.deepEqual(t.dataChecks.labelTypos(['spam', 'spma', 'ham', 'positive', 'postive', 'a', 'b', '10', '11']), [['spam', 'spma'], ['positive', 'postive']]);
+  // differing only in digits is not a typo; a letter typo next to digits still is
+  assert.deepEqual(t.dataChecks.labelTypos(['18th century', '19th century', '20th century', 'class1', 'class2', 'categroy 5', 'category 5']), [['categroy 5', 'category 5']]);
   assert.equal(t.dataChecks.editDistance('kitten', 'sitting'), 3);
   assert.equal(t.dataChecks.editDistance('ab', 'ba'), 1);
 });

@@ -1,40 +1,40 @@
-// Loads the training engine's TypeScript sources for the tests: esbuild bundles them once per process into a
-// CommonJS file under the OS temp folder (native addons stay external). Not a test itself.
-import { buildSync } from 'esbuild';
-import { createRequire } from 'node:module';
+// The training engine's modules for the training tests, as one object (`training().csv`, …). Not a test itself:
+// scripts/build-tests.mjs bundles the tests that import it, with these TypeScript sources, into out/test.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import * as errors from '../../src/engine/errors';
+import * as runtime from '../../src/engine/runtime';
+import { Engine } from '../../src/engine/engine';
+import { LoadedModel } from '../../src/engine/model';
+import * as classifyTask from '../../src/engine/tasks/sequenceClassification';
+import * as csv from '../../src/engine/training/csv';
+import * as data from '../../src/engine/training/data';
+import * as dataChecks from '../../src/engine/training/dataChecks';
+import * as discover from '../../src/engine/training/discover';
+import * as extractor from '../../src/engine/training/extractor';
+import * as featureCache from '../../src/engine/training/featureCache';
+import * as features from '../../src/engine/training/features';
+import * as heads from '../../src/engine/training/heads';
+import * as methods from '../../src/engine/training/methods';
+import * as metrics from '../../src/engine/training/metrics';
+import * as onnxHead from '../../src/engine/training/onnxHead';
+import * as random from '../../src/engine/training/random';
+import * as report from '../../src/engine/training/report';
+import * as save from '../../src/engine/training/save';
+import * as session from '../../src/engine/training/session';
+import * as split from '../../src/engine/training/split';
+import * as tfidf from '../../src/engine/training/tfidf';
+import * as train from '../../src/engine/training/train';
+import * as trainCommand from '../../src/engine/training/trainCommand';
+import { ROOT } from '../helpers';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(import.meta.url);
-let cached;
+export const root = ROOT;
+
+const modules = { csv, data, dataChecks, split, metrics, tfidf, heads, features, train, extractor, featureCache, onnxHead, save, report, trainCommand, methods, random, discover, session, errors, LoadedModel, Engine, runtime, classifyTask };
 
 export function training() {
-  if (cached) return cached;
-  const modules = ['csv', 'data', 'dataChecks', 'split', 'metrics', 'tfidf', 'heads', 'features', 'train', 'extractor', 'featureCache', 'onnxHead', 'save', 'report', 'trainCommand', 'methods', 'random', 'discover', 'session'];
-  const existing = modules.filter((m) => fs.existsSync(path.join(root, 'src/engine/training', `${m}.ts`)));
-  const contents =
-    existing.map((m) => `export * as ${m} from './src/engine/training/${m}';`).join('\n') +
-    `\nexport * as errors from './src/engine/errors';\nexport { LoadedModel } from './src/engine/model';\nexport { Engine } from './src/engine/engine';\nexport * as runtime from './src/engine/runtime';\nexport * as classifyTask from './src/engine/tasks/sequenceClassification';\n`;
-  const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-training-test-')), 'training.cjs');
-  buildSync({
-    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'training-test-entry.ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile,
-    external: ['onnxruntime-node', 'onnxruntime-common', 'tokenizers', 'vscode'],
-    logLevel: 'error',
-    nodePaths: [path.join(root, 'node_modules')],
-  });
-  // The bundle lives outside the repository: resolve native modules from the repository's node_modules.
-  const src = fs.readFileSync(outfile, 'utf8').replace(/require\("(onnxruntime-node|tokenizers)"\)/g, (_, m) => `require(${JSON.stringify(require.resolve(m))})`);
-  fs.writeFileSync(outfile, src);
-  cached = require(outfile);
-  return cached;
+  return modules;
 }
 
 export function tmpDir(prefix = 'bert-lens-training-') {

@@ -2,18 +2,8 @@
 // splitting for the labelling mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSync } from 'esbuild';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { root, tmpDir } from './training-helpers.mjs';
-
-const require = createRequire(import.meta.url);
-const outfile = path.join(tmpDir(), 'ui.cjs');
-buildSync({
-  stdin: { contents: "export * as view from './src/webviews/apps/trainer/view';\nexport * as paragraphs from './src/extension/trainer/paragraphs';", resolveDir: root, loader: 'ts' },
-  bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error',
-});
-const { view, paragraphs } = require(outfile);
+import * as paragraphs from '../../src/extension/trainer/paragraphs';
+import * as view from '../../src/webviews/apps/trainer/view';
 
 test('chart paths: loss scaled to its maximum, accuracy on 0..1', () => {
   const c = view.chartPaths([{ epoch: 1, loss: 2, valAccuracy: 0.5 }, { epoch: 2, loss: 1, valAccuracy: 1 }], 100, 50);

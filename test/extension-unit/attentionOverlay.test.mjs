@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const o = await loadTs('src/extension/core/attentionOverlay.ts');
+import * as o from '../../src/extension/core/attentionOverlay';
 
 // "[CLS] the river ##bank flows [SEP]" over "the riverbank flows"
 const text = 'the riverbank flows';

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const { LruCache, versionKey } = await loadTs('src/extension/core/lruCache.ts');
+import { LruCache, versionKey } from '../../src/extension/core/lruCache';
 
 test('LruCache evicts the least recently used entry', () => {
   const c = new LruCache(2);

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const d = await loadTs('src/extension/core/decorationPlan.ts');
+import * as d from '../../src/extension/core/decorationPlan';
 
 test('entities are grouped by base label and shifted to document offsets', () => {
   const entities = [

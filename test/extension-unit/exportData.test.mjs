@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const x = await loadTs('src/extension/core/exportData.ts');
+import * as x from '../../src/extension/core/exportData';
 
 const state = {
   text: 'the riverbank flows.',

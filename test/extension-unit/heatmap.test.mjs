@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const hm = await loadTs('src/webviews/shared/heatmap.ts');
+import * as hm from '../../src/webviews/shared/heatmap';
 const tokens = ['[CLS]', 'the', 'bank', '##s', '.', '[SEP]'];
 const m = tokens.map((_, i) => tokens.map((_, j) => (i === j ? 0.5 : 0.1)));
 const c = { fg: '#000', bg: '#fff', accent: '#00f' };

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const h = await loadTs('src/extension/core/hoverContent.ts');
-const o = await loadTs('src/extension/hover/occurrences.ts');
+import * as h from '../../src/extension/core/hoverContent';
+import * as o from '../../src/extension/hover/occurrences';
 
 test('sparkline scales buckets to the block characters', () => {
   assert.equal(h.sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8), '▁▂▃▄▅▆▇█');

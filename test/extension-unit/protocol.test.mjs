@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const fm = await loadTs('src/webviews/protocol/fillMask.ts');
-const at = await loadTs('src/webviews/protocol/attention.ts');
+import * as fm from '../../src/webviews/protocol/fillMask';
+import * as at from '../../src/webviews/protocol/attention';
 
 test('message guards check the method and the params', () => {
   assert.ok(fm.fmToggleMask.is(fm.fmToggleMask.create({ span: [1, 4] })));

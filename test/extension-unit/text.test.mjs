@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const t = await loadTs('src/extension/core/text.ts');
+import * as t from '../../src/extension/core/text';
 
 test('wordAt finds the word around, before or after the cursor', () => {
   const s = 'The bank, by the river-bank.';

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTs } from './loadTs.mjs';
-
-const t = await loadTs('src/extension/core/tokens.ts');
+import * as t from '../../src/extension/core/tokens';
 // "[CLS] un ##believ ##able bank . [SEP]" over "unbelievable bank."
 const offsets = [[0, 0], [0, 2], [2, 8], [8, 12], [13, 17], [17, 18], [0, 0]];
 const text = 'unbelievable bank.';

@@ -143,7 +143,7 @@ function consumersOf(info: GraphInfo, t: string): GraphNode[] {
 
 /** Output tensors of every LayerNorm, in graph order: the LayerNormalization op, or the decomposition that
  *  opset-14 exports produce (… Sqrt → Div → Mul(gamma) → Add(beta)). */
-function findLayerNormOutputs(info: GraphInfo): string[] {
+export function findLayerNormOutputs(info: GraphInfo): string[] {
   const outs: { t: string; at: number }[] = [];
   for (const n of info.nodes) {
     if (n.opType === 'LayerNormalization') {

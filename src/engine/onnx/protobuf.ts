@@ -1,6 +1,7 @@
 // A schema-free protobuf reader/writer, enough to inspect and edit ONNX graphs without decoding weights or
-// dropping fields an older schema does not know (see docs/engine-notes.md). Messages are read as flat lists
-// of raw fields; edits re-encode only the fields they touch and copy every other field's bytes as they are.
+// dropping fields an older schema does not know: decoding and re-encoding with a generated schema (npm
+// `onnx-proto` is ONNX 1.10) silently drops newer fields. Messages are read as flat lists of raw fields; edits
+// re-encode only the fields they touch and copy every other field's bytes as they are (docs/architecture.md).
 
 export const WT_VARINT = 0;
 export const WT_I64 = 1;

@@ -125,7 +125,7 @@ async function wholeWords(m: LoadedModel, perPiece: Float64Array[], k: number): 
     if (!word) continue;
     const prev = seen.get(word);
     if (prev) prev.score += b.score; // two piece sequences spelling the same word
-    else seen.set(word, { word, score: b.score, ids: b.ids });
+    else seen.set(word, { word, score: b.score, ids: b.ids, pieces: b.ids.map((id) => m.tokenizer.idToToken(id)) });
   }
   return [...seen.values()].sort((a, b) => b.score - a.score).slice(0, k);
 }

@@ -24,7 +24,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Label pairs that look like typos of each other: equal ignoring case, spaces and punctuation, or one edit apart
- *  (two for labels of 8+ characters). Very short labels ("a"/"b", "0"/"1") are left alone. */
+ *  (two for labels of 8+ characters). Very short labels ("a"/"b", "0"/"1") and labels that differ only in digits
+ *  are left alone. */
 export function labelTypos(labels: string[]): [string, string][] {
   const norm = (s: string) => s.toLowerCase().replace(/[\s_\-.]+/g, '');
   const out: [string, string][] = [];
@@ -39,6 +40,9 @@ export function labelTypos(labels: string[]): [string, string][] {
       const minLen = Math.min(a.length, b.length);
       if (minLen < 4) continue;
       if (/^\d+$/.test(a) && /^\d+$/.test(b)) continue;
+      // Labels that differ only in their numbers ("18th century" / "19th century", "class1" / "class2") are
+      // distinct classes, not typos.
+      if (a.replace(/\d+/g, '#') === b.replace(/\d+/g, '#')) continue;
       const limit = minLen >= 8 ? 2 : 1;
       if (editDistance(a, b) <= limit) out.push([labels[i], labels[j]]);
     }

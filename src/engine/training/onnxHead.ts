@@ -93,14 +93,14 @@ function outputInfo(name: string, dims: (number | string)[]): Uint8Array {
   return lenField(GRAPH_OUTPUT, concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes([varintField(TT_ELEM, FLOAT), lenField(TT_SHAPE, shape)])))]));
 }
 
-interface ParsedNode {
+export interface ParsedNode {
   field: Field;
   inputs: string[];
   outputs: string[];
 }
 
 /** Nodes, initializer and value-info names of the graph, as byte ranges. */
-function parseGraph(bytes: Uint8Array, g: Field) {
+export function parseGraph(bytes: Uint8Array, g: Field) {
   const fields = readFields(bytes, g.valStart, g.valEnd);
   const nodes: ParsedNode[] = [];
   const names = new Map<Field, string>();

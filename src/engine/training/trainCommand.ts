@@ -19,7 +19,7 @@ export interface TrainArgs {
   /** Output folder; by default a new `<data>-classifier[-N]` folder next to the data. Never overwritten. */
   output?: string;
   json?: boolean;
-  /** Extra knobs (not in the issue's CLI, accepted when given). */
+  /** Optional knobs, as in the sidebar: the model file, the head, the pooled layers, the feature cache. */
   variant?: ModelSpec['variant'];
   head?: 'logistic' | 'mlp';
   lastLayers?: number;

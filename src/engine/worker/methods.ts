@@ -8,6 +8,8 @@ import { attention, attentionTensors } from '../tasks/attention';
 import type { TaskContext } from '../tasks/common';
 import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
+import { inputEmbeddings } from '../tasks/inputEmbeddings';
+import { maskPreview } from '../tasks/maskPreview';
 import { questionAnswering } from '../tasks/questionAnswering';
 import { replacedTokens } from '../tasks/replacedTokens';
 import { saliency } from '../tasks/saliency';
@@ -47,6 +49,8 @@ const taskMethods: MethodTable<keyof TaskMethods> = {
   }),
   similarity: task(similarity),
   saliency: task(saliency),
+  maskPreview: task(maskPreview),
+  inputEmbeddings: task(inputEmbeddings),
 };
 
 export const methods: MethodTable = {

@@ -5,7 +5,7 @@ import { toAbortSignal } from '../adapters';
 import { fillSpan, spanCandidates, type SpanCandidates } from '../commands/predictMaskedToken';
 import { LruCache, versionKey } from '../core/lruCache';
 import { isInComment, paragraphAt, wordAt } from '../core/text';
-import type { Services } from '../services';
+import { isLocal, type Services } from '../services';
 
 /** How many candidates become code actions. */
 const ACTIONS = 3;
@@ -37,6 +37,9 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
   async provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext, token: vscode.CancellationToken): Promise<vscode.CodeAction[]> {
     if (context.only && !context.only.intersects(SuggestionCodeActionProvider.kind)) return [];
     const settings = this.services.settings();
+    if (!vscode.workspace.getConfiguration('bertLens').get<boolean>('codeActions.enabled', true)) return [];
+    // Never starts a download: a hub model answers once a command has loaded it.
+    if (!isLocal(settings.model) && !this.services.loadedSummary()) return [];
     const text = doc.getText();
     const span = targetSpan(text, doc.offsetAt(range.start), doc.offsetAt(range.end));
     if (!span) return [];

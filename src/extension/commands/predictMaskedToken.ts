@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { FillMaskResult, Offset } from '../../engine/api';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
+import { type Candidate, listCandidates } from '../core/candidates';
 import { matchCase, paragraphAt } from '../core/text';
 import { userError } from '../errors';
 import type { Services } from '../services';
@@ -9,6 +10,34 @@ import { activeEditor, rangeOf, spanAndWindow } from './target';
 
 interface CandidateItem extends vscode.QuickPickItem {
   replace?: { range: vscode.Range; word: string };
+  /** The word already there: listed, marked "(current)", never pre-selected. */
+  current?: boolean;
+  /** The best candidate that changes the text: pre-selected. */
+  best?: boolean;
+}
+
+/** A QuickPick whose active item is the best candidate other than the current word. */
+function pickCandidate(items: CandidateItem[], title: string): Promise<CandidateItem | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<CandidateItem>();
+    qp.title = title;
+    qp.placeholder = 'Pick a candidate to replace the text (one undo step)';
+    qp.matchOnDescription = true;
+    qp.items = items;
+    const best = items.find((i) => i.best);
+    if (best) qp.activeItems = [best];
+    let done = false;
+    qp.onDidAccept(() => {
+      done = true;
+      resolve(qp.selectedItems[0] ?? qp.activeItems[0]);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
 }
 
 /** Masks the selection (or word at the cursor) — or predicts the mask tokens already in the paragraph — and
@@ -41,14 +70,11 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   services.log.info(`fill-mask: ${JSON.stringify(summarize(result, window[0]))}`);
   FillMaskPanel.current?.showText(windowText, useMaskTokens ? [] : [relSpan]);
 
-  const items = toItems(result, doc, window[0], useMaskTokens, selected);
+  const showPunctuation = vscode.workspace.getConfiguration('bertLens').get<boolean>('fillMask.showPunctuation', false);
+  const items = toItems(result, doc, window[0], useMaskTokens, selected, showPunctuation);
   if (!items.some((i) => i.replace)) throw userError('no-mask', 'The model returned no candidates for this text.');
-  const picked = await vscode.window.showQuickPick(items, {
-    title: useMaskTokens ? `Fill ${maskToken}` : `Replace “${fullText.slice(span[0], span[1])}”`,
-    placeHolder: 'Pick a candidate to replace the text (one undo step)',
-    matchOnDescription: true,
-  });
-  if (!picked?.replace) return;
+  const picked = await pickCandidate(items, useMaskTokens ? `Fill ${maskToken}` : `Replace “${fullText.slice(span[0], span[1])}”`);
+  if (!picked?.replace || picked.current) return;
   if (doc.version !== version) throw userError('stale', 'The document changed while predicting; run the command again.');
   const ok = await editor.edit((b) => b.replace(picked.replace!.range, picked.replace!.word));
   services.log.info(`fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`);
@@ -66,8 +92,8 @@ export interface SpanCandidates {
   range: vscode.Range;
   original: string;
   pieces: string[];
-  /** Whole words, best first, in the original's case pattern. */
-  candidates: { word: string; score: number }[];
+  /** Whole words, best first, in the original's case pattern, with their own pieces. */
+  candidates: { word: string; score: number; pieces?: string[] }[];
 }
 
 /** A span result's whole-word candidates in document ranges (`base` = the window's document offset). */
@@ -76,18 +102,29 @@ export function spanCandidates(result: FillMaskResult, doc: vscode.TextDocument,
     range: rangeOf(doc, [s.offset[0] + base, s.offset[1] + base]),
     original: s.original,
     pieces: s.pieces,
-    candidates: s.candidates.map((c) => ({ word: matchCase(s.original, c.word), score: c.score })),
+    candidates: s.candidates.map((c) => ({ word: matchCase(s.original, c.word), score: c.score, pieces: c.pieces })),
   }));
 }
 
-function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number, useMaskTokens: boolean, selected?: Offset): CandidateItem[] {
+function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number, useMaskTokens: boolean, selected: Offset | undefined, showPunctuation: boolean): CandidateItem[] {
   const items: CandidateItem[] = [];
+  const add = (original: string, candidates: Candidate[], range: vscode.Range) => {
+    const { items: listed, best } = listCandidates(original, candidates, showPunctuation);
+    listed.forEach((c, k) => {
+      items.push({
+        label: c.current ? `${c.word} (current)` : c.word,
+        description: `${(c.score * 100).toFixed(1)}%`,
+        detail: `${pct(c.score)}  pieces: ${c.pieces.join(' ')}`,
+        replace: { range, word: c.word },
+        current: c.current,
+        best: k === best,
+      });
+    });
+  };
   if (!useMaskTokens && result.spans?.length) {
     for (const s of spanCandidates(result, doc, base)) {
       if (result.spans.length > 1) items.push({ label: `“${s.original}”`, kind: vscode.QuickPickItemKind.Separator });
-      for (const c of s.candidates) {
-        items.push({ label: c.word, description: `${(c.score * 100).toFixed(1)}%`, detail: pct(c.score) + `  pieces: ${s.pieces.join(' ')}`, replace: { range: s.range, word: c.word } });
-      }
+      add(s.original, s.candidates, s.range);
     }
     return items;
   }
@@ -95,11 +132,11 @@ function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number,
     const abs: Offset = [m.offset[0] + base, m.offset[1] + base];
     if (selected && (abs[0] < selected[0] || abs[1] > selected[1])) return;
     if (result.masks.length > 1) items.push({ label: `${result.maskToken} #${i + 1}`, kind: vscode.QuickPickItemKind.Separator });
-    const range = rangeOf(doc, abs);
-    for (const p of m.predictions) {
-      items.push({ label: p.token, description: `${(p.score * 100).toFixed(1)}%`, detail: pct(p.score), replace: { range, word: p.token } });
-    }
+    add(result.maskToken, m.predictions.map((p) => ({ word: p.token, score: p.score, pieces: [p.token] })), rangeOf(doc, abs));
   });
+  // With several masks, only the first group's best is pre-selected.
+  let seen = false;
+  for (const it of items) if (it.best) it.best = seen ? false : (seen = true);
   return items;
 }
 

@@ -8,13 +8,25 @@ interface ModelItem extends vscode.QuickPickItem {
   action?: 'hub' | 'folder';
 }
 
+/** Hub models suggested per task (the walkthrough's "four fine-tuning shapes" link here with `suggest`). */
+export const SUGGESTED_MODELS: { task: string; id: string; what: string }[] = [
+  { task: 'classify', id: 'Xenova/distilbert-base-uncased-finetuned-sst-2-english', what: 'classify: sentiment (positive / negative)' },
+  { task: 'pair', id: 'Xenova/distilbert-base-uncased-mnli', what: 'pair: entailment / neutral / contradiction' },
+  { task: 'tag', id: 'Xenova/bert-base-NER', what: 'tag: named entities (PER, ORG, LOC, MISC)' },
+  { task: 'qa', id: 'Xenova/distilbert-base-cased-distilled-squad', what: 'QA: extractive answers (SQuAD)' },
+  { task: 'masked-lm', id: 'Xenova/bert-base-uncased', what: 'masked LM: BERT base, 12 layers' },
+];
+
 /** Embedded model, cached models, a hub id or a local folder → bertLens.model, then load it (hub downloads
- *  show a cancellable progress notification) and report the execution provider. */
-export async function selectModel(services: Services): Promise<void> {
+ *  show a cancellable progress notification) and report the execution provider. With `suggest`, the hub model
+ *  suggested for that task comes first. */
+export async function selectModel(services: Services, args?: { suggest?: string }): Promise<void> {
   const current = services.settings().model;
   const items: ModelItem[] = [
     { label: '$(package) mini-bert-uncased', description: 'embedded · masked LM · offline', value: '', picked: isEmbedded(current) },
   ];
+  const suggested = [...SUGGESTED_MODELS].sort((a, b) => Number(b.task === args?.suggest) - Number(a.task === args?.suggest));
+  if (args?.suggest && suggested[0].task === args.suggest) items.unshift({ label: `$(star) ${suggested[0].id}`, description: `suggested · ${suggested[0].what} · download`, value: suggested[0].id });
   try {
     const listing = await services.client.listModels(services.spec());
     const cached = listing.models.filter((m) => m.source !== 'embedded');
@@ -23,6 +35,8 @@ export async function selectModel(services: Services): Promise<void> {
   } catch (err) {
     services.log.warn(`listModels failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  items.push({ label: 'Suggested (hub, downloads once)', kind: vscode.QuickPickItemKind.Separator });
+  for (const m of suggested) if (!items.some((i) => i.value === m.id)) items.push({ label: `$(cloud-download) ${m.id}`, description: m.what, value: m.id });
   items.push(
     { label: 'Other', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(cloud-download) Hugging Face hub id…', description: 'e.g. Xenova/bert-base-NER (downloads once, then offline)', action: 'hub' },

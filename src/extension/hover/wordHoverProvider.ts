@@ -5,7 +5,7 @@ import { toAbortSignal } from '../adapters';
 import { hoverMarkdown, type HoverModel, type OccurrenceInfo } from '../core/hoverContent';
 import { LruCache, versionKey } from '../core/lruCache';
 import { isInComment, paragraphAt, paragraphs, wordAt } from '../core/text';
-import type { Services } from '../services';
+import { isLocal, type Services } from '../services';
 import { modelLabel } from '../settings';
 import { compareInParagraph, paragraphsWithWord } from './occurrences';
 
@@ -26,6 +26,8 @@ export class WordHoverProvider implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const settings = this.services.settings();
     if (!settings.hoverEnabled) return undefined;
+    // A passive feature never starts a download: a hub model answers once a command has loaded it.
+    if (!isLocal(settings.model) && !this.services.loadedSummary()) return undefined;
     const text = doc.getText();
     const offset = doc.offsetAt(pos);
     const langs = settings.hoverLanguages;

@@ -57,6 +57,18 @@ export function registerTrainer(context: vscode.ExtensionContext, services: Serv
     labelled.add(editor);
   });
 
+  context.subscriptions.push(
+    vscode.commands.registerCommand(
+      'bertLens.trainer.trainOnFile',
+      guarded(services.log, 'Train Classifier on This File', async (uri?: vscode.Uri) => {
+        const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+        if (!target || target.scheme !== 'file') throw userError('no-file', 'Train Classifier on This File needs a file on disk.', 'Right-click a .csv, .tsv, .jsonl or .conll file in the Explorer.');
+        await vscode.commands.executeCommand('bertLens.trainer.focus');
+        await provider.useFile(target.fsPath);
+      }),
+    ),
+  );
+
   command('bertLens.trainer.clearLabels', 'Clear Paragraph Labels', () => {
     for (const e of labelled) e.setDecorations(labelDecoration, []);
     labelled.clear();

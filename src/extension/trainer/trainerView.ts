@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainView } from '../../engine/training/methods';
+import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
@@ -87,11 +88,28 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trLabelFile.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.labelParagraphs');
   }
 
+  /** Labelled-data candidates: files through `workspace.findFiles` (which respects files.exclude), and
+   *  folder-per-label datasets from the engine. The selected dataset stays listed. */
   async refresh(): Promise<void> {
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    const datasets = await this.services.client.trainingFindDatasets({ roots });
+    const folders = (await this.services.client.trainingFindDatasets({ roots })).filter((d) => d.format === 'folder');
+    const uris = await vscode.workspace.findFiles('**/*.{csv,tsv,tab,jsonl,ndjson}', undefined, 200);
+    const files = uris
+      .filter((u) => u.scheme === 'file' && !/[\\/](node_modules|\.git|\.e2e|dist|out)[\\/]/.test(u.fsPath))
+      .map((u): DatasetCandidate => ({ path: u.fsPath, format: formatOf(u.fsPath) }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    const datasets = [...folders, ...files];
+    const sel = this.state.selected;
+    if (sel && !datasets.some((d) => d.path === sel)) datasets.unshift({ path: sel, format: formatOf(sel) });
     this.set({ datasets });
     if (!this.state.selected && datasets.length === 1) await this.select(datasets[0].path);
+  }
+
+  /** Explorer "Train Classifier on This File": list the file (even if files.exclude hides it) and select it. */
+  async useFile(file: string): Promise<void> {
+    if (!this.state.datasets.some((d) => d.path === file)) this.set({ datasets: [{ path: file, format: formatOf(file) }, ...this.state.datasets] });
+    this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };
+    await this.select(file);
   }
 
   private async select(p: string): Promise<void> {
@@ -144,6 +162,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         },
       );
       this.set({ result, busy: undefined, history: result.report.history });
+      void vscode.commands.executeCommand('setContext', 'bertLens.hasClassifier', true);
       const m = result.report.metrics;
       this.services.log.info(`trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`);
     } catch (err) {
@@ -192,4 +211,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const pos = new vscode.Position(Math.max(0, line - 1), 0);
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
   }
+}
+
+function formatOf(file: string): DatasetCandidate['format'] {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.tsv' || ext === '.tab') return 'tsv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return 'csv';
 }

@@ -32,3 +32,35 @@ export function themeColour(name: string, fallback: string): string {
   const v = getComputedStyle(document.body).getPropertyValue(name).trim();
   return v || fallback;
 }
+
+/** Calls `redraw` when the colour theme changes (VS Code swaps the body's vscode-light / vscode-dark /
+ *  vscode-high-contrast class and its --vscode-* variables), so canvases and SVGs never keep old colours. */
+export function onThemeChange(redraw: () => void): void {
+  let pending = false;
+  const schedule = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      redraw();
+    });
+  };
+  const observer = new MutationObserver(schedule);
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind', 'data-vscode-theme-id'] });
+  // A switch between two themes of the same kind changes only the variables, set on <html>'s style.
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
+}
+
+/** A horizontal colour-scale legend: `low` to `high` in the given colour (opacity ramp), for every heatmap. */
+export function colourLegend(low: string, high: string, colour: string, label: string): HTMLElement {
+  const canvas = h('canvas', { width: 120, height: 10, class: 'legend-ramp', 'aria-hidden': 'true' }) as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d');
+  if (ctx) {
+    for (let x = 0; x < 120; x++) {
+      ctx.globalAlpha = Math.sqrt(x / 119);
+      ctx.fillStyle = colour;
+      ctx.fillRect(x, 0, 1, 10);
+    }
+  }
+  return h('div', { class: 'legend', role: 'img', 'aria-label': `${label}: colour scale from ${low} to ${high}` }, h('span', { class: 'muted' }, label), h('span', {}, low), canvas, h('span', {}, high));
+}

@@ -1,6 +1,6 @@
 import type { AttentionResult } from '../../../engine/api';
 import { atExport, atExportFailed, atReady, atState, nestAttention, type AttentionState, type ExportFormat } from '../../protocol/attention';
-import { h, injectStyle, themeColour, vscodeApi } from '../../shared/dom';
+import { colourLegend, h, injectStyle, onThemeChange, themeColour, vscodeApi } from '../../shared/dom';
 import { intensity, linesSvg, matrixMax, matrixSvg, subMatrix, visibleTokens, type SvgColours } from '../../shared/heatmap';
 import baseCss from '../../shared/base.css';
 import css from './attention.css';
@@ -187,12 +187,17 @@ function render(): void {
     h('button', { class: 'secondary', onclick: () => void exportAs('json') }, 'Export JSON'),
   );
   const rollout = thumb(r, { kind: 'rollout' }, idx, 'rollout', 'rollout', {});
+  const legend = h('div', { id: 'attention-legend' }, colourLegend('0', 'max of each map', colours().accent, 'attention weight'));
   app.replaceChildren(
     header,
     tools,
+    legend,
     h('div', { class: 'layout' }, h('div', {}, renderGrid(r, idx), h('div', { class: 'rollout-row' }, rollout)), h('div', { class: 'detail-box' }, renderDetail(r, idx))),
   );
 }
+
+// A theme switch changes the --vscode-* colours the canvases and the detail SVG were painted with: repaint.
+onThemeChange(() => render());
 
 post();
 function post(): void {

@@ -32,7 +32,7 @@ function select(id: string, label: string, value: string, options: [string, stri
 }
 
 function numberInput(id: string, label: string, value: number, min: number, max: number, step: number, onChange: (v: number) => void, disabled = false): HTMLElement {
-  return h('label', {}, label, h('input', { id, type: 'number', value, min, max, step, disabled, style: 'width:5em', onchange: (e: Event) => onChange(Number((e.target as HTMLInputElement).value)) }));
+  return h('label', {}, label, h('input', { id, type: 'number', value, min, max, step, disabled, onchange: (e: Event) => onChange(Number((e.target as HTMLInputElement).value)) }));
 }
 
 function dataSection(s: TrainerState): HTMLElement {
@@ -93,13 +93,6 @@ function trainSection(s: TrainerState): HTMLElement {
       numberInput('test-frac', 'Test', st.testFraction, 0.05, 0.5, 0.05, (v) => setSettings({ testFraction: v }), busy),
       numberInput('val-frac', 'Validation', st.valFraction, 0, 0.4, 0.05, (v) => setSettings({ valFraction: v }), busy),
     ),
-    h(
-      'div',
-      { class: 'toolbar' },
-      h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
-      busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
-      s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
-    ),
   );
   if (s.featureProgress && busy) sec.append(h('progress', { max: s.featureProgress.total, value: s.featureProgress.done, 'aria-label': 'Feature extraction' }));
   if (s.history.length) sec.append(chart(s));
@@ -151,11 +144,11 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
 
   const k = r.labels.length;
   const table = h('table', { class: 'confusion', id: 'confusion', 'aria-label': 'Confusion matrix: rows are true labels, columns predicted' });
-  table.append(h('thead', {}, h('tr', {}, h('th', {}, 'true \\ predicted'), ...r.labels.map((l) => h('th', { class: 'num' }, l)))));
+  table.append(h('thead', {}, h('tr', {}, h('th', { title: 'rows: true label; columns: predicted label' }, 'true \\ pred.'), ...r.labels.map((l) => h('th', { class: 'num', title: l, 'aria-label': l }, abbreviate(l))))));
   const body = h('tbody', {});
   for (let i = 0; i < k; i++) {
     const total = rep.metrics.confusion[i].reduce((a, b) => a + b, 0);
-    const tr = h('tr', {}, h('th', {}, r.labels[i]));
+    const tr = h('tr', {}, h('th', { class: 'rowlabel', title: r.labels[i] }, r.labels[i]));
     for (let j = 0; j < k; j++) {
       const count = rep.metrics.confusion[i][j];
       const shade = cellShade(count, total);
@@ -199,9 +192,26 @@ function showCell(i: number, j: number): void {
   document.getElementById('cell-caption')?.scrollIntoView({ block: 'nearest' });
 }
 
+/** The actions stay at the top, in view in a narrow sidebar (the data preview and results can be long). */
+function actions(s: TrainerState): HTMLElement {
+  const busy = !!s.busy;
+  return h(
+    'div',
+    { class: 'toolbar actions' },
+    h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
+    busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
+    s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
+  );
+}
+
+/** A compact column header: the first letters of a label, the full label in the tooltip. */
+function abbreviate(label: string, max = 4): string {
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
+}
+
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }

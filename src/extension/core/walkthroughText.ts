@@ -1,0 +1,47 @@
+// The walkthrough's pure text logic (no vscode): the honest "bank" sentence and word-piece statistics.
+import type { TokenizeResult } from '../../engine/api';
+
+export interface BankLesson {
+  model: string;
+  modelLabel: string;
+  layer: number;
+  /** Cosine of the first "bank" (an account) with the river bank and with the bank raising rates. */
+  river: number;
+  rates: number;
+  /** True when this model ranks the two money senses closer than money and river, as BERT-base does. */
+  sensesSeparated: boolean;
+}
+
+/** The sentence the walkthrough shows: only what `l` measured, with the model named. */
+export function describeBankLesson(l: BankLesson): string {
+  const nums = `cosine of the first "bank" (an account) with the river bank ${l.river.toFixed(3)}, with the bank raising rates ${l.rates.toFixed(3)} (${l.modelLabel}, layer ${l.layer})`;
+  // Decided from the numbers themselves, never from what a larger model would show.
+  return l.rates > l.river
+    ? `The same word gets different vectors in different contexts: ${nums}. The two money senses are closer to each other than to the river.`
+    : `The same word gets different vectors in different contexts: ${nums}. This model does not separate the senses here — the account is not closer to the interest-rate bank than to the river.`;
+}
+
+/** Words split into the most pieces (distinct, most pieces first) and the [UNK] rate, from one tokenization. */
+export function wordPieceStats(r: Pick<TokenizeResult, 'tokens' | 'wordIds' | 'specialTokensMask'>, top = 5): { tokens: number; unknown: number; unknownRate: number; rarest: { word: string; pieces: string[] }[] } {
+  const words = new Map<number, string[]>();
+  let tokens = 0;
+  let unknown = 0;
+  r.tokens.forEach((t, i) => {
+    if (r.specialTokensMask[i] && t !== '[UNK]' && t !== '<unk>') return;
+    tokens++;
+    if (t === '[UNK]' || t === '<unk>') unknown++;
+    const w = r.wordIds[i];
+    if (w === null || w === undefined) return;
+    words.set(w, [...(words.get(w) ?? []), t]);
+  });
+  const seen = new Set<string>();
+  const rarest: { word: string; pieces: string[] }[] = [];
+  for (const pieces of [...words.values()].sort((a, b) => b.length - a.length)) {
+    if (pieces.length < 2 || rarest.length >= top) break;
+    const word = pieces.map((p, k) => (k ? p.replace(/^##/, '') : p.replace(/^[Ġ▁]/, ''))).join('');
+    if (seen.has(word)) continue;
+    seen.add(word);
+    rarest.push({ word, pieces });
+  }
+  return { tokens, unknown, unknownRate: tokens ? unknown / tokens : 0, rarest };
+}
