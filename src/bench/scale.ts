@@ -86,6 +86,7 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
   const features: string[] = [];
   let firstAnswerMs = NaN;
   let peakAfterFirst = NaN;
+  let end: ReturnType<typeof memory> | undefined; // read before the side tears its sessions down
   const tok = TextTokenizer.load(folder, readModelFolder(folder).tokenizerConfig);
   const mask = tok.maskToken ?? '[MASK]';
   const { text } = await maskedText(async (t) => (await tok.encode(t)).ids.length, 128, mask);
@@ -109,7 +110,13 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     features.push('similarity (hover)');
     await client.fillMask(spec, { text: `${att} the ${mask} is here.`, topK: 3, spans: [[w, w + 4]] });
     features.push('fill-mask span (hover)');
+    if (side === 'ours') {
+      // Saliency: the backward graph (gradient of the mask's log-probability), opened on first use.
+      await client.saliency(spec, { text: `python is a programming ${mask}.`, method: 'grad-l2' });
+      features.push('saliency');
+    }
     await client.fillMask(spec, { text, topK: 5 });
+    end = memory();
     await client.dispose();
   } else if (side === 'raw') {
     const s = await openSession(path.join(folder, 'onnx', 'model.onnx'), o.device);
@@ -119,6 +126,7 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     firstAnswerMs = performance.now() - tFirst;
     peakAfterFirst = memory().hwm;
     features.push('fill-mask (one plain session)');
+    end = memory();
     await s.dispose();
   } else {
     const hf = loadPeer();
@@ -130,9 +138,10 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     firstAnswerMs = performance.now() - tFirst;
     peakAfterFirst = memory().hwm;
     features.push('fill-mask');
+    end = memory();
     await pipe.dispose?.();
   }
-  const m = memory();
+  const m = end ?? memory();
   const r: ChildResult = { side, firstAnswerMs, peakAfterFirstMiB: peakAfterFirst, peakMiB: m.hwm, rssEndMiB: m.rss, pssEndMiB: m.pss, features };
   process.stdout.write(`@@child ${JSON.stringify(r)}\n`);
 }
@@ -330,15 +339,15 @@ export function renderScale(d: ScaleData): string {
   lines.push(d.header);
   lines.push(`Model: ${d.model}. Device: ${o.device}. Load average (1/5/15 min) ${d.loadBefore} before, ${d.loadAfter} after: the machine was shared, so only ratios within this run mean anything.`);
   lines.push('');
-  lines.push(`**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, and fill-mask again before its peak is read; the other sides run fill-mask only.`);
+  lines.push(`**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, saliency (grad-l2, its backward graph; not in the older engine) and fill-mask again before its peak is read; the other sides run fill-mask only.`);
   lines.push('');
-  lines.push('| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | PSS at end (MiB) | Used |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | Used |');
+  lines.push('|---|---:|---:|---:|---:|---:|---|');
   const peerFirst = med('peer', 'firstAnswerMs');
   const rawPeak = med('raw', 'peakMiB');
   for (const s of d.sides) {
     const errs = (d.children[s] ?? []).filter((c) => c.error).map((c) => c.error);
-    lines.push(`| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${f0(med(s, 'pssEndMiB'))} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`);
+    lines.push(`| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`);
   }
   lines.push('');
   lines.push(`**Steady state** — this process, sides interleaved and rotated, ${o.warmup} warm-up, ${o.runs} timed runs per side (attention: ${Math.max(3, Math.ceil(o.runs / 2))}); p50 in ms and ÷ the raw ORT session of the same row group (the floor: one plain session; for attention, the edited graph with attention outputs, run raw).`);
