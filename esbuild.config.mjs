@@ -13,6 +13,7 @@ const nodeEntries = {
   engineWorker: 'src/engine/worker/engineWorker.ts',
   cli: 'src/cli/main.ts',
   bench: 'src/bench/bench.ts',
+  benchTraining: 'src/bench/training.ts',
 };
 // A missing entry point is an error, never a bundle silently left out.
 const missing = (paths) => paths.filter((p) => !existsSync(p));

@@ -5,6 +5,7 @@
 //   node scripts/package.mjs [--target linux-x64] [--out bert-lens-linux-x64.vsix]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -40,11 +41,15 @@ const copy = (rel, dest = rel) => {
 
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) copy(f);
 for (const f of readdirSync(join(root, 'dist/webviews'))) if (f.endsWith('.js')) copy(`dist/webviews/${f}`);
-for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx']) {
+// Both variants: inference uses int8 (the extension asks for 'quantized'); gradients (saliency, fine-tuning) need
+// the fp32 graph, so it ships too (~29 MB) and explanations work offline from the first minute.
+for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx', 'onnx/model.onnx']) {
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) if (existsSync(join(root, f))) copy(f);
+// The manifest's %key% strings (titles, walkthrough, settings) and their translations.
+for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
 if (existsSync(join(root, 'docs/images'))) copy('docs/images');
 copy('node_modules/onnxruntime-node/package.json');
 copy('node_modules/onnxruntime-node/dist');
@@ -67,12 +72,13 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 delete pkg.scripts;
 delete pkg.devDependencies;
 delete pkg.bin;
-pkg.repository ??= { type: 'git', url: 'https://github.com/bert-lens/bert-lens' };
+if (!pkg.repository?.url) throw new Error('package.json needs a repository url');
 pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], tokenizers: pkg.dependencies.tokenizers };
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
-    if (!m.startsWith('node:') && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
+    // Node's built-ins may be required without the node: prefix (bundled undici requires 'string_decoder').
+    if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2));

@@ -19,6 +19,7 @@ import { LoadedModel } from '../engine/model';
 import { embed } from '../engine/tasks/embeddings';
 import { fillMask } from '../engine/tasks/fillMask';
 import { renderScale, runChild, runScale } from './scale';
+import { benchGradients, gradMarkdown } from './gradBench';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -37,6 +38,8 @@ interface Options {
   rounds: number;
   /** Re-render the at-scale tables from .bench/scale-results.json instead of measuring. */
   fromResults?: boolean;
+  /** Run one part only ('gradients'). */
+  only?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -62,8 +65,9 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--passes') o.passes = Number(value());
     else if (flag === '--no-doc') o.writeDoc = false;
     else if (flag === '--from-results') o.fromResults = true;
+    else if (flag === '--only') o.only = value();
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]');
+      console.log('usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -562,6 +566,26 @@ function writeDoc(file: string, table: string, notes: string, start = START, end
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Gradient cost (backward/forward, integrated gradients/forward) on the embedded model; its own doc block. */
+async function runGradientBench(root: string, o: Options, env: ReturnType<typeof machine>): Promise<void> {
+  console.log('gradients: mini-bert-uncased (embedded) …');
+  const r = await benchGradients(path.join(root, 'models', 'mini-bert-uncased'), 'mini-bert-uncased (embedded)', (w) => maskedText(w, '[MASK]'), { runs: Math.min(o.runs, 30), warmup: o.warmup });
+  const md = gradMarkdown(r, env.date, `${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, Node ${env.node}`);
+  console.log(`\n${md}\n`);
+  fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
+  fs.writeFileSync(path.join(root, '.bench', 'gradients.json'), `${JSON.stringify({ machine: env, ...r }, null, 2)}\n`);
+  if (!o.writeDoc) return;
+  const file = path.join(root, 'docs', 'benchmarks.md');
+  const [s, e] = ['<!-- bench-gradients:start -->', '<!-- bench-gradients:end -->'];
+  let doc = fs.readFileSync(file, 'utf8');
+  const block = `${s}\n${md}\n${e}`;
+  const i = doc.indexOf(s);
+  const j = doc.indexOf(e);
+  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + e.length) : `${doc.replace(/\s*$/, '\n\n')}## Gradients\n\n${block}\n`;
+  fs.writeFileSync(file, doc);
+  console.log('gradient table written to docs/benchmarks.md');
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, '..');
@@ -584,6 +608,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const env = machine();
   console.log(`BERT Lens benchmark — ${env.cpus} cores, ${env.cpuModel}, Node ${env.node}, device ${o.device}`);
+  if (o.only === 'gradients') return runGradientBench(root, o, env);
+  if (o.only !== undefined) throw new Error(`unknown --only ${o.only} (gradients)`);
 
   const hf = loadTransformers();
   hfLoaded = hf;
@@ -639,6 +665,7 @@ async function main(): Promise<void> {
     writeDoc(path.join(root, 'docs', 'benchmarks.md'), table, docNotes(fm, em, o));
     console.log('table written to docs/benchmarks.md');
   }
+  await runGradientBench(root, o, env);
 }
 
 /** Notes written under the table. The analysis prose lives outside the markers (hand-written); these are the

@@ -1,12 +1,14 @@
-// bert-lens: the command-line front end. It runs the same engine as the extension (in its worker thread),
-// prints tables by default and stable JSON with --json.
+// bert-lens: the command-line front end. It runs the same engine as the extension, in its worker thread through
+// the worker client (`train` is the exception: it trains in-process, see extraCommands.ts), prints tables by
+// default and stable JSON with --json.
 import * as fs from 'node:fs';
 import type { Aggregation, Device, ModelSpec, Offset, Pooling, SaliencyMethod, Variant } from '../engine/api';
 import { EngineClient } from '../engine/client';
 import { EngineError, formatError } from '../engine/errors';
-import { utf16ToCodePoints } from '../engine/tokenizer';
+import { codePointConverter } from '../engine/tokenizer';
 import { type ParsedArgs, UsageError, intOption, parseArgs, stringOption } from './args';
 import { bar, fmt, heat, table } from './format';
+import { type ChunkSink, emitJson, streamSink } from './jsonWriter';
 import { extraCommands } from './extraCommands';
 import { npyBytes, writeNewFile } from './npy';
 
@@ -50,7 +52,10 @@ Offsets in --json output are Unicode code points (Python's string indices).`;
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Raw chunks for --json output (streamed); without it, --json goes through `out` as one line. */
+  write?: ChunkSink;
 }
+
 
 function specFrom(args: ParsedArgs): ModelSpec {
   return {
@@ -69,7 +74,7 @@ function textArg(args: ParsedArgs, i = 0): string {
   if (t === undefined) {
     if (i === 0 && !process.stdin.isTTY) {
       try {
-        return fs.readFileSync(0, 'utf8');
+        return readStdin();
       } catch {
         /* no stdin */
       }
@@ -77,6 +82,31 @@ function textArg(args: ParsedArgs, i = 0): string {
     throw new UsageError(`${args.command} needs ${i === 0 ? 'a TEXT argument' : 'a second text'}.`);
   }
   return t;
+}
+
+/** All of stdin. A pipe may be non-blocking (readFileSync(0) then fails with EAGAIN on a large input): read in a
+ *  loop and wait briefly while the writer has not caught up. */
+function readStdin(): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function spanArg(args: ParsedArgs): Offset | undefined {
@@ -94,7 +124,6 @@ function cpToUtf16(text: string, o: Offset): Offset {
   return [at(o[0]), at(o[1])];
 }
 
-const cp = (text: string, o: Offset[]) => utf16ToCodePoints(text, o);
 
 export async function run(argv: string[], io: Io, client: EngineClient): Promise<number> {
   let args: ParsedArgs;
@@ -109,7 +138,7 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
     return args.command || args.options.help ? 0 : 2;
   }
   const json = args.options.json === true;
-  const emit = (obj: unknown, human: () => string) => io.out(json ? JSON.stringify(obj) : human());
+  const emit = async (obj: unknown, human: () => string) => (json ? emitJson(io, obj) : io.out(human()));
   const spec = specFrom(args);
   const dev = spec.device;
   if (dev && !['cpu', 'webgpu', 'cuda', 'dml', 'coreml'].includes(dev)) {
@@ -144,8 +173,9 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
         const text = textArg(args);
         const pair = stringOption(args, 'pair');
         const r = await client.tokenize(spec, { text, pair });
-        const offsets = r.offsets.map((o, i) => (pair !== undefined && r.typeIds[i] === 1 ? cp(pair, [o])[0] : cp(text, [o])[0]));
-        emit({ tokens: r.tokens, ids: r.ids, offsets }, () => table(['#', 'token', 'id', 'offset', 'type'], r.tokens.map((t, i) => [i, t, r.ids[i], `${offsets[i][0]}:${offsets[i][1]}`, r.typeIds[i]])));
+        const [cpText, cpPair] = [codePointConverter(text), pair !== undefined ? codePointConverter(pair) : undefined];
+        const offsets = r.offsets.map((o, i) => (cpPair && r.typeIds[i] === 1 ? cpPair(o) : cpText(o)));
+        await emit({ tokens: r.tokens, ids: r.ids, offsets }, () => table(['#', 'token', 'id', 'offset', 'type'], r.tokens.map((t, i) => [i, t, r.ids[i], `${offsets[i][0]}:${offsets[i][1]}`, r.typeIds[i]])));
         return 0;
       }
       case 'fill-mask': {
@@ -153,9 +183,10 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
         const span = spanArg(args);
         const targets = stringOption(args, 'targets')?.split(',').map((s) => s.trim()).filter(Boolean);
         const r = await client.fillMask(spec, { text, topK: intOption(args, 'top-k', 5), targets, spans: span ? [cpToUtf16(text, span)] : undefined });
-        const masks = r.masks.map((m) => ({ position: m.position, offset: cp(text, [m.offset])[0], predictions: m.predictions, ...(m.targets ? { targets: m.targets } : {}) }));
-        const spans = r.spans?.map((s) => ({ ...s, offset: cp(text, [s.offset])[0] }));
-        emit({ masks, ...(spans ? { spans } : {}) }, () =>
+        const cp = codePointConverter(text);
+        const masks = r.masks.map((m) => ({ position: m.position, offset: cp(m.offset), predictions: m.predictions, ...(m.targets ? { targets: m.targets } : {}) }));
+        const spans = r.spans?.map((s) => ({ ...s, offset: cp(s.offset) }));
+        await emit({ masks, ...(spans ? { spans } : {}) }, () =>
           [
             ...r.masks.map((m) => `mask at token ${m.position} (${r.tokens[m.position]}):\n` + table(['token', 'id', 'score', ''], m.predictions.map((p) => [p.token, p.id, p.score, bar(p.score)])) + (m.targets ? '\n' + table(['target', 'id', 'score'], m.targets.map((t) => [t.token, t.id, t.score])) : '')),
             ...(r.spans ?? []).map((s) => `whole words for "${s.original}" (${s.pieces.join(' ')}):\n` + table(['word', 'score'], s.candidates.map((c) => [c.word, c.score]))),
@@ -166,11 +197,12 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
       case 'ner': {
         const text = textArg(args);
         const r = await client.tokenClassification(spec, { text, aggregation: stringOption(args, 'aggregation') as Aggregation | undefined });
+        const cp = codePointConverter(text);
         const entities = r.entities.map((e) => {
-          const [start, end] = cp(text, [[e.start, e.end]])[0];
+          const [start, end] = cp([e.start, e.end]);
           return { label: e.label, start, end, text: e.text, score: e.score };
         });
-        emit({ entities }, () => (entities.length ? table(['label', 'start', 'end', 'text', 'score'], entities.map((e) => [e.label, e.start, e.end, e.text, e.score])) : 'no entities'));
+        await emit({ entities }, () => (entities.length ? table(['label', 'start', 'end', 'text', 'score'], entities.map((e) => [e.label, e.start, e.end, e.text, e.score])) : 'no entities'));
         return 0;
       }
       case 'qa': {
@@ -178,35 +210,36 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
         const question = stringOption(args, 'question');
         if (!question) throw new UsageError('qa needs --question "…" and the context as TEXT.');
         const r = await client.questionAnswering(spec, { question, context, topK: intOption(args, 'top-k', 1) });
+        const cp = codePointConverter(context);
         const answers = r.answers.map((a) => {
-          const [start, end] = cp(context, [[a.start, a.end]])[0];
+          const [start, end] = cp([a.start, a.end]);
           return { text: a.text, start, end, score: a.score };
         });
-        emit({ answers }, () => table(['answer', 'start', 'end', 'score'], answers.map((a) => [a.text, a.start, a.end, a.score])));
+        await emit({ answers }, () => table(['answer', 'start', 'end', 'score'], answers.map((a) => [a.text, a.start, a.end, a.score])));
         return 0;
       }
       case 'classify': {
         const r = await client.classify(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
-        emit({ labels: r.labels }, () => table(['label', 'score', ''], r.labels.map((l) => [l.label, l.score, bar(l.score)])));
+        await emit({ labels: r.labels }, () => table(['label', 'score', ''], r.labels.map((l) => [l.label, l.score, bar(l.score)])));
         return 0;
       }
       case 'nsp': {
         const r = await client.nextSentence(spec, { a: textArg(args, 0), b: textArg(args, 1) });
-        emit({ is_next: r.is_next }, () => `P(B follows A) = ${fmt(r.is_next)}  ${bar(r.is_next)}`);
+        await emit({ is_next: r.is_next }, () => `P(B follows A) = ${fmt(r.is_next)}  ${bar(r.is_next)}`);
         return 0;
       }
       case 'rtd': {
         const r = await client.replacedTokens(spec, { text: textArg(args) });
-        emit({ tokens: r.tokens, replaced: r.replaced }, () => table(['token', 'P(replaced)', ''], r.tokens.map((t, i) => [t, r.replaced[i], bar(r.replaced[i])])));
+        await emit({ tokens: r.tokens, replaced: r.replaced }, () => table(['token', 'P(replaced)', ''], r.tokens.map((t, i) => [t, r.replaced[i], bar(r.replaced[i])])));
         return 0;
       }
       case 'embed': {
         const pooling = (stringOption(args, 'pooling') ?? 'none') as Pooling;
         const r = await client.embed(spec, { text: textArg(args), layer: intOption(args, 'layer', -1), pooling });
         if (pooling === 'none') {
-          emit({ tokens: r.tokens, vectors: r.vectors }, () => table(['token', 'norm', 'first values'], r.tokens.map((t, i) => [t, Math.hypot(...r.vectors![i]), r.vectors![i].slice(0, 4).map(fmt).join(' ') + ' …'])));
+          await emit({ tokens: r.tokens, vectors: r.vectors }, () => table(['token', 'norm', 'first values'], r.tokens.map((t, i) => [t, Math.hypot(...r.vectors![i]), r.vectors![i].slice(0, 4).map(fmt).join(' ') + ' …'])));
         } else {
-          emit({ tokens: r.tokens, pooled: r.pooled, layer: r.layer }, () => `${pooling} pooling, layer ${r.layer}, ${r.pooled!.length} dims: ${r.pooled!.slice(0, 8).map(fmt).join(' ')} …`);
+          await emit({ tokens: r.tokens, pooled: r.pooled, layer: r.layer }, () => `${pooling} pooling, layer ${r.layer}, ${r.pooled!.length} dims: ${r.pooled!.slice(0, 8).map(fmt).join(' ')} …`);
         }
         return 0;
       }
@@ -215,8 +248,9 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
         const span = spanArg(args);
         if (!span) throw new UsageError('similarity needs --span START:END (the word to compare).');
         const r = await client.similarity(spec, { text, span: cpToUtf16(text, span), layer: intOption(args, 'layer', -1) });
-        const occurrences = r.occurrences.map((o) => ({ ...o, ...Object.fromEntries(['start', 'end'].map((k, i) => [k, cp(text, [[o.start, o.end]])[0][i]])) }));
-        emit({ word: r.word, layer: r.layer, pieces: r.pieces, ids: r.ids, norm: r.norm, occurrences }, () => `"${r.word}" = ${r.pieces.join(' ')} (layer ${r.layer}, norm ${fmt(r.norm)})\n` + (occurrences.length ? table(['start', 'end', 'cosine'], occurrences.map((o) => [o.start, o.end, o.similarity])) : 'no other occurrence in the text'));
+        const cp = codePointConverter(text);
+        const occurrences = r.occurrences.map((o) => ({ ...o, ...Object.fromEntries(['start', 'end'].map((k, i) => [k, cp([o.start, o.end])[i]])) }));
+        await emit({ word: r.word, layer: r.layer, pieces: r.pieces, ids: r.ids, norm: r.norm, occurrences }, () => `"${r.word}" = ${r.pieces.join(' ')} (layer ${r.layer}, norm ${fmt(r.norm)})\n` + (occurrences.length ? table(['start', 'end', 'cosine'], occurrences.map((o) => [o.start, o.end, o.similarity])) : 'no other occurrence in the text'));
         return 0;
       }
       case 'attention': {
@@ -233,10 +267,10 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
           return 0;
         }
         const r = await client.attention(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
-        emit({ tokens: r.tokens, attentions: r.attentions }, () => {
+        await emit({ tokens: r.tokens, attentions: r.attentions }, () => {
           const n = r.tokens.length;
           const lines = [`${r.attentions.length} layers × ${r.attentions[0].length} heads, ${n} tokens. Rollout (row attends to column):`];
-          const w = Math.min(8, Math.max(...r.tokens.map((t) => t.length)));
+          const w = Math.min(8, r.tokens.reduce((m, t) => Math.max(m, t.length), 0));
           for (let i = 0; i < n; i++) lines.push(`${r.tokens[i].slice(0, w).padStart(w)} ${r.rollout[i].map(heat).join('')}`);
           return lines.join('\n');
         });
@@ -261,11 +295,12 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
           position: args.options.position !== undefined ? intOption(args, 'position', 0) : undefined,
         });
         const second = context ?? stringOption(args, 'pair');
-        const offsets = r.offsets.map((o, i) => (r.sequenceIds[i] === 1 && second !== undefined ? cp(second, [o])[0] : cp(text, [o])[0]));
-        emit({ tokens: r.tokens, method: r.method, target: r.target, logprob: r.logprob, scores: r.scores, offsets, variant: r.variant, ...(r.steps ? { steps: r.steps } : {}), ...(r.window ? { window: r.window } : {}) }, () => {
+        const [cpText, cpSecond] = [codePointConverter(text), second !== undefined ? codePointConverter(second) : undefined];
+        const offsets = r.offsets.map((o, i) => (r.sequenceIds[i] === 1 && cpSecond ? cpSecond(o) : cpText(o)));
+        await emit({ tokens: r.tokens, method: r.method, target: r.target, logprob: r.logprob, scores: r.scores, offsets, variant: r.variant, ...(r.steps ? { steps: r.steps } : {}), ...(r.window ? { window: r.window } : {}) }, () => {
           const t = r.target;
           const what = 'token' in t ? `"${t.token}" at token ${t.position}` : `label ${t.label}${t.position !== undefined ? ` at token ${t.position}` : ''}`;
-          const max = Math.max(1e-12, ...r.scores.map(Math.abs));
+          const max = r.scores.reduce((a, x) => Math.max(a, Math.abs(x)), 1e-12);
           const lines = [
             `${r.method}${r.steps ? ` (${r.steps} steps)` : ''} saliency of ${what}, log p = ${fmt(r.logprob)} — computed on the fp32 graph`,
             ...(r.window ? [`the text is long: this explains tokens ${r.window.start}–${r.window.end - 1} of ${r.window.totalTokens}, the window that contains the target`] : []),
@@ -295,12 +330,12 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
       }
       case 'models': {
         const r = await client.listModels(spec);
-        emit({ models: r.models.map((m) => ({ id: m.id, path: m.path, variants: m.variants })) }, () => table(['id', 'variants', 'path'], r.models.map((m) => [m.id, m.variants.join(','), m.path])));
+        await emit({ models: r.models.map((m) => ({ id: m.id, path: m.path, variants: m.variants })) }, () => table(['id', 'variants', 'path'], r.models.map((m) => [m.id, m.variants.join(','), m.path])));
         return 0;
       }
       case 'info': {
         const s = await client.loadModel(spec);
-        emit(s, () => table(['field', 'value'], Object.entries(s).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])));
+        await emit(s, () => table(['field', 'value'], Object.entries(s).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])));
         return 0;
       }
       default: {
@@ -327,12 +362,17 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
 
 /** Entry from bin/bert-lens.js (and `node dist/cli.js`). */
 export function main(): void {
+  // A reader that stops early (`| head`) closes the pipe: end quietly instead of an unhandled EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') console.error(`bert-lens: cannot write the output: ${err.message}`);
+    process.exit(err.code === 'EPIPE' ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : 1);
+  });
   const client = new EngineClient({
     logger: process.argv.includes('--verbose')
       ? { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) }
       : { info() {}, warn() {}, error() {} },
   });
-  run(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }, client)
+  run(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l), write: streamSink(process.stdout) }, client)
     .then(async (code) => {
       await client.dispose();
       process.exitCode = code;

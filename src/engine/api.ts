@@ -373,6 +373,8 @@ export interface SaliencyRequest {
   label?: string;
   /** Token index (of the whole text's tokens): the mask (masked LM), the token (NER, ELECTRA). */
   position?: number;
+  /** Masked LM: character spans to mask piece by piece (as fill-mask's spans) instead of mask tokens in the text. */
+  spans?: Offset[];
 }
 
 export interface SaliencyResult {

@@ -137,7 +137,17 @@ export class EngineClient {
         onProgress: onProgress as ((p: unknown) => void) | undefined,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
-      worker.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+      try {
+        worker.postMessage({ type: 'call', id, method, params } satisfies ToWorker);
+      } catch (err) {
+        // Not cloneable (a function, a class instance with methods…): nothing reached the worker, so nothing
+        // must wait for it.
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        p?.cleanup();
+        if (this.pending.size === 0) this.worker?.unref();
+        reject(new EngineError('bad-request', `Cannot send ${method} to the engine: ${(err as Error).message.split('\n')[0]}`, 'Pass plain data (strings, numbers, arrays, objects).'));
+      }
     });
   }
 

@@ -1,4 +1,5 @@
-// Small numeric helpers shared by the tasks. Plain loops over typed arrays: the vectors are short.
+// Small numeric helpers shared by the engine and the extension: the one copy of each (softmax, argmax, cosine,
+// norm, percentages). Plain loops over typed arrays: the vectors are short.
 
 export function softmax(row: ArrayLike<number>): Float64Array {
   let max = -Infinity;
@@ -8,6 +9,18 @@ export function softmax(row: ArrayLike<number>): Float64Array {
   for (let i = 0; i < row.length; i++) sum += out[i] = Math.exp(row[i] - max);
   for (let i = 0; i < row.length; i++) out[i] /= sum;
   return out;
+}
+
+/** Index of the largest value (the first one on ties); 0 for an empty row. */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
+  return best;
+}
+
+/** A probability or ratio as a percentage: 0.4567 → "45.7%". */
+export function formatPercent(x: number, digits = 1): string {
+  return `${(100 * x).toFixed(digits)}%`;
 }
 
 export function sigmoid(x: number): number {

@@ -83,6 +83,8 @@ export class LoadedModel {
   private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
   /** The model's own outputs on the one session (what a plain export would show). */
   readonly plain: RuntimeSession;
+  /** Set by dispose(): no session is opened after it (one would never be released). */
+  private disposed = false;
 
   private constructor(
     readonly id: string,
@@ -140,6 +142,7 @@ export class LoadedModel {
    *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache. The
    *  session is disposed with the model. */
   openVariant(key: string, build: (skeleton: Uint8Array) => Uint8Array, o: { prepack?: boolean; device?: Device } = {}): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     let p = this.variants.get(key);
     if (!p) {
       const options: OpenOptions = { externalDataFolder: path.dirname(this.onnxPath), disablePrepacking: !o.prepack };
@@ -223,6 +226,7 @@ export class LoadedModel {
 
   /** Runs the model and returns the named outputs (the model's own outputs when omitted). */
   async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
+    this.checkNotDisposed();
     const s = this.main.session;
     const names = outputs ?? [...this.plain.outputNames];
     const feeds = this.feeds(batch, s);
@@ -267,6 +271,7 @@ export class LoadedModel {
   /** Vocabulary logits [k, vocab] at the given positions of one sequence, computing the head for those rows
    *  only. Falls back to the full head when the graph cannot be cut. */
   async maskedLogits(enc: Encoded, positions: number[]): Promise<Tensor3> {
+    this.checkNotDisposed();
     const s = this.main.session;
     const out = this.mlmOutput();
     const feeds = this.feeds([enc], s);
@@ -282,11 +287,16 @@ export class LoadedModel {
     return { data, dims: [positions.length, v] };
   }
 
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
+  }
+
   /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
    *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
    *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
    *  session packs no private copy of them). */
   gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+    this.checkNotDisposed();
     let p = this.gradients.get(key);
     if (!p) {
       p = (async () => {
@@ -308,6 +318,7 @@ export class LoadedModel {
   /** A session whose outputs include the named intermediate tensors: the one session when it already has them,
    *  else a variant (the skeleton plus those outputs, opened once per set of names, sharing the file's weights). */
   sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+    this.checkNotDisposed();
     const main = this.main.session;
     const missing = names.filter((n) => !main.outputNames.includes(n));
     if (!missing.length) return Promise.resolve(main);
@@ -317,6 +328,8 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     for (const p of this.gradients.values()) await p.then((g) => g.session.dispose(), () => undefined).catch(() => undefined);
     this.gradients.clear();
     for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);

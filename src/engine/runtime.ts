@@ -1,4 +1,5 @@
 // The one module that touches onnxruntime-node. Everything else sees plain arrays and these small types.
+import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Device } from './api';
 import { EngineError } from './errors';
@@ -88,6 +89,9 @@ export async function openSession(model: string | Uint8Array, device: Device = '
     ...(Object.keys(config).length ? { extra: config } : {}),
     ...(options.externalData ? { externalData: options.externalData } : {}),
   };
+  if (typeof model === 'string' && isEmptyFile(model)) {
+    throw new EngineError('corrupt-model', `The ONNX file is empty (0 bytes): ${model}`, 'An interrupted download or copy leaves such a file: re-download or re-export it.');
+  }
   const create = (ep: Device) =>
     typeof model === 'string'
       ? ort.InferenceSession.create(model, { ...base, executionProviders: [providerName(ep)] })
@@ -107,7 +111,28 @@ async function createOrExplain(create: () => Promise<ort.InferenceSession>): Pro
   try {
     return await create();
   } catch (err) {
-    throw new EngineError('corrupt-model', `The ONNX file could not be loaded: ${firstLine(err)}`, 'Check that the file is a complete ONNX export (re-download or re-export it).');
+    throw new EngineError('corrupt-model', `The ONNX file could not be loaded: ${ortReason(err)}`, 'Check that the file is a complete ONNX export (re-download or re-export it).');
+  }
+}
+
+/** ORT's reason without its C++ source location and signature ("…/model.cc:187 onnxruntime::Model::Model(…)
+ *  ModelProto does not have a graph." → "ModelProto does not have a graph."). */
+function ortReason(err: unknown): string {
+  let m = firstLine(err);
+  m = m.replace(/^Load model from .*? failed:\s*/, '');
+  m = m.replace(/\S*\.(cc|cpp|h):\d+\s+/, '');
+  // A C++ signature: qualified name with its parameter list, then the message.
+  const sig = /^[\w:~<>]+::[\w~<>]+\((?:[^()]|\([^()]*\))*\)\s*(?:const\s*)?/.exec(m);
+  if (sig) m = m.slice(sig[0].length);
+  return m.trim() || 'not a valid ONNX model';
+}
+
+function isEmptyFile(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() && st.size === 0;
+  } catch {
+    return false; // missing: ORT's own error says so
   }
 }
 

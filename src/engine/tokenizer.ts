@@ -32,9 +32,10 @@ function codePointToUtf16(text: string): Int32Array | undefined {
   return Int32Array.from(map);
 }
 
-/** UTF-16 offsets → Unicode code points (Python's string indices), for output that other tools compare. */
-export function utf16ToCodePoints(text: string, offsets: Offset[]): Offset[] {
-  if (!/[\uD800-\uDFFF]/.test(text)) return offsets;
+/** A UTF-16 index → code point converter for `text`, built in one pass (identity when the text has no surrogate
+ *  pairs). Build it once per text and convert every offset with it: a map per offset made long texts quadratic. */
+export function codePointConverter(text: string): (o: Offset) => Offset {
+  if (!/[\uD800-\uDFFF]/.test(text)) return (o) => o;
   const map = new Int32Array(text.length + 1);
   let cp = 0;
   for (let i = 0; i < text.length; i++) {
@@ -43,7 +44,14 @@ export function utf16ToCodePoints(text: string, offsets: Offset[]): Offset[] {
     if (!(c >= 0xd800 && c <= 0xdbff && i + 1 < text.length)) cp++;
   }
   map[text.length] = cp;
-  return offsets.map(([s, e]) => [map[s], map[e]]);
+  return ([s, e]) => [map[s], map[e]];
+}
+
+/** UTF-16 offsets → Unicode code points (Python's string indices), for output that other tools compare; all
+ *  offsets of one text in one call (linear in text + offsets). */
+export function utf16ToCodePoints(text: string, offsets: Offset[]): Offset[] {
+  const conv = codePointConverter(text);
+  return offsets.map(conv);
 }
 
 export class TextTokenizer {

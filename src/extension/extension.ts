@@ -7,6 +7,7 @@ import { chooseOverlaySource, showAttentionOverlay } from './commands/attentionO
 import { classifySelection } from './commands/classifySelection';
 import { detectReplacedTokens } from './commands/detectReplacedTokens';
 import { exportEntities } from './commands/exportEntities';
+import { explainPrediction, type ExplainArgs } from './commands/explainPrediction';
 import { predictMaskedToken } from './commands/predictMaskedToken';
 import { recognizeEntities } from './commands/recognizeEntities';
 import { selectModel } from './commands/selectModel';
@@ -38,6 +39,8 @@ export function activate(context: vscode.ExtensionContext): { services: Services
 
   const annotations = new Annotations(annotationStyle);
   const entitiesView = new EntitiesView(annotations);
+  const entitiesTree = vscode.window.createTreeView('bertLens.entities', { treeDataProvider: entitiesView });
+  entitiesView.attach(entitiesTree);
   const hover = new WordHoverProvider(s);
   const suggestions = new SuggestionCodeActionProvider(s);
   const command = (id: string, what: string, fn: (...args: never[]) => unknown) =>
@@ -63,11 +66,13 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
   command('bertLens.replacedTokens.detect', 'Detect Replaced Tokens', () => detectReplacedTokens(s, annotations));
+  command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) => explainPrediction(s, annotations, args));
+  command('bertLens.saliency.clear', 'Clear Explanation', () => annotations.clear('saliency'));
   command('bertLens.log.show', 'Show Log', () => log.show());
 
   context.subscriptions.push(
     annotations,
-    vscode.window.registerTreeDataProvider('bertLens.entities', entitiesView),
+    entitiesTree,
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], hover),
     vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], suggestions, SuggestionCodeActionProvider.metadata),
     vscode.workspace.onDidCloseTextDocument((d) => {

@@ -89,6 +89,10 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       if (!e.affectsConfiguration('bertLens') && !e.affectsConfiguration('http.proxy') && !e.affectsConfiguration('http.proxyStrictSSL')) return;
       summaries.clear();
       loaded.clear();
+      // The next model is unknown until it loads: show every command again (a stale head would hide the very
+      // command that loads the newly chosen model).
+      void vscode.commands.executeCommand('setContext', 'bertLens.modelHead', undefined);
+      void vscode.commands.executeCommand('setContext', 'bertLens.hasLabels', undefined);
       const now = readSettings();
       log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
       statusBar.setModel(modelLabel(now.model));

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 
-/** The active model in short; provider, fallback and the last call's latency in the tooltip. A click opens
- *  Select Model. */
+/** The active model and its provider in short; fallback and the last call's latency in the tooltip. A click
+ *  opens Select Model. */
 export class ModelStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bertLens.status', vscode.StatusBarAlignment.Right, 100);
   private model = '';
@@ -33,7 +33,7 @@ export class ModelStatusBar implements vscode.Disposable {
   }
 
   private text(): string {
-    return `$(symbol-misc) BERT: ${this.model}`;
+    return `$(symbol-misc) BERT: ${this.model}${this.provider ? ` · ${this.provider}` : ''}`;
   }
 
   private render(): void {

@@ -8,12 +8,12 @@
 // - the Fill-Mask panel's Export JSON equals what the panel shows (and the CLI's candidates and scores), and its
 //   Export CSV has one row per candidate;
 // - the Entities view's Export Entities… writes the CLI's entities with their line numbers.
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, cli, decorationBoxes, gotoPosition, logJson, openFile, openWorkbench, runCommand, screenshot, toasts, useSettings, waitFor,
+  ROOT, cli, decorationBoxes, gotoPosition, logJson, openFile, openWorkbench, runCommand, screenshot, test, toasts, useSettings, waitFor,
 } from './harness.mjs';
 
 const NER_MODEL = join(ROOT, 'test/fixtures/bert-ner');

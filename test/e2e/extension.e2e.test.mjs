@@ -21,13 +21,13 @@
 // - offline with an uncached hub id: one error notification with the way forward and Select Model / Show Log
 //   actions, no stack trace, no request to the hub;
 // - Developer: Reload Window restores the Attention panel (serializer) with its grid, recomputed.
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, cli, computedColour, decorationBoxes, gotoPosition, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, toasts, useSettings, waitFor,
+  ROOT, cli, computedColour, decorationBoxes, gotoPosition, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, useSettings, waitFor,
 } from './harness.mjs';
 import { COMMIT, startHubServer } from './hubServer.mjs';
 

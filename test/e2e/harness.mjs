@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync, mkdtempSync, readdirSync, readFileSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,7 +42,7 @@ export async function waitFor(fn, { timeout = 60000, interval = 200, what = 'con
 
 /** Starts code-server on a fresh profile with the .vsix installed and a workspace folder; `env` is added to
  *  code-server's environment (the extension host and the engine worker inherit it: HF_ENDPOINT, HF_HUB_CACHE…). */
-export async function startCodeServer({ vsix, workspace, env: extraEnv = {} }) {
+export async function startCodeServer({ vsix, workspace, env: extraEnv = {}, restricted = false }) {
   if (!existsSync(CODE_SERVER)) throw new Error('code-server missing: run scripts/setup-e2e.sh');
   const base = mkdtempSync(join(tmpdir(), 'bert-lens-e2e-'));
   const home = join(base, 'home');
@@ -58,13 +59,15 @@ export async function startCodeServer({ vsix, workspace, env: extraEnv = {} }) {
     'extensions.ignoreRecommendations': true, 'telemetry.telemetryLevel': 'off', 'workbench.colorTheme': 'Default Dark Modern',
     'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.wordBasedSuggestions': 'off',
     'editor.occurrencesHighlight': 'off', 'editor.selectionHighlight': false, 'files.autoSave': 'off',
+    // `restricted`: workspace trust on, and this workspace opens untrusted (Restricted Mode) without a prompt.
+    ...(restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
   }));
   const port = await freePort();
   const config = join(base, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const t0 = Date.now();
   const child = spawn(CODE_SERVER, ['--config', config, '--extensions-dir', extensions, '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ...(restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -98,7 +101,7 @@ export async function launchBrowser() {
 
 /** A fresh workspace holding `files`, code-server with the .vsix installed, and Chromium on it, ready once
  *  `readyFile` shows in the explorer. `close()` stops both and removes the workspace. */
-export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env }) {
+export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env, restricted = false }) {
   const workspace = mkdtempSync(join(tmpdir(), prefix));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
   let server;
@@ -109,10 +112,11 @@ export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-'
     rmSync(workspace, { recursive: true, force: true });
   };
   try {
-    server = await startCodeServer({ vsix: VSIX, workspace, env });
+    server = await startCodeServer({ vsix: VSIX, workspace, env, restricted });
     const launched = await launchBrowser();
     browser = launched.browser;
     const { page } = launched;
+    currentPage = page;
     await page.goto(server.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: readyFile }).waitFor({ timeout: 60000 });
@@ -171,16 +175,34 @@ export async function quickPickLabels(page, title) {
   return rows.evaluateAll((rs) => rs.filter((r) => !r.classList.contains('quick-input-list-separator-as-item')).map((r) => r.querySelector('.label-name')?.textContent?.trim() ?? ''));
 }
 
-/** Runs a command by title from the palette, retrying while the extension has not registered it yet. */
+/** Opens the command palette and returns its input, retrying the opening when something (a focus change, a
+ *  closing notification) swallowed the key press: the palette is open once its input shows `>`. */
+async function openPalette(page) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await waitFor(async () => (await input.inputValue()).startsWith('>'), { timeout: 5000, interval: 100, what: 'the palette’s ">" prefix' });
+      return input;
+    } catch {
+      await page.keyboard.press('Escape');
+      await page.locator('.monaco-workbench').focus().catch(() => {});
+    }
+  }
+  throw new Error('the command palette did not open after 5 tries');
+}
+
+/** Runs a command by title from the palette, retrying while the extension has not registered it yet and when
+ *  the palette did not open or closed under us. */
 export async function runCommand(page, title) {
   for (let attempt = 0; attempt < 20; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const input = await openPalette(page);
     try {
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ timeout: 3000 });
+      if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost its text');
       await page.keyboard.press('Enter');
       return;
     } catch {
@@ -189,6 +211,49 @@ export async function runCommand(page, title) {
     }
   }
   throw new Error(`command not found in palette: ${title}`);
+}
+
+/** A known state before each scenario: no quick input open, no notification toast, the views in their default
+ *  places, and the focus in the editor area. */
+export async function knownState(page) {
+  const quickInput = page.locator('.quick-input-widget');
+  for (let i = 0; i < 3 && (await quickInput.isVisible().catch(() => false)); i++) await page.keyboard.press('Escape');
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await waitFor(async () => (await page.locator('.notifications-toasts.visible .notification-toast').count()) === 0, { timeout: 10000, what: 'no notification toasts' });
+  await runCommand(page, 'View: Reset View Locations');
+  await runCommand(page, 'View: Focus Active Editor Group');
+  await waitFor(async () => !(await quickInput.isVisible()), { timeout: 10000, what: 'no quick input open' });
+}
+
+let currentPage;
+/** The page of the workbench opened last (for failure captures). */
+export function activePage() {
+  return currentPage;
+}
+
+/** On a failure, a screenshot and the workbench DOM under test-results/e2e/failure-<name>.{png,html}. */
+export async function captureFailure(page, name) {
+  if (!page) return;
+  const base = `failure-${name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80)}`;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${base}.png`) }).catch(() => {});
+  const html = await page.content().catch((e) => `<!-- could not read the DOM: ${e.message} -->`);
+  writeFileSync(join(ARTIFACTS, `${base}.html`), html);
+}
+
+/** node:test's `test`, starting each scenario from `knownState` and capturing the screen and DOM when it fails. */
+export function test(name, ...rest) {
+  const fn = rest.pop();
+  const options = rest[0] ?? {};
+  return nodeTest(name, options, async (t) => {
+    try {
+      if (currentPage) await knownState(currentPage);
+      await fn(t);
+    } catch (err) {
+      await captureFailure(currentPage, name);
+      throw err;
+    }
+  });
 }
 
 /** Moves the cursor to line:column (1-based) with Go to Line. */

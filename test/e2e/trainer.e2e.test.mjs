@@ -1,9 +1,9 @@
 // The Classifier Trainer sidebar end to end: a CSV in the workspace is found, previewed, trained on with the
 // embedded model, and the view shows the comparison with both baselines and a clickable confusion matrix.
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { openWorkbench, readExtensionLog, runCommand, screenshot, waitFor } from './harness.mjs';
+import { openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
 
 let wb;
 let server;
@@ -22,6 +22,7 @@ test('sidebar trains on a workspace CSV and shows metrics against baselines and 
   await runCommand(page, 'Focus on Classifier Trainer View');
   const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   await view.locator('text=40 examples').waitFor({ timeout: 60000 }); // the only dataset is selected and previewed
+  await view.locator('#mode').selectOption('frozen'); // this scenario is the frozen head; finetune.e2e covers the rest
   await view.locator('#train').click();
   const comparison = view.locator('#comparison');
   await comparison.waitFor({ timeout: 180000 });

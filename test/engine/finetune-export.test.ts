@@ -52,7 +52,7 @@ test('architectures follow transformers: <Family>For<Task>', () => {
 
 test('sequence export: hub layout, config labels, classify on the folder equals transformers.js within 1e-4; int8 variant close', async () => {
   const dir = exportTask('sequence', ['business', 'sport', 'tech'], 'seq', false);
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'MODEL_CARD.md']) assert.ok(fs.existsSync(path.join(dir, f)), f);
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(cfg.architectures, ['BertForSequenceClassification']);
   assert.deepEqual(cfg.id2label, { 0: 'business', 1: 'sport', 2: 'tech' });

@@ -194,3 +194,30 @@ test('a model without the fp32 variant gets one clear line', async () => {
   models.push(m);
   await assert.rejects(fineTune(m, loadTaskData(csv)), (e: EngineError) => e.code === 'needs-fp32' && /needs the fp32 variant \(onnx\/model\.onnx\); this model has only quantized/.test(e.message) && /--mode frozen/.test(e.hint!));
 });
+
+test('bert-lens train --mode fine-tune: the --json contract (today\'s keys + mode, task, epochs, history), saved folder classifies, never overwrites', async () => {
+  const { runFineTuneCommand } = await import('../../src/engine/training/fineTuneCommand');
+  const { Engine } = await import('../../src/engine/engine');
+  const { classify } = await import('../../src/engine/tasks/sequenceClassification');
+  const engine = new Engine();
+  const lines: string[] = [];
+  const out = path.join(tmp, 'cli-out');
+  const r = await runFineTuneCommand({ data: csv, model: fixture('bert-mlm'), epochs: 2, learningRate: 1e-2, batchSize: 8, seed: 2, output: out, checkpointDir: path.join(tmp, 'ck-cli') }, { log: (l) => lines.push(l) }, engine);
+  for (const k of ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history']) assert.ok(k in r, k);
+  assert.equal(r.mode, 'fine-tune');
+  assert.equal(r.task, 'sequence');
+  assert.equal(r.epochs, 2);
+  assert.deepEqual(Object.keys(r.history[0]), ['epoch', 'train_loss', 'val_metric']);
+  assert.deepEqual(Object.keys(r.metrics).sort(), ['accuracy', 'macro_f1']);
+  assert.deepEqual(Object.keys(r.baselines).sort(), ['majority', 'tfidf_lr']);
+  assert.ok(r.quantized_metrics && 'accuracy' in r.quantized_metrics);
+  assert.equal(r.output, out);
+  assert.ok(lines.some((l) => /^epoch 1 {2}step 1\/\d+ {2}loss \d\.\d{4} {2}lr 0\.00e\+0 {2}[\d.]+ ex\/s {2}ETA/.test(l)), lines.join('\n'));
+  const report = readJson(path.join(out, 'training-report.json'));
+  assert.deepEqual(report.history, r.history);
+  const m = await engine.model({ model: out });
+  const c = await classify(m, { text: 'a good day and a great time' });
+  assert.deepEqual(c.labels.map((l) => l.label).sort(), ['neg', 'pos']);
+  await assert.rejects(runFineTuneCommand({ data: csv, model: fixture('bert-mlm'), epochs: 1, output: out }, { log() {} }, engine), (e: EngineError) => e.code === 'output-exists');
+  await engine.unloadAll();
+});

@@ -69,6 +69,15 @@ describe('saliency task: targets, heads and bad input', () => {
     await assert.rejects(client.saliency({}, { text: 'the capital of france is [MASK].', target: 'xylophonist' }), code('saliency-target', /not a single vocabulary piece .*\(it is x ##yl ##oph ##on ##ist\)/));
   });
 
+  test('spans mask pieces as fill-mask does: the same scores as a [MASK] in the text', async () => {
+    const text = 'python is a programming language.';
+    const bySpan = await client.saliency({}, { text, spans: [[24, 32]] });
+    const byMask = await client.saliency({}, { text: 'python is a programming [MASK].' });
+    assert.deepEqual(bySpan.target, byMask.target);
+    close(bySpan.scores, byMask.scores, 'scores');
+    assert.deepEqual(bySpan.offsets[5], [24, 32], 'offsets stay those of the text');
+  });
+
   test('no mask, empty text, a position outside the text, an unknown label', async () => {
     await assert.rejects(client.saliency({}, { text: 'no mask here.' }), code('no-mask', /\[MASK\]/));
     await assert.rejects(client.saliency({}, { text: '   ' }), code('empty-text'));

@@ -68,7 +68,12 @@ test('runTrain (bert-lens train): stable --json shape, new folder next to the da
   const lines = [];
   const engine = new t.Engine();
   const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, engine);
-  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output']);
+  // Today's keys, then the ones fine-tuning (#8) added for both modes.
+  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history']);
+  assert.equal(r.mode, 'frozen');
+  assert.equal(r.task, 'sequence');
+  assert.equal(r.history.length, r.epochs);
+  assert.deepEqual(Object.keys(r.history[0]), ['epoch', 'train_loss', 'val_metric']);
   assert.deepEqual(Object.keys(r.metrics), ['accuracy', 'macro_f1']);
   assert.deepEqual(Object.keys(r.baselines), ['majority', 'tfidf_lr']);
   assert.deepEqual(Object.keys(r.baselines.tfidf_lr), ['accuracy', 'macro_f1']);

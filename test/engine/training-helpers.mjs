@@ -16,6 +16,7 @@ import * as extractor from '../../src/engine/training/extractor';
 import * as featureCache from '../../src/engine/training/featureCache';
 import * as features from '../../src/engine/training/features';
 import * as heads from '../../src/engine/training/heads';
+import * as longTexts from '../../src/engine/training/longTexts';
 import * as methods from '../../src/engine/training/methods';
 import * as metrics from '../../src/engine/training/metrics';
 import * as onnxHead from '../../src/engine/training/onnxHead';
@@ -31,7 +32,7 @@ import { ROOT } from '../helpers';
 
 export const root = ROOT;
 
-const modules = { csv, data, dataChecks, split, metrics, tfidf, heads, features, train, extractor, featureCache, onnxHead, save, report, trainCommand, methods, random, discover, session, errors, LoadedModel, Engine, runtime, classifyTask };
+const modules = { csv, data, dataChecks, split, metrics, tfidf, heads, features, train, extractor, featureCache, onnxHead, save, report, trainCommand, methods, random, discover, session, longTexts, errors, LoadedModel, Engine, runtime, classifyTask };
 
 export function training() {
   return modules;

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as wt from '../../src/extension/core/walkthroughText';
 import * as candidates from '../../src/extension/core/candidates';
+import * as wt from '../../src/extension/core/walkthroughText';
+import { ROOT as root } from '../helpers';
 
-const root = process.cwd(); // npm test runs from the repository root
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
 const resolveNls = (s) => (typeof s === 'string' && /^%.+%$/.test(s) ? nls[s.slice(1, -1)] : s);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
 import type { DownloadProgress, Variant } from '../api';
 import { CancelledError, EngineError } from '../errors';
 import { OPTIONAL_FILES, REQUIRED_FILES, VARIANT_FILES } from './modelFolder';
@@ -171,8 +171,16 @@ export function proxyFor(url: string, explicit?: string): string | undefined {
   return u.protocol === 'https:' ? envAny('https_proxy') ?? envAny('http_proxy') : envAny('http_proxy');
 }
 
-const proxyAgents = new Map<string, Dispatcher>();
-function dispatcherFor(url: string, o: DownloadOptions): Dispatcher | undefined {
+/** undici (bundled) is loaded only when a proxy is in use, so that the worker starts as fast as before. */
+let undici: typeof Undici | undefined;
+function loadUndici(): typeof Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undici ??= require('undici') as typeof Undici;
+  return undici;
+}
+
+const proxyAgents = new Map<string, Undici.Dispatcher>();
+function dispatcherFor(url: string, o: DownloadOptions): Undici.Dispatcher | undefined {
   const proxy = proxyFor(url, o.proxy);
   if (!proxy) return undefined;
   const strict = o.proxyStrictSSL !== false;
@@ -180,7 +188,7 @@ function dispatcherFor(url: string, o: DownloadOptions): Dispatcher | undefined 
   let d = proxyAgents.get(key);
   if (!d) {
     try {
-      d = new ProxyAgent({ uri: proxy, requestTls: { rejectUnauthorized: strict }, proxyTls: { rejectUnauthorized: strict } });
+      d = new (loadUndici().ProxyAgent)({ uri: proxy, requestTls: { rejectUnauthorized: strict }, proxyTls: { rejectUnauthorized: strict } });
     } catch (err) {
       throw new EngineError('bad-proxy', `The proxy "${proxy}" is not usable: ${(err as Error).message}`, 'Set http.proxy (VS Code) or HTTPS_PROXY to a URL like http://proxy.example:3128, or unset it.');
     }
@@ -484,7 +492,7 @@ async function getFollowing(url: string, have: number, o: DownloadOptions): Prom
 async function request(url: string, init: { method?: string; headers?: Record<string, string>; signal?: AbortSignal }, o: DownloadOptions): Promise<Response> {
   const dispatcher = dispatcherFor(url, o);
   try {
-    if (dispatcher) return (await undiciFetch(url, { ...init, redirect: 'manual', dispatcher })) as unknown as Response;
+    if (dispatcher) return (await loadUndici().fetch(url, { ...init, redirect: 'manual', dispatcher })) as unknown as Response;
     return await fetch(url, { ...init, redirect: 'manual' });
   } catch (err) {
     if (init.signal?.aborted) throw new CancelledError();

@@ -26,6 +26,15 @@ export function requireHead(m: LoadedModel, task: string, heads: Head[]): void {
   throw new EngineError('wrong-head', `${task} needs a model with a ${heads[0]} head, but ${m.id} is ${arch} (${m.folder.head}).`, `Choose ${HEAD_HINTS[heads[0]] ?? `a ${heads[0]} model`}.`);
 }
 
+/** `topK` from any front end (the API takes plain JSON): a whole number, else one clear error. */
+export function checkTopK(topK: unknown, fallback: number): number {
+  if (topK === undefined || topK === null) return fallback;
+  if (typeof topK !== 'number' || !Number.isInteger(topK)) {
+    throw new EngineError('bad-top-k', `topK must be a whole number (got ${typeof topK === 'number' ? String(topK) : (JSON.stringify(topK) ?? String(topK))}).`, 'Pass for example topK: 5 (--top-k 5).');
+  }
+  return topK;
+}
+
 export function requireText(text: string | undefined, what = 'text'): string {
   if (typeof text !== 'string' || text.trim() === '') {
     throw new EngineError('empty-text', `The ${what} is empty.`, `Give some ${what} (select it in the editor, or pass it as an argument).`);

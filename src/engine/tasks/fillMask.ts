@@ -6,7 +6,7 @@ import { EngineError } from '../errors';
 import { softmax, topK } from '../math';
 import type { LoadedModel } from '../model';
 import type { Encoded } from '../tokenizer';
-import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
+import { type TaskContext, checkAborted, checkTopK, encodeFull, requireHead, requireText } from './common';
 
 const overlaps = (o: Offset, s: Offset) => o[0] < s[1] && o[1] > s[0];
 
@@ -37,7 +37,7 @@ async function targetIds(m: LoadedModel, targets: string[]): Promise<{ word: str
 export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskContext = {}): Promise<FillMaskResult> {
   requireHead(m, 'Fill-mask', ['masked-lm', 'pretraining']);
   const text = requireText(req.text);
-  const topk = Math.max(1, Math.min(req.topK ?? 5, 100));
+  const topk = Math.max(1, Math.min(checkTopK(req.topK, 5), 100));
   const { maskId, maskToken } = m.tokenizer;
   if (maskId === undefined || maskToken === undefined) {
     throw new EngineError('no-mask-token', `The tokenizer of ${m.id} has no mask token.`, 'Use a masked-LM model whose tokenizer defines mask_token.');

@@ -3,7 +3,7 @@
 import type { QaAnswer, QaResult } from '../api';
 import { softmax } from '../math';
 import type { LoadedModel } from '../model';
-import { type TaskContext, checkAborted, requireHead, requireText, windowsFor } from './common';
+import { type TaskContext, checkAborted, checkTopK, requireHead, requireText, windowsFor } from './common';
 
 const MAX_ANSWER_TOKENS = 30;
 
@@ -11,7 +11,7 @@ export async function questionAnswering(m: LoadedModel, req: { question: string;
   requireHead(m, 'Question answering', ['question-answering']);
   const question = requireText(req.question, 'question');
   const context = requireText(req.context, 'context');
-  const k = Math.max(1, req.topK ?? 1);
+  const k = Math.max(1, checkTopK(req.topK, 1));
   const windows = await windowsFor(m, context, question);
   const found = new Map<string, QaAnswer>();
   for (const [wi, w] of windows.entries()) {

@@ -4,7 +4,7 @@
 //   grad-input            ∂f/∂e_i · e_i
 //   integrated-gradients  e_i · (1/m) Σ_k ∂f/∂e_i at (k/m)·e, k = 1..m — one session call with batch m.
 // Long texts: the window that contains the target is explained (the result says which).
-import type { SaliencyMethod, SaliencyRequest, SaliencyResult } from '../api';
+import type { Offset, SaliencyMethod, SaliencyRequest, SaliencyResult } from '../api';
 import { EngineError } from '../errors';
 import { type GradientGraph, findWordEmbeddingLookup, type Objective } from '../grad/gradient';
 import { OBJECTIVE_INPUTS } from '../grad/objectives';
@@ -53,6 +53,17 @@ function labelIndex(m: LoadedModel, label: string, count: number): number {
   return i;
 }
 
+/** Replaces every non-special piece overlapping a span by the mask token (as fill-mask does with spans). */
+function maskSpans(e: Encoded, spans: Offset[], maskId: number, maskToken: string): void {
+  e.ids.forEach((_, i) => {
+    if (e.specialTokensMask[i]) return;
+    if (spans.some((s) => e.offsets[i][0] < s[1] && e.offsets[i][1] > s[0])) {
+      e.ids[i] = maskId;
+      e.tokens[i] = maskToken;
+    }
+  });
+}
+
 export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskContext = {}): Promise<SaliencyResult> {
   const kind = kindOf(m);
   const text = requireText(req.text);
@@ -79,6 +90,12 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     if (enc.ids.length > m.folder.maxLength) throw new EngineError('too-long', `The pair is ${enc.ids.length} tokens; saliency explains at most ${m.folder.maxLength}.`, 'Shorten the texts.');
   } else {
     const { full, windows, where } = await encodeFull(m, text);
+    const spans = (req.spans ?? []).filter((sp) => sp[1] > sp[0]);
+    if (spans.length) {
+      if (kind !== 'masked-lm' || m.tokenizer.maskId === undefined) throw new EngineError('saliency-spans', 'Masking spans needs a masked-LM model.', 'Remove the spans, or select a masked-LM model.');
+      maskSpans(full, spans, m.tokenizer.maskId, m.tokenizer.maskToken ?? '');
+      for (const w of windows) if (w.encoded !== full) maskSpans(w.encoded, spans, m.tokenizer.maskId, m.tokenizer.maskToken ?? '');
+    }
     let p = req.position;
     if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= full.ids.length)) {
       throw new EngineError('bad-position', `--position ${p} is outside the text's ${full.ids.length} tokens (0–${full.ids.length - 1}).`, 'Count tokens from 0, special tokens included (bert-lens tokenize shows them).');

@@ -2,7 +2,8 @@
 // tags with transformers' aggregation strategies.
 import type { Aggregation, Entity, TokenClassificationResult } from '../api';
 import { EngineError } from '../errors';
-import { softmax } from '../math';
+import { parseTag } from '../bio';
+import { argmax, softmax } from '../math';
 import type { LoadedModel } from '../model';
 import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
@@ -10,13 +11,6 @@ interface TokenScores {
   index: number;
   probs: Float64Array;
   word: number | null;
-}
-
-function splitTag(label: string): { bio: 'B' | 'I' | 'O'; type: string } {
-  if (label === 'O') return { bio: 'O', type: 'O' };
-  const m = /^([BIES])-(.+)$/.exec(label);
-  if (!m) return { bio: 'B', type: label };
-  return { bio: m[1] === 'I' || m[1] === 'E' ? 'I' : 'B', type: m[2] };
 }
 
 export async function tokenClassification(m: LoadedModel, req: { text: string; aggregation?: Aggregation }, ctx: TaskContext = {}): Promise<TokenClassificationResult> {
@@ -43,7 +37,6 @@ export async function tokenClassification(m: LoadedModel, req: { text: string; a
     const { w, i } = where[j];
     return { index: j, probs: softmax(perWindow[w].subarray(i * classes, (i + 1) * classes)), word: full.wordIds[j] };
   });
-  const argmax = (p: Float64Array) => p.reduce((b, x, i) => (x > p[b] ? i : b), 0);
   const tokenLabels = scores.map((s) => ({ label: label(argmax(s.probs)), score: s.probs[argmax(s.probs)] }));
   const content = scores.filter((s) => !full.specialTokensMask[s.index]);
 
@@ -99,7 +92,7 @@ export async function tokenClassification(m: LoadedModel, req: { text: string; a
     cur = undefined;
   };
   for (const u of units) {
-    const { bio, type } = splitTag(u.label);
+    const { bio, type } = parseTag(u.label);
     if (bio === 'O') {
       flush();
       continue;

@@ -96,8 +96,11 @@ export interface FineTuneOutcome {
   /** The same metrics with the int8 export. */
   quantizedMetrics?: TaskMetrics;
   baselines: Record<string, TaskMetrics>;
-  /** Sequence tasks: the full metrics (confusion matrix…) for reports. */
+  /** Sequence tasks: the full metrics (confusion matrix…) for reports, the baselines' too, and each test
+   *  example's prediction (index into the dataset's examples). */
   sequenceMetrics?: Metrics;
+  sequenceBaselines?: { majority: Metrics; tfidf_lr: Metrics };
+  testPredictions?: { index: number; label: number; predicted: number; probabilities: number[] }[];
   trainSize: number;
   valSize: number;
   testSize: number;
@@ -329,7 +332,7 @@ async function forwardAll(session: RuntimeSession, items: Item[], outputs: strin
 }
 
 /** Task metrics of a forward graph on a set of examples. */
-async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampleIdx: number[], labels: string[], padId: number, signal?: AbortSignal): Promise<{ metrics: TaskMetrics; full?: Metrics }> {
+async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampleIdx: number[], labels: string[], padId: number, signal?: AbortSignal): Promise<{ metrics: TaskMetrics; full?: Metrics; predictions?: FineTuneOutcome['testPredictions'] }> {
   const want = new Set(exampleIdx);
   const subset = items.filter((it) => want.has(it.example));
   const session = await openSession(bytes, 'cpu');
@@ -339,7 +342,14 @@ async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampl
       const yTrue = subset.map((it) => it.label!);
       const yPred = out.map((o) => argmax(o[0]));
       const full = computeMetrics(yTrue, yPred, labels);
-      return { metrics: { accuracy: full.accuracy, macro_f1: full.macroF1 }, full };
+      const predictions = subset.map((it, j) => {
+        const z = out[j][0];
+        const mx = Math.max(...z);
+        const e = Array.from(z, (v) => Math.exp(v - mx));
+        const sum = e.reduce((a, b) => a + b, 0);
+        return { index: it.example, label: it.label!, predicted: yPred[j], probabilities: e.map((v) => v / sum) };
+      });
+      return { metrics: { accuracy: full.accuracy, macro_f1: full.macroF1 }, full, predictions };
     }
     if (data.task === 'token') {
       const out = await forwardAll(session, subset, ['logits'], padId, 32, signal);
@@ -603,11 +613,13 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let quantizedMetrics: TaskMetrics | undefined;
     if (opts.evaluateQuantized !== false) quantizedMetrics = (await evaluate(quantizeDynamic(bestBytes), data, items, split.test, labels, padId)).metrics;
     const baselines: Record<string, TaskMetrics> = {};
+    let sequenceBaselines: FineTuneOutcome['sequenceBaselines'];
     if (opts.baselines !== false) {
       if (data.task === 'sequence' || data.task === 'pair') {
         const idx = new Map(labels.map((l, i) => [l, i]));
         const y = Int32Array.from(data.dataset.examples, (e) => idx.get(e.label)!);
         const b = await runBaselines(data.dataset, y, split, seed);
+        sequenceBaselines = b;
         baselines.majority = { accuracy: b.majority.accuracy, macro_f1: b.majority.macroF1 };
         baselines.tfidf_lr = { accuracy: b.tfidf_lr.accuracy, macro_f1: b.tfidf_lr.macroF1 };
       } else if (data.task === 'token') {
@@ -633,6 +645,8 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       quantizedMetrics,
       baselines,
       sequenceMetrics: test.full,
+      sequenceBaselines,
+      testPredictions: test.predictions,
       trainSize: split.train.length,
       valSize: split.val.length,
       testSize: split.test.length,

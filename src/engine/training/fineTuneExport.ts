@@ -107,7 +107,19 @@ export function saveFineTuned(s: FineTunedSave): string {
   config.bert_lens = { fine_tuned: true, task: s.task, base_model: src.path, max_length: s.maxLength, ...s.info };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   if (s.report !== undefined) fs.writeFileSync(path.join(dir, 'training-report.json'), JSON.stringify(s.report, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), fineTunedCard(s, config.architectures as string[]));
   return dir;
+}
+
+function fineTunedCard(s: FineTunedSave, arch: string[]): string {
+  const outputs = s.task === 'qa' ? '`start_logits`, `end_logits` [batch, sequence]' : s.task === 'token' ? `\`logits\` [batch, sequence, ${s.labels.length}]` : `\`logits\` [batch, ${s.labels.length}]`;
+  const report = s.report !== undefined ? `\n## Training and evaluation\nSee \`training-report.json\` (split, learning rate, epochs, history, test metrics for fp32 and int8, baselines).\n` : '';
+  return `# ${arch[0]} fine-tuned with BERT Lens
+
+The encoder of \`${s.source.path}\` (${s.source.family}) fine-tuned for ${s.task === 'qa' ? 'extractive question answering' : s.task === 'token' ? 'token classification' : s.task === 'pair' ? 'sentence-pair classification' : 'sequence classification'}, with a fresh head (no dropout).
+\`onnx/model.onnx\` (fp32) outputs ${outputs}; \`onnx/model_quantized.onnx\` is its dynamic int8 quantisation (MatMul weights).
+Inputs are cut to ${s.maxLength} tokens.
+${s.labels.length ? `\nLabels: ${s.labels.map((l, i) => `${i} = ${l}`).join(', ')}.\n` : ''}${report}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

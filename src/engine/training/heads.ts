@@ -233,9 +233,7 @@ export function headLogits(head: Head, x: Row): Float64Array {
   return forward(head.kind, p as unknown as Float64Array[], x, head.inputDim, head.hidden ?? 0, head.numClasses);
 }
 
-export function softmax(z: ArrayLike<number>): Float64Array {
-  return softmaxInPlace(Float64Array.from(z));
-}
+export { softmax } from '../math';
 
 export function headProbabilities(head: Head, x: Row): Float64Array {
   return softmaxInPlace(headLogits(head, x));

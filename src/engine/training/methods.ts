@@ -1,11 +1,13 @@
 // Worker methods of the classifier trainer (merged into the engine worker's method table). Trained runs stay in
 // the worker, by id, so the sidebar can save them and classify with them without moving weights around.
+import type { ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
 import { findDatasets, previewDataset } from './discover';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
+import { type FineTunedRun, classifyWithFineTuned, fineTunedView, runFineTuneSession, saveFineTunedRun, wantsFineTune } from './fineTuneSession';
 import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
 
 /** The trainer's part of the method map (../rpc.ts). */
@@ -29,6 +31,15 @@ export type { TestExampleView, TrainView } from './types';
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
+/** Each kept run holds its model (its classifier embeds with it), so that evicting the model from the engine's
+ *  cache never disposes it while the run can still classify; released when the run goes. */
+const leases = new Map<string, ModelLease>();
+function dropRun(id: string): void {
+  runs.delete(id);
+  leases.get(id)?.release();
+  leases.delete(id);
+}
+const fineRuns = new Map<string, FineTunedRun>();
 
 function getRun(id: string): TrainRun {
   const r = runs.get(id);
@@ -56,21 +67,41 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   trainingFindDatasets: async (_engine, params) => findDatasets(params.roots ?? [], params.maxDepth),
   trainingPreview: async (_engine, params) => previewDataset(params.path, params),
   trainingTrain: async (engine, params, ctx) => {
-    const run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    if (await wantsFineTune(engine, params, ctx.signal)) {
+      // Held while it runs, so that evicting the base model for another request never disposes it under us.
+      const fr = await engine.use(params.spec ?? {}, { signal: ctx.signal }, () => runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress }));
+      fineRuns.set(fr.id, fr);
+      while (fineRuns.size > 2) fineRuns.delete(fineRuns.keys().next().value as string);
+      return fineTunedView(fr);
+    }
+    const lease = await engine.acquire(params.spec ?? {}, { signal: ctx.signal });
+    let run: TrainRun;
+    try {
+      run = await runTraining(engine, params, { signal: ctx.signal, onProgress: ctx.progress });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
     runs.set(run.id, run);
-    while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
+    leases.set(run.id, lease);
+    while (runs.size > MAX_RUNS) dropRun(runs.keys().next().value as string);
     return trainView(run);
   },
   trainingSave: async (_engine, params) => {
+    const fr = fineRuns.get(params.runId);
+    if (fr) return { dir: saveFineTunedRun(fr, params.dir, params.overwrite) };
     const run = getRun(params.runId);
     return { dir: saveClassifier(run.outcome.classifier, run.report, { dir: params.dir, dataPath: run.dataset.path, overwrite: params.overwrite }) };
   },
   trainingClassify: async (_engine, params, ctx) => {
+    const fr = fineRuns.get(params.runId);
+    if (fr) return { labels: fr.dataset.labels, probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal) };
     const run = getRun(params.runId);
     const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
     return { labels: run.dataset.labels, probabilities };
   },
   trainingDispose: async (_engine, params) => {
-    runs.delete(params.runId);
+    dropRun(params.runId);
+    fineRuns.delete(params.runId);
   },
 };

@@ -29,8 +29,4 @@ export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number
   return { accuracy: yTrue.length ? correct / yTrue.length : 0, macroF1, perClass, confusion, confusionExamples };
 }
 
-export function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-  return best;
-}
+export { argmax } from '../math';

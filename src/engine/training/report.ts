@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { formatPercent } from '../math';
 import type { TrainOutcome } from './train';
 import type { Dataset, DataWarning, MetricsSummary, TrainingReport } from './types';
 
@@ -36,7 +37,7 @@ export function buildReport(
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct = (x: number) => formatPercent(x);
 
 export function modelCard(r: TrainingReport, labels: string[]): string {
   const row = (name: string, m: MetricsSummary) => `| ${name} | ${pct(m.accuracy)} | ${pct(m.macro_f1)} |`;

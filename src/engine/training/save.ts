@@ -23,6 +23,15 @@ function isEmptyDir(p: string): boolean {
   }
 }
 
+/** Which weights or metrics hold NaN or infinity (a model saved with them would answer NaN). */
+function nonFiniteParts(c: TrainedClassifier, report: TrainingReport): string[] {
+  const arrays: [string, ArrayLike<number> | undefined][] = [['mean', c.mean], ['scale', c.scale], ['w1', c.head.w1], ['b1', c.head.b1], ['w2', c.head.w2], ['b2', c.head.b2]];
+  const bad = arrays.filter(([, a]) => a && Array.prototype.some.call(a, (x: number) => !Number.isFinite(x))).map(([n]) => `weights ${n}`);
+  if (![report.metrics.accuracy, report.metrics.macro_f1].every(Number.isFinite)) bad.push('test metrics');
+  if (report.history.some((h) => !Number.isFinite(h.loss) || !Number.isFinite(h.valAccuracy) || (h.valLoss !== undefined && !Number.isFinite(h.valLoss)))) bad.push('training history');
+  return bad;
+}
+
 /** Writes the classifier as a hub-layout model folder. An existing non-empty folder is refused unless
  *  `overwrite` is set (the sidebar asks the user first). */
 export function saveClassifier(c: TrainedClassifier, report: TrainingReport, out: { dir?: string; dataPath: string; overwrite?: boolean }): string {
@@ -32,6 +41,10 @@ export function saveClassifier(c: TrainedClassifier, report: TrainingReport, out
   if (fs.existsSync(dir)) {
     if (!fs.statSync(dir).isDirectory()) throw new EngineError('output-exists', `${dir} exists and is a file.`, 'Choose another output folder.');
     if (!isEmptyDir(dir) && !out.overwrite) throw new EngineError('output-exists', `${dir} already exists and is not empty; nothing was overwritten.`, 'Choose another output folder, or leave --output out for a new one next to the data.');
+  }
+  const nonFinite = nonFiniteParts(c, report);
+  if (nonFinite.length) {
+    throw new EngineError('non-finite', `The trained classifier has non-finite values (NaN or infinity) in ${nonFinite.join(', ')}; nothing was saved.`, 'Check the data and the model (a corrupt feature cache or model gives NaN features), then train again.');
   }
   const bytes = ex.classifierBytes({ mean: c.mean, scale: c.scale, w1: c.head.w1, b1: c.head.b1, w2: c.head.w2, b2: c.head.b2, hidden: c.head.hidden, numClasses: c.labels.length });
   const src = ex.model.folder;

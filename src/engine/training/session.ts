@@ -5,6 +5,7 @@ import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { loadDataset, loadSplitFiles } from './data';
 import { EncoderFeatureExtractor } from './extractor';
+import { capLongTexts } from './longTexts';
 import { type TrainingReport, buildReport } from './report';
 import { DEFAULT_SEED } from './split';
 import { type TrainOptions, type TrainOutcome, type TrainProgress, trainClassifier } from './train';
@@ -21,6 +22,12 @@ export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'sk
   lastLayers?: number;
   pooling?: PoolingKind;
   maxLength?: number;
+  /** 'fine-tune' trains the encoder (fineTuneSession.ts); 'auto' fine-tunes when the model has an fp32 variant;
+   *  'frozen' (default here) trains a head on frozen features. */
+  mode?: 'auto' | 'fine-tune' | 'frozen';
+  /** Fine-tuning only. */
+  epochs?: number;
+  learningRate?: number;
 }
 
 export interface TrainRun {
@@ -40,6 +47,8 @@ export async function runTraining(engine: Engine, req: TrainRequest, ctx: { sign
   ctx.onProgress?.({ phase: 'loading', message: 'Loading model' });
   const model = await engine.model(req.spec ?? {}, { signal: ctx.signal });
   const extractor = await EncoderFeatureExtractor.create(model, { layer: req.layer, lastLayers: req.lastLayers, pooling: req.pooling, maxLength: req.maxLength });
+  const capped = capLongTexts(dataset, extractor.maxLength);
+  if (capped) dataset.warnings.push(capped);
   const seed = req.seed ?? DEFAULT_SEED;
   const outcome = await trainClassifier(
     dataset,

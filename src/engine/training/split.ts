@@ -43,7 +43,14 @@ export function ensureValidation(split: SplitIndexes, examples: Example[], label
   if (split.val.length) return split;
   const sub = split.train.map((i) => examples[i]);
   const present = labels.filter((l) => sub.some((e) => e.label === l));
-  const inner = stratifiedSplit(sub, present, { seed, valFraction: 0.1, testFraction: 0.1 });
+  let inner: SplitIndexes;
+  try {
+    inner = stratifiedSplit(sub, present, { seed, valFraction: 0.1, testFraction: 0.1 });
+  } catch (err) {
+    // The inner split sees only the training part: name the whole data set's size, not that part's.
+    if (!(err instanceof EngineError) || err.code !== 'data-too-small') throw err;
+    throw new EngineError('data-too-small', `Only ${examples.length} examples: after the test split, the ${sub.length} left for training are too few to set some aside for validation.`, 'Add examples (at least four per label), or give a validation file.');
+  }
   const val = inner.val.concat(inner.test).map((j) => split.train[j]).sort((a, b) => a - b);
   const train = inner.train.map((j) => split.train[j]);
   return { train, val, test: split.test };

@@ -2,6 +2,7 @@
 import type { ModelSpec } from '../api';
 import { Engine } from '../engine';
 import { formatError } from '../errors';
+import { formatPercent } from '../math';
 import { saveClassifier } from './save';
 import { runTraining } from './session';
 import type { TrainProgress } from './train';
@@ -35,6 +36,11 @@ export interface TrainJsonResult {
   baselines: { majority: { accuracy: number; macro_f1: number }; tfidf_lr: { accuracy: number; macro_f1: number } };
   seconds: number;
   output: string;
+  /** Added with fine-tuning (#8): this is the frozen mode; the head's epochs and their validation accuracy. */
+  mode: 'frozen';
+  task: 'sequence' | 'pair';
+  epochs: number;
+  history: { epoch: number; train_loss: number; val_metric: number }[];
 }
 
 export interface TrainIo {
@@ -43,7 +49,7 @@ export interface TrainIo {
   onProgress?: (p: unknown) => void;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
+const pct = (x: number) => formatPercent(x).padStart(6);
 
 /** Trains, evaluates against the baselines, saves the hub-layout folder and returns the --json result. Throws
  *  EngineError for bad input (the CLI prints formatError(e) and exits non-zero). */
@@ -91,6 +97,10 @@ export async function runTrain(args: TrainArgs, io: TrainIo, engine: Engine = ne
     },
     seconds: Math.round((performance.now() - t0) / 10) / 100,
     output,
+    mode: 'frozen',
+    task: run.dataset.pairColumn ? 'pair' : 'sequence',
+    epochs: o.history.length,
+    history: o.history.map((h) => ({ epoch: h.epoch, train_loss: h.loss, val_metric: h.valAccuracy })),
   };
   io.log('');
   io.log(`                      accuracy  macro-F1   (test split: ${r.test_size} examples; trained on ${r.train_size})`);

@@ -23,13 +23,13 @@ import { transferring } from './transfer';
 function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promise<R>) {
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
-    const m = await engine.model(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress });
-    return fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress });
+    // Held for the task's duration, so that evicting it for another model waits for this request.
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
   };
 }
 
 const taskMethods: MethodTable<keyof TaskMethods> = {
-  loadModel: async (engine, params, ctx) => (await engine.model(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress })).summary(),
+  loadModel: async (engine, params, ctx) => engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
   listModels: async (_engine, params) => listModels(params.spec ?? {}),
   unloadAll: async (engine) => engine.unloadAll(),
   tokenize: task(tokenize),

@@ -7,6 +7,7 @@ import type { Annotations } from '../decorations/annotations';
 import { userError } from '../errors';
 import type { Services } from '../services';
 import { activeEditor, spanAndWindow } from './target';
+import { mdText } from '../core/markdown';
 
 /** Paragraph window around the word: attention is quadratic and capped at the model's length, so keep it short. */
 const WINDOW_CHARS = 1000;
@@ -35,7 +36,7 @@ export async function showAttentionOverlay(services: Services, annotations: Anno
   const plan = planAttentionOverlay(result, rel, mode, windowText, window[0]);
   if (!plan) throw userError('no-token', 'The selection covers no token of the model.', 'Put the cursor on a word.');
   const groups = new Map<string, LabelledRange[]>();
-  groups.set('focus', [{ start: plan.focus[0], end: plan.focus[1], hover: `**${text.slice(span[0], span[1])}**: attention it gives, by ${plan.source} (strongest ${plan.max.toFixed(4)})` }]);
+  groups.set('focus', [{ start: plan.focus[0], end: plan.focus[1], hover: `**${mdText(text.slice(span[0], span[1]))}**: attention it gives, by ${plan.source} (strongest ${plan.max.toFixed(4)})` }]);
   for (const r of plan.ranges) {
     const list = groups.get(String(r.level)) ?? [];
     list.push({ start: r.start, end: r.end, hover: r.hover });

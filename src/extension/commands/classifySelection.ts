@@ -35,5 +35,13 @@ export async function classifySelection(services: Services): Promise<void> {
     lines = [`is next: ${(r.is_next * 100).toFixed(1)}%`, `not next: ${((1 - r.is_next) * 100).toFixed(1)}%`];
   }
   services.log.info(`classify: ${lines.join(', ')}`);
-  await vscode.window.showQuickPick(lines, { title: 'BERT Lens: classification', placeHolder: summary.id });
+  if (summary.head !== 'sequence-classification') {
+    await vscode.window.showQuickPick(lines, { title: 'BERT Lens: classification', placeHolder: summary.id });
+    return;
+  }
+  // "Why this label?": picking a label shades the selection by its saliency for that label.
+  const picked = await vscode.window.showQuickPick(lines, { title: 'BERT Lens: classification', placeHolder: `${summary.id} — pick a label: why this label? (Explain Prediction)` });
+  if (picked === undefined) return;
+  const label = picked.slice(0, picked.lastIndexOf(':'));
+  await vscode.commands.executeCommand('bertLens.saliency.explain', { label, pair: pair.trim() || undefined });
 }

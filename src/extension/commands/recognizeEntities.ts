@@ -27,13 +27,11 @@ export async function recognizeEntities(services: Services, annotations: Annotat
       services.timed('entities', () => services.client.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
   );
   const entities = result.entities.map((e) => ({ label: baseLabel(e.label), start: e.start + base, end: e.end + base, text: e.text, score: e.score, line: doc.positionAt(e.start + base).line + 1 }));
-  services.log.info(`entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`);
   annotations.set('entities', doc, planEntityDecorations(result.entities, base));
   view.set(doc.uri, entities);
+  // Show the list without moving the focus: the editor keeps it, and a quick input opened meanwhile (the
+  // user's next command) stays open. The log line comes last, once the UI work is done.
   if (!entities.length) void vscode.window.showInformationMessage('BERT Lens: no entities found in this text.');
-  else {
-    // Show the list, then give the focus back to the editor so typing goes on where it was.
-    await vscode.commands.executeCommand('bertLens.entities.focus');
-    await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
-  }
+  else await view.reveal();
+  services.log.info(`entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`);
 }

@@ -3,6 +3,7 @@
 // an opacity level proportional to the weight (the strongest token gets the top level).
 import type { AttentionResult, Offset } from '../../engine/api';
 import { tokensInSpan } from './tokens';
+import { mdText } from './markdown';
 
 export type OverlayMode = { kind: 'rollout' } | { kind: 'headMean'; layer: number };
 
@@ -92,7 +93,7 @@ export function planAttentionOverlay(
       end: e + base,
       weight: row[j],
       level,
-      hover: `**${result.tokens[j]}** receives ${row[j].toFixed(4)} of “${word}”’s attention (${source}; ${((row[j] / max) * 100).toFixed(0)} % of the strongest)`,
+      hover: `**${mdText(result.tokens[j])}** receives ${row[j].toFixed(4)} of “${mdText(word)}”’s attention (${source}; ${((row[j] / max) * 100).toFixed(0)} % of the strongest)`,
     });
   }
   return { focus: [focus[0] + base, focus[1] + base], focusTokens, ranges, max, source };

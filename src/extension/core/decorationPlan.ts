@@ -1,6 +1,8 @@
 // What to decorate, decided without VS Code: entity spans grouped by label with a stable colour each, and
 // replaced-token probabilities bucketed into a few opacity levels (one decoration type per bucket).
 import type { Entity, Offset, ReplacedTokensResult } from '../../engine/api';
+import { entityType } from '../../engine/bio';
+import { mdText } from './markdown';
 
 /** Colour-blind-friendly palette (Okabe–Ito), as RGB so backgrounds can be translucent. */
 const PALETTE: [number, number, number][] = [
@@ -15,9 +17,9 @@ const PALETTE: [number, number, number][] = [
 ];
 const KNOWN: Record<string, number> = { PER: 0, ORG: 1, LOC: 2, MISC: 3 };
 
-/** Strips BIO/BIOES prefixes: "B-PER" → "PER". */
+/** Strips BIO/BIOES/BILOU prefixes: "B-PER" → "PER". */
 export function baseLabel(label: string): string {
-  return label.replace(/^[BIESLU]-/, '');
+  return entityType(label);
 }
 
 export function labelColor(label: string, alpha = 0.3): string {
@@ -45,7 +47,7 @@ export function planEntityDecorations(entities: Entity[], base = 0): Map<string,
     if (e.end <= e.start) continue;
     const label = baseLabel(e.label);
     const list = byLabel.get(label) ?? [];
-    list.push({ start: e.start + base, end: e.end + base, hover: `**${label}** · score ${e.score.toFixed(3)} · “${e.text}”` });
+    list.push({ start: e.start + base, end: e.end + base, hover: `**${mdText(label)}** · score ${e.score.toFixed(3)} · “${mdText(e.text)}”` });
     byLabel.set(label, list);
   }
   return byLabel;
@@ -66,7 +68,7 @@ export function planReplacedDecorations(result: ReplacedTokensResult, base = 0, 
     const b = replacedBucket(result.replaced[i], minProbability);
     if (b === undefined) return;
     const list = out.get(b) ?? [];
-    list.push({ start: s + base, end: e + base, hover: `**${result.tokens[i]}** replaced with probability ${result.replaced[i].toFixed(3)}` });
+    list.push({ start: s + base, end: e + base, hover: `**${mdText(result.tokens[i])}** replaced with probability ${result.replaced[i].toFixed(3)}` });
     out.set(b, list);
   });
   return out;

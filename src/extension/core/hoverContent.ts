@@ -1,5 +1,6 @@
 // The hover's Markdown, built from plain results so it can be tested without VS Code.
 import type { WordCandidate } from '../../engine/api';
+import { mdCode, mdText } from './markdown';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -39,15 +40,13 @@ export interface HoverModel {
   millis?: number;
 }
 
-function esc(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
+const esc = mdText;
 
 export function hoverMarkdown(m: HoverModel): string {
   const lines: string[] = [];
-  lines.push(`**BERT Lens** · \`${m.word}\``);
+  lines.push(`**BERT Lens** · ${mdCode(m.word)}`);
   lines.push('');
-  lines.push(`Pieces: ${m.pieces.map((p, i) => `\`${p}\` (${m.ids[i]})`).join(' ')}`);
+  lines.push(`Pieces: ${m.pieces.map((p, i) => `${mdCode(p)} (${m.ids[i]})`).join(' ')}`);
   lines.push('');
   if (m.alternatives?.length) {
     lines.push(`If masked: ${m.alternatives.slice(0, 3).map((c) => `**${esc(c.word)}** ${(c.score * 100).toFixed(1)}%`).join(' · ')}`);

@@ -47,13 +47,4 @@ export function meanVector(vectors: number[][], indexes: number[]): number[] | u
   return out.map((v) => v / indexes.length);
 }
 
-export function norm(v: number[]): number {
-  return Math.sqrt(v.reduce((a, x) => a + x * x, 0));
-}
-
-export function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
-  const d = norm(a) * norm(b);
-  return d ? dot / d : 0;
-}
+export { cosine, norm } from '../../engine/math';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LabelledRange } from '../core/decorationPlan';
 
-export type AnnotationKind = 'entities' | 'replaced' | 'answer' | 'attention';
+export type AnnotationKind = 'entities' | 'replaced' | 'answer' | 'attention' | 'saliency';
 
 interface Layer {
   uri: string;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { overlayAlpha } from '../core/attentionOverlay';
 import { labelColor, REPLACED_BUCKETS } from '../core/decorationPlan';
+import { saliencyAlpha } from '../core/saliencyPlan';
 import type { AnnotationKind } from './annotations';
 
 /** The overlay's colour (Okabe–Ito blue, distinct from the entity palette's alpha levels). */
@@ -28,6 +29,12 @@ export function annotationStyle(kind: AnnotationKind, key: string): vscode.Decor
       // The focus word gets an outline; every other token a background whose opacity is its level.
       if (key === 'focus') return { border: `1px solid ${OVERLAY_RGB}0.9)`, borderRadius: '2px' };
       return { backgroundColor: `${OVERLAY_RGB}${overlayAlpha(Number(key))})`, borderRadius: '2px' };
+    case 'saliency': {
+      // Diverging: Okabe–Ito blue raises the target's log-probability, vermillion lowers it.
+      const [sign, level] = key.split(':');
+      const rgb = sign === 'neg' ? '213, 94, 0' : '0, 114, 178';
+      return { backgroundColor: `rgba(${rgb}, ${saliencyAlpha(Number(level))})`, borderRadius: '2px' };
+    }
     case 'answer':
       return {
         backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),

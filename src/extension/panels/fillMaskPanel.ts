@@ -4,9 +4,11 @@ import { EngineError } from '../../engine/errors';
 import {
   fillMaskViewType,
   fmAddModel,
+  fmExplain,
   fmExport,
   fmReady,
   fmRemoveModel,
+  fmSetSaliencyMethod,
   fmSetText,
   fmSetTopK,
   fmState,
@@ -99,11 +101,37 @@ export class FillMaskPanel {
     } else if (fmSetTopK.is(msg)) {
       this.state.topK = msg.params.topK;
       void this.refresh();
+    } else if (fmExplain.is(msg)) {
+      void this.explain(msg.params.column, msg.params.mask).catch((err) => reportError(this.services.log, err, 'fill-mask explain'));
+    } else if (fmSetSaliencyMethod.is(msg)) {
+      this.state.saliencyMethod = msg.params.method;
+      const explained = this.state.models.map((c, i) => (c.saliency ? [i, c.saliency.mask] : undefined)).filter((x): x is number[] => !!x);
+      for (const [column, mask] of explained) void this.explain(column, mask).catch((err) => reportError(this.services.log, err, 'fill-mask explain'));
+      this.post();
     } else if (fmExport.is(msg)) {
       void this.export(msg.params.format).catch((err) => reportError(this.services.log, err, 'fill-mask export'));
     } else {
       this.services.log.warn(`fill-mask panel: ignored message ${JSON.stringify(msg).slice(0, 200)}`);
     }
+  }
+
+  /** Explain Prediction for one mask of one column: its token chips get saliency shading (fp32 graph, in the
+   *  worker; a newer refresh drops it). */
+  private async explain(column: number, mask: number): Promise<void> {
+    const col = this.state.models[column];
+    const m = col?.result?.masks[mask];
+    if (!col || !m) return;
+    const run = this.run;
+    const method = this.state.saliencyMethod ?? 'grad-input';
+    const r = await this.services.client.saliency(this.services.spec(col.model), { text: this.state.text, spans: this.state.masks, position: m.position, method }, { signal: this.controller?.signal });
+    if (run !== this.run || this.state.models[column] !== col) return;
+    // Scores per chip of the column's tokenization (the same text; a long text's window covers part of it).
+    const t = col.tokenization;
+    const byOffset = new Map(r.offsets.map((o, i) => [`${o[0]}:${o[1]}`, r.scores[i]]));
+    const scores = t && t.tokens.length === r.tokens.length ? r.scores : (t?.offsets ?? []).map((o, i) => (t!.specialTokensMask[i] ? 0 : (byOffset.get(`${o[0]}:${o[1]}`) ?? 0)));
+    col.saliency = { mask, method, token: 'token' in r.target ? r.target.token : r.target.label, logprob: r.logprob, scores };
+    this.services.log.info(`fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`);
+    this.post();
   }
 
   private post(): void {

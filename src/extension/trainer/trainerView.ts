@@ -147,6 +147,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
           seed: s.seed,
           testFraction: s.testFraction,
           valFraction: s.valFraction,
+          mode: s.mode ?? 'auto',
+          epochs: s.epochs,
           cacheDir: this.services.context.globalStorageUri.fsPath ? path.join(this.services.context.globalStorageUri.fsPath, 'features') : undefined,
         },
         {
@@ -177,7 +179,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (!r || !this.state.selected) return;
     const data = this.state.selected;
     const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
-    const picked = await vscode.window.showSaveDialog({ title: 'Save classifier as a model folder', defaultUri: vscode.Uri.file(`${base}-classifier`), saveLabel: 'Save Folder' });
+    const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
+    const picked = await vscode.window.showSaveDialog({ title: 'Save classifier as a model folder', defaultUri: vscode.Uri.file(`${base}-${suffix}`), saveLabel: 'Save Folder' });
     if (!picked) return;
     let overwrite = false;
     try {

@@ -11,6 +11,7 @@ export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string
   readonly onDidChangeTreeData = this.emitter.event;
   private entities: EntityItem[] = [];
   private uri: vscode.Uri | undefined;
+  private tree: vscode.TreeView<EntityItem | string> | undefined;
 
   constructor(annotations: Annotations) {
     annotations.onDidChange((kind) => {
@@ -23,6 +24,22 @@ export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string
     this.entities = entities;
     void vscode.commands.executeCommand('setContext', 'bertLens.hasEntities', entities.length > 0);
     this.emitter.fire();
+  }
+
+  /** The tree view that shows this provider (created by the extension). */
+  attach(tree: vscode.TreeView<EntityItem | string>): void {
+    this.tree = tree;
+  }
+
+  /** Brings the view into sight without taking the focus from the editor (nor closing a quick input). */
+  async reveal(): Promise<void> {
+    const first = this.getChildren()[0];
+    if (!this.tree || this.tree.visible || first === undefined) return;
+    await this.tree.reveal(first, { select: false, focus: false, expand: true });
+  }
+
+  getParent(element: EntityItem | string): string | undefined {
+    return typeof element === 'string' ? undefined : element.label;
   }
 
   /** The entities of the last run (document offsets) and their document, for the export. */

@@ -1,4 +1,4 @@
-import type { FillMaskResult, Offset, TokenizeResult } from '../../engine/api';
+import type { FillMaskResult, Offset, SaliencyMethod, TokenizeResult } from '../../engine/api';
 import { isObject, isOffset, message } from './ipc';
 
 export const fillMaskViewType = 'bertLens.fillMask';
@@ -14,6 +14,18 @@ export interface ModelColumn {
   error?: string;
   busy?: boolean;
   millis?: number;
+  /** Explain Prediction for one mask: a saliency score per token of `tokenization` (fp32 graph). */
+  saliency?: ColumnSaliency;
+}
+
+export interface ColumnSaliency {
+  /** Index into result.masks of the explained piece. */
+  mask: number;
+  method: SaliencyMethod;
+  /** The word explained (the top prediction at that piece) and its log-probability. */
+  token: string;
+  logprob: number;
+  scores: number[];
 }
 
 /** Everything the panel shows; also what the serializer keeps for a reload (minus results). */
@@ -24,6 +36,8 @@ export interface FillMaskState {
   topK: number;
   /** Models the picker offers (embedded + cached). */
   choices: { model: string; label: string }[];
+  /** Saliency method of the panel's Explain buttons. */
+  saliencyMethod?: SaliencyMethod;
 }
 
 // host → webview
@@ -35,6 +49,9 @@ export const fmToggleMask = message<{ span: Offset }>('fillMask/toggleMask', (p)
 export const fmAddModel = message<{ model: string }>('fillMask/addModel', (p) => isObject(p) && typeof p.model === 'string');
 export const fmRemoveModel = message<{ index: number }>('fillMask/removeModel', (p) => isObject(p) && Number.isInteger(p.index));
 export const fmExport = message<{ format: 'json' | 'csv' }>('fillMask/export', (p) => isObject(p) && (p.format === 'json' || p.format === 'csv'));
+export const SALIENCY_METHODS: SaliencyMethod[] = ['grad-input', 'grad-l2', 'integrated-gradients'];
+export const fmExplain = message<{ column: number; mask: number }>('fillMask/explain', (p) => isObject(p) && Number.isInteger(p.column) && Number.isInteger(p.mask));
+export const fmSetSaliencyMethod = message<{ method: SaliencyMethod }>('fillMask/saliencyMethod', (p) => isObject(p) && SALIENCY_METHODS.includes(p.method as SaliencyMethod));
 export const fmSetTopK = message<{ topK: number }>('fillMask/setTopK', (p) => isObject(p) && Number.isInteger(p.topK) && (p.topK as number) > 0 && (p.topK as number) <= 50);
 
 /** Toggles a span in the mask list: removes it (or any overlapping mask) if present, else adds it, sorted. */

@@ -17,9 +17,13 @@ export interface TrainSettings {
   seed: number;
   testFraction: number;
   valFraction: number;
+  /** 'auto': fine-tune the encoder when the model has an fp32 variant, otherwise a head on frozen features. */
+  mode?: 'auto' | 'fine-tune' | 'frozen';
+  /** Fine-tuning epochs. */
+  epochs?: number;
 }
 
-export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1 };
+export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1, mode: 'auto', epochs: 3 };
 
 export interface TrainerState {
   datasets: DatasetCandidate[];

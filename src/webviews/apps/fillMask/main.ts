@@ -1,5 +1,5 @@
 import type { Offset, TokenizeResult } from '../../../engine/api';
-import { fmAddModel, fmExport, fmReady, fmRemoveModel, fmSetText, fmSetTopK, fmState, fmToggleMask, MAX_MODELS, type FillMaskState, type ModelColumn } from '../../protocol/fillMask';
+import { fmAddModel, fmExplain, fmExport, fmReady, fmRemoveModel, fmSetSaliencyMethod, fmSetText, fmSetTopK, fmState, fmToggleMask, MAX_MODELS, SALIENCY_METHODS, type FillMaskState, type ModelColumn } from '../../protocol/fillMask';
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
@@ -32,29 +32,49 @@ function isMasked(span: Offset): boolean {
   return !!state?.masks.some(([s, e]) => s < span[1] && e > span[0]);
 }
 
+const METHOD_NAMES: Record<string, string> = { 'grad-input': 'gradient × input', 'grad-l2': 'gradient L2 norm', 'integrated-gradients': 'integrated gradients' };
+
+/** Saliency shading of a chip: opacity by |score| / max over the text's tokens, blue raises the explained word's
+ *  log-probability, orange lowers it (the editor's Explain Prediction colours). */
+function shade(el: HTMLElement, score: number, max: number): void {
+  if (!(max > 0) || score === 0) return;
+  const level = Math.max(1, Math.min(5, Math.ceil((Math.abs(score) / max) * 5)));
+  const alpha = (0.08 + (0.5 * level) / 5).toFixed(2);
+  el.style.backgroundColor = score < 0 ? `rgba(213, 94, 0, ${alpha})` : `rgba(0, 114, 178, ${alpha})`;
+  el.dataset.saliency = String(score);
+}
+
 function renderTokens(col: ModelColumn): HTMLElement {
   const t = col.tokenization;
   const row = h('div', { class: 'tokens', role: 'group', 'aria-label': `Tokens for ${col.label}` });
   if (!t) return row;
+  const sal = col.saliency && col.saliency.scores.length === t.tokens.length ? col.saliency : undefined;
+  const max = sal ? Math.max(0, ...sal.scores.map((x, i) => (t.specialTokensMask[i] ? 0 : Math.abs(x)))) : 0;
   t.tokens.forEach((tok, i) => {
     const special = t.specialTokensMask[i] === 1;
     const span = wordSpan(t, i);
     const masked = !special && isMasked(span);
-    row.append(
-      h(
-        'button',
-        {
-          class: `token${special ? ' special' : ''}${masked ? ' masked' : ''}`,
-          title: special ? `${tok} (special, id ${t.ids[i]})` : `${tok} · id ${t.ids[i]} · click to ${masked ? 'unmask' : 'mask'} “${state!.text.slice(span[0], span[1])}”`,
-          disabled: special,
-          'aria-pressed': masked ? 'true' : 'false',
-          onclick: () => post(fmToggleMask.create({ span })),
-        },
-        tok,
-      ),
+    const why = sal && !special ? ` · ${METHOD_NAMES[sal.method]} ${sal.scores[i].toPrecision(4)} for “${sal.token}”` : '';
+    const chip = h(
+      'button',
+      {
+        class: `token${special ? ' special' : ''}${masked ? ' masked' : ''}`,
+        title: special ? `${tok} (special, id ${t.ids[i]})` : `${tok} · id ${t.ids[i]}${why} · click to ${masked ? 'unmask' : 'mask'} “${state!.text.slice(span[0], span[1])}”`,
+        disabled: special,
+        'aria-pressed': masked ? 'true' : 'false',
+        onclick: () => post(fmToggleMask.create({ span })),
+      },
+      tok,
     );
+    if (sal && !special) shade(chip, sal.scores[i], max);
+    row.append(chip);
   });
+  if (sal) row.append(h('div', { class: 'muted' }, `Shaded by ${METHOD_NAMES[sal.method]} for “${sal.token}” (log p ${sal.logprob.toFixed(3)}, fp32 graph): blue raises it, orange lowers it.`));
   return row;
+}
+
+function explainButton(column: number, mask: number, what: string): HTMLElement {
+  return h('button', { class: 'secondary small', title: `Explain Prediction: shade the tokens by their saliency for ${what}`, 'aria-label': `Why ${what}?`, onclick: () => post(fmExplain.create({ column, mask })) }, 'Why?');
 }
 
 function bar(label: string, score: number): HTMLElement {
@@ -63,19 +83,21 @@ function bar(label: string, score: number): HTMLElement {
   return h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, label), h('span', { class: 'bar' }, fill), h('span', { class: 'bar-score' }, `${(score * 100).toFixed(1)}%`));
 }
 
-function renderPredictions(col: ModelColumn): HTMLElement {
+function renderPredictions(col: ModelColumn, column: number): HTMLElement {
   const box = h('div', { class: 'predictions' });
   const r = col.result;
   if (!r) return box;
   if (r.spans?.length) {
     for (const s of r.spans) {
-      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `“${s.original}” → ${s.pieces.length} piece${s.pieces.length > 1 ? 's' : ''}`));
+      const first = s.masks[0];
+      const top = r.masks[first]?.predictions[0]?.token ?? '';
+      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `“${s.original}” → ${s.pieces.length} piece${s.pieces.length > 1 ? 's' : ''} `, explainButton(column, first, `“${top}” at its first piece`)));
       for (const c of s.candidates) group.append(bar(c.word, c.score));
       box.append(group);
     }
   } else {
     r.masks.forEach((m, i) => {
-      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `${r.maskToken} #${i + 1}`));
+      const group = h('div', { class: 'mask-group' }, h('div', { class: 'mask-title' }, `${r.maskToken} #${i + 1} `, explainButton(column, i, `“${m.predictions[0]?.token ?? ''}” at ${r.maskToken} #${i + 1}`)));
       for (const p of m.predictions) group.append(bar(p.token, p.score));
       box.append(group);
     });
@@ -95,7 +117,7 @@ function renderColumn(col: ModelColumn, index: number): HTMLElement {
     ? h('div', { class: 'error' }, col.error)
     : col.busy
       ? h('div', { class: 'muted' }, 'Running…')
-      : h('div', {}, renderTokens(col), col.tokenization ? h('div', { class: 'muted' }, `${col.tokenization.tokens.length} tokens`) : undefined, renderPredictions(col));
+      : h('div', {}, renderTokens(col), col.tokenization ? h('div', { class: 'muted' }, `${col.tokenization.tokens.length} tokens`) : undefined, renderPredictions(col, index));
   return h('section', { class: 'column', 'data-model': col.model }, header, body);
 }
 
@@ -109,6 +131,8 @@ function render(): void {
   const full = s.models.length >= MAX_MODELS;
   const topK = h('select', { 'aria-label': 'Top k' }, ...[3, 5, 10, 20].map((k) => h('option', { value: k, selected: k === s.topK }, `top ${k}`))) as HTMLSelectElement;
   topK.addEventListener('change', () => post(fmSetTopK.create({ topK: Number(topK.value) })));
+  const method = h('select', { 'aria-label': 'Saliency method', title: 'Saliency method of the Why? buttons' }, ...SALIENCY_METHODS.map((m) => h('option', { value: m, selected: m === (s.saliencyMethod ?? 'grad-input') }, METHOD_NAMES[m]))) as HTMLSelectElement;
+  method.addEventListener('change', () => post(fmSetSaliencyMethod.create({ method: method.value as (typeof SALIENCY_METHODS)[number] })));
   picker.addEventListener('change', () => {
     const v = (picker as HTMLSelectElement).value;
     if (v) post(fmAddModel.create({ model: v === 'embedded' ? '' : v }));
@@ -120,6 +144,7 @@ function render(): void {
       { class: 'toolbar' },
       h('button', { onclick: () => post(fmSetText.create({ text: textarea.value })) }, 'Use text'),
       topK,
+      method,
       full ? h('span', { class: 'muted' }, `${MAX_MODELS} models at most`) : picker,
       full ? undefined : custom,
       full ? undefined : h('button', { class: 'secondary', onclick: () => custom.value.trim() && post(fmAddModel.create({ model: custom.value.trim() })) }, 'Add'),

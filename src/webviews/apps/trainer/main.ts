@@ -81,6 +81,12 @@ function trainSection(s: TrainerState): HTMLElement {
     h(
       'div',
       { class: 'toolbar' },
+      select('mode', 'Mode', st.mode ?? 'auto', [['auto', 'fine-tune (when fp32 exists)'], ['fine-tune', 'fine-tune the encoder'], ['frozen', 'head on frozen features']], (v) => setSettings({ mode: v as 'auto' | 'fine-tune' | 'frozen' }), busy),
+      numberInput('epochs', 'Epochs', st.epochs ?? 3, 1, 50, 1, (v) => setSettings({ epochs: v }), busy || st.mode === 'frozen'),
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
       select('layer', 'Layer', String(st.layer), layerOpts, (v) => setSettings({ layer: Number(v) }), busy),
       numberInput('last-n', 'Concat last', st.lastLayers, 1, n + 1, 1, (v) => setSettings({ lastLayers: v }), busy),
       select('pooling', 'Pooling', st.pooling, [['mean', 'mean'], ['cls', 'first token']], (v) => setSettings({ pooling: v as 'mean' | 'cls' }), busy),
@@ -139,6 +145,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     ),
   );
   if (!rows[0].best) sec.append(h('p', { class: 'warnings' }, 'A baseline scores at least as well as the classifier here: it may not earn its cost.'));
+  if (rep.head.kind === 'fine-tuned') sec.append(h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`));
   sec.append(h('div', { class: 'muted' }, `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`));
   sec.append(perClassTable('This classifier', rep.metrics), perClassTable('Majority class', rep.baselines.majority), perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr));
 

