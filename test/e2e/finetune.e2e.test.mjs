@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { cli, gotoPosition, openFile, openWorkbench, quickPickLabels, readExtensionLog, runCommand, screenshot, useSettings, waitFor } from './harness.mjs';
+import { cli, gotoPosition, openFile, openWorkbench, quickPickLabels, readExtensionLog, runCommand, screenshot, toasts, useSettings, waitFor } from './harness.mjs';
 
 let wb;
 let server;
@@ -25,6 +25,32 @@ after(async () => {
   await wb?.close();
 });
 
+/** Runs the palette command whose label is exactly `title` (clicking its row, not the first fuzzy match). */
+async function runExactCommand(title) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  let last;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      await rows.first().waitFor({ timeout: 3000 });
+      const labels = await rows.evaluateAll((rs) => rs.map((r) => (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').replace(/\s+/g, ' ').trim()));
+      const i0 = labels.findIndex((l) => l === title || l.startsWith(`${title},`));
+      const i = i0;
+      if (i < 0) throw new Error(`not listed yet: ${labels.join(' | ')}`);
+      await rows.nth(i).click();
+      return;
+    } catch (err) {
+      last = err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+  throw new Error(`command not found in palette: ${title} (${last?.message})`);
+}
+
 test('sidebar fine-tunes on a workspace CSV, shows metrics beside baselines, saves, and the saved model classifies a selection', async () => {
   await runCommand(page, 'Focus on Classifier Trainer View');
   const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -34,9 +60,9 @@ test('sidebar fine-tunes on a workspace CSV, shows metrics beside baselines, sav
   const comparison = view.locator('#comparison');
   await comparison.waitFor({ timeout: 600000 });
   const text = await comparison.innerText();
-  assert.match(text, /This classifier\s.*\d+\.\d%/);
+  assert.match(text, /This classifier( ★)?\s+\d+\.\d%\s+\d+\.\d%/);
   assert.match(text, /Majority class\s+50\.0%/);
-  assert.match(text, /TF-IDF \+ LR\s+\d+\.\d%/);
+  assert.match(text, /TF-IDF \+ LR( ★)?\s+\d+\.\d%/);
   await view.locator('#fine-tuned-note', { hasText: 'Encoder fine-tuned' }).waitFor();
   assert.equal(await view.locator('#confusion button').count(), 4);
   await screenshot(page, 'finetune-trainer');
@@ -62,10 +88,12 @@ test('sidebar fine-tunes on a workspace CSV, shows metrics beside baselines, sav
   await openFile(page, 'note.txt');
   await gotoPosition(page, 1, 1);
   await page.keyboard.press('Shift+End');
-  await runCommand(page, 'BERT Lens: Classify Selection');
+  await runExactCommand('BERT Lens: Classify Selection'); // not "… with Trained Classifier", which a trained run also shows
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'BERT Lens: Classify Selection' }).first().waitFor({ timeout: 120000 });
   await page.keyboard.press('Enter'); // no second text
-  const labels = await quickPickLabels(page, 'BERT Lens: classification');
+  const labels = await quickPickLabels(page, 'BERT Lens: classification').catch(async (err) => {
+    throw new Error(`${err.message}; toasts: ${JSON.stringify(await toasts(page))}`);
+  });
   assert.deepEqual(labels, expected, 'the saved model gives the CLI’s labels and scores');
   await page.keyboard.press('Escape');
   await useSettings(server.userData, workspace);

@@ -229,3 +229,92 @@ describe('gradients: errors', () => {
     }
   });
 });
+
+describe('gradients: rules against finite differences', () => {
+  // A hand-built graph that runs every rule the fixtures do not (LayerNormalization, the IsNaN guard, Slice,
+  // Gather on axis 1 with a scalar index, ReduceMean keepdims=0, Gemm transB with alpha, Expand, Split with an
+  // unused output, Concat, Transpose), checked entry by entry against central differences of its own loss.
+  const rnd = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 0.8);
+  const i64t = (name: string, dims: number[], v: number[]) => encodeInitializer(name, dims, BigInt64Array.from(v.map(BigInt)));
+  function rulesModel(): Uint8Array {
+    const nodes = [
+      encodeNode('MatMul', ['x', 'W'], ['h'], 'mm'),
+      encodeNode('LayerNormalization', ['h', 'g', 'b'], ['ln'], 'ln', [{ name: 'axis', i: -1 }, { name: 'epsilon', f: 1e-5 }]),
+      encodeNode('Tanh', ['ln'], ['t'], 'tanh'),
+      encodeNode('Softmax', ['t'], ['sm'], 'softmax', [{ name: 'axis', i: -1 }]),
+      encodeNode('IsNaN', ['sm'], ['nan'], 'isnan'),
+      encodeNode('Where', ['nan', 'zero', 'sm'], ['guarded'], 'where'),
+      encodeNode('Slice', ['guarded', 'starts', 'ends', 'axes1'], ['sl'], 'slice'),
+      encodeNode('Concat', ['sl', 't'], ['cc'], 'concat', [{ name: 'axis', i: 1 }]),
+      encodeNode('Transpose', ['cc'], ['tr'], 'transpose', [{ name: 'perm', ints: [0, 2, 1] }]),
+      encodeNode('ReduceMean', ['tr'], ['rm'], 'reducemean', [{ name: 'axes', ints: [2] }, { name: 'keepdims', i: 0 }]),
+      encodeNode('Gather', ['cc', 'two'], ['gt'], 'gather', [{ name: 'axis', i: 1 }]),
+      encodeNode('Add', ['rm', 'gt'], ['s2'], 'add'),
+      encodeNode('Mul', ['s2', 's2'], ['sq0'], 'square'),
+      encodeNode('Add', ['sq0', 'one'], ['sq1'], 'plus1'),
+      encodeNode('Sqrt', ['sq1'], ['sq'], 'sqrt'),
+      encodeNode('Gemm', ['sq', 'V', 'c'], ['gm'], 'gemm', [{ name: 'transB', i: 1 }, { name: 'alpha', f: 0.7 }]),
+      encodeNode('Pow', ['gm', 'twof'], ['pw'], 'pow'),
+      encodeNode('Expand', ['c', 'shape25'], ['ex'], 'expand'),
+      encodeNode('Add', ['pw', 'ex'], ['sum'], 'add2'),
+      encodeNode('Split', ['sum', 'split'], ['sp1', 'sp2'], 'split', [{ name: 'axis', i: 1 }]),
+      encodeNode('Unsqueeze', ['sp2', 'axes0'], ['u'], 'unsqueeze'),
+      encodeNode('Squeeze', ['u', 'axes0'], ['y'], 'squeeze'),
+    ];
+    const inits = [
+      encodeInitializer('W', [3, 6], rnd(18, 1)),
+      encodeInitializer('g', [6], rnd(6, 2).map((v) => 1 + v / 2)),
+      encodeInitializer('b', [6], rnd(6, 3)),
+      encodeInitializer('V', [5, 6], rnd(30, 4)),
+      encodeInitializer('c', [5], rnd(5, 5)),
+      encodeInitializer('zero', [], Float32Array.from([0])),
+      encodeInitializer('one', [], Float32Array.from([1])),
+      encodeInitializer('twof', [], Float32Array.from([2])),
+      i64t('starts', [1], [1]),
+      i64t('ends', [1], [4]),
+      i64t('axes1', [1], [1]),
+      i64t('two', [], [2]),
+      i64t('shape25', [2], [2, 5]),
+      i64t('split', [2], [2, 3]),
+      i64t('axes0', [1], [0]),
+    ];
+    const graph = lenField(7, concatBytes([...nodes, ...inits, stringField(2, 'rules'), encodeValueInfo('input', 'x', DT_FLOAT, [2, 4, 3]), encodeValueInfo('output', 'y', DT_FLOAT, [2, 3])]));
+    return concatBytes([varintField(1, 8), lenField(8, varintField(2, 17)), graph]);
+  }
+
+  test('every parameter entry matches a central difference', async () => {
+    const bytes = rulesModel();
+    const g = await buildGradientGraph(bytes, { objective: { kind: 'weighted-sum', outputs: ['y'] }, wrt: { parameters: 'all' }, parametersAsInputs: true });
+    assert.deepEqual(Object.keys(g.parameters).sort(), ['V', 'W', 'b', 'c', 'g']);
+    const values = readParameters(bytes, Object.keys(g.parameters));
+    const s = await openSession(g.bytes);
+    try {
+      const x = { type: 'float32' as const, data: rnd(24, 6), dims: [2, 4, 3] };
+      const seed = { type: 'float32' as const, data: rnd(6, 7), dims: [2, 3] };
+      const run = async (override?: { p: string; i: number; d: number }) => {
+        const feeds: Record<string, InputTensor> = { x, [OBJECTIVE_INPUTS.seed(0)]: seed };
+        for (const [p, v] of Object.entries(values)) {
+          const data = Float32Array.from(v.data);
+          if (override?.p === p) data[override.i] += override.d;
+          feeds[p] = { type: 'float32', data, dims: v.dims };
+        }
+        return s.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]);
+      };
+      const base = await run();
+      const h = 1e-2;
+      for (const [p, v] of Object.entries(values)) {
+        const grad = base[g.outputs.gradients[p]].data;
+        const scale = Math.max(...Array.from(grad, Math.abs));
+        assert.ok(scale > 1e-3, `${p} has a gradient`);
+        for (let i = 0; i < v.data.length; i++) {
+          const up = (await run({ p, i, d: h }))[g.outputs.loss].data[0];
+          const down = (await run({ p, i, d: -h }))[g.outputs.loss].data[0];
+          const fd = (up - down) / (2 * h);
+          assert.ok(Math.abs(fd - grad[i]) <= 2e-2 * scale + 1e-3, `${p}[${i}]: analytic ${grad[i]} vs finite difference ${fd}`);
+        }
+      }
+    } finally {
+      await s.dispose();
+    }
+  });
+});

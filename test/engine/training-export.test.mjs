@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EngineClient } from '../../src/engine/client';
 import { topicsCsv } from '../data/topicsCsv.mjs';
+import { WORKER } from '../helpers';
 import { root, tmpDir, training } from './training-helpers.mjs';
 
 const t = training();
@@ -62,12 +64,12 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
   await engine.unloadAll();
 });
 
-test('runTrain (bert-lens train): stable --json shape, new folder next to the data, never overwrites', async () => {
+test('runTrain (bert-lens train) through the worker: stable --json shape, new folder next to the data, never overwrites', async () => {
   const dir = tmpDir();
   const data = writeCsv(dir);
   const lines = [];
-  const engine = new t.Engine();
-  const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, engine);
+  const client = new EngineClient({ workerPath: WORKER });
+  const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, client);
   // Today's keys, then the ones fine-tuning (#8) added for both modes.
   assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history']);
   assert.equal(r.mode, 'frozen');
@@ -81,20 +83,24 @@ test('runTrain (bert-lens train): stable --json shape, new folder next to the da
   assert.equal(r.baselines.majority.accuracy, 0.5);
   assert.equal(r.output, path.join(dir, 'topics-classifier'));
   assert.ok(lines.some((l) => l.startsWith('classifier ')));
+  // Progress crossed the thread boundary: the phases the worker reported became lines, in order.
+  const at = (prefix) => lines.findIndex((l) => l.startsWith(prefix));
+  assert.ok(at('Reading data') >= 0 && at('Reading data') < at('Features: 40 texts') && at('Features: 40 texts') < at('epoch   1') && at('epoch   1') < at('classifier '), lines.join('\n'));
+  assert.ok(lines.at(-1).startsWith(`Saved to ${r.output} (`));
   const report = JSON.parse(fs.readFileSync(path.join(r.output, 'training-report.json'), 'utf8'));
   assert.equal(report.metrics.accuracy, r.metrics.accuracy);
   assert.equal(report.split.seed, 1);
 
-  const r2 = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log() {} }, engine);
+  const r2 = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log() {} }, client);
   assert.equal(r2.output, path.join(dir, 'topics-classifier-2'));
   assert.equal(r2.metrics.accuracy, r.metrics.accuracy, 'same seed, same result');
 
   const taken = path.join(dir, 'taken');
   fs.mkdirSync(taken);
   fs.writeFileSync(path.join(taken, 'keep.txt'), 'mine');
-  await assert.rejects(t.trainCommand.runTrain({ data, model: FIXTURE, output: taken, cacheDir: path.join(dir, 'cache') }, { log() {} }, engine), (e) => e.code === 'output-exists' && !!e.hint);
+  await assert.rejects(t.trainCommand.runTrain({ data, model: FIXTURE, output: taken, cacheDir: path.join(dir, 'cache') }, { log() {} }, client), (e) => e.code === 'output-exists' && !!e.hint);
   assert.deepEqual(fs.readdirSync(taken), ['keep.txt']);
-  await engine.unloadAll();
+  await client.dispose();
 });
 
 test('worker methods: preview, train with progress, classify, save', async () => {

@@ -8,6 +8,7 @@ import * as runtime from '../../src/engine/runtime';
 import { Engine } from '../../src/engine/engine';
 import { LoadedModel } from '../../src/engine/model';
 import * as classifyTask from '../../src/engine/tasks/sequenceClassification';
+import * as trainCommand from '../../src/cli/train';
 import * as csv from '../../src/engine/training/csv';
 import * as data from '../../src/engine/training/data';
 import * as dataChecks from '../../src/engine/training/dataChecks';
@@ -27,7 +28,6 @@ import * as session from '../../src/engine/training/session';
 import * as split from '../../src/engine/training/split';
 import * as tfidf from '../../src/engine/training/tfidf';
 import * as train from '../../src/engine/training/train';
-import * as trainCommand from '../../src/engine/training/trainCommand';
 import { ROOT } from '../helpers';
 
 export const root = ROOT;
