@@ -18,6 +18,7 @@ import { EngineClient } from '../engine/client';
 import { LoadedModel } from '../engine/model';
 import { embed } from '../engine/tasks/embeddings';
 import { fillMask } from '../engine/tasks/fillMask';
+import { renderScale, runChild, runScale } from './scale';
 import { benchGradients, gradMarkdown } from './gradBench';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -30,12 +31,20 @@ interface Options {
   sentences: number;
   passes: number;
   writeDoc: boolean;
+  /** --model: the at-scale benchmark on this folder (src/bench/scale.ts). */
+  model?: string;
+  baseline?: string;
+  child?: string;
+  rounds: number;
+  /** Re-render the at-scale tables from .bench/scale-results.json instead of measuring. */
+  fromResults?: boolean;
   /** Run one part only ('gradients'). */
   only?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { device: 'cpu', runs: 50, warmup: 5, sentences: 256, passes: 5, writeDoc: true };
+  const o: Options = { device: 'cpu', runs: 50, warmup: 5, sentences: 256, passes: 5, writeDoc: true, rounds: 3 };
+  let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -46,18 +55,25 @@ function parseArgs(argv: string[]): Options {
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? next();
     if (flag === '--device') o.device = value() as Device;
-    else if (flag === '--runs') o.runs = Number(value());
+    else if (flag === '--runs') (o.runs = Number(value())), (runsGiven = true);
+    else if (flag === '--model') o.model = value();
+    else if (flag === '--baseline') o.baseline = value();
+    else if (flag === '--child') o.child = value();
+    else if (flag === '--rounds') o.rounds = Number(value());
     else if (flag === '--warmup') o.warmup = Number(value());
     else if (flag === '--sentences') o.sentences = Number(value());
     else if (flag === '--passes') o.passes = Number(value());
     else if (flag === '--no-doc') o.writeDoc = false;
+    else if (flag === '--from-results') o.fromResults = true;
     else if (flag === '--only') o.only = value();
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]');
+      console.log('usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!['cpu', 'webgpu', 'cuda', 'dml', 'coreml'].includes(o.device)) throw new Error(`unknown device ${o.device}`);
+  if (o.model && !runsGiven) (o.runs = 10), (o.warmup = Math.min(o.warmup, 2));
+  if (o.model && !fs.existsSync(path.join(o.model, 'onnx', 'model.onnx'))) throw new Error(`${o.model}: no onnx/model.onnx (make a BERT-base-sized one with: node scripts/make-bert-base.mjs)`);
   return o;
 }
 
@@ -534,12 +550,15 @@ thread and the result structured-cloned back. "In-process" calls the same task f
 
 `;
 
-function writeDoc(file: string, table: string, notes: string): void {
-  const block = `${START}\n${table}\n\n${notes}\n${END}`;
+const SCALE_START = '<!-- bench-scale:start -->';
+const SCALE_END = '<!-- bench-scale:end -->';
+
+function writeDoc(file: string, table: string, notes: string, start = START, end = END): void {
+  const block = `${start}\n${table}\n\n${notes}\n${end}`;
   let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : DOC_INTRO;
-  const s = doc.indexOf(START);
-  const e = doc.indexOf(END);
-  if (s >= 0 && e > s) doc = doc.slice(0, s) + block + doc.slice(e + END.length);
+  const s = doc.indexOf(start);
+  const e = doc.indexOf(end);
+  if (s >= 0 && e > s) doc = doc.slice(0, s) + block + doc.slice(e + end.length);
   else doc = `${doc.replace(/\s*$/, '\n\n')}${block}\n`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, doc);
@@ -570,7 +589,22 @@ async function runGradientBench(root: string, o: Options, env: ReturnType<typeof
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, '..');
+  if (o.model) o.model = path.resolve(o.model);
+  if (o.baseline) o.baseline = path.resolve(o.baseline);
   process.chdir(root);
+  if (o.model && o.child) return runChild(o.child as Parameters<typeof runChild>[0], { ...o, model: o.model }, loadTransformers);
+  if (o.model) {
+    const env = machine();
+    console.log(`BERT Lens benchmark at scale — ${env.cpus} cores, ${env.cpuModel}, model ${o.model}, device ${o.device}`);
+    const header = `Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}.\nDate: ${env.date}. Command: \`npm run bench -- --model ${path.relative(root, o.model)}${o.baseline ? ` --baseline ${path.relative(root, o.baseline)}` : ''}${o.device !== 'cpu' ? ` --device ${o.device}` : ''}\`.`;
+    const table = o.fromResults ? renderScale(JSON.parse(fs.readFileSync(path.join(root, '.bench', 'scale-results.json'), 'utf8'))) : await runScale({ ...o, model: o.model }, loadTransformers, header);
+    console.log(`\n${table}\n`);
+    if (o.writeDoc) {
+      writeDoc(path.join(root, 'docs', 'benchmarks.md'), table, '', SCALE_START, SCALE_END);
+      console.log('table written to docs/benchmarks.md (at-scale block)');
+    }
+    return;
+  }
   const started = performance.now();
   const env = machine();
   console.log(`BERT Lens benchmark — ${env.cpus} cores, ${env.cpuModel}, Node ${env.node}, device ${o.device}`);

@@ -10,6 +10,7 @@ import { type ParsedArgs, UsageError, intOption, parseArgs, stringOption } from 
 import { bar, fmt, heat, table } from './format';
 import { type ChunkSink, emitJson, streamSink } from './jsonWriter';
 import { extraCommands } from './extraCommands';
+import { npyBytes, writeNewFile } from './npy';
 
 const USAGE = `bert-lens — explore BERT-family models locally (ONNX Runtime, no Python)
 
@@ -28,6 +29,7 @@ Commands:
   embed TEXT [--layer L] [--pooling none|cls|mean|max]
   similarity TEXT --span START:END [--layer L]   compare a word with its other occurrences
   attention TEXT [--pair B]           attention of every layer and head
+            [--format npy --output F.npy]  the raw float32 tensor [layers, heads, from, to] for NumPy
   saliency TEXT [--method grad-l2|grad-input|integrated-gradients] [--steps 16]
       [--target WORD | --label LABEL] [--position N] [--pair B] [--question Q]
                                       which tokens drove the prediction (gradients, fp32 graph)
@@ -252,6 +254,18 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
         return 0;
       }
       case 'attention': {
+        const format = stringOption(args, 'format');
+        if (format !== undefined && format !== 'json' && format !== 'npy') throw new UsageError(`--format must be npy (or json), not "${format}".`);
+        if (format === 'npy') {
+          const output = stringOption(args, 'output');
+          if (!output) throw new UsageError('--format npy needs --output FILE.npy (the tensor is binary).');
+          if (fs.existsSync(output)) throw new UsageError(`${output} already exists; choose another --output (bert-lens never replaces a file).`);
+          const t = await client.attentionTensors(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+          const shape = [t.layers, t.heads, t.n, t.n];
+          writeNewFile(output, npyBytes(t.attentions, shape));
+          emit({ file: output, dtype: 'float32', shape, axes: ['layer', 'head', 'from', 'to'], tokens: t.tokens }, () => `wrote ${output}: float32 [${shape.join(', ')}] (layer, head, from, to) for ${t.n} tokens: ${t.tokens.join(' ')}`);
+          return 0;
+        }
         const r = await client.attention(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
         await emit({ tokens: r.tokens, attentions: r.attentions }, () => {
           const n = r.tokens.length;

@@ -212,6 +212,22 @@ export interface AttentionResult {
   rollout: number[][];
 }
 
+/** Attention as flat float32 tensors (row-major): what the worker transfers and the webview receives. */
+export interface AttentionTensors {
+  tokens: string[];
+  offsets: Offset[];
+  layers: number;
+  heads: number;
+  /** Tokens (rows and columns of every matrix). */
+  n: number;
+  /** [layers, heads, n, n] softmax probabilities. */
+  attentions: Float32Array;
+  /** [layers, n, n] mean over heads. */
+  headMean: Float32Array;
+  /** [n, n] attention rollout across all layers. */
+  rollout: Float32Array;
+}
+
 export interface EmbedBatchRequest {
   texts: string[];
   layer?: number;

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type {
   AttentionResult,
+  AttentionTensors,
   ClassifyResult,
   DownloadProgress,
   EmbedBatchRequest,
@@ -38,6 +39,7 @@ import type {
   SurprisalResult,
 } from './api';
 import { CancelledError, EngineError } from './errors';
+import { nestAttention } from './tasks/attentionTensors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
@@ -189,8 +191,14 @@ export class EngineClient {
   embedBatch(spec: ModelSpec, req: EmbedBatchRequest, o?: CallOptions<TaskProgress>): Promise<EmbedBatchResult> {
     return this.call('embedBatch', { spec, ...req }, o);
   }
-  attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionResult> {
-    return this.call('attention', { spec, ...req }, o);
+  /** Nested arrays, built on this side from the transferred tensors (see attentionTensors). */
+  async attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionResult> {
+    return nestAttention(await this.attentionTensors(spec, req, o));
+  }
+
+  /** Attention as flat float32 tensors, transferred from the worker without a copy. */
+  attentionTensors(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionTensors> {
+    return this.call('attentionTensors', { spec, ...req }, o);
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
     return this.call('similarity', { spec, ...req }, o);

@@ -1,7 +1,18 @@
-// A loaded model: its folder, tokenizer and ONNX sessions. The plain session serves predictions; the
-// introspection session (extra outputs for attention and hidden states) and the masked-LM session (head run
-// for the masked rows only) are opened the first time they are needed.
-import * as fs from 'node:fs';
+// A loaded model: its folder, tokenizer and ONE ONNX session holding one copy of the weights.
+//
+// At BERT-base scale every extra session used to cost its own copy of the weights (400–500 MiB each) and a full
+// in-memory copy of the file for graph surgery. Now:
+//  - the file is scanned as a stream into a "skeleton" (onnx/scan.ts): its structure, with every weight an ONNX
+//    external-data reference to its byte range in the original model.onnx. Capabilities (attention available,
+//    hidden states) come from the skeleton; the file's bytes are never held in JS;
+//  - the session that serves every task is one edited skeleton: the plain graph, plus a row Gather before a
+//    masked-LM head (fill-mask computes the vocabulary head for the masked rows only; plain calls feed every row),
+//    plus the attention probabilities and per-layer hidden states as extra outputs. Each task fetches only what it
+//    needs. ORT reads the weights from the file itself (memory-mapped) and packs them once;
+//  - graphs that cannot be folded into that one session (a backward graph, a pooled encoder) open through
+//    `openVariant`: an edit of the same skeleton, opened on first use, reading the same file's weights without
+//    packing its own copy (so that the operating system's page cache holds them once).
+// Measurements behind these choices: docs/benchmarks.md, "BERT-base scale".
 import * as path from 'node:path';
 import type { Device, ModelSummary, Variant } from './api';
 import { EngineError } from './errors';
@@ -9,7 +20,8 @@ import type { ModelFolder } from './models/modelFolder';
 import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
 import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, findPreLnHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
 import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
-import { type InputTensor, type OutputTensor, RuntimeSession, openSession } from './runtime';
+import { scanModel } from './onnx/scan';
+import { type InputTensor, type OpenOptions, type OutputTensor, RuntimeSession, openSession } from './runtime';
 import type { Encoded } from './tokenizer';
 import { TextTokenizer } from './tokenizer';
 
@@ -21,16 +33,59 @@ export interface Tensor3 {
   dims: number[];
 }
 
+/** The vocabulary-logits output of a masked-LM head among a graph's outputs. */
+function mlmOutputOf(outputs: readonly string[]): string {
+  return outputs.find((n) => n === 'prediction_logits') ?? outputs.find((n) => n === 'logits') ?? outputs[0];
+}
+
+interface MainSession {
+  session: RuntimeSession;
+  /** The row Gather before the masked-LM head is in the graph. */
+  gathered: boolean;
+  /** Introspection outputs present in the session. */
+  attentions?: string[];
+  hidden?: string[];
+  /** What each rejected combination failed with (for the log). */
+  notes: string[];
+}
+
+/** Opens the one session: the most complete combination that ORT accepts (with gather and extra outputs, then
+ *  without the gather, then the plain skeleton, then the file itself). */
+async function openMain(onnxPath: string, folder: ModelFolder, device: Device, skeleton: Uint8Array | undefined, graph: GraphInfo | undefined): Promise<MainSession> {
+  const notes: string[] = [];
+  const attempts: { build: () => Uint8Array | string; gathered: boolean; extras: boolean }[] = [];
+  if (skeleton && graph) {
+    const attentions = findAttentionOutputs(graph, folder.numLayers);
+    const hidden = folder.head === 'causal-lm' ? findPreLnHiddenStateOutputs(graph, folder.numLayers) : findHiddenStateOutputs(graph, folder.numLayers);
+    const extra = [...(attentions ?? []), ...(hidden ?? [])].filter((n) => !graph.outputs.includes(n));
+    const headOut = mlmOutputOf(graph.outputs);
+    // Dynamic int8 quantization scales each MatMul input by its own min/max: gathering rows first would change
+    // the head's quantization (logits off by ~0.03), so quantized heads keep every row.
+    const dynamicQuant = graph.nodes.some((n) => n.opType === 'DynamicQuantizeLinear' || n.opType === 'DynamicQuantizeMatMul');
+    const wantsGather = !!hidden && !dynamicQuant && (folder.head === 'masked-lm' || folder.head === 'pretraining');
+    const withExtras = (b: Uint8Array) => (extra.length ? addGraphOutputs(b, extra) : b);
+    if (wantsGather) attempts.push({ build: () => withExtras(gatherBeforeHead(skeleton, hidden[hidden.length - 1], headOut)), gathered: true, extras: true });
+    attempts.push({ build: () => withExtras(skeleton), gathered: false, extras: true });
+    attempts.push({ build: () => skeleton, gathered: false, extras: false });
+    for (const a of attempts) {
+      try {
+        const session = await openSession(a.build(), device, { externalDataFolder: path.dirname(onnxPath) });
+        return { session, gathered: a.gathered, attentions: a.extras ? attentions : undefined, hidden: a.extras ? hidden : undefined, notes };
+      } catch (err) {
+        notes.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+  // The file itself: ORT's own error (corrupt-model) is the one the user sees when nothing opens.
+  const session = await openSession(onnxPath, device);
+  return { session, gathered: false, notes };
+}
+
 export class LoadedModel {
-  private graph?: GraphInfo;
-  private bytes?: Uint8Array;
-  /** Sessions with extra outputs: 'attention' (probabilities) and 'hidden' (layer outputs), opened apart so
-   *  that reading hidden states keeps ORT's attention fusions and skips copying attention maps. */
-  private readonly introspect = new Map<'attention' | 'hidden', Promise<RuntimeSession>>();
-  private mlm?: Promise<RuntimeSession>;
+  private readonly variants = new Map<string, Promise<RuntimeSession>>();
   private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
-  /** Sessions that also output named intermediate tensors (input embeddings), keyed by the names. */
-  private readonly extra = new Map<string, Promise<RuntimeSession>>();
+  /** The model's own outputs on the one session (what a plain export would show). */
+  readonly plain: RuntimeSession;
   /** Set by dispose(): no session is opened after it (one would never be released). */
   private disposed = false;
 
@@ -39,9 +94,14 @@ export class LoadedModel {
     readonly folder: ModelFolder,
     readonly variant: Variant,
     readonly tokenizer: TextTokenizer,
-    readonly plain: RuntimeSession,
+    private readonly main: MainSession,
+    private readonly skeletonBytes: Uint8Array | undefined,
+    private readonly graph: GraphInfo | undefined,
     private readonly device: Device,
-  ) {}
+  ) {
+    const own = graph ? graph.outputs : [...main.session.outputNames];
+    this.plain = main.session.view(own.filter((n) => main.session.outputNames.includes(n)));
+  }
 
   static async load(id: string, folderPath: string, variant: Variant | undefined, device: Device = 'cpu', maxLength?: number): Promise<LoadedModel> {
     const folder = readModelFolder(folderPath);
@@ -49,26 +109,61 @@ export class LoadedModel {
     const v = chooseVariant(folder, variant);
     const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
     const onnxPath = path.join(folder.path, variantFile(folder.path, v));
-    const plain = await openSession(onnxPath, device);
-    return new LoadedModel(id, folder, v, tokenizer, plain, device);
+    let skeleton: Uint8Array | undefined;
+    let graph: GraphInfo | undefined;
+    try {
+      skeleton = scanModel(onnxPath).bytes;
+      graph = inspectGraph(skeleton);
+    } catch {
+      skeleton = undefined; // not readable as ONNX: opening the file gives ORT's own explanation
+      graph = undefined;
+    }
+    const main = await openMain(onnxPath, folder, device, skeleton, graph);
+    return new LoadedModel(id, folder, v, tokenizer, main, skeleton, graph, device);
   }
 
   get onnxPath(): string {
     return path.join(this.folder.path, variantFile(this.folder.path, this.variant));
   }
 
-  private modelBytes(): Uint8Array {
-    this.bytes ??= new Uint8Array(fs.readFileSync(this.onnxPath));
-    return this.bytes;
-  }
-
+  /** The model's structure: nodes, inputs, outputs (from the streamed scan; no weights). */
   graphInfo(): GraphInfo {
-    this.graph ??= inspectGraph(this.modelBytes());
+    if (!this.graph) throw new EngineError('corrupt-model', 'The ONNX graph of this model could not be read.', 'Check that the file is a complete ONNX export (re-download or re-export it).');
     return this.graph;
   }
 
+  /** The model as a small ModelProto whose weights are external-data references to `onnxPath` (byte ranges of its
+   *  raw_data). Edit it (addGraphOutputs, gatherBeforeHead, a backward graph …) and open the result with
+   *  `openVariant`: the edited graph then shares the file's weights instead of copying them. */
+  skeleton(): Uint8Array {
+    if (!this.skeletonBytes) throw new EngineError('corrupt-model', 'The ONNX graph of this model could not be read.', 'Check that the file is a complete ONNX export (re-download or re-export it).');
+    return this.skeletonBytes;
+  }
+
+  /** Opens (once per `key`, on first use) an edited graph that reads this model's weights from its file:
+   *  `build` gets the skeleton and returns the edited ModelProto. By default ORT does not pack a private copy of
+   *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache. The
+   *  session is disposed with the model. */
+  openVariant(key: string, build: (skeleton: Uint8Array) => Uint8Array, o: { prepack?: boolean; device?: Device } = {}): Promise<RuntimeSession> {
+    this.checkNotDisposed();
+    let p = this.variants.get(key);
+    if (!p) {
+      const options: OpenOptions = { externalDataFolder: path.dirname(this.onnxPath), disablePrepacking: !o.prepack };
+      p = (async () => openSession(build(this.skeleton()), o.device ?? this.device, options))();
+      this.variants.set(key, p);
+      p.catch(() => this.variants.delete(key));
+    }
+    return p;
+  }
+
   attentionAvailable(): boolean {
-    return !hasFusedAttention(this.graphInfo()) && findAttentionOutputs(this.graphInfo(), this.folder.numLayers) !== undefined;
+    if (!this.graph) return false;
+    return !hasFusedAttention(this.graph) && findAttentionOutputs(this.graph, this.folder.numLayers) !== undefined;
+  }
+
+  /** How the session was put together (for logs and the benchmark). */
+  sessionNotes(): { gathered: boolean; attentions: boolean; hidden: boolean; sharedWeights: boolean; rejected: string[] } {
+    return { gathered: this.main.gathered, attentions: !!this.main.attentions, hidden: !!this.main.hidden, sharedWeights: !!this.skeletonBytes, rejected: this.main.notes };
   }
 
   summary(): ModelSummary {
@@ -125,7 +220,12 @@ export class LoadedModel {
         feeds[name] = this.emptyPast(session, name, n);
       } else if (name === 'use_cache_branch') {
         feeds[name] = { type: 'bool', data: new Uint8Array([0]), dims: [1] };
-      } else if (name !== GATHER_POSITIONS_INPUT) {
+      } else if (name === GATHER_POSITIONS_INPUT) {
+        // The gathered head of the one session: a plain call reads every row.
+        const pos = new BigInt64Array(len);
+        for (let i = 0; i < len; i++) pos[i] = BigInt(i);
+        feeds[name] = { type: 'int64', data: pos, dims: [len] };
+      } else {
         throw new EngineError('unsupported-inputs', `The model's graph needs an input BERT Lens does not know: ${name}.`, 'Supported inputs: input_ids, attention_mask, token_type_ids, position_ids.');
       }
     }
@@ -140,78 +240,63 @@ export class LoadedModel {
     return { type: 'float32', data: new Float32Array(0), dims: [batch, heads, 0, dim] };
   }
 
-  /** Runs the plain graph and returns the named outputs (all of them when omitted). */
+  /** Runs the model and returns the named outputs (the model's own outputs when omitted). */
   async run(batch: Encoded[], outputs?: string[]): Promise<Record<string, OutputTensor>> {
     this.checkNotDisposed();
-    return this.plain.run(this.feeds(batch, this.plain), outputs ?? [...this.plain.outputNames]);
-  }
-
-  private introspectionNames(): { attentions?: string[]; hidden?: string[] } {
-    const g = this.graphInfo();
-    const hidden = this.folder.head === 'causal-lm' ? findPreLnHiddenStateOutputs(g, this.folder.numLayers) : findHiddenStateOutputs(g, this.folder.numLayers);
-    return { attentions: findAttentionOutputs(g, this.folder.numLayers), hidden };
-  }
-
-  private introspectionSession(kind: 'attention' | 'hidden'): Promise<RuntimeSession> {
-    this.checkNotDisposed();
-    let p = this.introspect.get(kind);
-    if (!p) {
-      const names = this.introspectionNames();
-      const extra = (kind === 'attention' ? names.attentions : names.hidden) ?? [];
-      const missing = extra.filter((n) => !this.plain.outputNames.includes(n));
-      p = missing.length ? openSession(addGraphOutputs(this.modelBytes(), missing), this.device) : Promise.resolve(this.plain);
-      this.introspect.set(kind, p);
-    }
-    return p;
+    const s = this.main.session;
+    const names = outputs ?? [...this.plain.outputNames];
+    const feeds = this.feeds(batch, s);
+    // ORT runs every node whatever is fetched: when the vocabulary logits are not wanted (attention, hidden
+    // states), the gathered head computes one row instead of all of them.
+    if (this.main.gathered && !names.includes(this.mlmOutput())) feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from([0n]), dims: [1] };
+    return s.run(feeds, names);
   }
 
   /** Attention probabilities, one [batch, heads, seq, seq] tensor per layer. */
   async attentions(batch: Encoded[]): Promise<Tensor3[]> {
-    const { attentions } = this.introspectionNames();
+    const attentions = this.main.attentions;
     if (!attentions) {
       throw new EngineError('attention-unavailable', 'Attention is not available in this export: its attention is fused into one operator (an optimised ONNX graph), so the probabilities are never computed as a tensor.', 'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).');
     }
-    const s = await this.introspectionSession('attention');
-    const out = await s.run(this.feeds(batch, s), attentions);
+    const out = await this.run(batch, attentions);
     return attentions.map((n) => out[n]);
   }
 
   /** Hidden states [batch, seq, hidden] for the given layer indexes (0 = embeddings, L = last layer). */
   async hiddenStates(batch: Encoded[], layers: number[]): Promise<Tensor3[]> {
-    const { hidden } = this.introspectionNames();
+    // A feature-extraction export already outputs the last layer.
+    const lastOut = this.plain.outputNames.find((n) => n === 'last_hidden_state');
+    if (lastOut && layers.every((l) => l === this.folder.numLayers)) {
+      const out = await this.run(batch, [lastOut]);
+      return layers.map(() => out[lastOut]);
+    }
+    const hidden = this.main.hidden;
     if (!hidden) {
       throw new EngineError('hidden-unavailable', 'The per-layer hidden states cannot be located in this export.', 'Use an export with plain LayerNorm operators (a hub ONNX export such as Xenova/*), or the embeddings of the last layer only via a feature-extraction model.');
     }
     const names = layers.map((l) => hidden[l]);
-    // A feature-extraction export already outputs the last layer: no edited session needed for it.
-    const lastOut = this.plain.outputNames.find((n) => n === 'last_hidden_state');
-    if (lastOut && layers.every((l) => l === this.folder.numLayers)) {
-      const out = await this.plain.run(this.feeds(batch, this.plain), [lastOut]);
-      return layers.map(() => out[lastOut]);
-    }
-    const s = await this.introspectionSession('hidden');
-    const out = await s.run(this.feeds(batch, s), [...new Set(names)]);
+    const out = await this.run(batch, [...new Set(names)]);
     return names.map((n) => out[n]);
   }
 
   /** Name of the vocabulary-logits output of a masked-LM head. */
   mlmOutput(): string {
-    const names = this.plain.outputNames;
-    return names.find((n) => n === 'prediction_logits') ?? names.find((n) => n === 'logits') ?? names[0];
+    return mlmOutputOf(this.plain.outputNames);
   }
 
   /** Vocabulary logits [k, vocab] at the given positions of one sequence, computing the head for those rows
    *  only. Falls back to the full head when the graph cannot be cut. */
   async maskedLogits(enc: Encoded, positions: number[]): Promise<Tensor3> {
-    const s = await this.maskedLmSession();
+    this.checkNotDisposed();
+    const s = this.main.session;
     const out = this.mlmOutput();
-    if (s.inputNames.includes(GATHER_POSITIONS_INPUT)) {
-      const feeds = this.feeds([enc], s);
+    const feeds = this.feeds([enc], s);
+    if (this.main.gathered) {
       feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
       const r = (await s.run(feeds, [out]))[out];
       return { data: r.data, dims: [positions.length, r.dims[r.dims.length - 1]] };
     }
-    const r = (await s.run(this.feeds([enc], s), [out]))[out];
+    const r = (await s.run(feeds, [out]))[out];
     const v = r.dims[r.dims.length - 1];
     const data = new Float32Array(positions.length * v);
     positions.forEach((p, i) => data.set(r.data.subarray(p * v, (p + 1) * v), i * v));
@@ -221,9 +306,10 @@ export class LoadedModel {
   /** Vocabulary logits [batch, k, vocab] at the k given positions of every sequence of a batch (the head runs for
    *  batch × k rows): pseudo-log-likelihood masks one position per sequence and reads row b of sequence b. */
   async maskedLogitsBatch(batch: Encoded[], positions: number[]): Promise<Tensor3> {
-    const s = await this.maskedLmSession();
+    this.checkNotDisposed();
+    const s = this.main.session;
     const out = this.mlmOutput();
-    if (s.inputNames.includes(GATHER_POSITIONS_INPUT)) {
+    if (this.main.gathered) {
       const feeds = this.feeds(batch, s);
       feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
       const r = (await s.run(feeds, [out]))[out];
@@ -240,22 +326,10 @@ export class LoadedModel {
     if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
   }
 
-  private maskedLmSession(): Promise<RuntimeSession> {
-    this.checkNotDisposed();
-    this.mlm ??= (async () => {
-      const hidden = findHiddenStateOutputs(this.graphInfo(), this.folder.numLayers);
-      if (!hidden) return this.plain;
-      try {
-        return await openSession(gatherBeforeHead(this.modelBytes(), hidden[hidden.length - 1], this.mlmOutput()), this.device);
-      } catch {
-        return this.plain;
-      }
-    })();
-    return this.mlm;
-  }
-
   /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
-   *  opened the first time `key` is asked for and disposed with the model. */
+   *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
+   *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
+   *  session packs no private copy of them). */
   gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
     this.checkNotDisposed();
     let p = this.gradients.get(key);
@@ -264,9 +338,11 @@ export class LoadedModel {
         if (!this.folder.variants.includes('fp32')) {
           throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
         }
-        const bytes = this.variant === 'fp32' ? this.modelBytes() : new Uint8Array(fs.readFileSync(path.join(this.folder.path, VARIANT_FILES.fp32)));
-        const graph = await buildGradientGraph(bytes, options(bytes));
-        return { graph, session: await openSession(graph.bytes, this.device) };
+        const fp32 = path.join(this.folder.path, VARIANT_FILES.fp32);
+        const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
+        const externalDataFolder = path.dirname(fp32);
+        const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
+        return { graph, session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }) };
       })();
       p.catch(() => this.gradients.delete(key));
       this.gradients.set(key, p);
@@ -274,28 +350,25 @@ export class LoadedModel {
     return p;
   }
 
-  /** A session whose outputs include the named intermediate tensors, opened once per set of names. */
+  /** A session whose outputs include the named intermediate tensors: the one session when it already has them,
+   *  else a variant (the skeleton plus those outputs, opened once per set of names, sharing the file's weights). */
   sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
     this.checkNotDisposed();
-    const key = names.join('\n');
-    let p = this.extra.get(key);
-    if (!p) {
-      const missing = names.filter((n) => !this.plain.outputNames.includes(n));
-      p = missing.length ? openSession(addGraphOutputs(this.modelBytes(), missing), this.device) : Promise.resolve(this.plain);
-      this.extra.set(key, p);
-    }
-    return p;
+    const main = this.main.session;
+    const missing = names.filter((n) => !main.outputNames.includes(n));
+    if (!missing.length) return Promise.resolve(main);
+    const own = this.graph?.outputs ?? [];
+    const added = names.filter((n) => !own.includes(n));
+    return this.openVariant(`outputs:${added.join('\n')}`, (sk) => addGraphOutputs(sk, added));
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const sessions = new Set<RuntimeSession>([this.plain]);
-    for (const p of this.gradients.values()) await p.then((g) => sessions.add(g.session), () => undefined);
-    for (const p of this.extra.values()) sessions.add(await p.catch(() => this.plain));
-    for (const p of this.introspect.values()) sessions.add(await p.catch(() => this.plain));
-    if (this.mlm) sessions.add(await this.mlm.catch(() => this.plain));
-    for (const s of sessions) await s.dispose().catch(() => undefined);
-    this.bytes = undefined;
+    for (const p of this.gradients.values()) await p.then((g) => g.session.dispose(), () => undefined).catch(() => undefined);
+    this.gradients.clear();
+    for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);
+    this.variants.clear();
+    await this.main.session.dispose().catch(() => undefined);
   }
 }

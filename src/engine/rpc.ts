@@ -7,6 +7,7 @@
 // area map added to `EngineMethods` below), its handler in that area's method table, and a client method.
 import type {
   AttentionResult,
+  AttentionTensors,
   Aggregation,
   ClassifyResult,
   DownloadProgress,
@@ -69,6 +70,8 @@ export interface TaskMethods {
   /** Pooled vectors for many texts, batched into few runs. */
   embedBatch: Task<EmbedBatchRequest, EmbedBatchResult>;
   attention: Task<{ text: string; pair?: string }, AttentionResult>;
+  /** Attention as flat float32 tensors, transferred (not cloned) from the worker. */
+  attentionTensors: Task<{ text: string; pair?: string }, AttentionTensors>;
   similarity: Task<SimilarityRequest, SimilarityResult>;
   /** Gradient saliency of a prediction, on the fp32 graph. */
   saliency: Task<SaliencyRequest, SaliencyResult>;

@@ -24,19 +24,28 @@ export class RuntimeSession {
     /** The provider that actually runs this session. */
     readonly provider: Device,
     readonly fallbackReason?: string,
+    private readonly visibleOutputs?: readonly string[],
   ) {}
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }
   get outputNames(): readonly string[] {
-    return this.session.outputNames;
+    return this.visibleOutputs ?? this.session.outputNames;
   }
   /** Declared shape of an input (numbers for fixed axes, names for symbolic ones), when the model states it. */
   inputShape(name: string): (number | string)[] | undefined {
     const meta = this.session.inputMetadata?.find((m) => m.name === name);
     return meta && meta.isTensor ? [...meta.shape] : undefined;
   }
+
+  /** The same session (same weights) listing only `outputs`; disposing a view does nothing. */
+  view(outputs: readonly string[]): RuntimeSession {
+    const v = new RuntimeSession(this.session, this.provider, this.fallbackReason, outputs);
+    v.isView = true;
+    return v;
+  }
+  private isView = false;
 
   async run(feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -53,6 +62,7 @@ export class RuntimeSession {
   }
 
   async dispose(): Promise<void> {
+    if (this.isView) return;
     await this.session.release();
   }
 }
@@ -63,11 +73,26 @@ function providerName(d: Device): string {
 
 /** Opens a session on `device`, falling back to the CPU when that provider cannot start (it throws at session
  *  creation, even with a provider list), and reports which one runs. */
-export async function openSession(model: string | Uint8Array, device: Device = 'cpu', options: { threads?: number } = {}): Promise<RuntimeSession> {
+export interface OpenOptions {
+  threads?: number;
+  /** The folder that a model given as bytes reads its external data from (a skeleton's original file). */
+  externalDataFolder?: string;
+  /** Keep MatMul weights as they are instead of packing a private copy for this session (session.disable_prepacking). */
+  disablePrepacking?: boolean;
+  /** External data files given as bytes (ORT reads initializers from them instead of the disk). */
+  externalData?: { path: string; data: Uint8Array }[];
+}
+
+export async function openSession(model: string | Uint8Array, device: Device = 'cpu', options: OpenOptions = {}): Promise<RuntimeSession> {
+  const config: Record<string, string> = {};
+  if (options.externalDataFolder) config['session.model_external_initializers_file_folder_path'] = options.externalDataFolder;
+  if (options.disablePrepacking) config['session.disable_prepacking'] = '1';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // errors only: ORT's buffer-reuse warnings on dynamic shapes are noise to a user
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(Object.keys(config).length ? { extra: config } : {}),
+    ...(options.externalData ? { externalData: options.externalData } : {}),
   };
   if (typeof model === 'string' && isEmptyFile(model)) {
     throw new EngineError('corrupt-model', `The ONNX file is empty (0 bytes): ${model}`, 'An interrupted download or copy leaves such a file: re-download or re-export it.');
@@ -132,8 +157,9 @@ export interface TensorMeta {
 
 /** Runs a model once on the CPU, without graph optimisations, and reports the element type and shape of the
  *  named outputs (the gradient builder's probe: ranks, broadcasts and which tensors are float). */
-export async function probeTensors(model: Uint8Array, feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, TensorMeta>> {
-  const session = await createOrExplain(() => ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3, executionProviders: ['cpu'] }));
+export async function probeTensors(model: Uint8Array, feeds: Record<string, InputTensor>, outputs: string[], externalDataFolder?: string): Promise<Record<string, TensorMeta>> {
+  const extra = externalDataFolder ? { extra: { 'session.model_external_initializers_file_folder_path': externalDataFolder } } : {};
+  const session = await createOrExplain(() => ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3, executionProviders: ['cpu'], ...extra }));
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);

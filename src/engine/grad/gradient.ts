@@ -159,8 +159,9 @@ function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | u
 
 /** Builds the gradient graph. Throws EngineError('grad-unsupported-op') naming the first operator on the path
  *  without a rule, 'grad-int8' for quantized graphs, 'grad-objective' when the objective does not depend on the
- *  requested tensors or names an unknown output. */
-export async function buildGradientGraph(modelBytes: Uint8Array, options: GradientOptions): Promise<GradientGraph> {
+ *  requested tensors or names an unknown output. `load.externalDataFolder`: where a model whose weights are
+ *  external data (a skeleton, see onnx/scan.ts) reads them from, for the probe run. */
+export async function buildGradientGraph(modelBytes: Uint8Array, options: GradientOptions, load: { externalDataFolder?: string } = {}): Promise<GradientGraph> {
   const m = parseModel(modelBytes);
   const quantOps = m.nodes.filter((n) => /^(DynamicQuantizeLinear|MatMulInteger|QuantizeLinear|DequantizeLinear|QLinearMatMul|ConvInteger|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(n.opType));
   if (quantOps.length) {
@@ -179,7 +180,7 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   const names = [...new Set(m.nodes.flatMap((n) => n.outputs).filter((o) => o && !m.initializers.has(o)))];
   const existing = new Set(m.outputs.map((o) => o.name));
   const probeBytes = addGraphOutputs(modelBytes, names.filter((n) => !existing.has(n)));
-  const meta: Record<string, TensorMeta> = await probeTensors(probeBytes, probeFeeds(m), names);
+  const meta: Record<string, TensorMeta> = await probeTensors(probeBytes, probeFeeds(m), names, load.externalDataFolder);
   for (const [name, init] of m.initializers) meta[name] = { type: TYPE_NAMES[init.dataType] ?? String(init.dataType), dims: init.dims };
   const feedsMeta = probeFeeds(m);
   for (const [name, f] of Object.entries(feedsMeta)) meta[name] = { type: f.type, dims: f.dims };

@@ -6,10 +6,11 @@ import { toErrorInfo } from '../errors';
 import { methods } from './methods';
 import type { FromWorker, ToWorker } from './protocol';
 import type { MethodContext } from '../rpc';
+import { transferListOf } from './transfer';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
-const post = (m: FromWorker) => port.postMessage(m);
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const engine = new Engine({
   info: (message) => post({ type: 'log', level: 'info', message }),
   warn: (message) => post({ type: 'log', level: 'warn', message }),
@@ -29,7 +30,7 @@ port.on('message', async (msg: ToWorker) => {
     // The client typed params by the method map (../rpc.ts); here they are whatever crossed the thread boundary.
     const method = methods[msg.method] as (engine: Engine, params: unknown, ctx: MethodContext) => Promise<unknown>;
     const result = await method(engine, msg.params ?? {}, { signal: controller.signal, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) });
-    post({ type: 'result', id: msg.id, result });
+    post({ type: 'result', id: msg.id, result }, transferListOf(result));
   } catch (err) {
     const info = toErrorInfo(err);
     if (info.code === 'internal') post({ type: 'log', level: 'error', message: (err as Error)?.stack ?? String(err) });

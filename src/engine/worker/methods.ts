@@ -4,7 +4,7 @@ import type { Engine } from '../engine';
 import type { LoadedModel } from '../model';
 import { listModels } from '../models/resolve';
 import type { MethodContext, MethodTable, TaskMethods, TaskProgress, WithSpec } from '../rpc';
-import { attention } from '../tasks/attention';
+import { attention, attentionTensors } from '../tasks/attention';
 import type { TaskContext } from '../tasks/common';
 import { embed, embedBatch, similarity } from '../tasks/embeddings';
 import { fillMask } from '../tasks/fillMask';
@@ -18,6 +18,7 @@ import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
 import { causalMethods } from '../tasks/causalMethods';
+import { transferring } from './transfer';
 
 /** Wraps a task: load (or reuse) the model named by `params.spec`, then run the task on the rest. */
 function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promise<R>) {
@@ -42,6 +43,11 @@ const taskMethods: MethodTable<keyof TaskMethods> = {
   embed: task(embed),
   embedBatch: task(embedBatch),
   attention: task(attention),
+  // Flat float32 maps, transferred to the caller (no structured clone of nested arrays).
+  attentionTensors: task(async (m, req: { text: string; pair?: string }, ctx) => {
+    const t = await attentionTensors(m, req, ctx);
+    return transferring(t, [t.attentions.buffer, t.headMean.buffer, t.rollout.buffer]);
+  }),
   similarity: task(similarity),
   saliency: task(saliency),
   maskPreview: task(maskPreview),

@@ -70,9 +70,10 @@ export class AttentionPanel {
       if (!summary.attentionAvailable) {
         throw userError('attention-unavailable', `${summary.id} fuses its attention, so the probabilities cannot be read.`, 'Select an export without fused attention (model.onnx or model_quantized.onnx).');
       }
-      const result = await this.services.timed('attention', () => this.services.client.attention(this.services.spec(model), { text }, { signal: controller.signal }));
-      this.services.log.info(`attention: ${result.attentions.length} layers × ${result.attentions[0]?.length ?? 0} heads, ${result.tokens.length} tokens`);
-      this.state = { text, model, modelLabel: modelLabel(model), result };
+      // Flat float32 tensors from the worker (transferred), posted to the webview as typed arrays.
+      const tensors = await this.services.timed('attention', () => this.services.client.attentionTensors(this.services.spec(model), { text }, { signal: controller.signal }));
+      this.services.log.info(`attention: ${tensors.layers} layers × ${tensors.heads} heads, ${tensors.n} tokens`);
+      this.state = { text, model, modelLabel: modelLabel(model), tensors };
     } catch (err) {
       if (err instanceof EngineError && err.code === 'cancelled') return;
       this.state = { text, model, modelLabel: modelLabel(model), error: err instanceof Error ? err.message : String(err) };
@@ -82,7 +83,7 @@ export class AttentionPanel {
   }
 
   private async export(format: 'svg' | 'png' | 'json', data: string, name: string): Promise<void> {
-    if (!this.state.result) throw userError('no-attention', 'There is no attention to export yet.', 'Run Show Attention on some text first.');
+    if (!this.state.result && !this.state.tensors) throw userError('no-attention', 'There is no attention to export yet.', 'Run Show Attention on some text first.');
     await saveExport(this.services, 'attention', name, [format], () =>
       format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : data,
     );

@@ -1,5 +1,5 @@
 import type { AttentionResult } from '../../../engine/api';
-import { atExport, atExportFailed, atReady, atState, type AttentionState, type ExportFormat } from '../../protocol/attention';
+import { atExport, atExportFailed, atReady, atState, nestAttention, type AttentionState, type ExportFormat } from '../../protocol/attention';
 import { colourLegend, h, injectStyle, onThemeChange, themeColour, vscodeApi } from '../../shared/dom';
 import { intensity, linesSvg, matrixMax, matrixSvg, subMatrix, visibleTokens, type SvgColours } from '../../shared/heatmap';
 import baseCss from '../../shared/base.css';
@@ -18,6 +18,7 @@ let focusToken: number | undefined;
 window.addEventListener('message', (e: MessageEvent) => {
   if (!atState.is(e.data)) return;
   state = e.data.params;
+  if (state.tensors && !state.result) state = { ...state, result: nestAttention(state.tensors), tensors: undefined };
   vscodeApi.setState({ text: state.text, model: state.model });
   render();
 });

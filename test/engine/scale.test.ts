@@ -1,0 +1,115 @@
+// One copy of the weights per model (#9): the streamed skeleton, the one session that serves every path, and
+// variants that share the file's weights.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { LoadedModel } from '../../src/engine/model';
+import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/graph';
+import { scanModel } from '../../src/engine/onnx/scan';
+import { openSession } from '../../src/engine/runtime';
+import { EMBEDDED, assertClose, fixture } from '../helpers';
+
+const TOL = 1e-6;
+
+test('the streamed skeleton has the graph of the file without its weights, and ORT runs it from the file', async () => {
+  const file = path.join(EMBEDDED, 'onnx', 'model.onnx');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const sk = scanModel(file);
+  assert.ok(sk.bytes.length < bytes.length / 20, `skeleton ${sk.bytes.length} B vs file ${bytes.length} B`);
+  assert.ok(sk.externalCount >= 30 && sk.externalBytes > bytes.length * 0.95, `${sk.externalCount} external initializers, ${sk.externalBytes} B`);
+  const a = inspectGraph(bytes);
+  const b = inspectGraph(sk.bytes);
+  assert.deepEqual(b.nodes.map((n) => [n.opType, n.inputs, n.outputs]), a.nodes.map((n) => [n.opType, n.inputs, n.outputs]));
+  assert.deepEqual(b.inputs, a.inputs);
+  assert.deepEqual(b.outputs, a.outputs);
+  assert.deepEqual([...b.initializers], [...a.initializers]);
+  // The same logits from the file and from the skeleton (weights read from the file's byte ranges).
+  const fromFile = await openSession(file);
+  const fromSkeleton = await openSession(sk.bytes, 'cpu', { externalDataFolder: EMBEDDED + '/onnx' });
+  const feeds = { input_ids: { type: 'int64' as const, data: BigInt64Array.from([2n, 1400n, 4n, 3n]), dims: [1, 4] }, attention_mask: { type: 'int64' as const, data: BigInt64Array.from([1n, 1n, 1n, 1n]), dims: [1, 4] }, token_type_ids: { type: 'int64' as const, data: new BigInt64Array(4), dims: [1, 4] } };
+  const x = (await fromFile.run(feeds, ['logits'])).logits;
+  const y = (await fromSkeleton.run(feeds, ['logits'])).logits;
+  assert.deepEqual(y.dims, [1, 4, 8192]);
+  assert.equal(assertClose(y.data, x.data, 0, 'skeleton vs file logits'), 0);
+  await fromFile.dispose();
+  await fromSkeleton.dispose();
+});
+
+test('a truncated file is one clear error, from the scan and from the load', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-scale-'));
+  fs.mkdirSync(path.join(dir, 'onnx'));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(EMBEDDED, f), path.join(dir, f));
+  const whole = fs.readFileSync(path.join(EMBEDDED, 'onnx', 'model.onnx'));
+  fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), whole.subarray(0, 1_000_000));
+  assert.throws(() => scanModel(path.join(dir, 'onnx', 'model.onnx')), /past the end|truncated/);
+  await assert.rejects(LoadedModel.load('t', dir, 'fp32'), (e: any) => e.code === 'corrupt-model');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The same model, every path: the model's own outputs, the gathered head, the introspection outputs, and a
+ *  variant opened with openVariant — against a session of the untouched file and old-style edited copies. */
+async function pathsAgree(folder: string, variant: 'fp32' | 'quantized', text: string): Promise<void> {
+  const m = await LoadedModel.load('m', folder, variant);
+  const notes = m.sessionNotes();
+  // int8 exports quantize each MatMul input dynamically (per tensor), so their head keeps every row.
+  assert.ok(notes.gathered === (variant === 'fp32') && notes.attentions && notes.hidden && notes.sharedWeights, JSON.stringify(notes));
+  const enc = await m.tokenizer.encode(text);
+  const L = m.folder.numLayers;
+  const n = enc.ids.length;
+  const bytes = new Uint8Array(fs.readFileSync(m.onnxPath));
+  const g = inspectGraph(bytes);
+  const att = findAttentionOutputs(g, L)!;
+  const hid = findHiddenStateOutputs(g, L)!;
+  // Independent path: the untouched file with every introspection output added to a full in-memory copy (the
+  // way BERT Lens opened it before).
+  const ref = await openSession(addGraphOutputs(bytes, [...att, ...hid]));
+  const out = m.mlmOutput();
+  const r = await ref.run(m.feeds([enc], ref), [out, ...att, ...hid]);
+  const v = r[out].dims[2];
+
+  // Plain: the model's own outputs, every row.
+  assert.deepEqual([...m.plain.outputNames], g.outputs);
+  const plain = (await m.run([enc]))[out];
+  assert.deepEqual(plain.dims, [1, n, v]);
+  assertClose(plain.data, r[out].data, TOL, `${variant} plain logits`);
+  // Gathered: the head for the chosen rows only.
+  const rows = [1, n - 2];
+  const gathered = await m.maskedLogits(enc, rows);
+  assert.deepEqual(gathered.dims, [2, v]);
+  rows.forEach((p, i) => assertClose(gathered.data.subarray(i * v, (i + 1) * v), r[out].data.subarray(p * v, (p + 1) * v), TOL, `${variant} gathered row ${p}`));
+  // Introspection: attention maps and hidden states from the same session.
+  const maps = await m.attentions([enc]);
+  maps.forEach((t, l) => assertClose(t.data, r[att[l]].data, TOL, `${variant} attention layer ${l}`));
+  const hs = await m.hiddenStates([enc], [0, L]);
+  assertClose(hs[0].data, r[hid[0]].data, TOL, `${variant} hidden 0`);
+  assertClose(hs[1].data, r[hid[L]].data, TOL, `${variant} hidden ${L}`);
+  // A variant sharing the weights (what the gradient graphs use): the skeleton plus an output. Without packed
+  // weights ORT's MatMul takes another kernel path, whose float32 sums round differently: 1e-5 there.
+  const s = await m.openVariant('test', (sk) => addGraphOutputs(sk, [hid[2]]));
+  assert.equal(await m.openVariant('test', () => assert.fail('built twice')), s, 'one session per key');
+  const vr = await s.run(m.feeds([enc], s), [hid[2], out]);
+  assertClose(vr[hid[2]].data, r[hid[2]].data, 1e-5, `${variant} variant hidden 2`);
+  assertClose(vr[out].data, r[out].data, 1e-4, `${variant} variant logits`);
+  const packed = await m.openVariant('test-packed', (sk) => addGraphOutputs(sk, [hid[2]]), { prepack: true });
+  const pr = await packed.run(m.feeds([enc], packed), [hid[2], out]);
+  assertClose(pr[hid[2]].data, r[hid[2]].data, TOL, `${variant} packed variant hidden 2`);
+  assertClose(pr[out].data, r[out].data, TOL, `${variant} packed variant logits`);
+  assert.ok(!s.inputNames.includes(GATHER_POSITIONS_INPUT));
+  await ref.dispose();
+  await m.dispose();
+}
+
+test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (embedded fp32)', async () => {
+  await pathsAgree(EMBEDDED, 'fp32', 'a python [MASK] is an ordered sequence of references to objects.');
+});
+
+test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (embedded int8)', async () => {
+  await pathsAgree(EMBEDDED, 'quantized', 'the bank of the river is steep, said the [MASK].');
+});
+
+test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (bert-mlm fixture)', async () => {
+  await pathsAgree(fixture('bert-mlm'), 'fp32', 'the bank of the river is steep.');
+});
+
