@@ -7,11 +7,11 @@
 // - a high-contrast theme: the heatmap legend renders and the panel repaints with the theme;
 // - the Explorer's "Train Classifier on This File" selects that file in the Classifier Trainer;
 // - Restricted Mode: the embedded model works and the workspace's bertLens.model is ignored.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, cli, gotoPosition, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, waitFor } from './harness.mjs';
+import { ROOT, cli, gotoPosition, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 
 const MASK_TEXT = 'The bank raised its interest rates again, so we moved our savings to a small bank by the river.';
@@ -162,6 +162,13 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     const item = page.locator('.context-view .action-item', { hasText: 'Train Classifier on This File' }).first();
     await item.waitFor({ timeout: 15000 });
     await item.click();
+    // A context menu sometimes ignores a click that lands while it is still laying out (it stays open with the
+    // item highlighted): choose the highlighted item with the keyboard then.
+    await page.waitForTimeout(500);
+    if (await item.isVisible().catch(() => false)) {
+      await item.hover();
+      await page.keyboard.press('Enter');
+    }
     const view = webview(page);
     await view.locator('text=40 examples').waitFor({ timeout: 120000 });
     const selected = await view.locator('#dataset').evaluate((s) => s.value);
