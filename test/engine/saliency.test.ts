@@ -102,6 +102,32 @@ describe('saliency task: targets, heads and bad input', () => {
     assert.ok(rtd.logprob < 0);
   });
 
+  test('QA on a long context explains the window that holds the predicted answer start', async () => {
+    const spec = { model: fixture('bert-qa'), maxLength: 24 };
+    const question = 'who likes playing?';
+    const context = 'the sun rose over the hills and the farmers went out to the fields. the river was quiet and the birds sang in the trees. my dog is cute. he likes playing in the park with the other dogs every morning.';
+    const [answer] = (await client.questionAnswering(spec, { question, context })).answers;
+    const r = await client.saliency(spec, { text: question, pair: context, method: 'grad-input' });
+    const whole = await client.tokenize(spec, { text: context });
+    const contextTokens = whole.tokens.filter((_, i) => !whole.specialTokensMask[i]).length;
+    const inWindow = r.offsets.filter((_, i) => r.sequenceIds[i] === 1 && r.tokens[i] !== '[SEP]');
+    // Not the first window: the answer of this (random tiny) model lies near the end of the context.
+    assert.deepEqual(r.window, { start: contextTokens - inWindow.length, end: contextTokens, totalTokens: contextTokens });
+    assert.ok(r.window!.start > 0);
+    const start = (r.target as any).position;
+    assert.equal(r.sequenceIds[start], 1);
+    assert.equal(r.offsets[start][0], answer.start, `target ${r.tokens[start]} is the answer "${answer.text}"`);
+    // The same scores as saliency on that window's text alone.
+    const from = inWindow[0][0];
+    const alone = await client.saliency(spec, { text: question, pair: context.slice(from, inWindow[inWindow.length - 1][1]), method: 'grad-input' });
+    assert.equal(alone.window, undefined);
+    assert.deepEqual(alone.tokens, r.tokens);
+    assert.equal((alone.target as any).position, start);
+    assert.deepEqual(alone.offsets.map((o, i) => (alone.sequenceIds[i] === 1 && alone.tokens[i] !== '[SEP]' ? [o[0] + from, o[1] + from] : o)), r.offsets);
+    close(r.scores, alone.scores, 'window scores');
+    assert.ok(Math.abs(r.logprob - alone.logprob) <= 1e-5);
+  });
+
   test('an int8-only model: one clear line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-int8-'));
     try {

@@ -6,6 +6,7 @@
 // Long texts: the window that contains the target is explained (the result says which).
 import type { Offset, SaliencyMethod, SaliencyRequest, SaliencyResult } from '../api';
 import { EngineError } from '../errors';
+import { softmax } from '../math';
 import { type GradientGraph, findWordEmbeddingLookup, type Objective } from '../grad/gradient';
 import { OBJECTIVE_INPUTS } from '../grad/objectives';
 import type { LoadedModel } from '../model';
@@ -77,13 +78,26 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
   let enc: Encoded;
   let position: number | undefined; // in the window
   let window: SaliencyResult['window'];
+  let qaStart = 0; // QA: the predicted answer's start token in the window
   if (kind === 'question-answering') {
     const context = requireText(req.pair, 'context (--context)');
     const ws = await windowsFor(m, context, text);
-    enc = ws[0].encoded;
+    // The predicted answer as the QA task finds it (best start·end span over all windows): its window is the
+    // one explained, and its start token the target.
+    let best = { score: -1, w: 0, start: 0 };
+    for (const [wi, w] of ws.entries()) {
+      checkAborted(ctx);
+      const span = await bestSpanStart(m, w.encoded);
+      if (span.score > best.score) best = { score: span.score, w: wi, start: span.start };
+    }
+    enc = ws[best.w].encoded;
+    qaStart = best.start;
     if (ws.length > 1) {
-      const total = (await m.tokenizer.encode(context, undefined, false)).ids.length;
-      window = { start: 0, end: enc.ids.filter((_, i) => enc.sequenceIds[i] === 1 && !enc.specialTokensMask[i]).length, totalTokens: total };
+      const plain = (await m.tokenizer.encode(context, undefined, false)).offsets;
+      const chosen = ws[best.w];
+      const start = plain.findIndex((o) => o[1] > chosen.start);
+      const end = plain.filter((o) => o[0] < chosen.end).length;
+      window = { start, end, totalTokens: plain.length };
     }
   } else if (req.pair !== undefined) {
     enc = await m.tokenizer.encode(text, requireText(req.pair, 'second text'));
@@ -185,8 +199,7 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
       break;
     }
     case 'question-answering': {
-      const o = (await probe(0))[output];
-      target = argmax(o.data.subarray(0, s), (i) => enc.sequenceIds[i] === 1 && !enc.specialTokensMask[i]);
+      target = qaStart;
       targetOut = { label: 'answer start', index: target, position: target };
       break;
     }
@@ -239,6 +252,27 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     variant: 'fp32',
     ...(window ? { window } : {}),
   };
+}
+
+const MAX_ANSWER_TOKENS = 30; // as the question-answering task
+
+/** The best answer span of one QA window (softmax over its context tokens of start and of end, as the QA task
+ *  scores them): its score and start token. */
+async function bestSpanStart(m: LoadedModel, e: Encoded): Promise<{ score: number; start: number }> {
+  const out = await m.run([e]);
+  const names = m.plain.outputNames;
+  const startLogits = out[names.find((n) => n.includes('start')) ?? names[0]].data;
+  const endLogits = out[names.find((n) => n.includes('end')) ?? names[1]].data;
+  const ctxTokens = e.ids.map((_, i) => i).filter((i) => e.sequenceIds[i] === 1 && !e.specialTokensMask[i]);
+  const ps = softmax(ctxTokens.map((i) => startLogits[i]));
+  const pe = softmax(ctxTokens.map((i) => endLogits[i]));
+  let best = { score: -1, start: ctxTokens[0] ?? 0 };
+  for (let a = 0; a < ctxTokens.length; a++) {
+    for (let b = a; b < Math.min(ctxTokens.length, a + MAX_ANSWER_TOKENS); b++) {
+      if (ps[a] * pe[b] > best.score) best = { score: ps[a] * pe[b], start: ctxTokens[a] };
+    }
+  }
+  return best;
 }
 
 interface BatchResult {
