@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, what, fn as (...args: unknown[]) => unknown)));
 
   command('bertLens.fillMask.predict', 'Predict Masked Token', () => predictMaskedToken(s));
-  command('bertLens.fillMask.showPanel', 'Show Fill-Mask Panel', () => showFillMaskPanel(s));
+  command('bertLens.fillMask.showPanel', 'Show Fill-Mask Panel', () => showFillMaskPanel(s, annotations));
   command('bertLens.entities.recognize', 'Recognize Entities', () => recognizeEntities(s, annotations, entitiesView));
   command('bertLens.entities.clear', 'Clear Entities', () => annotations.clear('entities'));
   command('bertLens.decorations.clear', 'Clear Decorations', () => annotations.clear());

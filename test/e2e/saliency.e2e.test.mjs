@@ -95,5 +95,26 @@ test('the Fill-Mask panel’s Why? button shades the chips with the CLI’s scor
     assert.match(c.bg, ref.scores[i] < 0 ? /^rgba\(213, 94, 0, / : /^rgba\(0, 114, 178, /);
   });
   await screenshot(page, 'fill-mask-saliency');
+
+  // The text came from fill.txt: the editor gets the same shading as Explain Prediction, from the same scores.
+  const entry = await waitFor(() => logJson(server.userData, 'saliency-result').find((e) => e.from === 'fill-mask panel'), { timeout: 60000, what: 'panel saliency log line' });
+  assert.equal(entry.target.position, ref.target.position);
+  entry.scores.forEach((v, i) => assert.ok(Math.abs(v - ref.scores[i]) <= 1e-5 + 1e-4 * Math.abs(ref.scores[i]), `editor score ${i}: ${v} vs ${ref.scores[i]}`));
+  const text = entry.offsets.map(([s, e], i) => ({ i, s, e })).filter(({ s, e }) => e > s);
+  const max = Math.max(...text.map(({ i }) => Math.abs(entry.scores[i])));
+  const expected = new Map();
+  for (const { i, s, e } of text) {
+    const level = Math.max(1, Math.min(LEVELS, Math.ceil((Math.abs(entry.scores[i]) / max) * LEVELS)));
+    for (let c = s; c < e; c++) expected.set(`0:${c}`, `rgba(${entry.scores[i] < 0 ? '213, 94, 0' : '0, 114, 178'}, ${alpha(level)})`);
+  }
+  assert.equal(expected.get('0:24'), expected.get('0:31'), '"language" (the masked word) is shaded as one token');
+  await runCommand(page, 'View: Focus First Editor Group');
+  const boxes = await waitFor(async () => {
+    const b = await decorationBoxes(page, BG);
+    return b.length ? b : false;
+  }, { what: 'editor saliency decorations from the panel' });
+  const covered = new Map();
+  for (const b of boxes) for (let c = b.start; c < b.end; c++) covered.set(`${b.line}:${c}`, b.bg);
+  assert.deepEqual([...covered].sort(), [...expected].sort(), 'the editor is shaded as the panel chips');
   await runCommand(page, 'View: Close All Editor Groups');
 });

@@ -39,3 +39,17 @@ test('levels and opacities', () => {
   assert.ok(p.saliencyAlpha(1) < p.saliencyAlpha(p.SALIENCY_LEVELS));
   assert.equal(p.saliencyTargetText({ ...result, target: { label: 'POSITIVE', index: 1 } }), 'label POSITIVE');
 });
+
+test('the Fill-Mask panel finds its text in the editor it came from, or gives up when the text changed', () => {
+  const text = 'python is a programming language.';
+  const doc = `intro line\n\n${text}\n`;
+  assert.equal(p.locatePanelText(doc, text, 12), 12, 'unchanged: the same place');
+  assert.equal(p.locatePanelText(`new first line\n${doc}`, text, 12), 27, 'a line added above moves it');
+  assert.equal(p.locatePanelText(`${text}\n${doc}${text}`, text, 40), 46, 'of several occurrences, the nearest to where it was');
+  assert.equal(p.locatePanelText(doc.replace('language', 'tongue'), text, 12), undefined, 'the text itself edited: no editor shading');
+  assert.equal(p.locatePanelText(doc, '', 0), undefined);
+  // The editor shading is the panel result's plan at that offset: the same ranges as Explain Prediction's.
+  const at = p.locatePanelText(`xx\n${'the cat [MASK].'}`, 'the cat [MASK].', 0);
+  assert.equal(at, 3);
+  assert.deepEqual(p.planSaliencyDecorations(result, at).get('neg:5').map((r) => [r.start, r.end]), [[7, 10]]);
+});

@@ -53,3 +53,16 @@ export function planSaliencyDecorations(r: SaliencyResult, base = 0): Map<string
   });
   return out;
 }
+
+/** Where the Fill-Mask panel's text sits now in the document it came from: `base` when the document still has
+ *  it there, else the occurrence nearest to `base` (an edit above moved it), else undefined (the text itself
+ *  changed: the editor is not shaded). */
+export function locatePanelText(docText: string, text: string, base: number): number | undefined {
+  if (!text) return undefined;
+  if (docText.startsWith(text, base)) return base;
+  let best: number | undefined;
+  for (let i = docText.indexOf(text); i >= 0; i = docText.indexOf(text, i + 1)) {
+    if (best === undefined || Math.abs(i - base) < Math.abs(best - base)) best = i;
+  }
+  return best;
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Offset } from '../../engine/api';
+import type { Offset, SaliencyResult } from '../../engine/api';
 import { EngineError } from '../../engine/errors';
 import {
   fillMaskViewType,
@@ -20,6 +20,8 @@ import {
   type ModelColumn,
 } from '../../webviews/protocol/fillMask';
 import { fillMaskCsv, fillMaskExport } from '../core/exportData';
+import { locatePanelText, planSaliencyDecorations } from '../core/saliencyPlan';
+import type { Annotations } from '../decorations/annotations';
 import { reportError, userError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
@@ -36,15 +38,24 @@ export class FillMaskPanel {
   private ready = false;
   private run = 0;
   private controller: AbortController | undefined;
+  /** The editor the text came from (document URI, offset of the text in it), and the editor's decorations:
+   *  a Why? then also shades the editor, as Explain Prediction does. */
+  private source: { uri: string; base: number } | undefined;
+  private annotations: Annotations | undefined;
 
-  static createOrShow(services: Services, text?: string, masks?: Offset[]): FillMaskPanel {
+  static createOrShow(services: Services, text?: string, masks?: Offset[], source?: { uri: string; base: number; annotations: Annotations }): FillMaskPanel {
     if (FillMaskPanel.current) {
       FillMaskPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     } else {
       const panel = vscode.window.createWebviewPanel(fillMaskViewType, 'BERT Lens: Fill-Mask', vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
       FillMaskPanel.current = new FillMaskPanel(panel, services);
     }
-    if (text !== undefined) FillMaskPanel.current.showText(text, masks ?? []);
+    const p = FillMaskPanel.current;
+    if (source) p.annotations = source.annotations;
+    if (text !== undefined) {
+      p.source = source && { uri: source.uri, base: source.base };
+      p.showText(text, masks ?? []);
+    }
     return FillMaskPanel.current;
   }
 
@@ -84,6 +95,7 @@ export class FillMaskPanel {
       void this.loadChoices();
       void this.refresh();
     } else if (fmSetText.is(msg)) {
+      if (msg.params.text !== this.state.text) this.source = undefined; // typed in the panel: no editor text any more
       this.state.text = msg.params.text;
       this.state.masks = [];
       void this.refresh();
@@ -137,6 +149,21 @@ export class FillMaskPanel {
     col.saliency = { mask, method, token: 'token' in r.target ? r.target.token : r.target.label, logprob: r.logprob, scores };
     this.services.log.info(`fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`);
     this.post();
+    this.shadeEditor(r);
+  }
+
+  /** The same shading as Explain Prediction in the editor the text came from, when it still holds that text. */
+  private shadeEditor(r: SaliencyResult): void {
+    if (!this.source || !this.annotations) return;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.source!.uri);
+    const base = doc && locatePanelText(doc.getText(), this.state.text, this.source.base);
+    if (!doc || base === undefined) {
+      this.services.log.info('fill-mask panel saliency: the editor no longer holds the panel text; only the chips are shaded');
+      return;
+    }
+    this.source.base = base;
+    this.annotations.set('saliency', doc, planSaliencyDecorations(r, base));
+    this.services.log.info(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]), from: 'fill-mask panel' })}`);
   }
 
   private post(): void {
