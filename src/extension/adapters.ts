@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DownloadProgress } from '../engine/api';
+import { downloadProgressMapper } from './core/downloadProgress';
 
 /** A CancellationToken as an AbortSignal for the engine. */
 export function toAbortSignal(token: vscode.CancellationToken | undefined): AbortSignal | undefined {
@@ -10,23 +11,11 @@ export function toAbortSignal(token: vscode.CancellationToken | undefined): Abor
   return controller.signal;
 }
 
-/** Engine download progress → a notification's progress (increments in percent of the current file). */
+/** Engine download progress → a notification's progress (whole-download percent when the engine announces it;
+ *  see core/downloadProgress.ts). */
 export function downloadProgressReporter(progress: vscode.Progress<{ message?: string; increment?: number }>): (p: DownloadProgress) => void {
-  let lastFile = '';
-  let lastPct = 0;
-  return (p) => {
-    if (p.file !== lastFile) {
-      lastFile = p.file;
-      lastPct = 0;
-    }
-    const pct = p.total ? Math.floor((p.loaded / p.total) * 100) : 0;
-    const mb = (p.loaded / 1e6).toFixed(1);
-    progress.report({
-      message: `${p.file} ${p.total ? `${pct}% of ${(p.total / 1e6).toFixed(1)} MB` : `${mb} MB`}`,
-      increment: p.total ? Math.max(0, pct - lastPct) : undefined,
-    });
-    lastPct = pct;
-  };
+  const map = downloadProgressMapper();
+  return (p) => progress.report(map(p));
 }
 
 /** Runs a cancellable task; only if it takes longer than `delayMs` does a notification with a Cancel button

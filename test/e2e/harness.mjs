@@ -66,7 +66,7 @@ export async function startCodeServer({ vsix, workspace, env: extraEnv = {}, res
   const config = join(base, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const t0 = Date.now();
-  const child = spawn(CODE_SERVER, ['--config', config, '--extensions-dir', extensions, '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check',
+  const child = spawn(CODE_SERVER, ['--config', config, '--extensions-dir', extensions, '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check', '--log', 'trace',
     ...(restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import type { Offset } from '../../engine/api';
 import { EngineError } from '../../engine/errors';
 import { toAbortSignal } from '../adapters';
@@ -59,7 +60,7 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
       if (!found || token.isCancellationRequested) return [];
       const top = found.candidates.slice(0, ACTIONS);
       // Logged only when asked for (not on every cursor move); the e2e tests read it back.
-      if (!automatic) this.services.log.info(`code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`);
+      if (!automatic) logUserText(this.services.log, `code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`, summaries.codeAction(span, top.length));
       return top.map((c, i) => {
         const action = new vscode.CodeAction(`Replace with “${c.word}” (${(c.score * 100).toFixed(1)}%) — BERT Lens`, SuggestionCodeActionProvider.kind);
         action.edit = new vscode.WorkspaceEdit();

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import type { Annotations } from '../decorations/annotations';
 import { userError } from '../errors';
@@ -21,7 +22,8 @@ export async function askQuestion(services: Services, annotations: Annotations):
   const best = result.answers[0];
   if (!best) throw userError('no-answer', 'The model found no answer in this text.');
   const span: [number, number] = [best.start + base, best.end + base];
-  services.log.info(`qa: ${JSON.stringify({ question, answers: result.answers.map((a) => ({ text: a.text, start: a.start + base, end: a.end + base, score: a.score })) })}`);
+  const answers = result.answers.map((a) => ({ text: a.text, start: a.start + base, end: a.end + base, score: a.score }));
+  logUserText(services.log, `qa: ${JSON.stringify({ question, answers })}`, summaries.qa(answers));
   annotations.set('answer', doc, new Map([['answer', [{ start: span[0], end: span[1], hover: `**Answer** · score ${best.score.toFixed(3)}` }]]]));
   editor.revealRange(rangeOf(doc, span), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   void vscode.window.showInformationMessage(`Answer: “${best.text}” (score ${best.score.toFixed(3)})`);

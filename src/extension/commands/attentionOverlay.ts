@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import type { Offset } from '../../engine/api';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { planAttentionOverlay, type OverlayMode } from '../core/attentionOverlay';
@@ -43,13 +44,15 @@ export async function showAttentionOverlay(services: Services, annotations: Anno
     groups.set(String(r.level), list);
   }
   annotations.set('attention', doc, groups);
-  services.log.info(
+  logUserText(
+    services.log,
     `attention-overlay: ${JSON.stringify({
       word: text.slice(span[0], span[1]),
       focus: plan.focus,
       source: plan.source,
       ranges: plan.ranges.map((r) => ({ start: r.start, end: r.end, token: result.tokens[r.token], weight: Number(r.weight.toFixed(6)), level: r.level })),
     })}`,
+    summaries.attentionOverlay(plan.ranges.length, plan.source),
   );
   vscode.window.setStatusBarMessage(`BERT Lens: attention from “${text.slice(span[0], span[1])}” (${plan.source}) — Clear Decorations or edit to remove`, 8000);
 }

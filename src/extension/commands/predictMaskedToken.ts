@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import type { FillMaskResult, Offset } from '../../engine/api';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { type Candidate, listCandidates } from '../core/candidates';
@@ -67,7 +68,7 @@ export async function predictMaskedToken(services: Services): Promise<void> {
           : fillSpan(services, windowText, relSpan, toAbortSignal(token)),
       ),
   );
-  services.log.info(`fill-mask: ${JSON.stringify(summarize(result, window[0]))}`);
+  logUserText(services.log, `fill-mask: ${JSON.stringify(summarize(result, window[0]))}`, summaries.fillMask(result));
   FillMaskPanel.current?.showText(windowText, useMaskTokens ? [] : [relSpan]);
 
   const showPunctuation = vscode.workspace.getConfiguration('bertLens').get<boolean>('fillMask.showPunctuation', false);
@@ -77,7 +78,7 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   if (!picked?.replace || picked.current) return;
   if (doc.version !== version) throw userError('stale', 'The document changed while predicting; run the command again.');
   const ok = await editor.edit((b) => b.replace(picked.replace!.range, picked.replace!.word));
-  services.log.info(`fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`);
+  logUserText(services.log, `fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`, `fill-mask: applied a candidate (${ok ? 'ok' : 'rejected'})`);
 }
 
 /** Candidates per fill-mask request; shared by Predict Masked Token and the code action. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { baseLabel, planEntityDecorations } from '../core/decorationPlan';
 import type { Annotations } from '../decorations/annotations';
@@ -33,5 +34,5 @@ export async function recognizeEntities(services: Services, annotations: Annotat
   // user's next command) stays open. The log line comes last, once the UI work is done.
   if (!entities.length) void vscode.window.showInformationMessage('BERT Lens: no entities found in this text.');
   else await view.reveal();
-  services.log.info(`entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`);
+  logUserText(services.log, `entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`, summaries.entities(entities));
 }

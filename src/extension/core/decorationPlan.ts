@@ -5,7 +5,7 @@ import { entityType } from '../../engine/bio';
 import { mdText } from './markdown';
 
 /** Colour-blind-friendly palette (Okabe–Ito), as RGB so backgrounds can be translucent. */
-const PALETTE: [number, number, number][] = [
+export const PALETTE: [number, number, number][] = [
   [0, 114, 178],
   [230, 159, 0],
   [0, 158, 115],
@@ -22,7 +22,8 @@ export function baseLabel(label: string): string {
   return entityType(label);
 }
 
-export function labelColor(label: string, alpha = 0.3): string {
+/** The palette slot of a label: PER/ORG/LOC/MISC fixed, others by a stable hash. */
+export function labelIndex(label: string): number {
   const base = baseLabel(label);
   let idx = KNOWN[base];
   if (idx === undefined) {
@@ -30,7 +31,11 @@ export function labelColor(label: string, alpha = 0.3): string {
     for (const ch of base) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
     idx = h % PALETTE.length;
   }
-  const [r, g, b] = PALETTE[idx];
+  return idx;
+}
+
+export function labelColor(label: string, alpha = 0.3): string {
+  const [r, g, b] = PALETTE[labelIndex(label)];
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText, summaries } from '../core/userTextLog';
 import type { EmbedResult, Offset, WordCandidate } from '../../engine/api';
 import { EngineError } from '../../engine/errors';
 import { toAbortSignal } from '../adapters';
@@ -42,7 +43,8 @@ export class WordHoverProvider implements vscode.HoverProvider {
       const model = await this.compute(doc, text, span, token);
       if (!model || token.isCancellationRequested) return undefined;
       this.hovers.set(key, model);
-      this.services.log.info(`hover: ${JSON.stringify({ word: model.word, pieces: model.pieces, alternatives: model.alternatives?.map((c) => c.word), occurrences: model.occurrences.length, ms: Math.round(model.millis ?? 0) })}`);
+      const ms = Math.round(model.millis ?? 0);
+      logUserText(this.services.log, `hover: ${JSON.stringify({ word: model.word, pieces: model.pieces, alternatives: model.alternatives?.map((c) => c.word), occurrences: model.occurrences.length, ms })}`, summaries.hover({ pieces: model.pieces, alternatives: model.alternatives, occurrences: model.occurrences.length, ms }));
       return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(model)), range);
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'cancelled')) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { toAbortSignal } from '../adapters';
+import { PARAGRAPH_LABEL_ID } from '../core/themeColors';
 import { guarded, userError } from '../errors';
 import type { Services } from '../services';
 import { trainerViewId } from '../../webviews/protocol/trainer';
@@ -7,7 +8,7 @@ import { splitUnits } from './paragraphs';
 import { TrainerViewProvider } from './trainerView';
 
 const labelDecoration = vscode.window.createTextEditorDecorationType({
-  after: { margin: '0 0 0 1.5em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+  after: { margin: '0 0 0 1.5em', color: new vscode.ThemeColor(PARAGRAPH_LABEL_ID), fontStyle: 'italic' },
   rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
 });
 
