@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText } from '../core/userTextLog';
 import type { SaliencyMethod, SaliencyResult } from '../../engine/api';
 import { toAbortSignal, withDelayedProgress } from '../adapters';
 import { planSaliencyDecorations, saliencyMethodName, saliencyTargetText } from '../core/saliencyPlan';
@@ -46,9 +47,9 @@ export async function explainPrediction(services: Services, annotations: Annotat
   );
   annotations.set('saliency', doc, planSaliencyDecorations(r, base));
   const what = `${saliencyMethodName(r.method)} saliency of ${saliencyTargetText(r)} (log p ${r.logprob.toFixed(3)}), computed on the fp32 graph`;
-  services.log.info(`saliency: ${what}`);
+  logUserText(services.log, `saliency: ${what}`, `saliency: ${r.method}, ${r.scores.length} tokens`);
   // One JSON line with what was shaded (document offsets), for support and the end-to-end tests.
-  services.log.info(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]) })}`);
+  services.log.trace(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]) })}`);
   if (r.window) {
     void vscode.window.showInformationMessage(`BERT Lens: the text is long; the shading covers tokens ${r.window.start}–${r.window.end - 1} of ${r.window.totalTokens}, the window that contains the target.`);
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { logUserText } from '../core/userTextLog';
 import type { Offset, SaliencyResult } from '../../engine/api';
 import { EngineError } from '../../engine/errors';
 import {
@@ -147,7 +148,7 @@ export class FillMaskPanel {
     const byOffset = new Map(r.offsets.map((o, i) => [`${o[0]}:${o[1]}`, r.scores[i]]));
     const scores = t && t.tokens.length === r.tokens.length ? r.scores : (t?.offsets ?? []).map((o, i) => (t!.specialTokensMask[i] ? 0 : (byOffset.get(`${o[0]}:${o[1]}`) ?? 0)));
     col.saliency = { mask, method, token: 'token' in r.target ? r.target.token : r.target.label, logprob: r.logprob, scores };
-    this.services.log.info(`fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`);
+    logUserText(this.services.log, `fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`, `fill-mask panel saliency: column ${column}, mask ${mask}, ${method}, ${scores.length} scores`);
     this.post();
     this.shadeEditor(r);
   }
@@ -163,7 +164,7 @@ export class FillMaskPanel {
     }
     this.source.base = base;
     this.annotations.set('saliency', doc, planSaliencyDecorations(r, base));
-    this.services.log.info(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]), from: 'fill-mask panel' })}`);
+    logUserText(this.services.log, `saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]), from: 'fill-mask panel' })}`, `saliency (fill-mask panel): ${r.method}, ${r.scores.length} tokens shaded`);
   }
 
   private post(): void {
