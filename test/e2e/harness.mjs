@@ -358,11 +358,23 @@ export async function useSettings(userData, workspace, overrides = {}) {
   const count = () => (readExtensionLog(userData).match(/settings changed: /g) ?? []).length;
   const before = count();
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(file, JSON.stringify(settings, null, 2));
+  const text = JSON.stringify(settings, null, 2);
+  writeFileSync(file, text);
   const model = settings['bertLens.model'] || 'embedded';
+  // VS Code's file watcher now and then misses a settings write that lands right after another one; write the
+  // same settings again (a trailing newline toggled) when no change was seen for a while.
+  let written = Date.now();
+  let rewrites = 0;
   await waitFor(() => {
-    if (count() <= before) return false;
-    const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
-    return last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`);
+    if (count() > before) {
+      const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
+      if (last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`)) return true;
+    }
+    if (Date.now() - written > 10000) {
+      rewrites++;
+      writeFileSync(file, rewrites % 2 ? `${text}\n` : text);
+      written = Date.now();
+    }
+    return false;
   }, { what: `settings ${JSON.stringify(overrides)} seen by the extension` });
 }
