@@ -358,23 +358,13 @@ export async function useSettings(userData, workspace, overrides = {}) {
   const count = () => (readExtensionLog(userData).match(/settings changed: /g) ?? []).length;
   const before = count();
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  const text = JSON.stringify(settings, null, 2);
-  writeFileSync(file, text);
+  // A change written before the extension has activated is never reported (its listener is not there yet).
+  await waitFor(() => /activated in /.test(readExtensionLog(userData)), { what: 'the extension activated' });
+  writeFileSync(file, JSON.stringify(settings, null, 2));
   const model = settings['bertLens.model'] || 'embedded';
-  // VS Code's file watcher now and then misses a settings write that lands right after another one; write the
-  // same settings again (a trailing newline toggled) when no change was seen for a while.
-  let written = Date.now();
-  let rewrites = 0;
   await waitFor(() => {
-    if (count() > before) {
-      const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
-      if (last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`)) return true;
-    }
-    if (Date.now() - written > 10000) {
-      rewrites++;
-      writeFileSync(file, rewrites % 2 ? `${text}\n` : text);
-      written = Date.now();
-    }
-    return false;
+    if (count() <= before) return false;
+    const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
+    return last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`);
   }, { what: `settings ${JSON.stringify(overrides)} seen by the extension` });
 }
