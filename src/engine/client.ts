@@ -44,7 +44,7 @@ import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
 import type { ClassifiedTexts, TrainView } from './training/methods';
-import type { DatasetCandidate } from './training/discover';
+import type { DatasetCandidate } from './training/data/discover';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';

@@ -4,7 +4,7 @@
 import { iob2Problem, repairIob2 } from '../bio';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { readUtf8 } from './data';
+import { readUtf8 } from './data/data';
 import type { DataWarning, ExampleSource } from './types';
 
 export interface TokenExample {

@@ -1,13 +1,13 @@
 // The training pipeline shared by the CLI and the sidebar: data → split → frozen-encoder features → head,
 // evaluated on the held-out test split next to two baselines computed on the same split.
 import { CancelledError, throwIfAborted } from '../errors';
-import { labelCounts } from './dataChecks';
+import { labelCounts } from './data/dataChecks';
 import { cachedFeatures } from './featureCache';
 import type { FeatureExtractor } from './extractor';
 import { standardize, standardizer } from './features';
 import { type Head, type HeadKind, headProbabilities, trainHead } from './heads';
 import { argmax, computeMetrics } from './metrics';
-import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './split';
+import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './data/split';
 import { fitTfidf, tfidfTransformer } from './tfidf';
 import type { Dataset, EpochProgress, Metrics, SplitIndexes } from './types';
 
