@@ -4,6 +4,7 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { whyButton, whyPanel } from './why';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -175,10 +176,12 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h('div', { class: 'muted', id: 'cell-caption' }, `${idx.length} example(s): true ${r.labels[i]}, predicted ${r.labels[j]}`),
       h('div', { class: 'examples', role: 'list' }, ...idx.slice(0, 100).map((x) => {
         const e = r.examples[x];
-        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`));
+        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`), whyButton(x, e.predicted, post, !!s.why?.busy));
       })),
     );
   }
+  const why = whyPanel(s);
+  if (why) sec.append(why);
   sec.append(
     h(
       'div',
