@@ -306,6 +306,11 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     if (!n.outputs.some((o) => needed.has(o) && contributions.has(o))) continue;
     const rule = RULES[n.opType];
     if (!rule || n.domain) {
+      if (n.domain === 'com.microsoft') {
+        // Fused operators (Attention, SkipLayerNormalization, FastGelu, BiasGelu, EmbedLayerNormalization…) come
+        // from ONNX Runtime's graph optimiser: the same model exported without it differentiates.
+        throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator com.microsoft.${n.opType} (node "${n.name}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`, 'Use the unoptimised export, onnx/model.onnx of the same hub repository (not a *_optimized.onnx or optimum -O2/-O3/-O4 file), or re-export without ONNX Runtime optimisation.');
+      }
       throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node "${n.name}"), which lies between the requested tensors and the objective.`, 'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.');
     }
     const gy = n.outputs.map((o) => gradOf(o));
