@@ -6,6 +6,8 @@ import { EngineError } from '../errors';
 import { checkOutputDir, defaultFineTunedDir, saveFineTuned } from './fineTuneExport';
 import { type FineTuneOptions, type FineTuneProgress, type EpochRecord, type TaskMetrics, type TrainLayers, fineTune } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
+import { candidateLines } from './candidateView';
+import type { Candidates, Recommendation } from './types';
 
 export interface FineTuneArgs extends Omit<FineTuneOptions, 'trainLayers'> {
   data: string;
@@ -41,6 +43,10 @@ export interface FineTuneJsonResult {
   pooling?: string;
   examples_per_second: number;
   validation_size: number;
+  /** Sequence/pair: frozen, fine_tuned, hybrid and tfidf scored on the same split (val and test). */
+  candidates?: Candidates;
+  /** The best candidate on the validation split, and why. */
+  recommendation?: Recommendation;
 }
 
 /** Parses --train-layers: all | head | top-K | K. */
@@ -100,6 +106,8 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     quantized_metrics: outcome.quantizedMetrics,
     baselines: outcome.baselines,
     history: outcome.history,
+    candidates: outcome.candidates,
+    recommendation: outcome.recommendation,
   };
   const dir = saveFineTuned({ dir: output, source: model.folder, task: outcome.task, labels: outcome.labels, bytes: outcome.bytes, maxLength: outcome.maxLength, report, info: { pooling: outcome.pooling?.kind, train_layers: String(trainLayers) } });
   const r: FineTuneJsonResult = {
@@ -122,12 +130,15 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     pooling: outcome.pooling?.kind,
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
+    ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
+    ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };
   io.log('');
   io.log(`test split (${r.test_size} examples; trained on ${r.train_size}):`);
   io.log(`fine-tuned (fp32)   ${metricLine(r.task, r.metrics)}`);
   if (r.quantized_metrics) io.log(`fine-tuned (int8)   ${metricLine(r.task, r.quantized_metrics)}`);
   for (const [name, m] of Object.entries(r.baselines)) io.log(`${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(r.task, m)}`);
+  if (r.candidates) for (const l of candidateLines(r.candidates, r.recommendation)) io.log(l);
   io.log(`Saved to ${dir} (${r.seconds} s)`);
   return r;
 }
