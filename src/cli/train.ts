@@ -3,9 +3,9 @@
 import type { ModelSpec } from '../engine/api';
 import type { EngineClient } from '../engine/client';
 import { formatPercent } from '../engine/math';
-import { candidateLines } from '../engine/training/candidateView';
 import type { TrainingProgress } from '../engine/training/session';
 import type { Candidates, Recommendation } from '../engine/training/types';
+import { frozenTable } from './trainTables';
 
 export interface TrainArgs {
   data: string;
@@ -110,14 +110,7 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       ...(report.candidates ? { candidates: report.candidates } : {}),
       ...(report.recommendation ? { recommendation: report.recommendation } : {}),
     };
-    io.log('');
-    io.log(`                      accuracy  macro-F1   (test split: ${r.test_size} examples; trained on ${r.train_size})`);
-    io.log(`classifier              ${pct(r.metrics.accuracy)}    ${pct(r.metrics.macro_f1)}`);
-    io.log(`majority class          ${pct(r.baselines.majority.accuracy)}    ${pct(r.baselines.majority.macro_f1)}`);
-    io.log(`TF-IDF + logistic reg.  ${pct(r.baselines.tfidf_lr.accuracy)}    ${pct(r.baselines.tfidf_lr.macro_f1)}`);
-    if (r.baselines.tfidf_lr.macro_f1 >= r.metrics.macro_f1) io.log('The TF-IDF baseline matches or beats the classifier on macro-F1 here.');
-    if (r.candidates) for (const l of candidateLines(r.candidates, r.recommendation)) io.log(l);
-    io.log(`Saved to ${output} (${r.seconds} s)`);
+    for (const line of frozenTable(r)) io.log(line);
     return r;
   } finally {
     await client.trainingDispose({ runId: view.runId });

@@ -1,12 +1,12 @@
 // `bert-lens train --mode fine-tune`: loads the task data, fine-tunes, saves the hub-layout folder and returns
-// the --json result (today's train keys plus mode, task, epochs, history and the per-task metrics).
+// the --json result (today's train keys plus mode, task, epochs, history and the per-task metrics). The CLI prints
+// the table of the result (src/cli/trainTables.ts).
 import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { checkOutputDir, defaultFineTunedDir, saveFineTuned } from './fineTuneExport';
 import { type FineTuneOptions, type FineTuneProgress, type EpochRecord, type TaskMetrics, type TrainLayers, fineTune } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
-import { candidateLines } from './candidateView';
 import type { Candidates, Recommendation } from './types';
 
 export interface FineTuneArgs extends Omit<FineTuneOptions, 'trainLayers'> {
@@ -59,13 +59,6 @@ export function parseTrainLayers(v: string | number | undefined): TrainLayers {
 }
 
 const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
-
-function metricLine(task: FineTuneTask, m: TaskMetrics): string {
-  const p = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
-  if ('accuracy' in m) return `accuracy ${p(m.accuracy)}  macro-F1 ${p(m.macro_f1)}`;
-  if ('precision' in m) return `entity P ${p(m.precision)}  R ${p(m.recall)}  F1 ${p(m.f1)}`;
-  return `exact ${p(m.exact)}  F1 ${p(m.f1)}`;
-}
 
 export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: string): void; onProgress?: (p: FineTuneProgress) => void }, engine: Engine, signal?: AbortSignal): Promise<FineTuneJsonResult> {
   const t0 = performance.now();
@@ -133,12 +126,5 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
     ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };
-  io.log('');
-  io.log(`test split (${r.test_size} examples; trained on ${r.train_size}):`);
-  io.log(`fine-tuned (fp32)   ${metricLine(r.task, r.metrics)}`);
-  if (r.quantized_metrics) io.log(`fine-tuned (int8)   ${metricLine(r.task, r.quantized_metrics)}`);
-  for (const [name, m] of Object.entries(r.baselines)) io.log(`${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(r.task, m)}`);
-  if (r.candidates) for (const l of candidateLines(r.candidates, r.recommendation)) io.log(l);
-  io.log(`Saved to ${dir} (${r.seconds} s)`);
   return r;
 }
