@@ -5,6 +5,7 @@ import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
 import { whyButton, whyPanel } from './why';
+import { candidatesBlock } from './candidates';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -146,6 +147,8 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     ),
   );
   if (!rows[0].best) sec.append(h('p', { class: 'warnings' }, 'A baseline scores at least as well as the classifier here: it may not earn its cost.'));
+  const cand = candidatesBlock(rep.candidates, rep.recommendation);
+  if (cand) sec.append(cand);
   if (rep.head.kind === 'fine-tuned') sec.append(h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`));
   sec.append(h('div', { class: 'muted' }, `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`));
   sec.append(perClassTable('This classifier', rep.metrics), perClassTable('Majority class', rep.baselines.majority), perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr));
