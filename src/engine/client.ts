@@ -5,6 +5,7 @@ import type {
   AttentionTensors,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -234,6 +235,10 @@ export class EngineClient {
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });
+  }
+  /** What loading `spec` would download: the hub's file sizes (HEAD only), or `cached` when nothing. */
+  downloadSize(spec: ModelSpec, o?: CallOptions<never>): Promise<DownloadSize> {
+    return this.call('downloadSize', { spec }, o);
   }
   /** Drop cached sessions (for example after settings change). */
   unloadAll(): Promise<void> {
