@@ -8,7 +8,7 @@ import { checkOutputDir } from '../engine/training/fineTuneExport';
 import { type ParsedArgs, UsageError, stringOption } from './args';
 import { table } from './format';
 import { emitJson } from './jsonWriter';
-import type { Io } from './main';
+import type { Io } from './command';
 
 export const DISTILL_USAGE = `distill --teacher M --data FILE|DIR   train a student on a classifier's soft labels; compare both
       [--student M] [--student-layers N] [--epochs N] [--temperature T] [--alpha A] [--lr X]
