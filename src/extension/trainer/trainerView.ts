@@ -5,6 +5,7 @@ import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
+import { DistillController } from './distillHost';
 import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
 import { explainExample } from './why';
 
@@ -16,8 +17,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   private state: TrainerState = { datasets: [], settings: { ...defaultSettings }, history: [] };
   private running?: AbortController;
   private lastPush = 0;
+  private readonly distill: DistillController;
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Services) {
+    this.distill = new DistillController(services, (m) => this.ready && void this.view?.webview.postMessage(m));
+  }
 
   /** The current trained run, for the editor commands. */
   get result(): TrainView | undefined {
@@ -62,9 +66,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trReady.is(m)) {
       this.ready = true;
       this.push();
+      void this.distill.ready().catch((err) => this.fail(err, 'Distill'));
       if (!this.state.datasets.length) await this.refresh();
       return;
     }
+    if (this.distill.handle(m)) return;
     if (trRefresh.is(m)) return this.refresh();
     if (trSelect.is(m)) {
       this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };

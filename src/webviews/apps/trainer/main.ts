@@ -4,6 +4,7 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { distillSection, listenDistill } from './distill';
 import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 
@@ -19,6 +20,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (state.result?.runId !== prevRun) cell = undefined;
   render();
 });
+listenDistill(() => render());
 vscodeApi.postMessage(trReady.create({}));
 
 const post = (m: unknown) => vscodeApi.postMessage(m);
@@ -225,6 +227,6 @@ function abbreviate(label: string, max = 4): string {
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
