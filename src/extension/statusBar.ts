@@ -8,6 +8,7 @@ export class ModelStatusBar implements vscode.Disposable {
   private provider = '';
   private latency = '';
   private fallback = '';
+  private preparing: string | undefined;
 
   constructor() {
     this.item.name = 'BERT Lens';
@@ -29,7 +30,17 @@ export class ModelStatusBar implements vscode.Disposable {
   }
 
   setBusy(busy: boolean): void {
-    this.item.text = busy ? `$(sync~spin) BERT: ${this.model}` : this.text();
+    this.item.text = this.preparing ? this.preparingText(this.preparing) : busy ? `$(sync~spin) BERT: ${this.model}` : this.text();
+  }
+
+  /** While the engine opens a session on first use ("saliency"): says so until `undefined` comes. */
+  setPreparing(what: string | undefined): void {
+    this.preparing = what;
+    this.item.text = what ? this.preparingText(what) : this.text();
+  }
+
+  private preparingText(what: string): string {
+    return `$(sync~spin) ${vscode.l10n.t('BERT Lens: preparing {0}…', what)}`;
   }
 
   private text(): string {
