@@ -11,6 +11,7 @@ import { bar, fmt, heat, table } from './format';
 import { type ChunkSink, emitJson, streamSink } from './jsonWriter';
 import { extraCommands } from './extraCommands';
 import { npyBytes, writeNewFile } from './npy';
+import { attentionRows, nestAttention } from '../engine/tasks/attentionTensors';
 
 const USAGE = `bert-lens — explore BERT-family models locally (ONNX Runtime, no Python)
 
@@ -266,7 +267,13 @@ export async function run(argv: string[], io: Io, client: EngineClient): Promise
           emit({ file: output, dtype: 'float32', shape, axes: ['layer', 'head', 'from', 'to'], tokens: t.tokens }, () => `wrote ${output}: float32 [${shape.join(', ')}] (layer, head, from, to) for ${t.n} tokens: ${t.tokens.join(' ')}`);
           return 0;
         }
-        const r = await client.attention(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+        const t = await client.attentionTensors(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+        if (json && io.write) {
+          // Streamed straight from the float32 tensor (row views, the same text as the nested arrays).
+          await emitJson(io, { tokens: t.tokens, attentions: attentionRows(t) });
+          return 0;
+        }
+        const r = nestAttention(t);
         await emit({ tokens: r.tokens, attentions: r.attentions }, () => {
           const n = r.tokens.length;
           const lines = [`${r.attentions.length} layers × ${r.attentions[0].length} heads, ${n} tokens. Rollout (row attends to column):`];

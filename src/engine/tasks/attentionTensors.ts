@@ -52,6 +52,14 @@ export function rolloutOf(headMean: Float32Array, layers: number, n: number): Fl
   return Float32Array.from(acc);
 }
 
+/** `attentions` as [layer][head][from] arrays of row views into the tensor (no copy): what `attention --json`
+ *  streams (its writer prints a Float32Array as an array of numbers, the same text as the nested arrays). */
+export function attentionRows(t: Pick<AttentionTensors, 'attentions' | 'layers' | 'heads' | 'n'>): Float32Array[][][] {
+  const { layers, heads, n } = t;
+  const row = (base: number) => Array.from({ length: n }, (_, i) => t.attentions.subarray(base + i * n, base + (i + 1) * n));
+  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => row((l * heads + h) * n * n)));
+}
+
 /** Nested arrays ([layer][head][from][to], [layer][from][to], [from][to]) — the shape of `AttentionResult`. */
 export function nestAttention(t: AttentionTensors): AttentionResult {
   const { layers, heads, n } = t;
