@@ -44,7 +44,7 @@ import { nestAttention } from './tasks/attentionTensors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
-import type { ClassifiedTexts, TrainView } from './training/methods';
+import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
 import type { DatasetCandidate } from './training/discover';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
@@ -269,6 +269,10 @@ export class EngineClient {
   }
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
+  }
+  /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
+  trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {
+    return this.call('trainingExplain', req, o);
   }
 
   async dispose(): Promise<void> {

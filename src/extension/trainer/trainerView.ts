@@ -5,7 +5,8 @@ import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
-import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/protocol/trainer';
+import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
+import { explainExample } from './why';
 
 /** The "Classifier Trainer" webview view. All work runs in the engine worker (training* methods); this side
  *  holds the UI state, talks to the workspace (files, editors) and asks before overwriting anything. */
@@ -86,6 +87,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trOpen.is(m)) return this.open(m.params.file, m.params.line);
     if (trClassify.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.classifySelection');
     if (trLabelFile.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.labelParagraphs');
+    if (trWhy.is(m)) return explainExample(this.services, () => this.state, (why) => this.set({ why }), m.params.example);
   }
 
   /** Labelled-data candidates: files through `workspace.findFiles` (which respects files.exclude), and
@@ -128,7 +130,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const s = this.state.settings;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: 'Loading model…', error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined });
+    this.set({ busy: 'Loading model…', error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined, why: undefined });
     try {
       const summary = await this.services.ensureModel();
       this.set({ numLayers: summary.numLayers, busy: 'Computing features…' });
