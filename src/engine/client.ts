@@ -5,6 +5,7 @@ import type {
   AttentionTensors,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -44,7 +45,7 @@ import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
 import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
-import type { DatasetCandidate } from './training/discover';
+import type { DatasetCandidate } from './training/data/discover';
 import type { DistillProgress } from './training/distill';
 import type { DistillRequest, DistillView } from './training/distillMethods';
 import type { TrainRequest, TrainingProgress } from './training/session';
@@ -236,6 +237,10 @@ export class EngineClient {
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });
+  }
+  /** What loading `spec` would download: the hub's file sizes (HEAD only), or `cached` when nothing. */
+  downloadSize(spec: ModelSpec, o?: CallOptions<never>): Promise<DownloadSize> {
+    return this.call('downloadSize', { spec }, o);
   }
   /** Drop cached sessions (for example after settings change). */
   unloadAll(): Promise<void> {

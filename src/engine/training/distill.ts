@@ -26,7 +26,7 @@ import { yieldToEventLoop } from './heads';
 import { argmax, computeMetrics } from './metrics';
 import { AdamW, bucketedBatches, linearScheduleLr } from './optimizer';
 import { createRng } from './random';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import type { TaskData } from './taskData';
 import type { Metrics } from './types';
 

@@ -15,7 +15,7 @@ import { findHiddenStateOutputs, inspectGraph } from '../onnx/graph';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import { type Encoded, encodeWindows } from '../tokenizer';
 import { IGNORE_INDEX, alignLabels, answerPositions, bestSpan, pieceWords, wordPredictions } from './alignment';
-import { IMBALANCE_RATIO } from './dataChecks';
+import { IMBALANCE_RATIO } from './data/dataChecks';
 import { truncateEncoded } from './extractor';
 import { type GraphParameter, type HeadParameter, buildFineTuneModel, readParameters, writeParameters } from './fineTuneGraph';
 import { quantizeDynamic } from './fineTuneExport';
@@ -25,7 +25,7 @@ import { type Candidates, type Recommendation, averageWords, recommend, scoreCan
 import { EncoderFeatureExtractor } from './extractor';
 import { AdamW, GradientAccumulator, bucketedBatches, linearScheduleLr } from './optimizer';
 import { createRng } from './random';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import type { TaskData, FineTuneTask } from './taskData';
 import { entityScores, squadScores } from './taskMetrics';
 import { majorityTagBaseline, repairIob2 } from './tokenData';

@@ -3,7 +3,7 @@
 import type { ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
-import { findDatasets, previewDataset } from './discover';
+import { findDatasets, previewDataset } from './data/discover';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
