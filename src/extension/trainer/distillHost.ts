@@ -65,18 +65,18 @@ export class DistillController {
     if (this.running || !st.teacher) return;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: 'Loading the teacher and the student…', error: undefined, history: [], step: undefined, result: undefined, savedTo: undefined });
+    this.set({ busy: vscode.l10n.t('Loading the teacher and the student…'), error: undefined, history: [], step: undefined, result: undefined, savedTo: undefined });
     try {
       const result = await this.services.client.trainingDistill(
         { teacher: this.services.spec(st.teacher), student: this.services.spec(st.student || 'embedded'), data, temperature: st.temperature, alpha: st.alpha, epochs: st.epochs, studentLayers: st.studentLayers },
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
-            else if (p.phase === 'teacher') this.set({ busy: `Teacher logits ${p.done}/${p.total}…` });
-            else if (p.phase === 'step') this.set({ busy: `Epoch ${p.epoch}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}…`, step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss } });
+            if (p.phase === 'loading') this.set({ busy: vscode.l10n.t('{0}…', p.message) });
+            else if (p.phase === 'teacher') this.set({ busy: vscode.l10n.t('Teacher logits {0}/{1}…', p.done, p.total) });
+            else if (p.phase === 'step') this.set({ busy: vscode.l10n.t('Epoch {0}, step {1}/{2}, loss {3}…', p.epoch, p.step, p.totalSteps, p.loss.toFixed(3)), step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss } });
             else if (p.phase === 'epoch') this.set({ history: [...this.state.history, { epoch: p.epoch, train_loss: p.trainLoss, val_metric: p.valAccuracy }] });
-            else if (p.phase === 'evaluating') this.set({ busy: p.what === 'test' ? 'Comparing teacher and student on the test split…' : 'Validating…' });
+            else if (p.phase === 'evaluating') this.set({ busy: p.what === 'test' ? vscode.l10n.t('Comparing teacher and student on the test split…') : vscode.l10n.t('Validating…') });
           },
         },
       );
@@ -85,7 +85,7 @@ export class DistillController {
     } catch (err) {
       const cancelled = (err as { code?: string })?.code === 'cancelled';
       const message = err instanceof Error ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '') : String(err);
-      this.set({ busy: undefined, error: cancelled ? 'Cancelled.' : message });
+      this.set({ busy: undefined, error: cancelled ? vscode.l10n.t('Cancelled.') : message });
       if (!cancelled) this.services.log.warn(`Distillation: ${message}`);
     } finally {
       this.running = undefined;
