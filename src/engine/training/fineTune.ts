@@ -645,7 +645,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let candidates: Candidates | undefined;
     let recommendation: Recommendation | undefined;
     if (split.val.length) valMetrics = (await evaluate(bestBytes, data, items, split.val, labels, padId)).metrics;
-    if ((data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
+    if (!cancelled && (data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
       ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
       const ds = data.dataset;
       const idx = new Map(labels.map((l, i) => [l, i]));
