@@ -12,12 +12,12 @@ import { type FineTuneOutcome, fineTune } from './fineTune';
 import { parseTrainLayers } from './fineTuneCommand';
 import { type TrainingReport, summarize } from './report';
 import type { TrainRequest, TrainingProgress } from './session';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import { type TaskData, loadTaskData } from './taskData';
-import { loadSplitFiles } from './data';
-import { ensureValidation } from './split';
+import { loadSplitFiles } from './data/data';
+import { ensureValidation } from './data/split';
 import type { Dataset, TrainView } from './types';
-import { labelCounts } from './dataChecks';
+import { labelCounts } from './data/dataChecks';
 
 export interface FineTunedRun {
   id: string;

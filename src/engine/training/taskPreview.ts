@@ -3,7 +3,7 @@
 // types, questions), so that the sidebar offers only the tasks the data fits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { previewDataset } from './discover';
+import { previewDataset } from './data/discover';
 import { loadSquadFile } from './qaData';
 import { detectTask, findSplitFiles } from './taskData';
 import { loadTokenFile } from './tokenData';

@@ -108,7 +108,7 @@ export interface Metrics {
   confusionExamples: number[][][];
 }
 
-/** A labelled-data candidate found in the workspace (discover.ts). */
+/** A labelled-data candidate found in the workspace (data/discover.ts). */
 export interface DatasetCandidate {
   path: string;
   format: DataFormat | 'conll' | 'squad';

@@ -4,6 +4,8 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { distillSection, listenDistill } from './distill';
+import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 import { fineTuneControls } from './fineTuneControls';
 import { taskResultsSection } from './taskResults';
@@ -20,6 +22,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (state.result?.runId !== prevRun) cell = undefined;
   render();
 });
+listenDistill(() => render());
 vscodeApi.postMessage(trReady.create({}));
 
 const post = (m: unknown) => vscodeApi.postMessage(m);
@@ -183,10 +186,12 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h('div', { class: 'muted', id: 'cell-caption' }, `${idx.length} example(s): true ${r.labels[i]}, predicted ${r.labels[j]}`),
       h('div', { class: 'examples', role: 'list' }, ...idx.slice(0, 100).map((x) => {
         const e = r.examples[x];
-        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`));
+        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`), whyButton(x, e.predicted, post, !!s.why?.busy));
       })),
     );
   }
+  const why = whyPanel(s);
+  if (why) sec.append(why);
   sec.append(
     h(
       'div',
@@ -228,6 +233,6 @@ function abbreviate(label: string, max = 4): string {
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
