@@ -2,6 +2,8 @@
 // attention webview (ArrayBuffers in postMessage; the client and the webview nest them with the one
 // `nestAttention`, src/shared/attention.ts). Pure functions.
 
+import type { AttentionTensors } from '../api';
+
 /** Mean over heads: [layers, heads, n, n] → [layers, n, n]. */
 export function headMeanOf(att: Float32Array, layers: number, heads: number, n: number): Float32Array {
   const nn = n * n;
