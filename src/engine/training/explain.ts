@@ -110,7 +110,7 @@ export async function explainFrozenExample(run: TrainRun, req: ExplainExampleReq
   }
   const p = preds[req.example];
   const x = explainerFor(run.id, (dir) => saveClassifier(c, run.report, { dir, dataPath: run.dataset.path, overwrite: true }));
-  return explain(await x.model, dataset.examples[p.index], run.dataset.labels[p.label], run.dataset.labels[p.predicted], req, 'frozen-head', signal);
+  return explain(await x.model, run.dataset.examples[p.index], run.dataset.labels[p.label], run.dataset.labels[p.predicted], req, 'frozen-head', signal);
 }
 
 async function explain(m: LoadedModel, e: { text: string; pair?: string; source: { file: string; line: number } }, label: string, predicted: string, req: ExplainExampleRequest, network: ExplainedExample['network'], signal?: AbortSignal): Promise<ExplainedExample> {
