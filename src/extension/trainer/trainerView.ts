@@ -4,7 +4,7 @@ import type { TrainView } from '../../engine/training/methods';
 import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
-import type { Services } from '../services';
+import { type Services, isLocal } from '../services';
 import { DistillController } from './distillHost';
 import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
 import { explainExample } from './why';
@@ -126,9 +126,22 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     try {
       const preview = await this.services.client.trainingPreview({ path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
       this.set({ preview, busy: undefined, settings: { ...s, textColumn: preview.textColumn, labelColumn: preview.labelColumn, pairColumn: preview.pairColumn } });
+      if (this.state.numLayers === undefined) this.learnLayers();
     } catch (err) {
       this.fail(err, 'Reading the dataset');
     }
+  }
+
+  /** The layer count for the layer and train-layers pickers before the first run: from the loaded model, or by
+   *  loading a local one (the embedded model, a folder); never starts a hub download just for that. */
+  private learnLayers(): void {
+    const known = this.services.loadedSummary();
+    if (known) return this.set({ numLayers: known.numLayers });
+    if (!isLocal(vscode.workspace.getConfiguration('bertLens').get<string>('model') ?? '')) return;
+    void this.services.ensureModel().then(
+      (summary) => this.set({ numLayers: summary.numLayers }),
+      () => undefined, // a load error shows when training starts
+    );
   }
 
   private async train(resume = false): Promise<void> {
