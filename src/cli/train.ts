@@ -4,6 +4,7 @@ import type { ModelSpec } from '../engine/api';
 import type { EngineClient } from '../engine/client';
 import { formatPercent } from '../engine/math';
 import type { TrainingProgress } from '../engine/training/session';
+import type { Candidates, Recommendation } from '../engine/training/types';
 import { frozenTable } from './trainTables';
 
 export interface TrainArgs {
@@ -40,6 +41,10 @@ export interface TrainJsonResult {
   task: 'sequence' | 'pair';
   epochs: number;
   history: { epoch: number; train_loss: number; val_metric: number }[];
+  /** Added with the hybrid candidate (#8): frozen, hybrid and tfidf scored on the same split (val and test). */
+  candidates?: Candidates;
+  /** The best candidate on the validation split, and why. */
+  recommendation?: Recommendation;
 }
 
 export interface TrainIo {
@@ -102,6 +107,8 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       task: report.data.pair_column ? 'pair' : 'sequence',
       epochs: report.history.length,
       history: report.history.map((h) => ({ epoch: h.epoch, train_loss: h.loss, val_metric: h.valAccuracy })),
+      ...(report.candidates ? { candidates: report.candidates } : {}),
+      ...(report.recommendation ? { recommendation: report.recommendation } : {}),
     };
     for (const line of frozenTable(r)) io.log(line);
     return r;

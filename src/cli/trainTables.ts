@@ -1,6 +1,7 @@
 // The CLI's tables after a training run: test-split metrics beside the baselines, for the frozen mode (train.ts)
 // and for fine-tuning (commands/train.ts).
 import { formatPercent } from '../engine/math';
+import { candidateLines } from '../engine/training/candidateView';
 import type { FineTuneJsonResult } from '../engine/training/fineTuneCommand';
 import type { TaskMetrics } from '../engine/training/fineTune';
 import type { TrainJsonResult } from './train';
@@ -17,6 +18,7 @@ export function frozenTable(r: TrainJsonResult): string[] {
     `TF-IDF + logistic reg.  ${pct(r.baselines.tfidf_lr.accuracy)}    ${pct(r.baselines.tfidf_lr.macro_f1)}`,
   ];
   if (r.baselines.tfidf_lr.macro_f1 >= r.metrics.macro_f1) lines.push('The TF-IDF baseline matches or beats the classifier on macro-F1 here.');
+  if (r.candidates) lines.push(...candidateLines(r.candidates, r.recommendation));
   lines.push(`Saved to ${r.output} (${r.seconds} s)`);
   return lines;
 }
@@ -33,6 +35,7 @@ export function fineTuneTable(r: FineTuneJsonResult): string[] {
   const lines = ['', `test split (${r.test_size} examples; trained on ${r.train_size}):`, `fine-tuned (fp32)   ${metricLine(r.metrics)}`];
   if (r.quantized_metrics) lines.push(`fine-tuned (int8)   ${metricLine(r.quantized_metrics)}`);
   for (const [name, m] of Object.entries(r.baselines)) lines.push(`${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(m)}`);
+  if (r.candidates) lines.push(...candidateLines(r.candidates, r.recommendation));
   lines.push(`Saved to ${r.output} (${r.seconds} s)`);
   return lines;
 }

@@ -11,6 +11,7 @@ import type {
   Aggregation,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -38,6 +39,7 @@ import type {
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
 import type { CausalMethods } from './tasks/causalMethods';
+import type { DistillMethods } from './training/distillMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
 export interface Method<Params, Result, Progress = never> {
@@ -57,6 +59,8 @@ type Task<Req, Result> = Method<WithSpec<Req>, Result, TaskProgress>;
 export interface TaskMethods {
   loadModel: Method<{ spec?: ModelSpec }, ModelSummary, DownloadProgress>;
   listModels: Method<{ spec?: ModelSpec }, ModelListing>;
+  /** What loading `spec` would download (HEAD only; nothing is written). */
+  downloadSize: Method<{ spec?: ModelSpec }, DownloadSize>;
   /** Drop cached sessions (for example after settings change). */
   unloadAll: Method<Record<string, never>, void>;
   tokenize: Task<{ text: string; pair?: string }, TokenizeResult>;
@@ -82,7 +86,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, DistillMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

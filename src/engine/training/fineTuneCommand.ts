@@ -7,6 +7,7 @@ import { EngineError } from '../errors';
 import { checkOutputDir, defaultFineTunedDir, saveFineTuned } from './fineTuneExport';
 import { type FineTuneOptions, type FineTuneProgress, type EpochRecord, type TaskMetrics, type TrainLayers, fineTune } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
+import type { Candidates, Recommendation } from './types';
 
 export interface FineTuneArgs extends Omit<FineTuneOptions, 'trainLayers'> {
   data: string;
@@ -42,6 +43,10 @@ export interface FineTuneJsonResult {
   pooling?: string;
   examples_per_second: number;
   validation_size: number;
+  /** Sequence/pair: frozen, fine_tuned, hybrid and tfidf scored on the same split (val and test). */
+  candidates?: Candidates;
+  /** The best candidate on the validation split, and why. */
+  recommendation?: Recommendation;
 }
 
 /** Parses --train-layers: all | head | top-K | K. */
@@ -94,6 +99,8 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     quantized_metrics: outcome.quantizedMetrics,
     baselines: outcome.baselines,
     history: outcome.history,
+    candidates: outcome.candidates,
+    recommendation: outcome.recommendation,
   };
   const dir = saveFineTuned({ dir: output, source: model.folder, task: outcome.task, labels: outcome.labels, bytes: outcome.bytes, maxLength: outcome.maxLength, report, info: { pooling: outcome.pooling?.kind, train_layers: String(trainLayers) } });
   const r: FineTuneJsonResult = {
@@ -116,6 +123,8 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     pooling: outcome.pooling?.kind,
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
+    ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
+    ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };
   return r;
 }
