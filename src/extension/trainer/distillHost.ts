@@ -56,7 +56,7 @@ export class DistillController {
   }
 
   private async browse(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Teacher: a sequence-classification model folder', openLabel: 'Use as Teacher' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: vscode.l10n.t('Teacher: a sequence-classification model folder'), openLabel: vscode.l10n.t('Use as Teacher') });
     if (picked?.[0]) this.set({ settings: { ...this.state.settings, teacher: picked[0].fsPath } });
   }
 
@@ -95,19 +95,19 @@ export class DistillController {
   private async save(): Promise<void> {
     const r = this.state.result;
     if (!r) return;
-    const picked = await vscode.window.showSaveDialog({ title: 'Save the distilled student as a model folder', defaultUri: vscode.Uri.file(r.suggested_output), saveLabel: 'Save Folder' });
+    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the distilled student as a model folder'), defaultUri: vscode.Uri.file(r.suggested_output), saveLabel: vscode.l10n.t('Save Folder') });
     if (!picked) return;
     let overwrite = false;
     try {
       const stat = await vscode.workspace.fs.stat(picked);
       if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(`BERT Lens: ${picked.fsPath} is a file; choose a folder name.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
         return;
       }
       const entries = await vscode.workspace.fs.readDirectory(picked);
       if (entries.length) {
-        const choice = await vscode.window.showWarningMessage(`${picked.fsPath} exists and holds ${entries.length} item(s). Overwrite the model files in it?`, { modal: true }, 'Overwrite');
-        if (choice !== 'Overwrite') return;
+        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Overwrite the model files in it?', picked.fsPath, entries.length), { modal: true }, vscode.l10n.t('Overwrite'));
+        if (choice !== vscode.l10n.t('Overwrite')) return;
         overwrite = true;
       }
     } catch {
@@ -116,7 +116,7 @@ export class DistillController {
     try {
       const { dir } = await this.services.client.trainingDistillSave({ runId: r.runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
-      void vscode.window.showInformationMessage(`BERT Lens: distilled student saved to ${dir}.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: distilled student saved to {0}.', dir));
     } catch (err) {
       this.set({ error: err instanceof Error ? err.message : String(err) });
     }
