@@ -2,7 +2,7 @@
 // trained network. For a fine-tuned run and for a frozen head on an fp32 encoder, the scores equal `saliency`
 // run on the folder "Save as model folder" writes (same numbers, 1e-6), and the explained log-probability is the
 // log of the probability the run's own test evaluation gave that example; a head trained on int8 features is
-// refused in one line; the temporary folder goes with the run.
+// refused in one line; the temporary folder goes with the run (and day-old leftovers with the first explanation).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,9 +68,17 @@ async function checkAgainstSaved(view: TrainView, name: string): Promise<void> {
 }
 
 test('fine-tuned run: Why this label? equals saliency on the saved folder, and explains the run’s own probability', async () => {
+  // Folders a killed worker left behind go when the first run is explained, once they are a day old.
+  const stale = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-why-'));
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-why-'));
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+  fs.utimesSync(stale, twoDaysAgo, twoDaysAgo);
   const view = await m.trainingTrain(engine, { data, spec: { model: fixture('bert-mlm') }, mode: 'fine-tune', epochs: 2, learningRate: 3e-3 }, ctx());
   assert.equal(view.report.head.kind, 'fine-tuned');
   await checkAgainstSaved(view, 'ft');
+  assert.ok(!fs.existsSync(stale), 'a day-old leftover is removed');
+  assert.ok(fs.existsSync(fresh), 'a recent folder (another window’s) is kept');
+  fs.rmSync(fresh, { recursive: true, force: true });
   const dir = explainerFolder(view.runId);
   assert.ok(dir && fs.existsSync(path.join(dir, 'onnx', 'model.onnx')));
   await m.trainingDispose(engine, { runId: view.runId }, ctx());

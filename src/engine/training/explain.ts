@@ -38,18 +38,34 @@ interface Explainer {
 
 const explainers = new Map<string, Explainer>();
 let exitHook = false;
+const PREFIX = 'bert-lens-why-';
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Folders left behind by a worker that was killed (an editor closed mid-session): removed after a day. */
+function sweepStale(): void {
+  try {
+    for (const n of fs.readdirSync(os.tmpdir())) {
+      if (!n.startsWith(PREFIX)) continue;
+      const p = path.join(os.tmpdir(), n);
+      if (Date.now() - fs.statSync(p).mtimeMs > DAY_MS) fs.rmSync(p, { recursive: true, force: true });
+    }
+  } catch {
+    // a temporary folder we cannot list or remove: leave it
+  }
+}
 
 /** The run written as a model folder (once) and loaded with its fp32 graph. */
 function explainerFor(runId: string, write: (dir: string) => void): Explainer {
   let x = explainers.get(runId);
   if (x) return x;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-why-'));
   if (!exitHook) {
     exitHook = true;
+    sweepStale();
     process.once('exit', () => {
       for (const e of explainers.values()) fs.rmSync(e.dir, { recursive: true, force: true });
     });
   }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
   const model = (async () => {
     write(dir);
     return LoadedModel.load(`trained run ${runId}`, dir, 'fp32', 'cpu');

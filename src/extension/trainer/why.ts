@@ -21,7 +21,7 @@ export async function explainExample(services: Services, state: () => TrainerSta
   } catch (err) {
     if (state().result?.runId !== run.runId) return;
     const e = err instanceof EngineError ? err : undefined;
-    show({ example, error: e ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : `Unexpected error: ${err instanceof Error ? err.message : String(err)}` });
+    show({ example, error: e ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : vscode.l10n.t('Unexpected error: {0}', err instanceof Error ? err.message : String(err)) });
     services.log.warn(`trainer why failed [${e?.code ?? 'internal'}]: ${e?.message ?? String(err)}`);
   }
 }
