@@ -15,6 +15,7 @@ const nodeEntries = {
   bench: 'src/bench/bench.ts',
   benchCausal: 'src/bench/causal.ts',
   benchTraining: 'src/bench/training.ts',
+  benchFinetune: 'src/bench/finetune.ts',
 };
 // A missing entry point is an error, never a bundle silently left out.
 const missing = (paths) => paths.filter((p) => !existsSync(p));

@@ -1,11 +1,11 @@
-// Bundles the unit tests (test/engine/**, test/extension-unit/**: *.test.ts and *.test.mjs) with the TypeScript
+// Bundles the unit tests (test/engine, test/cli, test/extension, test/webviews: *.test.ts and *.test.mjs) with the TypeScript
 // sources they import into out/test/ (CommonJS), so that plain `node --test out/test/` runs them: the one way tests
 // load TypeScript. Packages stay external; tests find fixtures from the repository root (test/helpers.ts).
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/engine', 'test/extension-unit'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/engine', 'test/cli', 'test/extension', 'test/webviews'];
 const files = [];
 const walk = (d) => {
   for (const n of readdirSync(d)) {

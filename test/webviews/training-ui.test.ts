@@ -14,7 +14,7 @@ test('chart paths: loss scaled to its maximum, accuracy on 0..1', () => {
 });
 
 test('comparison rows mark the best macro-F1 (ties included)', () => {
-  const m = (a, f) => ({ accuracy: a, macro_f1: f, per_class: [], confusion: [] });
+  const m = (a: number, f: number) => ({ accuracy: a, macro_f1: f, per_class: [], confusion: [] });
   const rows = view.comparisonRows(m(0.9, 0.8), m(0.5, 0.33), m(0.9, 0.8));
   assert.deepEqual(rows, [
     { name: 'This classifier', accuracy: '90.0%', macroF1: '80.0%', best: true },

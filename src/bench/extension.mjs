@@ -2,11 +2,11 @@
 // activation, hover cold/warm (p50/p95), Predict Masked Token end to end on a 128-token sentence.
 // Wall times are measured from the keystroke/command to the UI showing the result; "engine" times are the
 // extension's own log lines. Writes test-results/bench-extension.json and prints a Markdown table.
-//   bash scripts/e2e.sh --bench     (installs, packages, then runs this)
+//   npm run bench:extension   (bash scripts/e2e.sh --bench: installs, packages, then runs this)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cli, gotoPosition, launchBrowser, logJson, openFile, readExtensionLog, runCommand, startCodeServer, waitFor } from '../test/e2e/harness.mjs';
+import { ROOT, cli, gotoPosition, launchBrowser, logJson, openFile, readExtensionLog, runCommand, startCodeServer, waitFor } from '../../test/e2e/harness.mjs';
 
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 4);
 const WARM_WORDS = Number(process.env.BENCH_WARM ?? 20);

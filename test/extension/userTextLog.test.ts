@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { logUserText, summaries } from '../../src/extension/core/userTextLog';
 
 test('the line with user text goes to trace only; info gets the summary', () => {
-  const got = { info: [], trace: [] };
-  const log = { info: (m) => got.info.push(m), trace: (m) => got.trace.push(m) };
+  const got: { info: string[]; trace: string[] } = { info: [], trace: [] };
+  const log = { info: (m: string) => got.info.push(m), trace: (m: string) => got.trace.push(m) };
   logUserText(log, 'qa: {"question":"Who wrote it?"}', summaries.qa([{ start: 10, end: 14, score: 0.91234 }, { start: 0, end: 3, score: 0.1 }]));
   assert.deepEqual(got, { trace: ['qa: {"question":"Who wrote it?"}'], info: ['qa: 2 answers, best at [10, 14) score 0.912'] });
 });

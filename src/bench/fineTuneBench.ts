@@ -1,4 +1,4 @@
-// Fine-tuning measurements for docs/training.md (a benchmark, not a test; run by scripts/bench-finetune.mjs):
+// Fine-tuning measurements for docs/training.md (a benchmark, not a test; run by `npm run bench:finetune`, finetune.ts):
 //  1. throughput at 128 tokens on the embedded model: a training step (forward + backward + AdamW) against a
 //     forward pass of the same fine-tuning graph, batch 16, interleaved in one process so that both see the same
 //     machine load;
@@ -7,17 +7,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LoadedModel } from '../model';
-import { VARIANT_FILES } from '../models/modelFolder';
-import { findHiddenStateOutputs, inspectGraph } from '../onnx/graph';
-import { openSession } from '../runtime';
-import { buildGradientGraph } from '../grad/gradient';
-import { OBJECTIVE_INPUTS } from '../grad/objectives';
-import { buildFineTuneModel, readParameters } from './fineTuneGraph';
-import { fineTune } from './fineTune';
-import { AdamW } from './optimizer';
-import { createRng } from './random';
-import { loadTaskData } from './taskData';
+import type { LoadedModel } from '../engine/model';
+import { VARIANT_FILES } from '../engine/models/modelFolder';
+import { findHiddenStateOutputs, inspectGraph } from '../engine/onnx/graph';
+import { openSession } from '../engine/runtime';
+import { buildGradientGraph } from '../engine/grad/gradient';
+import { OBJECTIVE_INPUTS } from '../engine/grad/objectives';
+import { buildFineTuneModel, readParameters } from '../engine/training/fineTuneGraph';
+import { fineTune } from '../engine/training/fineTune';
+import { AdamW } from '../engine/training/optimizer';
+import { createRng } from '../engine/training/random';
+import { loadTaskData } from '../engine/training/taskData';
 
 export async function throughput(model: LoadedModel, opts: { batch?: number; tokens?: number; rounds?: number } = {}): Promise<{ trainExamplesPerSecond: number; inferenceExamplesPerSecond: number; ratio: number; rounds: number }> {
   const batch = opts.batch ?? 16;

@@ -11,8 +11,8 @@ test('entities are grouped by base label and shifted to document offsets', () =>
   ];
   const plan = d.planEntityDecorations(entities, 100);
   assert.deepEqual([...plan.keys()].sort(), ['LOC', 'PER']);
-  assert.deepEqual(plan.get('PER').map((r) => [r.start, r.end]), [[100, 104], [108, 112]]);
-  assert.match(plan.get('LOC')[0].hover, /LOC.*0\.800.*London/);
+  assert.deepEqual(plan.get('PER')!.map((r) => [r.start, r.end]), [[100, 104], [108, 112]]);
+  assert.match(plan.get('LOC')![0].hover, /LOC.*0\.800.*London/);
 });
 
 test('label colours are stable and distinct for the CoNLL labels', () => {

@@ -9,7 +9,7 @@ import { ROOT as root } from '../helpers';
 const eslint = new ESLint({ cwd: root });
 
 /** The messages of the import-boundary rule for `code` linted as `file`. */
-async function boundaryErrors(file, code) {
+async function boundaryErrors(file: string, code: string) {
   const [r] = await eslint.lintText(code, { filePath: path.join(root, file) });
   assert.equal(r.fatalErrorCount, 0, JSON.stringify(r.messages));
   return r.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);

@@ -1,0 +1,46 @@
+// `npm run bench:finetune -- [--rounds N] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
+//   [--skip-throughput] [--skip-token] [--skip-finetune]`: the fine-tuning measurements of docs/training.md
+// (fineTuneBench.ts) on the embedded model; prints Markdown. Throughput is a ratio measured within one run.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoadedModel } from '../engine/model';
+import type { TaskMetrics } from '../engine/training/fineTune';
+import { throughput, tokenF1 } from './fineTuneBench';
+
+/** Entity-level metrics (token classification). */
+const entity = (m: TaskMetrics | undefined) => (m ?? { precision: NaN, recall: NaN, f1: NaN }) as { precision: number; recall: number; f1: number };
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const has = (flag: string) => argv.includes(`--${flag}`);
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const model = await LoadedModel.load('embedded/mini-bert-uncased', path.join(root, 'models', 'mini-bert-uncased'), 'fp32', 'cpu');
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`);
+  const t = has('skip-throughput') ? undefined : await throughput(model, { rounds: Number(arg('rounds', '5')) });
+  if (t) console.log(`\n| 128 tokens, batch 16, embedded model | examples/s |\n| --- | --- |\n| fine-tuning step (forward + backward + AdamW) | ${t.trainExamplesPerSecond.toFixed(1)} |\n| inference (forward, same graph) | ${t.inferenceExamplesPerSecond.toFixed(1)} |\n| ratio (step cost / inference cost) | ${t.ratio.toFixed(2)}× |\n`);
+  if (!has('skip-token')) {
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const r = await tokenF1(model, { nTrain: Number(arg('train', '300')), nTest: Number(arg('test', '100')), epochs: Number(arg('epochs', '3')), frozenLr: Number(arg('frozen-lr', '1e-3')), frozenEpochs: Number(arg('frozen-epochs', arg('epochs', '3'))), skipFineTune: has('skip-finetune'), log: (l: string) => process.stderr.write(`${l}\n`) });
+    console.log(`Synthetic CoNLL-style set: ${r.data.train} train / ${r.data.val} validation / ${r.data.test} test sentences (test names and cities unseen)\n`);
+    console.log('| model | entity P | R | F1 | int8 F1 | seconds |\n| --- | --- | --- | --- | --- | --- |');
+    const rows = [
+      ['fine-tuned (all layers, lr 1e-4)', r.fineTuned],
+      [`frozen encoder, head only (lr ${arg('frozen-lr', '1e-3')}, ${arg('frozen-epochs', arg('epochs', '3'))} epochs)`, r.frozen],
+    ] as const;
+    for (const [name, o] of rows) if (o) console.log(`| ${name} | ${pct(entity(o.metrics).precision)} | ${pct(entity(o.metrics).recall)} | ${pct(entity(o.metrics).f1)} | ${pct(entity(o.quantizedMetrics).f1)} | ${o.seconds.toFixed(0)} |`);
+    const m = entity(r.frozen.baselines.majority_tag);
+    console.log(`| majority tag per word | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | | |`);
+  }
+  await model.dispose();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});
