@@ -266,6 +266,16 @@ export interface SimilarityResult {
   ids: number[];
 }
 
+/** What loading a model would download (`downloadSize`, HEAD requests only): `cached` when nothing (the
+ *  embedded model, a folder, a model already in the hub cache); else the files with the hub's sizes, and their
+ *  sum in bytes when every size is known. */
+export interface DownloadSize {
+  id: string;
+  cached: boolean;
+  files: { file: string; size?: number }[];
+  total?: number;
+}
+
 export interface ModelListing {
   models: { id: string; path: string; variants: Variant[]; source: 'embedded' | 'cache' | 'folder' }[];
 }
@@ -353,6 +363,17 @@ export interface InputEmbeddingsResult {
 export interface WindowProgress {
   done: number;
   total: number;
+}
+
+/** A session opened on first use (the backward graph of saliency, an extra-outputs variant): sent with
+ *  `opening` before ORT opens it (seconds at BERT-base scale) and `ready` (or `failed`) after, so that a front end
+ *  can say why the first call waits. */
+export interface PreparingProgress {
+  /** What the session serves, in a few words ("saliency", "hidden states"). */
+  preparing: string;
+  state: 'opening' | 'ready' | 'failed';
+  /** The model's id. */
+  model: string;
 }
 
 /** Errors carry a stable code, one readable line, and a way forward. */

@@ -5,6 +5,7 @@ import type {
   AttentionTensors,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -35,6 +36,7 @@ import type {
   GenerateProgress,
   NextTokenRequest,
   NextTokenResult,
+  PreparingProgress,
   SurprisalRequest,
   SurprisalResult,
 } from './api';
@@ -43,8 +45,10 @@ import { nestAttention } from './tasks/attentionTensors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
-import type { ClassifiedTexts, TrainView } from './training/methods';
-import type { DatasetCandidate } from './training/discover';
+import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
+import type { DatasetCandidate } from './training/data/discover';
+import type { DistillProgress } from './training/distill';
+import type { DistillRequest, DistillView } from './training/distillMethods';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';
@@ -68,6 +72,7 @@ export class EngineClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly preparingListeners = new Set<(p: PreparingProgress) => void>();
 
   constructor(
     private readonly options: { workerPath?: string; logger?: Logger } = {},
@@ -106,6 +111,7 @@ export class EngineClient {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
+      if (isPreparing(msg.progress)) for (const l of this.preparingListeners) l(msg.progress);
       p.onProgress?.(msg.progress);
       return;
     }
@@ -122,6 +128,13 @@ export class EngineClient {
       p.reject(err);
     }
     this.pending.clear();
+  }
+
+  /** Hears every call's "a session is being opened on first use" progress (the status bar says so); returns the
+   *  function that stops listening. */
+  onPreparing(listener: (p: PreparingProgress) => void): () => void {
+    this.preparingListeners.add(listener);
+    return () => this.preparingListeners.delete(listener);
   }
 
   /** Calls a worker method (rpc.ts names them and their types; worker/methods.ts holds the handlers). */
@@ -235,6 +248,10 @@ export class EngineClient {
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });
   }
+  /** What loading `spec` would download: the hub's file sizes (HEAD only), or `cached` when nothing. */
+  downloadSize(spec: ModelSpec, o?: CallOptions<never>): Promise<DownloadSize> {
+    return this.call('downloadSize', { spec }, o);
+  }
   /** Drop cached sessions (for example after settings change). */
   unloadAll(): Promise<void> {
     return this.call('unloadAll', {});
@@ -260,6 +277,18 @@ export class EngineClient {
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
   }
+  /** Distils the teacher into the student in the worker (src/engine/training/distillMethods.ts); the student
+   *  stays there under the returned `runId` until saved. */
+  trainingDistill(req: DistillRequest, o?: CallOptions<DistillProgress>): Promise<DistillView> {
+    return this.call('trainingDistill', req, o);
+  }
+  trainingDistillSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingDistillSave', req, o);
+  }
+  /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
+  trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {
+    return this.call('trainingExplain', req, o);
+  }
 
   async dispose(): Promise<void> {
     this.failAll(new CancelledError());
@@ -267,4 +296,8 @@ export class EngineClient {
     this.worker = undefined;
     if (w) await w.terminate();
   }
+}
+
+function isPreparing(p: unknown): p is PreparingProgress {
+  return typeof p === 'object' && p !== null && typeof (p as PreparingProgress).preparing === 'string' && typeof (p as PreparingProgress).state === 'string';
 }

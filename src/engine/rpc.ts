@@ -11,6 +11,7 @@ import type {
   Aggregation,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -34,10 +35,12 @@ import type {
   TokenClassificationResult,
   TokenizeResult,
   WindowProgress,
+  PreparingProgress,
 } from './api';
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
 import type { CausalMethods } from './tasks/causalMethods';
+import type { DistillMethods } from './training/distillMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
 export interface Method<Params, Result, Progress = never> {
@@ -49,14 +52,17 @@ export interface Method<Params, Result, Progress = never> {
 /** A model-backed request: the model (`spec`, default the embedded one) plus the task's own fields. */
 export type WithSpec<T> = T & { spec?: ModelSpec };
 
-/** Progress of a model-backed task: the download while the model loads, then the windows done. */
-export type TaskProgress = DownloadProgress | WindowProgress;
+/** Progress of a model-backed task: the download while the model loads, a session opened on first use, then the
+ *  windows done. */
+export type TaskProgress = DownloadProgress | WindowProgress | PreparingProgress;
 type Task<Req, Result> = Method<WithSpec<Req>, Result, TaskProgress>;
 
 /** Models and the inference tasks (src/engine/tasks). */
 export interface TaskMethods {
   loadModel: Method<{ spec?: ModelSpec }, ModelSummary, DownloadProgress>;
   listModels: Method<{ spec?: ModelSpec }, ModelListing>;
+  /** What loading `spec` would download (HEAD only; nothing is written). */
+  downloadSize: Method<{ spec?: ModelSpec }, DownloadSize>;
   /** Drop cached sessions (for example after settings change). */
   unloadAll: Method<Record<string, never>, void>;
   tokenize: Task<{ text: string; pair?: string }, TokenizeResult>;
@@ -82,7 +88,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, DistillMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ModelSpec, ModelSummary } from '../engine/api';
 import { EngineClient } from '../engine/client';
 import { downloadProgressReporter, toAbortSignal } from './adapters';
+import { PreparingSessions } from './core/preparing';
 import type { ExtensionLogger } from './log';
 import { HF_TOKEN_SECRET, isEmbedded, modelLabel, readSettings, toModelSpec, withDownloadSettings, type Settings } from './settings';
 import type { ModelStatusBar } from './statusBar';
@@ -35,6 +36,14 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
   const readToken = () => void Promise.resolve(context.secrets.get(HF_TOKEN_SECRET)).then((t) => (hfToken = t || undefined), () => undefined);
   readToken();
   context.subscriptions.push(context.secrets.onDidChange((e) => e.key === HF_TOKEN_SECRET && readToken()));
+
+  // Sessions opened on first use (saliency's backward graph …) take seconds at BERT-base scale: say so.
+  const preparing = new PreparingSessions();
+  const stopPreparing = client.onPreparing((p) => {
+    statusBar.setPreparing(preparing.update(p));
+    log.info(`${p.model}: ${p.state === 'opening' ? 'preparing' : p.state} ${p.preparing}`);
+  });
+  context.subscriptions.push({ dispose: stopPreparing });
 
   const services: Services = {
     context,
@@ -106,6 +115,15 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
         client.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
       }
     }),
+    // Restricted Mode ignored the workspace's bertLens.model / cacheDir; once the user trusts the folder they
+    // apply: forget what was loaded under the user settings and show the now configured model.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      summaries.clear();
+      loaded.clear();
+      const now = readSettings();
+      log.info(`workspace trusted: model=${now.model || 'embedded'}`);
+      statusBar.setModel(modelLabel(now.model));
+    }),
     { dispose: () => void client.dispose() },
   );
   statusBar.setModel(modelLabel(readSettings().model));
@@ -126,9 +144,9 @@ async function loadWithProgress(services: Services, name: string, spec: ModelSpe
     return services.client.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
   };
   const summary = isLocal(name)
-    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `BERT Lens: loading ${label}` }, () => load())
+    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('BERT Lens: loading {0}', label) }, () => load())
     : await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `BERT Lens: loading ${label}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('BERT Lens: loading {0}', label), cancellable: true },
         (progress, token) => load(token, progress),
       );
   services.log.info(

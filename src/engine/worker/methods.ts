@@ -2,7 +2,7 @@
 // params and returns plain JSON.
 import type { Engine } from '../engine';
 import type { LoadedModel } from '../model';
-import { listModels } from '../models/resolve';
+import { listModels, modelDownloadSize } from '../models/resolve';
 import type { MethodContext, MethodTable, TaskMethods, TaskProgress, WithSpec } from '../rpc';
 import { attention, attentionTensors } from '../tasks/attention';
 import type { TaskContext } from '../tasks/common';
@@ -18,6 +18,7 @@ import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
 import { causalMethods } from '../tasks/causalMethods';
+import { distillMethods } from '../training/distillMethods';
 import { transferring } from './transfer';
 
 /** Wraps a task: load (or reuse) the model named by `params.spec`, then run the task on the rest. */
@@ -25,13 +26,14 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
     // Held for the task's duration, so that evicting it for another model waits for this request.
-    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress, onPreparing: ctx.progress }));
   };
 }
 
 const taskMethods: MethodTable<keyof TaskMethods> = {
   loadModel: async (engine, params, ctx) => engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
   listModels: async (_engine, params) => listModels(params.spec ?? {}),
+  downloadSize: async (_engine, params, ctx) => modelDownloadSize(params.spec ?? {}, { signal: ctx.signal }),
   unloadAll: async (engine) => engine.unloadAll(),
   tokenize: task(tokenize),
   fillMask: task(fillMask),
@@ -58,4 +60,5 @@ export const methods: MethodTable = {
   ...taskMethods,
   ...trainingMethods,
   ...causalMethods,
+  ...distillMethods,
 };

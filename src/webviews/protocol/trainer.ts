@@ -1,6 +1,7 @@
 // Messages between the Classifier Trainer view (host: src/extension/trainer) and its webview app. Types only
 // from the engine's training types (a type-only module), so no host code reaches the browser bundle.
 import type { DatasetCandidate, DatasetPreview, EpochProgress, TrainView } from '../../engine/training/types';
+import type { ExplainedExample } from '../../engine/training/explain';
 import { isObject, message } from './ipc';
 
 export const trainerViewId = 'bertLens.trainer';
@@ -21,6 +22,12 @@ export interface TrainSettings {
   mode?: 'auto' | 'fine-tune' | 'frozen';
   /** Fine-tuning epochs. */
   epochs?: number;
+  /** Fine-tuning: peak learning rate (undefined: the engine's default for the model's size). */
+  learningRate?: number;
+  /** Fine-tuning: 'all', 'head', or 'top-K'. */
+  trainLayers?: string;
+  /** Fine-tuning: keep the embeddings frozen. */
+  freezeEmbeddings?: boolean;
 }
 
 export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1, mode: 'auto', epochs: 3 };
@@ -38,6 +45,17 @@ export interface TrainerState {
   result?: TrainView;
   error?: string;
   savedTo?: string;
+  /** "Why this label?" of one test example (index into result.examples). */
+  why?: TrainerWhy;
+  /** The last fine-tuning run was cancelled after an epoch: Resume continues from its checkpoint. */
+  resumable?: boolean;
+}
+
+export interface TrainerWhy {
+  example: number;
+  busy?: boolean;
+  result?: ExplainedExample;
+  error?: string;
 }
 
 // host → webview
@@ -47,9 +65,11 @@ export const trReady = message<Record<string, never>>('trainer/ready');
 export const trRefresh = message<Record<string, never>>('trainer/refresh');
 export const trSelect = message<{ path: string }>('trainer/select', (p) => isObject(p) && typeof p.path === 'string');
 export const trSettings = message<TrainSettings>('trainer/settings', (p) => isObject(p) && typeof p.layer === 'number');
-export const trTrain = message<Record<string, never>>('trainer/train');
+/** `resume`: continue the last cancelled fine-tuning run from its last epoch's checkpoint. */
+export const trTrain = message<{ resume?: boolean }>('trainer/train');
 export const trCancel = message<Record<string, never>>('trainer/cancel');
 export const trSave = message<Record<string, never>>('trainer/save');
 export const trOpen = message<{ file: string; line: number }>('trainer/open', (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line));
 export const trClassify = message<Record<string, never>>('trainer/classifySelection');
 export const trLabelFile = message<Record<string, never>>('trainer/labelFile');
+export const trWhy = message<{ example: number }>('trainer/why', (p) => isObject(p) && Number.isInteger(p.example) && (p.example as number) >= 0);

@@ -4,6 +4,11 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { distillSection, listenDistill } from './distill';
+import { whyButton, whyPanel } from './why';
+import { candidatesBlock } from './candidates';
+import { fineTuneControls } from './fineTuneControls';
+import { taskResultsSection } from './taskResults';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -17,6 +22,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (state.result?.runId !== prevRun) cell = undefined;
   render();
 });
+listenDistill(() => render());
 vscodeApi.postMessage(trReady.create({}));
 
 const post = (m: unknown) => vscodeApi.postMessage(m);
@@ -100,6 +106,8 @@ function trainSection(s: TrainerState): HTMLElement {
       numberInput('val-frac', 'Validation', st.valFraction, 0, 0.4, 0.05, (v) => setSettings({ valFraction: v }), busy),
     ),
   );
+  const ft = fineTuneControls(s, setSettings);
+  if (ft) sec.children[1].after(ft);
   if (s.featureProgress && busy) sec.append(h('progress', { max: s.featureProgress.total, value: s.featureProgress.done, 'aria-label': 'Feature extraction' }));
   if (s.history.length) sec.append(chart(s));
   if (s.error) sec.append(h('p', { class: 'error', role: 'alert' }, s.error));
@@ -131,6 +139,7 @@ function perClassTable(title: string, m: MetricsSummary): HTMLElement {
 function resultsSection(s: TrainerState): HTMLElement | undefined {
   const r = s.result;
   if (!r) return undefined;
+  if (r.report.task_metrics) return taskResultsSection(s, post);
   const rep = r.report;
   const rows = comparisonRows(rep.metrics, rep.baselines.majority, rep.baselines.tfidf_lr);
   const sec = h(
@@ -145,6 +154,8 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     ),
   );
   if (!rows[0].best) sec.append(h('p', { class: 'warnings' }, 'A baseline scores at least as well as the classifier here: it may not earn its cost.'));
+  const cand = candidatesBlock(rep.candidates, rep.recommendation);
+  if (cand) sec.append(cand);
   if (rep.head.kind === 'fine-tuned') sec.append(h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`));
   sec.append(h('div', { class: 'muted' }, `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`));
   sec.append(perClassTable('This classifier', rep.metrics), perClassTable('Majority class', rep.baselines.majority), perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr));
@@ -175,10 +186,12 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h('div', { class: 'muted', id: 'cell-caption' }, `${idx.length} example(s): true ${r.labels[i]}, predicted ${r.labels[j]}`),
       h('div', { class: 'examples', role: 'list' }, ...idx.slice(0, 100).map((x) => {
         const e = r.examples[x];
-        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`));
+        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`), whyButton(x, e.predicted, post, !!s.why?.busy));
       })),
     );
   }
+  const why = whyPanel(s);
+  if (why) sec.append(why);
   sec.append(
     h(
       'div',
@@ -207,6 +220,7 @@ function actions(s: TrainerState): HTMLElement {
     { class: 'toolbar actions' },
     h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
     busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
+    s.resumable && !busy ? h('button', { id: 'resume', class: 'secondary', title: 'Continue the cancelled fine-tuning run from its last epoch’s checkpoint', onclick: () => post(trTrain.create({ resume: true })) }, 'Resume') : undefined,
     s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
   );
 }
@@ -219,6 +233,6 @@ function abbreviate(label: string, max = 4): string {
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
