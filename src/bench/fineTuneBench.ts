@@ -1,7 +1,7 @@
 // Fine-tuning measurements for docs/training.md (a benchmark, not a test; run by `npm run bench:finetune`, finetune.ts):
-//  1. throughput at 128 tokens on the embedded model: a training step (forward + backward + AdamW) against a
-//     forward pass of the same fine-tuning graph, batch 16, interleaved in one process so that both see the same
-//     machine load;
+//  1. throughput at 128 tokens on the embedded model: a training step (forward + backward + AdamW, the same
+//     TrainStep code the training loop runs) against a forward pass of the same fine-tuning network, batch 16,
+//     interleaved in one process so that both see the same machine load;
 //  2. token classification on a synthetic CoNLL-style set (lower case; person and city names of the test split
 //     never occur in training): entity F1 of fine-tuning vs a head on the frozen encoder (--train-layers head).
 import * as fs from 'node:fs';
@@ -11,58 +11,85 @@ import type { LoadedModel } from '../engine/model';
 import { VARIANT_FILES } from '../engine/models/modelFolder';
 import { findHiddenStateOutputs, inspectGraph } from '../engine/onnx/graph';
 import { openSession } from '../engine/runtime';
-import { buildGradientGraph } from '../engine/grad/gradient';
 import { OBJECTIVE_INPUTS } from '../engine/grad/objectives';
 import { buildFineTuneModel, readParameters } from '../engine/training/fineTuneGraph';
 import { fineTune } from '../engine/training/fineTune';
-import { AdamW } from '../engine/training/optimizer';
+import { fuseLayerNorms } from '../engine/training/fuseLayerNorm';
+import { TrainStep, openTrainingGraph } from '../engine/training/trainStep';
 import { createRng } from '../engine/training/random';
 import { loadTaskData } from '../engine/training/taskData';
 
-export async function throughput(model: LoadedModel, opts: { batch?: number; tokens?: number; rounds?: number } = {}): Promise<{ trainExamplesPerSecond: number; inferenceExamplesPerSecond: number; ratio: number; rounds: number }> {
+export interface ThroughputResult {
+  trainExamplesPerSecond: number;
+  inferenceExamplesPerSecond: number;
+  /** Step cost / inference cost per example. */
+  ratio: number;
+  rounds: number;
+  /** Median milliseconds per batch over the rounds: inference, the whole step, its session run (forward +
+   *  backward) and AdamW (medians, because the machine's load moves during a run). */
+  ms: { inference: number; step: number; run: number; optimizer: number };
+  /** The same step on the graph as exported (LayerNorms not fused), when measured (`compareUnfused`). */
+  unfused?: { trainExamplesPerSecond: number; ratio: number; ms: { step: number; run: number; optimizer: number } };
+  fusedLayerNorms: number;
+}
+
+/** Training step (the production TrainStep: fused graph, accumulator, AdamW) against inference (the fine-tuning
+ *  network's forward pass, as evaluation and the saved model run it), batch × tokens, rounds interleaved. */
+export async function throughput(model: LoadedModel, opts: { batch?: number; tokens?: number; rounds?: number; compareUnfused?: boolean } = {}): Promise<ThroughputResult> {
   const batch = opts.batch ?? 16;
   const tokens = opts.tokens ?? 128;
   const rounds = opts.rounds ?? 5;
   const folder = model.folder;
   const enc = new Uint8Array(fs.readFileSync(path.join(folder.path, VARIANT_FILES.fp32)));
   const hidden = findHiddenStateOutputs(inspectGraph(enc), folder.numLayers)!;
-  const net = buildFineTuneModel(enc, { family: folder.family, task: 'sequence', hiddenTensor: hidden[folder.numLayers], hiddenSize: folder.hiddenSize, numLabels: 2, seed: 1 });
-  const params = readParameters(net.bytes);
-  const g = await buildGradientGraph(net.bytes, { objective: { kind: 'cross-entropy', outputs: ['logits'] }, wrt: { parameters: params.map((p) => p.name) }, parametersAsInputs: true });
-  const train = await openSession(g.bytes, 'cpu');
+  const net = buildFineTuneModel(enc, { family: folder.family, task: 'sequence', hiddenTensor: hidden[folder.numLayers], hiddenSize: folder.hiddenSize, numLabels: 2, seed: 1, pooling: 'mean' });
+  const objective = { kind: 'cross-entropy' as const, outputs: ['logits'] };
+  const fresh = () => readParameters(net.bytes).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
+  const variants = [{ name: 'fused', fuse: true }, ...(opts.compareUnfused ? [{ name: 'unfused', fuse: false }] : [])];
+  const steps = await Promise.all(variants.map(async (v) => {
+    const params = fresh();
+    return { name: v.name, step: new TrainStep(await openTrainingGraph(net.bytes, params.map((p) => p.name), objective, { fuse: v.fuse }), params), t: { step: [] as number[], run: [] as number[], optimizer: [] as number[] } };
+  }));
   const infer = await openSession(net.bytes, 'cpu');
   const rng = createRng(3);
   const ids = new BigInt64Array(batch * tokens).map((_, i) => BigInt(i % tokens === 0 ? 2 : i % tokens === tokens - 1 ? 3 : 5 + Math.floor(rng() * 8000)));
   const inputs = { input_ids: { type: 'int64' as const, data: ids, dims: [batch, tokens] }, attention_mask: { type: 'int64' as const, data: new BigInt64Array(batch * tokens).fill(1n), dims: [batch, tokens] }, token_type_ids: { type: 'int64' as const, data: new BigInt64Array(batch * tokens), dims: [batch, tokens] } };
   const feedsFor = (names: readonly string[]) => Object.fromEntries(names.filter((n) => n in inputs).map((n) => [n, inputs[n as keyof typeof inputs]]));
-  const opt = new AdamW(params);
   const labels = { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64' as const, data: BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 2)), dims: [batch] } };
-  const step = async () => {
-    const f: Record<string, any> = { ...feedsFor(train.inputNames), ...labels };
-    for (const p of params) f[p.name] = { type: 'float32', data: p.data, dims: p.dims };
-    const r = await train.run(f, [g.outputs.loss, ...params.map((p) => g.outputs.gradients[p.name]).filter(Boolean)]);
-    opt.step(params.map((p) => (g.outputs.gradients[p.name] ? r[g.outputs.gradients[p.name]].data : undefined)), 1e-5);
+  const runStep = async (s: (typeof steps)[number], record: boolean) => {
+    const t0 = performance.now();
+    await s.step.micro({ ...feedsFor(s.step.session.inputNames), ...labels }, batch);
+    const t1 = performance.now();
+    s.step.apply(1e-5);
+    const t2 = performance.now();
+    if (record) s.t.step.push(t2 - t0), s.t.run.push(t1 - t0), s.t.optimizer.push(t2 - t1);
   };
   const forward = async () => {
     await infer.run(feedsFor(infer.inputNames), ['logits']);
   };
-  await step();
-  await forward(); // warm-up
-  let tTrain = 0;
-  let tInfer = 0;
+  for (const s of steps) await runStep(s, false); // warm-up
+  await forward();
+  const tInfer: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    let t = performance.now();
-    await step();
-    tTrain += performance.now() - t;
-    t = performance.now();
+    for (const s of r % 2 ? [...steps].reverse() : steps) await runStep(s, true); // alternate the order
+    const t = performance.now();
     await forward();
-    tInfer += performance.now() - t;
+    tInfer.push(performance.now() - t);
   }
-  await train.dispose();
+  for (const s of steps) await s.step.dispose();
   await infer.dispose();
-  const trainEps = (batch * rounds) / (tTrain / 1000);
-  const inferEps = (batch * rounds) / (tInfer / 1000);
-  return { trainExamplesPerSecond: trainEps, inferenceExamplesPerSecond: inferEps, ratio: inferEps / trainEps, rounds };
+  const median = (xs: number[]) => {
+    const a = [...xs].sort((x, y) => x - y);
+    return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  };
+  const inferMs = median(tInfer);
+  const of = (s: (typeof steps)[number]) => {
+    const step = median(s.t.step);
+    return { trainExamplesPerSecond: batch / (step / 1000), ratio: step / inferMs, ms: { step, run: median(s.t.run), optimizer: median(s.t.optimizer) } };
+  };
+  const main = of(steps[0]);
+  const fusedLayerNorms = fuseLayerNorms(net.bytes).fused;
+  return { ...main, inferenceExamplesPerSecond: batch / (inferMs / 1000), rounds, ms: { inference: inferMs, ...main.ms }, ...(steps[1] ? { unfused: of(steps[1]) } : {}), fusedLayerNorms };
 }
 
 const FIRST = ['anna', 'boris', 'clara', 'dmitri', 'elena', 'felix', 'greta', 'hugo', 'irene', 'jonas', 'karla', 'lukas', 'marta', 'nils', 'olga', 'pavel', 'rosa', 'stefan', 'tanja', 'viktor'];

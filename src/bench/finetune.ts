@@ -1,4 +1,4 @@
-// `npm run bench:finetune -- [--rounds N] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
+// `npm run bench:finetune -- [--rounds N] [--no-unfused] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
 //   [--skip-throughput] [--skip-token] [--skip-finetune]`: the fine-tuning measurements of docs/training.md
 // (fineTuneBench.ts) on the embedded model; prints Markdown. Throughput is a ratio measured within one run.
 import * as os from 'node:os';
@@ -22,8 +22,16 @@ async function main(): Promise<void> {
   const model = await LoadedModel.load('embedded/mini-bert-uncased', path.join(root, 'models', 'mini-bert-uncased'), 'fp32', 'cpu');
   const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
   console.log(`${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`);
-  const t = has('skip-throughput') ? undefined : await throughput(model, { rounds: Number(arg('rounds', '5')) });
-  if (t) console.log(`\n| 128 tokens, batch 16, embedded model | examples/s |\n| --- | --- |\n| fine-tuning step (forward + backward + AdamW) | ${t.trainExamplesPerSecond.toFixed(1)} |\n| inference (forward, same graph) | ${t.inferenceExamplesPerSecond.toFixed(1)} |\n| ratio (step cost / inference cost) | ${t.ratio.toFixed(2)}× |\n`);
+  const t = has('skip-throughput') ? undefined : await throughput(model, { rounds: Number(arg('rounds', '5')), compareUnfused: !has('no-unfused') });
+  if (t) {
+    const ms = (x: number) => x.toFixed(0);
+    console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end; ${t.rounds} interleaved rounds; ${t.fusedLayerNorms} LayerNorms fused in the training graph\n`);
+    console.log('| 128 tokens, batch 16, embedded model | examples/s | median ms per batch (session run + AdamW) | step / inference |\n| --- | --- | --- | --- |');
+    console.log(`| inference (forward of the fine-tuning network) | ${t.inferenceExamplesPerSecond.toFixed(1)} | ${ms(t.ms.inference)} | |`);
+    console.log(`| fine-tuning step (forward + backward + AdamW) | ${t.trainExamplesPerSecond.toFixed(1)} | ${ms(t.ms.step)} (${ms(t.ms.run)} + ${ms(t.ms.optimizer)}) | **${t.ratio.toFixed(2)}×** |`);
+    if (t.unfused) console.log(`| the same step on the graph as exported (LayerNorms not fused) | ${t.unfused.trainExamplesPerSecond.toFixed(1)} | ${ms(t.unfused.ms.step)} (${ms(t.unfused.ms.run)} + ${ms(t.unfused.ms.optimizer)}) | ${t.unfused.ratio.toFixed(2)}× |`);
+    console.log('');
+  }
   if (!has('skip-token')) {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     const r = await tokenF1(model, { nTrain: Number(arg('train', '300')), nTest: Number(arg('test', '100')), epochs: Number(arg('epochs', '3')), frozenLr: Number(arg('frozen-lr', '1e-3')), frozenEpochs: Number(arg('frozen-epochs', arg('epochs', '3'))), skipFineTune: has('skip-finetune'), log: (l: string) => process.stderr.write(`${l}\n`) });

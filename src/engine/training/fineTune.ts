@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancelledError, EngineError } from '../errors';
-import { buildGradientGraph } from '../grad/gradient';
 import { OBJECTIVE_INPUTS } from '../grad/objectives';
 import type { LoadedModel } from '../model';
 import { VARIANT_FILES } from '../models/modelFolder';
@@ -23,7 +22,8 @@ import { classWeightsFor, yieldToEventLoop } from './heads';
 import { argmax, computeMetrics } from './metrics';
 import { type Candidates, type Recommendation, averageWords, recommend, scoreCandidates } from './candidates';
 import { EncoderFeatureExtractor } from './extractor';
-import { AdamW, GradientAccumulator, bucketedBatches, linearScheduleLr } from './optimizer';
+import { bucketedBatches, linearScheduleLr } from './optimizer';
+import { TrainStep, openEvalGraph, openTrainingGraph } from './trainStep';
 import { createRng } from './random';
 import { DEFAULT_SEED } from './data/split';
 import type { TaskData, FineTuneTask } from './taskData';
@@ -324,14 +324,14 @@ function readCheckpoint(dir: string, fp: string): { state: CheckpointState; tens
 }
 
 /** Runs a forward-only session over items in batches; returns each item's output rows. */
-async function forwardAll(session: RuntimeSession, items: Item[], outputs: string[], padId: number, batchSize: number, signal?: AbortSignal): Promise<Float32Array[][]> {
+async function forwardAll(session: RuntimeSession, items: Item[], outputs: string[], padId: number, batchSize: number, signal?: AbortSignal, extra: Record<string, InputTensor> = {}): Promise<Float32Array[][]> {
   const res: Float32Array[][] = items.map(() => []);
   const order = items.map((_, i) => i).sort((a, b) => items[a].enc.ids.length - items[b].enc.ids.length || a - b);
   for (let s = 0; s < order.length; s += batchSize) {
     if (signal?.aborted) throw new CancelledError();
     const idx = order.slice(s, s + batchSize);
     const batch = idx.map((i) => items[i]);
-    const r = await session.run(modelFeeds(session.inputNames, batch, padId), outputs);
+    const r = await session.run({ ...modelFeeds(session.inputNames, batch, padId), ...extra }, outputs);
     outputs.forEach((o) => {
       const t = r[o];
       const per = t.data.length / batch.length;
@@ -341,14 +341,17 @@ async function forwardAll(session: RuntimeSession, items: Item[], outputs: strin
   return res;
 }
 
-/** Task metrics of a forward graph on a set of examples. */
-async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampleIdx: number[], labels: string[], padId: number, signal?: AbortSignal): Promise<{ metrics: TaskMetrics; full?: Metrics; predictions?: FineTuneOutcome['testPredictions'] }> {
+/** Task metrics of a forward graph on a set of examples: a model's bytes (a session opened for the call), or an
+ *  open session whose trained parameters are inputs (EvalGraph) with their values. */
+async function evaluate(net: Uint8Array | { session: RuntimeSession; feeds: Record<string, InputTensor> }, data: TaskData, items: Item[], exampleIdx: number[], labels: string[], padId: number, signal?: AbortSignal): Promise<{ metrics: TaskMetrics; full?: Metrics; predictions?: FineTuneOutcome['testPredictions'] }> {
   const want = new Set(exampleIdx);
   const subset = items.filter((it) => want.has(it.example));
-  const session = await openSession(bytes, 'cpu');
+  const own = net instanceof Uint8Array;
+  const session = own ? await openSession(net, 'cpu') : net.session;
+  const extra = own ? {} : net.feeds;
   try {
     if (data.task === 'sequence' || data.task === 'pair') {
-      const out = await forwardAll(session, subset, ['logits'], padId, 32, signal);
+      const out = await forwardAll(session, subset, ['logits'], padId, 32, signal, extra);
       const yTrue = subset.map((it) => it.label!);
       const yPred = out.map((o) => argmax(o[0]));
       const full = computeMetrics(yTrue, yPred, labels);
@@ -362,7 +365,7 @@ async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampl
       return { metrics: { accuracy: full.accuracy, macro_f1: full.macroF1 }, full, predictions };
     }
     if (data.task === 'token') {
-      const out = await forwardAll(session, subset, ['logits'], padId, 32, signal);
+      const out = await forwardAll(session, subset, ['logits'], padId, 32, signal, extra);
       const k = labels.length;
       const gold: string[][] = [];
       const pred: string[][] = [];
@@ -379,7 +382,7 @@ async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampl
       return { metrics: { precision: s.precision, recall: s.recall, f1: s.f1 } };
     }
     if (data.task !== 'qa') throw new EngineError('internal', `Unknown task ${data.task}.`);
-    const out = await forwardAll(session, subset, ['start_logits', 'end_logits'], padId, 32, signal);
+    const out = await forwardAll(session, subset, ['start_logits', 'end_logits'], padId, 32, signal, extra);
     const best = new Map<number, { text: string; score: number; nullScore: number }>();
     subset.forEach((it, j) => {
       const e = data.dataset.examples[it.example];
@@ -400,7 +403,7 @@ async function evaluate(bytes: Uint8Array, data: TaskData, items: Item[], exampl
     const refs = exampleIdx.map((i) => data.dataset.examples[i].answers.map((a) => a.text));
     return { metrics: squadScores(preds, refs) };
   } finally {
-    await session.dispose();
+    if (own) await session.dispose();
   }
 }
 
@@ -460,7 +463,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
 
   // ---- network and gradient graph ----
   ctx.onProgress?.({ phase: 'loading', message: 'Building the training graph' });
-  const encoder = new Uint8Array(fs.readFileSync(path.join(folder.path, VARIANT_FILES.fp32)));
+  let encoder: Uint8Array | undefined = new Uint8Array(fs.readFileSync(path.join(folder.path, VARIANT_FILES.fp32)));
   const hidden = findHiddenStateOutputs(inspectGraph(encoder), folder.numLayers);
   if (!hidden) throw new EngineError('model-outputs', `The last hidden state of ${model.id} cannot be located in its ONNX graph.`, 'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).');
   const spec = { family: folder.family, task, hiddenTensor: hidden[folder.numLayers], hiddenSize: folder.hiddenSize, numLabels: task === 'qa' ? 2 : labels.length, seed, initializerRange: typeof folder.config.initializer_range === 'number' ? (folder.config.initializer_range as number) : 0.02 };
@@ -469,9 +472,12 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     pooling = opts.pooling && opts.pooling !== 'auto' ? { kind: opts.pooling, reason: 'as asked' } : await choosePooling(model, data, split.train);
   }
   const net = buildFineTuneModel(encoder, { ...spec, pooling: pooling?.kind });
-  const all = readParameters(net.bytes);
-  const trainableNames = selectTrainable(net.bytes, all, net.head, folder.numLayers, trainLayers, opts.freezeEmbeddings ?? false);
-  const params = all.filter((p) => trainableNames.has(p.name)).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
+  encoder = undefined; // memory: a base-size export is ~440 MB; only the network's bytes are needed from here
+  const params = (() => {
+    const all = readParameters(net.bytes); // copies of every weight; the frozen ones are dropped on return
+    const trainableNames = selectTrainable(net.bytes, all, net.head, folder.numLayers, trainLayers, opts.freezeEmbeddings ?? false);
+    return all.filter((p) => trainableNames.has(p.name)).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
+  })();
   const outputs = task === 'qa' ? ['start_logits', 'end_logits'] : ['logits'];
 
   // Class weights (sequence tasks, on imbalance).
@@ -485,13 +491,18 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     const imbalanced = Math.max(...present) >= IMBALANCE_RATIO * Math.min(...present);
     if (opts.classWeights === 'balanced' || imbalanced) weights = classWeightsFor(y, labels.length, 'balanced');
   }
-  const grad = await buildGradientGraph(net.bytes, {
-    objective: { kind: 'cross-entropy', outputs, ignoreIndex: IGNORE_INDEX, weights: weights !== undefined },
-    wrt: { parameters: params.map((p) => p.name) },
-    parametersAsInputs: true,
-  });
-  const reached = params.filter((p) => grad.outputs.gradients[p.name] !== undefined);
-  const session = await openSession(grad.bytes, 'cpu');
+  const graph = await openTrainingGraph(
+    net.bytes,
+    params.map((p) => p.name),
+    { kind: 'cross-entropy', outputs, ignoreIndex: IGNORE_INDEX, weights: weights !== undefined },
+  );
+  const session = graph.session;
+  // Validation and test run one forward session, opened once, whose trained parameters are inputs: no model bytes
+  // or session per epoch (each would be a copy of every weight).
+  const evalGraph = await openEvalGraph(net.bytes, params);
+  const paramFeeds = (values: Float32Array[]) => Object.fromEntries(params.map((p, k) => [p.name, { type: 'float32' as const, data: values[k], dims: p.dims }]));
+  const trainer = new TrainStep(graph, params, { weightDecay: opts.weightDecay ?? 0.01 });
+  const opt = trainer.optimizer;
 
   try {
     // ---- features ----
@@ -502,7 +513,6 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     const padId = model.tokenizer.padId;
 
     // ---- optimiser, schedule, checkpoint ----
-    const opt = new AdamW(params, { weightDecay: opts.weightDecay ?? 0.01 });
     const microPerEpoch = Math.ceil(trainItems.length / microBatch);
     const stepsPerEpoch = Math.ceil(microPerEpoch / accumulation);
     const totalSteps = stepsPerEpoch * epochs;
@@ -528,7 +538,6 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       resumedFrom = ck.state.epoch;
     }
 
-    const current = () => writeParameters(net.bytes, params);
     let stoppedEarly = false;
     let cancelled = false;
     let seen = 0;
@@ -545,7 +554,6 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
         microBatch,
         rng,
       );
-      const acc = new GradientAccumulator(params.map((p) => p.data.length));
       let lossSum = 0;
       let lossN = 0;
       let inStep = 0;
@@ -556,20 +564,14 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
         }
         const batch = batches[b].map((i) => trainItems[i]);
         const feeds: Record<string, InputTensor> = { ...modelFeeds(session.inputNames, batch, padId), ...labelFeeds(task, batch, weights) };
-        for (const p of params) feeds[p.name] = { type: 'float32', data: p.data, dims: p.dims };
         const tb = performance.now();
-        const r = await session.run(feeds, [grad.outputs.loss, ...reached.map((p) => grad.outputs.gradients[p.name])]);
-        const loss = r[grad.outputs.loss].data[0];
+        const loss = await trainer.micro(feeds, batch.length);
         lossSum += loss * batch.length;
         lossN += batch.length;
-        acc.add(
-          params.map((p) => (grad.outputs.gradients[p.name] ? r[grad.outputs.gradients[p.name]].data : undefined)),
-          batch.length,
-        );
         inStep++;
         if (inStep === accumulation || b === batches.length - 1) {
           const stepLr = linearScheduleLr(lr, opt.stepCount, totalSteps);
-          opt.step(acc.take(), stepLr);
+          trainer.apply(stepLr);
           inStep = 0;
           trainSeconds += (performance.now() - tb) / 1000;
           seen += batch.length;
@@ -587,7 +589,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       // ---- validation ----
       ctx.onProgress?.({ phase: 'evaluating', what: 'validation' });
       const valIdx = split.val.length ? split.val : split.train;
-      const { metrics } = await evaluate(current(), data, items, valIdx, labels, padId, ctx.signal).catch((e) => {
+      const { metrics } = await evaluate({ session: evalGraph, feeds: paramFeeds(params.map((p) => p.data)) }, data, items, valIdx, labels, padId, ctx.signal).catch((e) => {
         if (e instanceof CancelledError) return { metrics: undefined as unknown as TaskMetrics };
         throw e;
       });
@@ -608,6 +610,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       const st = opt.exportState();
       writeCheckpoint(checkpointDir, { fingerprint: fp, epoch, history, best, sinceBest, step: opt.stepCount, names: params.map((p) => p.name), sizes: params.map((p) => p.data.length) }, params.map((p) => p.data), st.m, st.v, bestParams ?? params.map((p) => p.data));
     }
+    await trainer.dispose(); // memory: the training session and AdamW's moments are not needed from here
     if (!bestParams) {
       if (cancelled) throw new CancelledError();
       bestParams = params.map((p) => p.data.slice());
@@ -619,7 +622,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
 
     // ---- test ----
     ctx.onProgress?.({ phase: 'evaluating', what: 'test' });
-    const test = await evaluate(bestBytes, data, items, split.test, labels, padId);
+    const test = await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.test, labels, padId);
     let quantizedMetrics: TaskMetrics | undefined;
     if (opts.evaluateQuantized !== false) quantizedMetrics = (await evaluate(quantizeDynamic(bestBytes), data, items, split.test, labels, padId)).metrics;
     const baselines: Record<string, TaskMetrics> = {};
@@ -644,7 +647,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let valMetrics: TaskMetrics | undefined;
     let candidates: Candidates | undefined;
     let recommendation: Recommendation | undefined;
-    if (split.val.length) valMetrics = (await evaluate(bestBytes, data, items, split.val, labels, padId)).metrics;
+    if (split.val.length) valMetrics = (await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.val, labels, padId)).metrics;
     if (!cancelled && (data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
       ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
       const ds = data.dataset;
@@ -696,6 +699,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       checkpointDir,
     };
   } finally {
-    await session.dispose();
+    await trainer.dispose();
+    await evalGraph.dispose();
   }
 }

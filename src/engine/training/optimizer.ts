@@ -34,13 +34,19 @@ export interface AdamWState {
 }
 
 /** torch.optim.AdamW: p ← p − lr·wd·p; m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
- *  p ← p − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε). Parameters are updated in place. */
+ *  p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε), in torch's order. Parameters are updated in place.
+ *  The moments of all trainable parameters live in two flat Float32Arrays (one allocation each, none per step);
+ *  the update is one fused loop per parameter over its slice. */
 export class AdamW {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  private state: AdamWState;
+  private t = 0;
+  private m: Float32Array;
+  private v: Float32Array;
+  /** Start of each parameter's slice in m and v (frozen parameters: an empty slice). */
+  private readonly offsets: Int32Array;
   private readonly decay: boolean[];
 
   constructor(
@@ -52,45 +58,71 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.decay = params.map(decays);
-    this.state = { step: 0, m: params.map((p) => new Float32Array(p.trainable === false ? 0 : p.data.length)), v: params.map((p) => new Float32Array(p.trainable === false ? 0 : p.data.length)) };
+    this.offsets = new Int32Array(params.length + 1);
+    params.forEach((p, k) => (this.offsets[k + 1] = this.offsets[k] + (p.trainable === false ? 0 : p.data.length)));
+    const total = this.offsets[params.length];
+    this.m = new Float32Array(total);
+    this.v = new Float32Array(total);
   }
 
   get stepCount(): number {
-    return this.state.step;
+    return this.t;
   }
 
   /** One update with gradients in parameter order (undefined or a frozen parameter: left alone). */
   step(grads: (Float32Array | undefined)[], lr: number): void {
     if (grads.length !== this.params.length) throw new EngineError('internal', `AdamW got ${grads.length} gradients for ${this.params.length} parameters.`);
-    const t = ++this.state.step;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
-    const { beta1: b1, beta2: b2, eps } = this;
+    for (let k = 0; k < this.params.length; k++) {
+      const g = grads[k];
+      if (g && this.params[k].trainable !== false && g.length !== this.params[k].data.length) throw new EngineError('internal', `Gradient of ${this.params[k].name} has ${g.length} values, the parameter ${this.params[k].data.length}.`);
+    }
+    if (this.released) throw new EngineError('internal', 'AdamW.step after release().');
+    const t = ++this.t;
+    const { beta1: b1, beta2: b2, eps, m, v } = this;
+    const stepSize = lr / (1 - b1 ** t);
+    const c2sqrt = Math.sqrt(1 - b2 ** t);
+    const ob1 = 1 - b1;
+    const ob2 = 1 - b2;
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k];
       const g = grads[k];
       if (!g || p.trainable === false) continue;
-      if (g.length !== p.data.length) throw new EngineError('internal', `Gradient of ${p.name} has ${g.length} values, the parameter ${p.data.length}.`);
       const x = p.data;
-      const m = this.state.m[k];
-      const v = this.state.v[k];
+      const o = this.offsets[k];
+      const n = x.length;
       const shrink = this.decay[k] ? 1 - lr * this.weightDecay : 1;
-      for (let j = 0; j < x.length; j++) {
+      for (let j = 0; j < n; j++) {
         const gj = g[j];
-        const mj = (m[j] = b1 * m[j] + (1 - b1) * gj);
-        const vj = (v[j] = b2 * v[j] + (1 - b2) * gj * gj);
-        x[j] = x[j] * shrink - (lr * (mj / c1)) / (Math.sqrt(vj / c2) + eps);
+        const mj = b1 * m[o + j] + ob1 * gj;
+        const vj = b2 * v[o + j] + ob2 * gj * gj;
+        m[o + j] = mj;
+        v[o + j] = vj;
+        x[j] = x[j] * shrink - (stepSize * mj) / (Math.sqrt(vj) / c2sqrt + eps);
       }
     }
   }
 
+  /** Drops the moments (memory: 2 × the trained values) once training is over; step() is refused after. */
+  release(): void {
+    this.m = new Float32Array(0);
+    this.v = new Float32Array(0);
+    this.released = true;
+  }
+  private released = false;
+
   exportState(): AdamWState {
-    return { step: this.state.step, m: this.state.m.map((a) => a.slice()), v: this.state.v.map((a) => a.slice()) };
+    const slice = (a: Float32Array, k: number) => a.slice(this.offsets[k], this.offsets[k + 1]);
+    return { step: this.t, m: this.params.map((_, k) => slice(this.m, k)), v: this.params.map((_, k) => slice(this.v, k)) };
   }
 
   importState(s: AdamWState): void {
-    if (s.m.length !== this.params.length) throw new EngineError('checkpoint-mismatch', 'The checkpoint was written for another set of parameters.', 'Start the run again without resuming.');
-    this.state = { step: s.step, m: s.m.map((a) => a.slice()), v: s.v.map((a) => a.slice()) };
+    const sizes = this.params.map((_, k) => this.offsets[k + 1] - this.offsets[k]);
+    if (s.m.length !== this.params.length || s.v.length !== this.params.length || s.m.some((a, k) => a.length !== sizes[k]) || s.v.some((a, k) => a.length !== sizes[k])) {
+      throw new EngineError('checkpoint-mismatch', 'The checkpoint was written for another set of parameters.', 'Start the run again without resuming.');
+    }
+    this.t = s.step;
+    s.m.forEach((a, k) => this.m.set(a, this.offsets[k]));
+    s.v.forEach((a, k) => this.v.set(a, this.offsets[k]));
   }
 }
 
@@ -102,13 +134,22 @@ export function linearScheduleLr(baseLr: number, step: number, total: number, wa
 }
 
 /** Accumulates gradients of several micro-batches, weighted by their example counts, into the mean gradient of
- *  the whole effective batch (each micro-batch's loss is a mean over its own examples). */
+ *  the whole effective batch (each micro-batch's loss is a mean over its own examples). A step of one
+ *  micro-batch (no accumulation, the default) hands its gradients through untouched — the same values the
+ *  weighted mean gives (g·n/n is exact in float64), without a pass over the parameters. Sums are float64 and
+ *  allocated once, on the first step that has a second micro-batch. */
 export class GradientAccumulator {
-  private sums: (Float64Array | undefined)[];
+  private readonly sums: (Float64Array | undefined)[];
+  /** Parameters that got a gradient in this step. */
+  private readonly hit: boolean[];
+  private first: (Float32Array | undefined)[] | undefined;
+  private firstSize = 0;
   private count = 0;
+  private adds = 0;
 
   constructor(private readonly sizes: number[]) {
     this.sums = sizes.map(() => undefined);
+    this.hit = sizes.map(() => false);
   }
 
   get examples(): number {
@@ -116,21 +157,49 @@ export class GradientAccumulator {
   }
 
   add(grads: (Float32Array | undefined)[], batchSize: number): void {
+    this.adds++;
+    this.count += batchSize;
+    if (this.adds === 1) {
+      this.first = grads.slice();
+      this.firstSize = batchSize;
+      return;
+    }
+    if (this.first) {
+      this.accumulate(this.first, this.firstSize);
+      this.first = undefined;
+    }
+    this.accumulate(grads, batchSize);
+  }
+
+  private accumulate(grads: (Float32Array | undefined)[], w: number): void {
     for (let k = 0; k < grads.length; k++) {
       const g = grads[k];
       if (!g) continue;
-      const s = (this.sums[k] ??= new Float64Array(this.sizes[k]));
-      for (let j = 0; j < g.length; j++) s[j] += g[j] * batchSize;
+      let s = this.sums[k];
+      if (!s) s = this.sums[k] = new Float64Array(this.sizes[k]);
+      else if (!this.hit[k]) s.fill(0);
+      this.hit[k] = true;
+      for (let j = 0; j < g.length; j++) s[j] += g[j] * w;
     }
-    this.count += batchSize;
   }
 
   /** The mean gradients, and a reset. */
   take(): (Float32Array | undefined)[] {
-    const n = this.count || 1;
-    const out = this.sums.map((s) => (s ? Float32Array.from(s, (x) => x / n) : undefined));
-    this.sums = this.sizes.map(() => undefined);
+    let out: (Float32Array | undefined)[];
+    if (this.adds <= 1) out = this.first ?? this.sizes.map(() => undefined);
+    else {
+      const n = this.count;
+      out = this.sums.map((s, k) => {
+        if (!s || !this.hit[k]) return undefined;
+        const o = new Float32Array(s.length);
+        for (let j = 0; j < s.length; j++) o[j] = s[j] / n;
+        return o;
+      });
+    }
+    this.hit.fill(false);
+    this.first = undefined;
     this.count = 0;
+    this.adds = 0;
     return out;
   }
 }
