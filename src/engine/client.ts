@@ -45,7 +45,9 @@ import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
 import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
-import type { DatasetCandidate } from './training/discover';
+import type { DatasetCandidate } from './training/data/discover';
+import type { DistillProgress } from './training/distill';
+import type { DistillRequest, DistillView } from './training/distillMethods';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';
@@ -264,6 +266,14 @@ export class EngineClient {
   }
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
+  }
+  /** Distils the teacher into the student in the worker (src/engine/training/distillMethods.ts); the student
+   *  stays there under the returned `runId` until saved. */
+  trainingDistill(req: DistillRequest, o?: CallOptions<DistillProgress>): Promise<DistillView> {
+    return this.call('trainingDistill', req, o);
+  }
+  trainingDistillSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingDistillSave', req, o);
   }
   /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
   trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {

@@ -10,7 +10,7 @@ import { LoadedModel } from '../../src/engine/model';
 import { candidateLines } from '../../src/engine/training/candidateView';
 import { candidateRows } from '../../src/webviews/apps/trainer/candidateRows';
 import { averageWords, hybridRow, recommend } from '../../src/engine/training/candidates';
-import { loadDataset } from '../../src/engine/training/data';
+import { loadDataset } from '../../src/engine/training/data/data';
 import { fineTune } from '../../src/engine/training/fineTune';
 import { loadTaskData } from '../../src/engine/training/taskData';
 import { trainClassifier } from '../../src/engine/training/train';

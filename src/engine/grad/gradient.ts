@@ -9,7 +9,8 @@
 import { EngineError } from '../errors';
 import { type InputTensor, type TensorMeta, probeTensors } from '../runtime';
 import { addGraphOutputs } from '../onnx/graph';
-import { WT_VARINT, readFields } from '../onnx/protobuf';
+import { WT_VARINT, concatBytes, readFields } from '../onnx/protobuf';
+import { TENSOR_INT64_DATA, TENSOR_RAW, readPackedInt64s } from '../onnx/schema';
 import { Emitter, PREFIX } from './emitter';
 import { DT_FLOAT, DT_INT64, type OnnxModel, type OnnxNode, encodeNode, encodeValueInfo, parseModel, readInitializer, renameNodeInputs, tensorHeader, writeModel } from './onnxModel';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
@@ -131,28 +132,15 @@ function constIntsOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string):
 }
 
 function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | undefined {
-  // raw_data (9) or int64_data (7, packed or not)
+  // raw_data or int64_data (packed or not)
   const out: number[] = [];
   for (const f of readFields(bytes, start, end)) {
-    if (f.no === 9) {
+    if (f.no === TENSOR_RAW) {
       const dv = new DataView(bytes.buffer, bytes.byteOffset + f.valStart, f.valEnd - f.valStart);
       for (let o = 0; o + 8 <= dv.byteLength; o += 8) out.push(Number(dv.getBigInt64(o, true)));
-    } else if (f.no === 7) {
+    } else if (f.no === TENSOR_INT64_DATA) {
       if (f.wt === WT_VARINT) out.push(f.value!);
-      else {
-        let pos = f.valStart;
-        while (pos < f.valEnd) {
-          let v = 0n;
-          let shift = 0n;
-          for (;;) {
-            const b = bytes[pos++];
-            v |= BigInt(b & 0x7f) << shift;
-            if ((b & 0x80) === 0) break;
-            shift += 7n;
-          }
-          out.push(Number(BigInt.asIntN(64, v)));
-        }
-      }
+      else out.push(...readPackedInt64s(bytes, f.valStart, f.valEnd));
     }
   }
   return out;
@@ -235,7 +223,7 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
       const touches = n.inputs.some((i) => renames.has(i));
       if (!extra && !touches) continue;
       const self = touches ? renameNodeInputs(m, n, renames) : m.bytes.subarray(n.field.start, n.field.end);
-      replaceNodes.set(n.index, extra ? concat([self, ...extra]) : self);
+      replaceNodes.set(n.index, extra ? concatBytes([self, ...extra]) : self);
     }
   } else for (const t of internals) leafOf.set(t, t);
 
@@ -400,18 +388,6 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     parameters,
     untouched,
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Float32 values of initializers (a training loop's starting weights when parameters are inputs). */

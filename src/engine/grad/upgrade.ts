@@ -15,13 +15,10 @@
 // rewritten here (Upsample, Scatter, Resize before 11, control flow with subgraphs) are refused by name.
 import { EngineError } from '../errors';
 import { WT_LEN, concatBytes, fieldString, lenField, readFields, stringField } from '../onnx/protobuf';
+import { ATTR_NAME, GRAPH_NODE, NODE_ATTRIBUTE, NODE_INPUT } from '../onnx/schema';
 import { type Attr, type OnnxModel, type OnnxNode, encodeAttr, encodeInitializer, encodeNode, parseModel, writeModel } from './onnxModel';
 
 export const MIN_UPGRADE_OPSET = 9;
-const GRAPH_NODE = 1;
-const NODE_INPUT = 1;
-const NODE_ATTRIBUTE = 5;
-const ATTR_NAME = 1;
 const P = 'bertlens_opset13/';
 
 /** Operators with an old form this upgrade does not rewrite. */

@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { EngineError } from '../errors';
-import { loadDataset, loadSplitFiles } from './data';
+import { loadDataset, loadSplitFiles } from './data/data';
 import { EncoderFeatureExtractor } from './extractor';
 import { capLongTexts } from './longTexts';
 import { type TrainingReport, buildReport } from './report';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import { type TrainOptions, type TrainOutcome, type TrainProgress, trainClassifier } from './train';
 import type { Dataset, LoadOptions } from './types';
 import type { PoolingKind } from './onnxHead';
@@ -28,6 +28,13 @@ export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'sk
   /** Fine-tuning only. */
   epochs?: number;
   learningRate?: number;
+  /** 'all' (default), 'head', 'top-K' or K. */
+  trainLayers?: string | number;
+  freezeEmbeddings?: boolean;
+  /** Continue from the last epoch's checkpoint of the same run (same data and settings). */
+  resume?: boolean;
+  /** Fine-tuning shape; default: detected from the data (CoNLL / token JSONL → token, SQuAD → qa). */
+  task?: 'sequence' | 'pair' | 'token' | 'qa';
 }
 
 export interface TrainRun {

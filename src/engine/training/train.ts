@@ -2,13 +2,13 @@
 // evaluated on the held-out test split next to two baselines computed on the same split.
 import { CancelledError, throwIfAborted } from '../errors';
 import { averageWords, recommend, scoreCandidates } from './candidates';
-import { labelCounts } from './dataChecks';
+import { labelCounts } from './data/dataChecks';
 import { cachedFeatures } from './featureCache';
 import type { FeatureExtractor } from './extractor';
 import { standardize, standardizer } from './features';
 import { type Head, type HeadKind, headProbabilities, trainHead } from './heads';
 import { argmax, computeMetrics } from './metrics';
-import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './split';
+import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './data/split';
 import { fitTfidf, tfidfTransformer } from './tfidf';
 import type { Candidates, Dataset, EpochProgress, Metrics, Recommendation, SplitIndexes } from './types';
 
