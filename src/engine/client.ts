@@ -36,6 +36,7 @@ import type {
   GenerateProgress,
   NextTokenRequest,
   NextTokenResult,
+  PreparingProgress,
   SurprisalRequest,
   SurprisalResult,
 } from './api';
@@ -71,6 +72,7 @@ export class EngineClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly preparingListeners = new Set<(p: PreparingProgress) => void>();
 
   constructor(
     private readonly options: { workerPath?: string; logger?: Logger } = {},
@@ -109,6 +111,7 @@ export class EngineClient {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
+      if (isPreparing(msg.progress)) for (const l of this.preparingListeners) l(msg.progress);
       p.onProgress?.(msg.progress);
       return;
     }
@@ -125,6 +128,13 @@ export class EngineClient {
       p.reject(err);
     }
     this.pending.clear();
+  }
+
+  /** Hears every call's "a session is being opened on first use" progress (the status bar says so); returns the
+   *  function that stops listening. */
+  onPreparing(listener: (p: PreparingProgress) => void): () => void {
+    this.preparingListeners.add(listener);
+    return () => this.preparingListeners.delete(listener);
   }
 
   /** Calls a worker method (rpc.ts names them and their types; worker/methods.ts holds the handlers). */
@@ -286,4 +296,8 @@ export class EngineClient {
     this.worker = undefined;
     if (w) await w.terminate();
   }
+}
+
+function isPreparing(p: unknown): p is PreparingProgress {
+  return typeof p === 'object' && p !== null && typeof (p as PreparingProgress).preparing === 'string' && typeof (p as PreparingProgress).state === 'string';
 }

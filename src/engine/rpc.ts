@@ -35,6 +35,7 @@ import type {
   TokenClassificationResult,
   TokenizeResult,
   WindowProgress,
+  PreparingProgress,
 } from './api';
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
@@ -51,8 +52,9 @@ export interface Method<Params, Result, Progress = never> {
 /** A model-backed request: the model (`spec`, default the embedded one) plus the task's own fields. */
 export type WithSpec<T> = T & { spec?: ModelSpec };
 
-/** Progress of a model-backed task: the download while the model loads, then the windows done. */
-export type TaskProgress = DownloadProgress | WindowProgress;
+/** Progress of a model-backed task: the download while the model loads, a session opened on first use, then the
+ *  windows done. */
+export type TaskProgress = DownloadProgress | WindowProgress | PreparingProgress;
 type Task<Req, Result> = Method<WithSpec<Req>, Result, TaskProgress>;
 
 /** Models and the inference tasks (src/engine/tasks). */

@@ -26,7 +26,7 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
     // Held for the task's duration, so that evicting it for another model waits for this request.
-    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress, onPreparing: ctx.progress }));
   };
 }
 
