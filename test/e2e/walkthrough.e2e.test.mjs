@@ -6,12 +6,19 @@
 //   output norms), the position heatmap and its colour legend;
 // - a high-contrast theme: the heatmap legend renders and the panel repaints with the theme;
 // - the Explorer's "Train Classifier on This File" selects that file in the Classifier Trainer;
-// - Restricted Mode: the embedded model works and the workspace's bertLens.model is ignored.
+// - the language status item ({ } in the status bar): the model and a Select Model link for plaintext, the last
+//   call's latency after one, absent for JavaScript;
+// - the "bank" step offers Xenova/bert-base-uncased with the size the (local) hub announces, and downloads it;
+// - Restricted Mode: the embedded model works and the workspace's bertLens.model is ignored; without a reachable
+//   hub the offer shows the estimate ("about"); once the folder is trusted (Workspace Trust editor → Trust) the
+//   workspace's model applies.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cli, gotoPosition, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
+import { ROOT, cli, gotoPosition, languageStatus, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, waitFor } from './harness.mjs';
+import { startHubServer } from './hubServer.mjs';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 
 const MASK_TEXT = 'The bank raised its interest rates again, so we moved our savings to a small bank by the river.';
@@ -20,9 +27,18 @@ const TEXTS = {
   'masking.txt': `${MASK_TEXT}\n`,
   'pair.txt': `${PAIR.join(' ')}\n`,
   'labels.csv': topicsCsv(),
+  'notes.js': 'const answer = 42;\n', // a language outside bertLens.hover.languages (VS Code opens .csv as plain text)
 };
 /** The BERT Lens webview on screen (the walkthrough's own media webview has no extension id). */
 const webview = (page) => page.frameLocator('iframe.webview.ready[src*="extensionId=bert-lens"]').frameLocator('iframe#active-frame');
+const FULL_LESSON = 'Xenova/bert-base-uncased';
+// Served as the full lesson's model: the embedded model's folder (a BERT whose hidden states the lesson reads).
+const LESSON_FOLDER = join(ROOT, 'models/mini-bert-uncased');
+
+/** The visible toast whose message matches `re`, with its buttons. */
+async function toastMatching(page, re, what) {
+  return waitFor(async () => (await toasts(page)).find((t) => re.test(t.message)), { what, timeout: 120000 });
+}
 
 /** Switches the colour theme through the workspace settings (VS Code applies them live). */
 function setTheme(workspace, theme) {
@@ -40,12 +56,19 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
   let wb;
   let page;
   let server;
+  let hub;
+  let hubCache;
   before(async () => {
-    wb = await openWorkbench({ files: TEXTS, readyFile: 'masking.txt', prefix: 'bert-lens-walk-ws-' });
+    // A local hub serving a small BERT under the full lesson's id, and an empty cache.
+    hub = await startHubServer({ [FULL_LESSON]: { folder: LESSON_FOLDER } });
+    hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-walk-hub-'));
+    wb = await openWorkbench({ files: TEXTS, readyFile: 'masking.txt', prefix: 'bert-lens-walk-ws-', env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' } });
     ({ page, server } = wb);
   });
   after(async () => {
     await wb?.close();
+    await hub?.close();
+    if (hubCache) rmSync(hubCache, { recursive: true, force: true });
   });
 
   test('the walkthrough opens, and the input-embeddings step completes when its command runs', async () => {
@@ -176,13 +199,63 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     await screenshot(page, 'train-on-file');
     assert.doesNotMatch(readExtensionLog(server.userData), /Train Classifier on This File failed/);
   });
+
+  test('language status: the model and Select Model for plaintext, the latency after a call, nothing for JavaScript', async () => {
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'masking.txt');
+    const first = await waitFor(() => languageStatus(page), { what: 'the BERT Lens language status item' });
+    assert.equal(first.text, 'BERT: mini-bert-uncased (embedded)');
+    assert.equal(first.link, 'Select Model');
+    await gotoPosition(page, 1, 5);
+    await runCommand(page, 'BERT Lens: Predict Masked Token');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Replace “bank”' }).first().waitFor({ timeout: 120000 });
+    await page.keyboard.press('Escape');
+    const after = await waitFor(async () => {
+      const st = await languageStatus(page);
+      return /last call: \S+ \d+ ms/.test(st?.detail ?? '') && st;
+    }, { what: 'the latency in the detail' });
+    assert.equal(after.text, 'BERT: mini-bert-uncased (embedded)', 'the text stays short');
+    assert.match(after.detail, /^cpu · /, 'the provider, then the latency');
+    await screenshot(page, 'language-status');
+    await openFile(page, 'notes.js');
+    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'JavaScript' }).waitFor({ timeout: 30000 });
+    assert.equal(await languageStatus(page), undefined, 'not shown for JavaScript');
+    // The link opens Select Model.
+    await openFile(page, 'masking.txt');
+    await page.locator('.statusbar-item[id="status.languageStatus"]').hover();
+    await page.locator('.hover-language-status .right a.monaco-link', { hasText: 'Select Model' }).first().click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Select Model' }).first().waitFor({ timeout: 30000 });
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'View: Close All Editor Groups');
+  });
+
+  test('the "bank" step names its model and offers the full lesson with the size the hub announces', async () => {
+    const before = hub.requests.length;
+    await runCommand(page, 'BERT Lens: Compare "bank" in Three Sentences');
+    const toast = await toastMatching(page, /cosine of the first "bank"/, 'the bank lesson notification');
+    assert.match(toast.message, /mini-bert-uncased \(embedded\), layer \d+/);
+    // What the hub answered HEAD for (the files a load fetches that the repository has), summed: its own sizes.
+    const heads = hub.requests.slice(before).filter((r) => r.method === 'HEAD' && r.path.startsWith(`/${FULL_LESSON}/resolve/main/`));
+    const files = [...new Set(heads.map((r) => decodeURIComponent(r.path.split('/resolve/main/')[1])))].filter((f) => existsSync(join(LESSON_FOLDER, f)));
+    assert.ok(files.includes('config.json') && files.includes('onnx/model_quantized.onnx'), files.join(', '));
+    const total = files.reduce((n, f) => n + statSync(join(LESSON_FOLDER, f)).size, 0);
+    assert.deepEqual(toast.buttons, [`Download ${FULL_LESSON} (${(total / 1e6).toFixed(1)} MB)`]);
+    assert.ok(!hub.requests.slice(before).some((r) => r.method === 'GET'), 'nothing downloaded before the user asks');
+    await screenshot(page, 'bank-offer');
+    await page.locator('.notifications-toasts.visible .notification-toast', { hasText: 'cosine of the first' }).first().locator('.monaco-button', { hasText: 'Download' }).click();
+    const full = await toastMatching(page, new RegExp(`\\(${FULL_LESSON}, layer \\d+\\)`), 'the lesson with the downloaded model');
+    assert.match(full.message, /cosine of the first "bank"/);
+    assert.ok(existsSync(join(hubCache, 'models--Xenova--bert-base-uncased')), 'downloaded into the hub cache');
+    await runCommand(page, 'View: Revert and Close Editor'); // the untitled sample, without a save prompt
+    await runCommand(page, 'View: Close All Editor Groups');
+  });
 });
 
 describe('Restricted Mode', () => {
   let wb;
   let page;
   before(async () => {
-    wb = await openWorkbench({ files: { 'predict.txt': 'python is a programming [MASK].\n' }, readyFile: 'predict.txt', prefix: 'bert-lens-restricted-ws-', restricted: true });
+    wb = await openWorkbench({ files: { 'predict.txt': 'python is a programming [MASK].\n' }, readyFile: 'predict.txt', prefix: 'bert-lens-restricted-ws-', restricted: true, env: { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_OFFLINE: '' } }); // no hub answers
     ({ page } = wb);
     // The repository asks for another model (the NER fixture, which cannot fill masks).
     mkdirSync(join(wb.workspace, '.vscode'), { recursive: true });
@@ -204,5 +277,32 @@ describe('Restricted Mode', () => {
     await page.keyboard.press('Escape');
     assert.match(readExtensionLog(wb.server.userData), /mini-bert-uncased/);
     assert.doesNotMatch(readExtensionLog(wb.server.userData), /bert-ner/);
+  });
+
+  test('the language status shows the embedded model, and the offer falls back to the estimate without a hub', async () => {
+    await openFile(page, 'predict.txt');
+    const st = await waitFor(() => languageStatus(page), { what: 'the BERT Lens language status item' });
+    assert.equal(st.text, 'BERT: mini-bert-uncased (embedded)');
+    await runCommand(page, 'BERT Lens: Compare "bank" in Three Sentences');
+    const toast = await toastMatching(page, /cosine of the first "bank"/, 'the bank lesson notification');
+    assert.deepEqual(toast.buttons, [`Download ${FULL_LESSON} (about 110 MB)`]);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'View: Revert and Close Editor'); // the untitled sample, without a save prompt
+    await runCommand(page, 'View: Close All Editor Groups');
+  });
+
+  test('after the user trusts the folder, the workspace bertLens.model applies', async () => {
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().click();
+    const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+    await trust.waitFor({ timeout: 30000 });
+    await screenshot(page, 'restricted-trust-editor');
+    await trust.click();
+    await waitFor(async () => (await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()) === 0, { what: 'Restricted Mode gone' });
+    // VS Code reports the newly applied workspace settings as a configuration change (or the trust event does).
+    await waitFor(() => /(workspace trusted|settings changed): model=\S*bert-ner/.test(readExtensionLog(wb.server.userData)), { what: 'the extension saw the workspace model' });
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'predict.txt');
+    await waitFor(async () => (await languageStatus(page))?.text === 'BERT: bert-ner', { what: 'the workspace model in the language status' });
+    await screenshot(page, 'trusted-model');
   });
 });
