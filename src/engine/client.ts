@@ -44,6 +44,7 @@ import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
 import type { ClassifiedTexts, TrainView } from './training/methods';
+import type { AdaptMethodProgress, AdaptRequest, AdaptResult } from './training/adaptMethods';
 import type { DatasetCandidate } from './training/discover';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
@@ -259,6 +260,16 @@ export class EngineClient {
   }
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
+  }
+  // Domain adaptation (src/engine/training/adaptMethods.ts).
+  trainingAdapt(req: AdaptRequest, o?: CallOptions<AdaptMethodProgress>): Promise<AdaptResult> {
+    return this.call('trainingAdapt', req, o);
+  }
+  trainingAdaptSave(req: { runId: string; dir?: string; overwrite?: boolean; quantized?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingAdaptSave', req, o);
+  }
+  trainingAdaptDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
+    return this.call('trainingAdaptDispose', req, o);
   }
 
   async dispose(): Promise<void> {

@@ -38,6 +38,7 @@ import type {
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
 import type { CausalMethods } from './tasks/causalMethods';
+import type { AdaptMethods } from './training/adaptMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
 export interface Method<Params, Result, Progress = never> {
@@ -82,7 +83,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, AdaptMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

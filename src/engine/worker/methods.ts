@@ -18,6 +18,7 @@ import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
 import { causalMethods } from '../tasks/causalMethods';
+import { adaptMethods } from '../training/adaptMethods';
 import { transferring } from './transfer';
 
 /** Wraps a task: load (or reuse) the model named by `params.spec`, then run the task on the rest. */
@@ -58,4 +59,5 @@ export const methods: MethodTable = {
   ...taskMethods,
   ...trainingMethods,
   ...causalMethods,
+  ...adaptMethods,
 };
