@@ -6,7 +6,7 @@ export interface ParsedArgs {
   options: Record<string, string | true>;
 }
 
-const BOOLEAN = new Set(['json', 'offline', 'verbose', 'help', 'version', 'full', 'resume', 'freeze-embeddings', 'all-pieces', 'whole-word']);
+const BOOLEAN = new Set(['json', 'offline', 'verbose', 'help', 'version', 'full', 'resume', 'freeze-embeddings', 'all-pieces', 'whole-word', 'overwrite', 'int8']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { positionals: [], options: {} };

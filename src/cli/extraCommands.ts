@@ -8,6 +8,7 @@ import { type ParsedArgs, UsageError, intOption, stringOption } from './args';
 import { emitJson } from './jsonWriter';
 import type { Io } from './main';
 import { causalCommands } from './causalCommands';
+import { adaptCommands } from './adaptCommand';
 import { runTrain } from './train';
 
 export interface ExtraCommand {
@@ -17,6 +18,7 @@ export interface ExtraCommand {
 
 export const extraCommands: Record<string, ExtraCommand> = {
   ...causalCommands,
+  ...adaptCommands,
   train: {
     usage: `train --data FILE|DIR        fine-tune the encoder (or a head on frozen features); compare with baselines
       [--mode fine-tune|frozen] [--task sequence|pair|token|qa] [--epochs N] [--lr X]

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
 import { buildGradientGraph } from '../../src/engine/grad/gradient';
@@ -19,7 +20,7 @@ import { maskBlock, maskWholeWords } from '../../src/engine/training/adaptMaskin
 import { quantizeDynamic } from '../../src/engine/training/fineTuneExport';
 import { readParameters } from '../../src/engine/training/fineTuneGraph';
 import { excludedIds } from '../../src/engine/tasks/maskPreview';
-import { fixture } from '../helpers';
+import { ROOT, fixture } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-adapt-'));
 const models: LoadedModel[] = [];
@@ -296,4 +297,47 @@ test('cancel stops the run with CancelledError', async () => {
     adapt(m, [corpusDir], { epochs: 3, batchSize: 2, maxLength: 24 }, { signal: ac.signal, onProgress: (p) => p.phase === 'step' && ac.abort() }),
     (e: EngineError) => e.code === 'cancelled',
   );
+});
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), 'adapt', ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+test('bert-lens adapt --json prints {masked_accuracy, pseudo_perplexity, chosen, seconds, output} and never overwrites unasked', () => {
+  const out = path.join(tmp, 'cli-adapted');
+  const args = ['--data', corpusDir, '--model', fixture('bert-mlm'), '--epochs', '1', '--seed', '3', '--max-length', '24', '--lr', '0.005', '--output', out, '--json'];
+  const r = cli(args);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(j).slice(0, 5), ['masked_accuracy', 'pseudo_perplexity', 'chosen', 'seconds', 'output']);
+  assert.deepEqual(Object.keys(j.masked_accuracy), ['before', 'after']);
+  assert.deepEqual(Object.keys(j.pseudo_perplexity), ['before', 'after']);
+  assert.deepEqual(Object.keys(j.chosen), ['mask', 'random', 'kept']);
+  assert.equal(j.output, out);
+  assert.ok(j.pseudo_perplexity.after < j.pseudo_perplexity.before, JSON.stringify(j.pseudo_perplexity));
+  assert.ok(Math.abs(Math.log(j.pseudo_perplexity.before) - j.nll.before) < 1e-9);
+  assert.ok(j.chosen.mask > j.chosen.random + j.chosen.kept && j.seconds > 0);
+  assert.ok(fs.existsSync(path.join(out, 'onnx', 'model.onnx')));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'adapt-report.json'), 'utf8')).masked_accuracy, j.masked_accuracy);
+  // The same folder again: refused in one line before any training, then replaced with --overwrite.
+  const again = cli(args);
+  assert.equal(again.status, 1);
+  assert.equal(again.stdout, '');
+  const lines = again.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+  assert.equal(lines.length, 1, again.stderr);
+  assert.match(lines[0], /already exists.*--overwrite/);
+  assert.equal(cli([...args, '--overwrite']).status, 0);
+  for (const [extra, pattern] of [
+    [['--data', path.join(tmp, 'no-text-cli'), '--model', fixture('bert-mlm')], /No text to adapt on/],
+    [['--data', corpusDir, '--model', fixture('gpt2-clm')], /causal language model/],
+    [['--data', corpusDir, '--model', fixture('bert-ner')], /needs a masked-LM head/],
+  ] as [string[], RegExp][]) {
+    fs.mkdirSync(path.join(tmp, 'no-text-cli'), { recursive: true });
+    const bad = cli(extra);
+    assert.equal(bad.status, 1, bad.stderr);
+    const l = bad.stderr.trim().split('\n');
+    assert.equal(l.length, 1, bad.stderr);
+    assert.match(l[0], pattern);
+    assert.doesNotMatch(bad.stderr, /\bat .*\.js:\d+/);
+  }
 });
