@@ -9,14 +9,14 @@ import * as path from 'node:path';
 import { CancelledError, EngineError } from '../errors';
 import { type Objective, buildGradientGraph } from '../grad/gradient';
 import { OBJECTIVE_INPUTS } from '../grad/objectives';
-import type { MaskKind } from '../masking';
 import type { LoadedModel } from '../model';
 import { VARIANT_FILES } from '../models/modelFolder';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import { excludedIds } from '../tasks/maskPreview';
 import { IGNORE_INDEX } from './alignment';
 import { type Block, type Corpus, packLines, readCorpus, splitLines } from './adaptData';
-import { type KindCounts, type MaskedBlock, addCounts, emptyCounts, maskBlock } from './adaptMasking';
+import { type MaskedBlock, addCounts, emptyCounts, maskBlock } from './adaptMasking';
+import type { AdaptSample, AdaptSampleToken, KindCounts, MlmMetrics } from './adaptTypes';
 import { readParameters, writeParameters } from './fineTuneGraph';
 import { yieldToEventLoop } from './heads';
 import { AdamW, bucketedBatches, linearScheduleLr } from './optimizer';
@@ -46,33 +46,7 @@ export interface AdaptOptions {
   sampleInterval?: number;
 }
 
-export interface MlmMetrics {
-  /** Fraction of the chosen positions where the top prediction is the original token. */
-  accuracy: number;
-  /** exp(nll). */
-  pseudoPerplexity: number;
-  /** Mean negative log-likelihood of the original token at the chosen positions. */
-  nll: number;
-  /** Chosen positions scored. */
-  positions: number;
-}
-
-export interface AdaptSampleToken {
-  /** The token the model reads (the mask token, a random token, or the original). */
-  text: string;
-  /** Chosen positions only. */
-  kind?: MaskKind;
-  original?: string;
-  /** The model's top prediction there, before this step's update. */
-  guess?: string;
-  correct?: boolean;
-}
-
-/** One training input as the model sees it, for the sidebar. */
-export interface AdaptSample {
-  source: { file: string; line: number };
-  tokens: AdaptSampleToken[];
-}
+export type { AdaptSample, AdaptSampleToken, MlmMetrics } from './adaptTypes';
 
 export type AdaptProgress =
   | { phase: 'loading'; message: string }

@@ -3,7 +3,8 @@
 // mask/random/kept per token, as Google's create_pretraining_data.py does with --do_whole_word_mask. Labels are
 // the original ids at the chosen positions and -100 everywhere else, as in Hugging Face's
 // DataCollatorForLanguageModeling, so the loss covers the chosen positions only.
-import { type MaskChoice, type MaskKind, type MaskingOptions, type MaskingResult, maskTokens } from '../masking';
+import type { KindCounts } from './adaptTypes';
+import { type MaskChoice, type MaskingOptions, type MaskingResult, maskTokens } from '../masking';
 import { IGNORE_INDEX } from './alignment';
 import type { Block } from './adaptData';
 import { createRng } from './random';
@@ -13,7 +14,7 @@ export interface MaskedBlock extends MaskingResult {
   labels: number[];
 }
 
-export type KindCounts = Record<MaskKind, number>;
+export type { KindCounts } from './adaptTypes';
 
 export function emptyCounts(): KindCounts {
   return { mask: 0, random: 0, kept: 0 };

@@ -5,6 +5,7 @@ import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
+import { AdaptHost } from './adaptHost';
 import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/protocol/trainer';
 
 /** The "Classifier Trainer" webview view. All work runs in the engine worker (training* methods); this side
@@ -15,8 +16,16 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   private state: TrainerState = { datasets: [], settings: { ...defaultSettings }, history: [] };
   private running?: AbortController;
   private lastPush = 0;
+  /** The view's Adapt mode (domain-adaptive masked-LM training). */
+  readonly adapt: AdaptHost;
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Services) {
+    this.adapt = new AdaptHost(services, (m) => {
+      if (!this.view || !this.ready) return false;
+      void this.view.webview.postMessage(m);
+      return true;
+    });
+  }
 
   /** The current trained run, for the editor commands. */
   get result(): TrainView | undefined {
@@ -61,9 +70,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trReady.is(m)) {
       this.ready = true;
       this.push();
+      this.adapt.ready();
       if (!this.state.datasets.length) await this.refresh();
       return;
     }
+    if (await this.adapt.handle(m)) return;
     if (trRefresh.is(m)) return this.refresh();
     if (trSelect.is(m)) {
       this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };

@@ -4,6 +4,7 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -11,6 +12,7 @@ let state: TrainerState | undefined;
 let cell: [number, number] | undefined = (vscodeApi.getState() as { cell?: [number, number] } | undefined)?.cell;
 
 window.addEventListener('message', (e: MessageEvent) => {
+  if (handleAdaptMessage(e.data)) return render();
   if (!trState.is(e.data)) return;
   const prevRun = state?.result?.runId;
   state = e.data.params;
@@ -219,6 +221,7 @@ function abbreviate(label: string, max = 4): string {
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  if (currentMode() === 'adapt') app.replaceChildren(modeTabs(render), adaptView());
+  else app.replaceChildren(modeTabs(render), actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
