@@ -23,6 +23,11 @@ const LAYERS = {
     message: 'Webviews talk to the extension through their protocol (src/webviews/protocol), never by importing it.',
   },
   nodeBuiltins: { regex: '^node:', message: 'Webviews run in the browser: no Node modules.' },
+  // From src/shared (pure code that both the engine and the webviews import): no front end, no engine values.
+  sharedFrontEnds: {
+    regex: '^(\\.\\./)+(extension|webviews|cli)(/|$)',
+    message: 'src/shared is imported by the engine and the webviews: it may not import a front end.',
+  },
 };
 
 const restrict = (...entries) => [
@@ -68,5 +73,9 @@ export default defineConfig(
   {
     files: ['src/webviews/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': restrict(LAYERS.vscode, LAYERS.ort, LAYERS.ortCommon, LAYERS.engineValues, LAYERS.hostSide, LAYERS.nodeBuiltins) },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrict(LAYERS.vscode, LAYERS.ort, LAYERS.ortCommon, LAYERS.engineValues, LAYERS.sharedFrontEnds, LAYERS.nodeBuiltins) },
   },
 );

@@ -47,7 +47,8 @@ for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'voca
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');
-for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) if (existsSync(join(root, f))) copy(f);
+// The marketplace page, the licence and the change log are required: no stand-ins.
+for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) copy(f);
 // The manifest's %key% strings (titles, walkthrough, settings) and their translations.
 for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
 if (existsSync(join(root, 'docs/images'))) copy('docs/images');
@@ -67,12 +68,14 @@ ortPkg.dependencies = { 'onnxruntime-common': ortPkg.dependencies['onnxruntime-c
 delete ortPkg.scripts;
 writeFileSync(ortPkgPath, JSON.stringify(ortPkg, null, 2));
 
-// The manifest without build-time fields; README/LICENSE fallbacks keep vsce non-interactive.
+// The manifest without build-time fields.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 delete pkg.scripts;
 delete pkg.devDependencies;
 delete pkg.bin;
-if (!pkg.repository?.url) throw new Error('package.json needs a repository url');
+for (const [field, url] of [['repository.url', pkg.repository?.url], ['bugs.url', pkg.bugs?.url], ['homepage', pkg.homepage]]) {
+  if (!/^https:\/\/\S+$/.test(url ?? '')) throw new Error(`package.json needs ${field} (an https URL)`);
+}
 pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], tokenizers: pkg.dependencies.tokenizers };
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
@@ -82,11 +85,11 @@ for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   }
 }
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2));
-if (!existsSync(join(stage, 'README.md'))) writeFileSync(join(stage, 'README.md'), `# BERT Lens\n\n${pkg.description}\n`);
-if (!existsSync(join(stage, 'LICENSE'))) writeFileSync(join(stage, 'LICENSE'), 'MIT License\n');
 // Everything staged is meant to ship (vsce collects the staged node_modules through `npm list`).
 writeFileSync(join(stage, '.vscodeignore'), '**/*.map\n**/*.d.ts\n');
 
 const vsce = join(root, 'node_modules/@vscode/vsce/vsce');
-execFileSync(process.execPath, [vsce, 'package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out], { cwd: stage, stdio: 'inherit' });
+execFileSync(process.execPath, [vsce, 'package', '--target', target, '-o', out], { cwd: stage, stdio: 'inherit' });
+// What ships, as vsce lists it (docs/packaging.md records it): `node scripts/package.mjs --list`.
+if (process.argv.includes('--list')) execFileSync(process.execPath, [vsce, 'ls'], { cwd: stage, stdio: 'inherit' });
 console.log(`packaged ${out} for ${target}`);

@@ -4,6 +4,8 @@ import type { ModelSpec } from '../engine/api';
 import type { EngineClient } from '../engine/client';
 import { formatPercent } from '../engine/math';
 import type { TrainingProgress } from '../engine/training/session';
+import type { Candidates, Recommendation } from '../engine/training/types';
+import { frozenTable } from './trainTables';
 
 export interface TrainArgs {
   data: string;
@@ -39,6 +41,10 @@ export interface TrainJsonResult {
   task: 'sequence' | 'pair';
   epochs: number;
   history: { epoch: number; train_loss: number; val_metric: number }[];
+  /** Added with the hybrid candidate (#8): frozen, hybrid and tfidf scored on the same split (val and test). */
+  candidates?: Candidates;
+  /** The best candidate on the validation split, and why. */
+  recommendation?: Recommendation;
 }
 
 export interface TrainIo {
@@ -101,14 +107,10 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       task: report.data.pair_column ? 'pair' : 'sequence',
       epochs: report.history.length,
       history: report.history.map((h) => ({ epoch: h.epoch, train_loss: h.loss, val_metric: h.valAccuracy })),
+      ...(report.candidates ? { candidates: report.candidates } : {}),
+      ...(report.recommendation ? { recommendation: report.recommendation } : {}),
     };
-    io.log('');
-    io.log(`                      accuracy  macro-F1   (test split: ${r.test_size} examples; trained on ${r.train_size})`);
-    io.log(`classifier              ${pct(r.metrics.accuracy)}    ${pct(r.metrics.macro_f1)}`);
-    io.log(`majority class          ${pct(r.baselines.majority.accuracy)}    ${pct(r.baselines.majority.macro_f1)}`);
-    io.log(`TF-IDF + logistic reg.  ${pct(r.baselines.tfidf_lr.accuracy)}    ${pct(r.baselines.tfidf_lr.macro_f1)}`);
-    if (r.baselines.tfidf_lr.macro_f1 >= r.metrics.macro_f1) io.log('The TF-IDF baseline matches or beats the classifier on macro-F1 here.');
-    io.log(`Saved to ${output} (${r.seconds} s)`);
+    for (const line of frozenTable(r)) io.log(line);
     return r;
   } finally {
     await client.trainingDispose({ runId: view.runId });

@@ -266,6 +266,16 @@ export interface SimilarityResult {
   ids: number[];
 }
 
+/** What loading a model would download (`downloadSize`, HEAD requests only): `cached` when nothing (the
+ *  embedded model, a folder, a model already in the hub cache); else the files with the hub's sizes, and their
+ *  sum in bytes when every size is known. */
+export interface DownloadSize {
+  id: string;
+  cached: boolean;
+  files: { file: string; size?: number }[];
+  total?: number;
+}
+
 export interface ModelListing {
   models: { id: string; path: string; variants: Variant[]; source: 'embedded' | 'cache' | 'folder' }[];
 }

@@ -5,6 +5,7 @@ import type {
   AttentionTensors,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -43,9 +44,9 @@ import { nestAttention } from './tasks/attentionTensors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
-import type { ClassifiedTexts, TrainView } from './training/methods';
+import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
 import type { AdaptMethodProgress, AdaptRequest, AdaptResult } from './training/adaptMethods';
-import type { DatasetCandidate } from './training/discover';
+import type { DatasetCandidate } from './training/data/discover';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';
@@ -236,6 +237,10 @@ export class EngineClient {
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
     return this.call('listModels', { spec });
   }
+  /** What loading `spec` would download: the hub's file sizes (HEAD only), or `cached` when nothing. */
+  downloadSize(spec: ModelSpec, o?: CallOptions<never>): Promise<DownloadSize> {
+    return this.call('downloadSize', { spec }, o);
+  }
   /** Drop cached sessions (for example after settings change). */
   unloadAll(): Promise<void> {
     return this.call('unloadAll', {});
@@ -260,6 +265,10 @@ export class EngineClient {
   }
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
+  }
+  /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
+  trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {
+    return this.call('trainingExplain', req, o);
   }
   // Domain adaptation (src/engine/training/adaptMethods.ts).
   trainingAdapt(req: AdaptRequest, o?: CallOptions<AdaptMethodProgress>): Promise<AdaptResult> {

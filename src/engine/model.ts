@@ -13,6 +13,7 @@
 //    `openVariant`: an edit of the same skeleton, opened on first use, reading the same file's weights without
 //    packing its own copy (so that the operating system's page cache holds them once).
 // Measurements behind these choices: docs/benchmarks.md, "BERT-base scale".
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, ModelSummary, Variant } from './api';
 import { EngineError } from './errors';
@@ -47,6 +48,18 @@ interface MainSession {
   hidden?: string[];
   /** What each rejected combination failed with (for the log). */
   notes: string[];
+}
+
+/** The file that holds a model's weights: a link resolved (the hub cache links snapshot files to blobs/<etag>).
+ *  Skeletons reference their weights by file name inside one folder, and ONNX Runtime refuses external data
+ *  that a link would lead out of that folder, so edited graphs (attention, hidden states, gradients) must name
+ *  the blob itself. */
+export function weightsFile(p: string): string {
+  try {
+    return fs.lstatSync(p).isSymbolicLink() ? fs.realpathSync(p) : p;
+  } catch {
+    return p; // missing: opening it gives the error
+  }
 }
 
 /** Opens the one session: the most complete combination that ORT accepts (with gather and extra outputs, then
@@ -108,7 +121,7 @@ export class LoadedModel {
     if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16) folder.maxLength = Math.min(folder.maxLength, Math.floor(maxLength));
     const v = chooseVariant(folder, variant);
     const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
-    const onnxPath = path.join(folder.path, variantFile(folder.path, v));
+    const onnxPath = weightsFile(path.join(folder.path, variantFile(folder.path, v)));
     let skeleton: Uint8Array | undefined;
     let graph: GraphInfo | undefined;
     try {
@@ -123,7 +136,7 @@ export class LoadedModel {
   }
 
   get onnxPath(): string {
-    return path.join(this.folder.path, variantFile(this.folder.path, this.variant));
+    return weightsFile(path.join(this.folder.path, variantFile(this.folder.path, this.variant)));
   }
 
   /** The model's structure: nodes, inputs, outputs (from the streamed scan; no weights). */
@@ -338,7 +351,7 @@ export class LoadedModel {
         if (!this.folder.variants.includes('fp32')) {
           throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
         }
-        const fp32 = path.join(this.folder.path, VARIANT_FILES.fp32);
+        const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
         const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
         const externalDataFolder = path.dirname(fp32);
         const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });

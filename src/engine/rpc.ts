@@ -11,6 +11,7 @@ import type {
   Aggregation,
   ClassifyResult,
   DownloadProgress,
+  DownloadSize,
   EmbedBatchRequest,
   EmbedBatchResult,
   EmbedRequest,
@@ -58,6 +59,8 @@ type Task<Req, Result> = Method<WithSpec<Req>, Result, TaskProgress>;
 export interface TaskMethods {
   loadModel: Method<{ spec?: ModelSpec }, ModelSummary, DownloadProgress>;
   listModels: Method<{ spec?: ModelSpec }, ModelListing>;
+  /** What loading `spec` would download (HEAD only; nothing is written). */
+  downloadSize: Method<{ spec?: ModelSpec }, DownloadSize>;
   /** Drop cached sessions (for example after settings change). */
   unloadAll: Method<Record<string, never>, void>;
   tokenize: Task<{ text: string; pair?: string }, TokenizeResult>;

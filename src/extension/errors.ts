@@ -25,15 +25,15 @@ export function reportError(log: ExtensionLogger, err: unknown, what: string): v
     return;
   }
   const engineError = err instanceof EngineError ? err : undefined;
-  const message = engineError ? engineError.message : `Unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  const message = engineError ? engineError.message : vscode.l10n.t('Unexpected error: {0}', err instanceof Error ? err.message : String(err));
   const hint = engineError?.hint;
   log.error(`${what} failed [${engineError?.code ?? 'internal'}]: ${message}${hint ? ` (${hint})` : ''}`);
   if (!engineError && err instanceof Error && err.stack) log.error(err.stack);
-  const actions = engineError && MODEL_CODES.has(engineError.code) ? ['Select Model', 'Show Log'] : ['Show Log'];
-  void vscode.window.showErrorMessage(`BERT Lens: ${message}${hint ? ` ${hint}` : ''}`, ...actions).then(
+  const actions = engineError && MODEL_CODES.has(engineError.code) ? [vscode.l10n.t('Select Model'), vscode.l10n.t('Show Log')] : [vscode.l10n.t('Show Log')];
+  void vscode.window.showErrorMessage(hint ? vscode.l10n.t('BERT Lens: {0} {1}', message, hint) : vscode.l10n.t('BERT Lens: {0}', message), ...actions).then(
     (choice) => {
-      if (choice === 'Select Model') void vscode.commands.executeCommand('bertLens.model.select');
-      else if (choice === 'Show Log') log.show();
+      if (choice === vscode.l10n.t('Select Model')) void vscode.commands.executeCommand('bertLens.model.select');
+      else if (choice === vscode.l10n.t('Show Log')) log.show();
     },
     () => undefined,
   );

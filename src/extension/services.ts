@@ -106,6 +106,15 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
         client.unloadAll().catch((err) => log.warn(`unloadAll: ${String(err)}`));
       }
     }),
+    // Restricted Mode ignored the workspace's bertLens.model / cacheDir; once the user trusts the folder they
+    // apply: forget what was loaded under the user settings and show the now configured model.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      summaries.clear();
+      loaded.clear();
+      const now = readSettings();
+      log.info(`workspace trusted: model=${now.model || 'embedded'}`);
+      statusBar.setModel(modelLabel(now.model));
+    }),
     { dispose: () => void client.dispose() },
   );
   statusBar.setModel(modelLabel(readSettings().model));
@@ -126,9 +135,9 @@ async function loadWithProgress(services: Services, name: string, spec: ModelSpe
     return services.client.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
   };
   const summary = isLocal(name)
-    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `BERT Lens: loading ${label}` }, () => load())
+    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('BERT Lens: loading {0}', label) }, () => load())
     : await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `BERT Lens: loading ${label}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('BERT Lens: loading {0}', label), cancellable: true },
         (progress, token) => load(token, progress),
       );
   services.log.info(

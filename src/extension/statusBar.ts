@@ -1,19 +1,33 @@
 import * as vscode from 'vscode';
+import { SECTION, readSettings } from './settings';
 
-/** The active model and its provider in short; fallback and the last call's latency in the tooltip. A click
- *  opens Select Model. */
+/** The documents the item shows for: the hover languages (every language when the comment hover is on). A
+ *  language id matches any scheme, so notebook cells (`vscode-notebook-cell`) of those languages are included. */
+export function statusSelector(languages: string[]): vscode.DocumentSelector {
+  return languages.includes('comments') ? '*' : languages.filter((l) => l !== 'comments');
+}
+
+/** The active model as a language status item ({ } in the status bar, pinnable), shown only for the hover
+ *  languages: short text (the model), provider, fallback and the last call's latency in the detail, and a link
+ *  that opens Select Model. `busy` spins while the engine works; `busy(text)` names what it is doing. */
 export class ModelStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('bertLens.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly item: vscode.LanguageStatusItem;
+  private readonly subscription: vscode.Disposable;
   private model = '';
   private provider = '';
   private latency = '';
   private fallback = '';
+  /** What the engine is doing now, most recent last (nested calls stack). */
+  private readonly busyTexts: string[] = [];
 
   constructor() {
+    this.item = vscode.languages.createLanguageStatusItem('bertLens.status', statusSelector(readSettings().hoverLanguages));
     this.item.name = 'BERT Lens';
-    this.item.command = 'bertLens.model.select';
+    this.item.command = { title: vscode.l10n.t('Select Model'), command: 'bertLens.model.select', tooltip: vscode.l10n.t('Choose the model BERT Lens uses') };
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.hover.languages`)) this.item.selector = statusSelector(readSettings().hoverLanguages);
+    });
     this.render();
-    this.item.show();
   }
 
   setModel(label: string, provider?: string, fallbackReason?: string): void {
@@ -24,30 +38,54 @@ export class ModelStatusBar implements vscode.Disposable {
   }
 
   setLatency(what: string, ms: number): void {
-    this.latency = `${what} ${Math.round(ms)} ms`;
+    this.latency = vscode.l10n.t('{0} {1} ms', what, Math.round(ms));
     this.render();
   }
 
-  setBusy(busy: boolean): void {
-    this.item.text = busy ? `$(sync~spin) BERT: ${this.model}` : this.text();
+  /** `true` or a text ("preparing attention…") marks the item busy until `setBusy(false)`; a text is shown in
+   *  the detail meanwhile. For overlapping work prefer `busy(text)`. */
+  setBusy(state: boolean | string): void {
+    if (state === false) this.busyTexts.pop();
+    else this.busyTexts.push(state === true ? '' : state);
+    this.render();
   }
 
-  private text(): string {
-    return `$(symbol-misc) BERT: ${this.model}${this.provider ? ` · ${this.provider}` : ''}`;
+  /** Busy with `text` until the returned disposable is disposed (any order, any number at once). */
+  busy(text: string): vscode.Disposable {
+    this.busyTexts.push(text);
+    this.render();
+    let done = false;
+    return {
+      dispose: () => {
+        if (done) return;
+        done = true;
+        const i = this.busyTexts.lastIndexOf(text);
+        if (i >= 0) this.busyTexts.splice(i, 1);
+        this.render();
+      },
+    };
+  }
+
+  /** What the item shows now (for tests and the log). */
+  get state(): { text: string; detail: string; busy: boolean } {
+    return { text: this.item.text, detail: this.item.detail ?? '', busy: this.item.busy };
   }
 
   private render(): void {
-    this.item.text = this.text();
-    const tip = new vscode.MarkdownString(
-      `**BERT Lens**\n\nModel: ${this.model}\n\nProvider: ${this.provider || 'not loaded yet'}` +
-        (this.fallback ? `\n\nFallback: ${this.fallback}` : '') +
-        (this.latency ? `\n\nLast call: ${this.latency}` : '') +
-        '\n\nClick to select a model.',
-    );
-    this.item.tooltip = tip;
+    this.item.text = vscode.l10n.t('BERT: {0}', this.model);
+    const doing = [...this.busyTexts].reverse().find((t) => t);
+    const parts = [
+      doing ?? (this.provider ? this.provider : vscode.l10n.t('not loaded yet')),
+      this.fallback ? vscode.l10n.t('fallback: {0}', this.fallback) : '',
+      this.latency ? vscode.l10n.t('last call: {0}', this.latency) : '',
+    ].filter(Boolean);
+    this.item.detail = parts.join(' · ');
+    this.item.busy = this.busyTexts.length > 0;
+    this.item.accessibilityInformation = { label: vscode.l10n.t('BERT Lens model {0}, {1}', this.model, this.item.detail) };
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

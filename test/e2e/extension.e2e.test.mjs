@@ -2,7 +2,7 @@
 // the Hugging Face hub (HF_ENDPOINT) and an empty hub cache (HF_HUB_CACHE). Each scenario sets the workspace's
 // BERT Lens settings itself (explicit defaults, see useSettings) and asserts real values against the engine's
 // own answer through the CLI:
-// - activation is lazy (no model loaded) and the status bar names the embedded model;
+// - activation is lazy (no model loaded) and the language status item (status bar { }) names the embedded model;
 // - Predict Masked Token: the QuickPick lists the CLI's top candidates; picking one changes the file text;
 // - the Fill-Mask panel: masked token, bars equal to the CLI's whole-word candidates, click toggles a mask;
 // - the hover: pieces, ids, the top alternatives and the other occurrences of the word;
@@ -16,8 +16,8 @@
 // - Attention export through code-server's save dialog: the JSON's attentions equal `attention --json` within
 //   1e-5, the SVG has one cell per token pair and the selected head's weights;
 // - Select Model… with a hub id: the progress notification shows the file's percentage mid-download, the files
-//   land in the Hugging Face cache layout (refs, snapshot links, ETag blobs), the status bar names the model;
-// - cancelling a download: no finished blob, the model setting and status bar stay, only an info note;
+//   land in the Hugging Face cache layout (refs, snapshot links, ETag blobs), the language status names the model;
+// - cancelling a download: no finished blob, the model setting and language status stay, only an info note;
 // - offline with an uncached hub id: one error notification with the way forward and Select Model / Show Log
 //   actions, no stack trace, no request to the hub;
 // - Developer: Reload Window restores the Attention panel (serializer) with its grid, recomputed.
@@ -27,7 +27,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, cli, computedColour, decorationBoxes, gotoPosition, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, useSettings, waitFor,
+  ROOT, cli, computedColour, decorationBoxes, gotoPosition, languageStatus, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, useSettings, waitFor,
 } from './harness.mjs';
 import { COMMIT, startHubServer } from './hubServer.mjs';
 
@@ -76,14 +76,14 @@ after(async () => {
   if (hubCache) rmSync(hubCache, { recursive: true, force: true });
 });
 
-test('activation: lazy, with a status bar item and no model loaded', async () => {
+test('activation: lazy, with a language status item and no model loaded', async () => {
   await openFile(page, 'predict.txt'); // plaintext activates the extension
   const log = await waitFor(() => readExtensionLog(server.userData).match(/activated in ([\d.]+) ms/) && readExtensionLog(server.userData), { what: 'activation log line' });
   assert.match(log, /no model loaded yet/);
   assert.doesNotMatch(log, /model loaded:/);
-  const status = page.locator('.statusbar-item', { hasText: 'BERT:' }).first();
-  await status.waitFor();
-  assert.match(await status.innerText(), /mini-bert-uncased \(embedded\)/);
+  const status = await waitFor(() => languageStatus(page), { what: 'the BERT Lens language status item' });
+  assert.equal(status.text, 'BERT: mini-bert-uncased (embedded)');
+  assert.equal(status.detail, 'not loaded yet');
 });
 
 test('Predict Masked Token fills [MASK] with the chosen candidate', async () => {
@@ -392,7 +392,7 @@ test('Show Attention exports JSON equal to the CLI’s attentions and an SVG wit
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
-test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the cache, then the status bar names it', async () => {
+test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the cache, then the language status names it', async () => {
   await useSettings(server.userData, workspace);
   await openFile(page, 'word.txt');
   await runCommand(page, 'BERT Lens: Select Model');
@@ -405,8 +405,10 @@ test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the
   await waitFor(async () => /onnx\/model\.onnx \d+% of 4\.1 MB/.test(await progress.innerText()), { what: 'download progress in the notification' });
   await screenshot(page, 'download-progress');
   hub.release(HUB_REPO);
-  const status = page.locator('.statusbar-item', { hasText: `BERT: ${HUB_REPO}` }).first();
-  await waitFor(async () => (await status.innerText()).includes(`${HUB_REPO} · cpu`), { timeout: 60000, what: 'status bar with the hub model and its provider' });
+  await waitFor(async () => {
+    const s = await languageStatus(page);
+    return s?.text === `BERT: ${HUB_REPO}` && s.detail.startsWith('cpu');
+  }, { timeout: 60000, what: 'language status with the hub model and its provider' });
   // The Hugging Face cache layout: refs/main → commit, snapshot links into blobs named by ETag, nothing partial.
   const root = join(hubCache, 'models--test-org--tiny-bert-mlm');
   assert.equal(readFileSync(join(root, 'refs/main'), 'utf8'), COMMIT);
@@ -443,10 +445,9 @@ test('cancelling a hub download leaves no finished blob, keeps the model, and sh
   const etag = hub.etag(MLM_FIXTURE, 'onnx/model.onnx');
   assert.ok(!readdirSync(blobs).includes(etag), 'no finished ONNX blob');
   assert.ok(!existsSync(join(hubCache, 'models--test-org--slow-bert-mlm', 'snapshots', COMMIT, 'onnx/model.onnx')), 'no snapshot link to it');
-  // The model setting stays what it was, and so does the status bar.
+  // The model setting stays what it was, and so does the language status.
   await waitFor(() => JSON.parse(readFileSync(join(workspace, '.vscode/settings.json'), 'utf8'))['bertLens.model'] === '', { what: 'model setting restored' });
-  const status = page.locator('.statusbar-item', { hasText: 'BERT:' }).first();
-  await waitFor(async () => (await status.innerText()).includes('mini-bert-uncased (embedded)'), { what: 'status bar back on the embedded model' });
+  await waitFor(async () => (await languageStatus(page))?.text === 'BERT: mini-bert-uncased (embedded)', { what: 'language status back on the embedded model' });
   assert.doesNotMatch(readExtensionLog(server.userData), /failed \[/);
   await clearNotifications();
   await runCommand(page, 'View: Close All Editor Groups');

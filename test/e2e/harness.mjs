@@ -368,3 +368,28 @@ export async function useSettings(userData, workspace, overrides = {}) {
     return last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`);
   }, { what: `settings ${JSON.stringify(overrides)} seen by the extension` });
 }
+
+/** BERT Lens's language status item as VS Code shows it: hovers the `{ }` language-status entry of the status
+ *  bar and returns the item's text and detail (e.g. "BERT: mini-bert-uncased (embedded)" / "cpu · last call:
+ *  hover 12 ms") and its command link, or undefined when the active editor's language does not show it. */
+export async function languageStatus(page) {
+  const entry = page.locator('.statusbar-item[id="status.languageStatus"]');
+  if (!(await entry.isVisible().catch(() => false))) return undefined;
+  await entry.hover();
+  const hover = page.locator('.hover-language-status').first();
+  try {
+    await hover.waitFor({ state: 'visible', timeout: 5000 });
+  } catch {
+    return undefined;
+  }
+  const item = await hover.locator('.element').evaluateAll((els) => {
+    const e = els.find((x) => x.querySelector('.left')?.textContent.startsWith('BERT: '));
+    if (!e) return undefined;
+    const left = e.querySelector('.left');
+    const detail = left.querySelector('.detail')?.textContent ?? [...left.childNodes].slice(2).map((n) => n.textContent).join('');
+    return { text: left.childNodes[0].textContent, detail, link: e.querySelector('.right a.monaco-link')?.textContent ?? '', busy: !!e.querySelector('.codicon-loading, .codicon-sync') };
+  });
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+  return item;
+}

@@ -183,6 +183,52 @@ test('a hub id downloads into the cache layout with progress, then runs', async 
   assert.equal(requests.length, before);
 });
 
+test('a hub-cached model (snapshot links into blobs/) gives hidden states, attention and gradients like its folder', async () => {
+  misbehave = {};
+  const cacheDir = path.join(tmp, 'cache-links');
+  const hubSpec = { model: REPO, cacheDir, endpoint, variant: 'fp32' as const };
+  await client.loadModel(hubSpec);
+  assert.ok(fs.lstatSync(path.join(cacheDir, 'models--test-org--tiny-bert-mlm', 'snapshots', COMMIT, ONNX)).isSymbolicLink());
+  const folderSpec = { model: fixture('bert-mlm'), variant: 'fp32' as const };
+  const text = 'the bank by the river and the bank in town.';
+  const span: [number, number] = [4, 8];
+  const viaHub = await client.similarity(hubSpec, { text, span, layer: -1 });
+  const viaFolder = await client.similarity(folderSpec, { text, span, layer: -1 });
+  assert.equal(viaHub.occurrences.length, 1);
+  assert.deepEqual(viaHub.occurrences.map((o) => o.similarity), viaFolder.occurrences.map((o) => o.similarity));
+  const attHub = await client.attention(hubSpec, { text });
+  const attFolder = await client.attention(folderSpec, { text });
+  assert.deepEqual(attHub.attentions[0][0][1], attFolder.attentions[0][0][1]);
+  const salHub = await client.saliency(hubSpec, { text: 'the [MASK] by the river.' });
+  const salFolder = await client.saliency(folderSpec, { text: 'the [MASK] by the river.' });
+  assert.ok(salHub.scores.some((v) => v !== 0));
+  assert.deepEqual(salHub.scores, salFolder.scores);
+});
+
+test('downloadSize: the hub\'s sizes by HEAD only, summed over the files a load fetches; nothing when cached', async () => {
+  misbehave = {};
+  const cacheDir = path.join(tmp, 'cache-size');
+  const before = requests.length;
+  const size = await client.downloadSize({ model: REPO, cacheDir, endpoint, variant: 'fp32' });
+  const sent = requests.slice(before);
+  assert.ok(sent.length > 0 && sent.every((r) => r.method === 'HEAD'), 'HEAD requests only');
+  assert.equal(size.cached, false);
+  // Exactly the files present in the fixture among those a load fetches, each with its size on disk.
+  const expected = size.files.map((f) => fs.statSync(path.join(fixture('bert-mlm'), f.file)).size);
+  assert.deepEqual(size.files.map((f) => f.size), expected);
+  assert.ok(size.files.some((f) => f.file === ONNX) && size.files.some((f) => f.file === 'config.json'));
+  assert.equal(size.total, expected.reduce((a, b) => a + b, 0));
+  assert.ok(size.total! > ONNX_BYTES.length);
+  assert.ok(!fs.existsSync(path.join(cacheDir, 'models--test-org--tiny-bert-mlm')), 'nothing written');
+  // After the download the model is cached: nothing to fetch, no request.
+  await client.loadModel({ model: REPO, cacheDir, endpoint, variant: 'fp32' });
+  const n = requests.length;
+  assert.deepEqual(await client.downloadSize({ model: REPO, cacheDir, endpoint, variant: 'fp32' }), { id: REPO, cached: true, files: [], total: 0 });
+  assert.equal(requests.length, n);
+  // Offline and not cached: the same clear error as a load.
+  await assert.rejects(client.downloadSize({ model: REPO, cacheDir: path.join(tmp, 'empty-size'), endpoint, offline: true }), (e: EngineError) => e.code === 'offline-not-cached');
+});
+
 test('offline with nothing cached is a clear error', async () => {
   misbehave = {};
   const before = requests.length;

@@ -48,3 +48,19 @@ test('webviews import only types from the engine, plus their protocol', async ()
     assert.equal((await boundaryErrors('src/webviews/apps/fillMask/probe.ts', code)).length, 1, code);
   }
 });
+
+test('src/shared (imported by the engine and the webviews) imports only engine types, no front end, no Node', async () => {
+  assert.deepEqual(await boundaryErrors('src/shared/probe.ts', "import type { Offset } from '../engine/api';\nexport const o: Offset = [0, 1];\n"), []);
+  for (const code of [
+    "import { requireText } from '../engine/tasks/common';\nexport const f = requireText;\n",
+    "import { fmReady } from '../webviews/protocol/fillMask';\nexport const r = fmReady;\n",
+    "import { log } from '../extension/log';\nexport const l = log;\n",
+    "import * as fs from 'node:fs';\nexport const f = fs;\n",
+    "import * as vscode from 'vscode';\nexport const v = vscode;\n",
+  ]) {
+    assert.equal((await boundaryErrors('src/shared/probe.ts', code)).length, 1, code);
+  }
+  // Both sides may import it.
+  assert.deepEqual(await boundaryErrors('src/engine/tasks/probe.ts', "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n"), []);
+  assert.deepEqual(await boundaryErrors('src/webviews/protocol/probe.ts', "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n"), []);
+});

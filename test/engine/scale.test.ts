@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import { LoadedModel } from '../../src/engine/model';
 import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/graph';
 import { scanModel } from '../../src/engine/onnx/scan';
+import { buildGradientGraph, findWordEmbeddingLookup } from '../../src/engine/grad/gradient';
+import { OBJECTIVE_INPUTS } from '../../src/engine/grad/objectives';
 import { openSession } from '../../src/engine/runtime';
 import { EMBEDDED, assertClose, fixture } from '../helpers';
 
@@ -97,8 +99,42 @@ async function pathsAgree(folder: string, variant: 'fp32' | 'quantized', text: s
   assertClose(pr[hid[2]].data, r[hid[2]].data, TOL, `${variant} packed variant hidden 2`);
   assertClose(pr[out].data, r[out].data, TOL, `${variant} packed variant logits`);
   assert.ok(!s.inputNames.includes(GATHER_POSITIONS_INPUT));
+  if (variant === 'fp32') await backwardAgrees(m, enc, r[out].data, bytes);
   await ref.dispose();
   await m.dispose();
+}
+
+/** The backward path (saliency's gradient graph, an edit of the skeleton reading the file's weights): its forward
+ *  logits equal the reference session's, and its gradient with respect to the word-embedding lookup equals the
+ *  same gradient graph built from a full in-memory copy of the file (weights inside the graph, packed by ORT).
+ *  It holds no Transpose of a weight: ORT would fold each into a private transposed copy. */
+async function backwardAgrees(m: LoadedModel, enc: { ids: number[] }, refLogits: Float32Array, bytes: Uint8Array): Promise<void> {
+  const output = m.mlmOutput();
+  const options = (b: Uint8Array) => ({ objective: { kind: 'logprob' as const, output }, wrt: { internals: [findWordEmbeddingLookup(b)!.lookup] }, scaleInternals: true });
+  const { graph, session } = await m.gradientSession(`saliency:logprob:${output}`, options);
+  const g = inspectGraph(graph.bytes);
+  const weights = new Set([...g.initializers, ...g.nodes.filter((n) => n.opType === 'Identity' && g.initializers.has(n.inputs[0])).flatMap((n) => n.outputs)]);
+  const copies = g.nodes.filter((n) => n.opType === 'Transpose' && weights.has(n.inputs[0]));
+  assert.deepEqual(copies.map((n) => n.inputs[0]), [], 'no Transpose of a weight in the backward graph');
+  assert.ok(g.nodes.some((n) => n.opType === 'Gemm'), 'input gradients through weights are Gemm with transB');
+  const old = await buildGradientGraph(bytes, options(bytes));
+  const oldSession = await openSession(old.bytes);
+  const lookup = Object.keys(graph.outputs.internals)[0];
+  const pos = Math.floor(enc.ids.length / 2);
+  const feedsFor = (gg: typeof graph) => {
+    const f = m.feeds([enc as never], m.plain);
+    f[OBJECTIVE_INPUTS.target] = { type: 'int64', data: BigInt64Array.from([7n]), dims: [1] };
+    if (gg.inputs.includes(OBJECTIVE_INPUTS.position)) f[OBJECTIVE_INPUTS.position] = { type: 'int64', data: BigInt64Array.from([BigInt(pos)]), dims: [1] };
+    f[gg.scaleInput!] = { type: 'float32', data: Float32Array.from([1]), dims: [1] };
+    return f;
+  };
+  const a = await session.run(feedsFor(graph), [graph.outputs.gradients[lookup], output]);
+  const b = await oldSession.run(feedsFor(old), [old.outputs.gradients[lookup], output]);
+  assertClose(a[output].data, refLogits, 1e-4, 'backward graph logits vs reference');
+  const ga = a[graph.outputs.gradients[lookup]].data;
+  assert.ok(ga.some((x) => Math.abs(x) > 1e-6), 'a non-zero gradient');
+  assertClose(ga, b[old.outputs.gradients[lookup]].data, 1e-5, 'backward gradient: skeleton vs in-memory graph');
+  await oldSession.dispose();
 }
 
 test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (embedded fp32)', async () => {
@@ -112,4 +148,3 @@ test('plain, gathered, introspection and variant paths of one model agree to 1e-
 test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (bert-mlm fixture)', async () => {
   await pathsAgree(fixture('bert-mlm'), 'fp32', 'the bank of the river is steep.');
 });
-

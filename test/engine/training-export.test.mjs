@@ -70,8 +70,13 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
   const lines = [];
   const client = new EngineClient({ workerPath: WORKER });
   const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, client);
-  // Today's keys, then the ones fine-tuning (#8) added for both modes.
-  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history']);
+  // Today's keys, then the ones fine-tuning (#8) added for both modes, then the candidates and the pick.
+  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history', 'candidates', 'recommendation']);
+  assert.deepEqual(Object.keys(r.candidates), ['frozen', 'hybrid', 'tfidf']);
+  assert.deepEqual(r.candidates.frozen.test, r.metrics);
+  assert.deepEqual(r.candidates.tfidf.test, r.baselines.tfidf_lr);
+  assert.ok(['frozen', 'hybrid', 'tfidf'].includes(r.recommendation.candidate));
+  assert.ok(lines.some((l) => l.startsWith('Recommended (on validation): ')), lines.join('\n'));
   assert.equal(r.mode, 'frozen');
   assert.equal(r.task, 'sequence');
   assert.equal(r.history.length, r.epochs);

@@ -78,7 +78,7 @@ test('conventions: workspace trust, virtual workspaces, extension kind, machine-
   }
   assert.equal(props['bertLens.codeActions.enabled'].type, 'boolean');
   assert.ok(!props['bertLens.hover.languages'].default.includes('comments'), 'the comment hover is opt-in');
-  assert.match(props['bertLens.model'].markdownDescription, /Example/);
+  assert.match(resolveNls(props['bertLens.model'].markdownDescription), /Example/);
 });
 
 test('menus: one BERT Lens editor submenu, Explorer entry for data files, when clauses on model-specific commands', () => {
@@ -117,6 +117,15 @@ test('the "bank" sentence names the model and never claims a separation the numb
   // even a caller's wrong flag cannot make it claim what the numbers do not say
   assert.match(wt.describeBankLesson({ model: 'x', modelLabel: 'x', layer: 12, river: 0.9, rates: 0.5, sensesSeparated: true }), /does not separate/);
   assert.match(wt.describeBankLesson({ model: 'b', modelLabel: 'Xenova/bert-base-uncased', layer: 12, river: 0.41, rates: 0.77, sensesSeparated: true }), /closer to each other than to the river/);
+});
+
+test('the full lesson\'s size: the hub\'s total in MB, "already downloaded" when cached, else the estimate labelled "about"', () => {
+  assert.equal(wt.downloadSizeLabel({ cached: false, total: 110_472_913 }, '110 MB'), '110.5 MB');
+  assert.equal(wt.downloadSizeLabel({ cached: false, total: 4_123_456 }, '110 MB'), '4.1 MB');
+  assert.equal(wt.downloadSizeLabel({ cached: true, total: 0 }, '110 MB'), 'already downloaded');
+  // The hub gave no size for some file (no total), or could not be asked: the estimate, never as a fact.
+  assert.equal(wt.downloadSizeLabel({ cached: false }, '110 MB'), 'about 110 MB');
+  assert.equal(wt.downloadSizeLabel(undefined, '110 MB'), 'about 110 MB');
 });
 
 test('word-piece statistics: the most split words with ## pieces, and the [UNK] rate over non-special tokens', () => {

@@ -9,11 +9,13 @@
 import { EngineError } from '../errors';
 import { type InputTensor, type TensorMeta, probeTensors } from '../runtime';
 import { addGraphOutputs } from '../onnx/graph';
-import { WT_VARINT, readFields } from '../onnx/protobuf';
+import { WT_VARINT, concatBytes, readFields } from '../onnx/protobuf';
+import { TENSOR_INT64_DATA, TENSOR_RAW, readPackedInt64s } from '../onnx/schema';
 import { Emitter, PREFIX } from './emitter';
 import { DT_FLOAT, DT_INT64, type OnnxModel, type OnnxNode, encodeNode, encodeValueInfo, parseModel, readInitializer, renameNodeInputs, tensorHeader, writeModel } from './onnxModel';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
 import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
+import { rankQuestions, upgradeToOpset13 } from './upgrade';
 
 export type { Objective } from './objectives';
 export { OBJECTIVE_INPUTS } from './objectives';
@@ -130,28 +132,15 @@ function constIntsOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string):
 }
 
 function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | undefined {
-  // raw_data (9) or int64_data (7, packed or not)
+  // raw_data or int64_data (packed or not)
   const out: number[] = [];
   for (const f of readFields(bytes, start, end)) {
-    if (f.no === 9) {
+    if (f.no === TENSOR_RAW) {
       const dv = new DataView(bytes.buffer, bytes.byteOffset + f.valStart, f.valEnd - f.valStart);
       for (let o = 0; o + 8 <= dv.byteLength; o += 8) out.push(Number(dv.getBigInt64(o, true)));
-    } else if (f.no === 7) {
+    } else if (f.no === TENSOR_INT64_DATA) {
       if (f.wt === WT_VARINT) out.push(f.value!);
-      else {
-        let pos = f.valStart;
-        while (pos < f.valEnd) {
-          let v = 0n;
-          let shift = 0n;
-          for (;;) {
-            const b = bytes[pos++];
-            v |= BigInt(b & 0x7f) << shift;
-            if ((b & 0x80) === 0) break;
-            shift += 7n;
-          }
-          out.push(Number(BigInt.asIntN(64, v)));
-        }
-      }
+      else out.push(...readPackedInt64s(bytes, f.valStart, f.valEnd));
     }
   }
   return out;
@@ -162,15 +151,21 @@ function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | u
  *  requested tensors or names an unknown output. `load.externalDataFolder`: where a model whose weights are
  *  external data (a skeleton, see onnx/scan.ts) reads them from, for the probe run. */
 export async function buildGradientGraph(modelBytes: Uint8Array, options: GradientOptions, load: { externalDataFolder?: string } = {}): Promise<GradientGraph> {
-  const m = parseModel(modelBytes);
+  let m = parseModel(modelBytes);
   const quantOps = m.nodes.filter((n) => /^(DynamicQuantizeLinear|MatMulInteger|QuantizeLinear|DequantizeLinear|QLinearMatMul|ConvInteger|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(n.opType));
   if (quantOps.length) {
     throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has the int8 (quantized) variant loaded (${quantOps[0].opType} operators).`, 'Use the fp32 variant (onnx/model.onnx), e.g. --variant fp32.');
   }
   if (m.opset < 13) {
     // The gradient graph runs at opset 17; before 13, Squeeze/Unsqueeze/Split/ReduceSum took attributes that
-    // became inputs, so the original nodes would change meaning.
-    throw new EngineError('grad-opset', `Gradients need an ONNX export of opset 13 or later; this model is opset ${m.opset}.`, 'Re-export the model with opset 14 (the default of recent exporters).');
+    // became inputs and Softmax flattened to 2-D, so the graph is first rewritten with opset-13 semantics (the
+    // ranks of softmax inputs from a probe run decide whether a softmax is on its last axis).
+    const old = m;
+    const asked = rankQuestions(modelBytes).filter((t) => !old.inputs.some((i) => i.name === t));
+    const outputs = new Set(old.outputs.map((o) => o.name));
+    const ranks: Record<string, TensorMeta> = asked.length ? await probeTensors(addGraphOutputs(modelBytes, asked.filter((t) => !outputs.has(t))), probeFeeds(old), asked, load.externalDataFolder) : {};
+    modelBytes = upgradeToOpset13(modelBytes, (t) => ranks[t]?.dims.length ?? old.inputs.find((i) => i.name === t)?.dims?.length);
+    m = parseModel(modelBytes);
   }
   const producers = new Map<string, OnnxNode>();
   for (const n of m.nodes) for (const o of n.outputs) if (o) producers.set(o, n);
@@ -228,7 +223,7 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
       const touches = n.inputs.some((i) => renames.has(i));
       if (!extra && !touches) continue;
       const self = touches ? renameNodeInputs(m, n, renames) : m.bytes.subarray(n.field.start, n.field.end);
-      replaceNodes.set(n.index, extra ? concat([self, ...extra]) : self);
+      replaceNodes.set(n.index, extra ? concatBytes([self, ...extra]) : self);
     }
   } else for (const t of internals) leafOf.set(t, t);
 
@@ -299,6 +294,11 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     if (!n.outputs.some((o) => needed.has(o) && contributions.has(o))) continue;
     const rule = RULES[n.opType];
     if (!rule || n.domain) {
+      if (n.domain === 'com.microsoft') {
+        // Fused operators (Attention, SkipLayerNormalization, FastGelu, BiasGelu, EmbedLayerNormalization…) come
+        // from ONNX Runtime's graph optimiser: the same model exported without it differentiates.
+        throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator com.microsoft.${n.opType} (node "${n.name}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`, 'Use the unoptimised export, onnx/model.onnx of the same hub repository (not a *_optimized.onnx or optimum -O2/-O3/-O4 file), or re-export without ONNX Runtime optimisation.');
+      }
       throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node "${n.name}"), which lies between the requested tensors and the objective.`, 'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.');
     }
     const gy = n.outputs.map((o) => gradOf(o));
@@ -388,18 +388,6 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     parameters,
     untouched,
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Float32 values of initializers (a training loop's starting weights when parameters are inputs). */

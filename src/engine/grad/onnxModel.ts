@@ -10,68 +10,52 @@ import {
   fieldBytes,
   fieldFloat,
   fieldString,
-  floatField,
   lenField,
   readFields,
   stringField,
   varintField,
 } from '../onnx/protobuf';
+import {
+  type Attr,
+  ATTR_F,
+  ATTR_I,
+  ATTR_INTS,
+  ATTR_NAME,
+  ATTR_S,
+  ATTR_T,
+  DIM_PARAM,
+  DIM_VALUE,
+  DT_FLOAT,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  MODEL_GRAPH,
+  MODEL_IR_VERSION,
+  MODEL_OPSET,
+  NODE_ATTRIBUTE,
+  NODE_DOMAIN,
+  NODE_INPUT,
+  NODE_NAME,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
+  OPSET_DOMAIN,
+  OPSET_VERSION,
+  SHAPE_DIM,
+  TENSOR_FLOAT_DATA,
+  TENSOR_RAW,
+  TT_ELEM,
+  TT_SHAPE,
+  TYPE_TENSOR,
+  VALUE_NAME,
+  VALUE_TYPE,
+  readPackedInt64s,
+  tensorHeader,
+} from '../onnx/schema';
 
-// ONNX field numbers (onnx.proto).
-const MODEL_IR_VERSION = 1;
-const MODEL_OPSET = 8;
-const MODEL_GRAPH = 7;
-const OPSET_DOMAIN = 1;
-const OPSET_VERSION = 2;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const ATTR_NAME = 1;
-const ATTR_F = 2;
-const ATTR_I = 3;
-const ATTR_S = 4;
-const ATTR_T = 5;
-const ATTR_INTS = 8;
-const ATTR_TYPE = 20;
-const ATTR_TYPE_FLOAT = 1;
-const ATTR_TYPE_INT = 2;
-const ATTR_TYPE_STRING = 3;
-const ATTR_TYPE_TENSOR = 4;
-const ATTR_TYPE_INTS = 7;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-const VALUE_NAME = 1;
-const VALUE_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TT_ELEM = 1;
-const TT_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-
-export const DT_FLOAT = 1;
-export const DT_BOOL = 9;
-export const DT_INT64 = 7;
-
-export interface Attr {
-  name: string;
-  i?: number;
-  f?: number;
-  ints?: number[];
-  s?: string;
-  /** A TensorProto payload (for Constant / ConstantOfShape values). */
-  t?: Uint8Array;
-}
+// Field numbers, data types and the encoders live in ../onnx/schema.ts (one copy); re-exported here for the
+// gradient builder's modules.
+export { type Attr, DT_BOOL, DT_FLOAT, DT_INT64, encodeAttr, encodeInitializer, encodeNode, encodeValueInfo, tensorHeader, tensorPayload } from '../onnx/schema';
 
 export interface OnnxNode {
   index: number;
@@ -123,21 +107,7 @@ function parseAttr(bytes: Uint8Array, f: Field): Attr {
     else if (af.no === ATTR_INTS) {
       a.ints ??= [];
       if (af.wt === WT_VARINT) a.ints.push(af.value!);
-      else if (af.wt === WT_LEN) {
-        // packed
-        let pos = af.valStart;
-        while (pos < af.valEnd) {
-          let v = 0n;
-          let shift = 0n;
-          for (;;) {
-            const b = bytes[pos++];
-            v |= BigInt(b & 0x7f) << shift;
-            if ((b & 0x80) === 0) break;
-            shift += 7n;
-          }
-          a.ints.push(Number(BigInt.asIntN(64, v)));
-        }
-      }
+      else if (af.wt === WT_LEN) a.ints.push(...readPackedInt64s(bytes, af.valStart, af.valEnd)); // packed
     }
   }
   return a;
@@ -160,37 +130,6 @@ function parseNode(bytes: Uint8Array, f: Field, index: number): OnnxNode {
     }
   }
   return n;
-}
-
-/** Dims and data type of a TensorProto payload (no data decoded). */
-export function tensorHeader(bytes: Uint8Array, start: number, end: number): { name: string; dataType: number; dims: number[] } {
-  const h = { name: '', dataType: 0, dims: [] as number[] };
-  for (const tf of readFields(bytes, start, end)) {
-    if (tf.no === TENSOR_NAME) h.name = fieldString(bytes, tf);
-    else if (tf.no === TENSOR_DATA_TYPE) h.dataType = tf.value!;
-    else if (tf.no === TENSOR_DIMS) {
-      if (tf.wt === WT_VARINT) h.dims.push(tf.value!);
-      else for (const v of readPackedVarints(bytes, tf.valStart, tf.valEnd)) h.dims.push(v);
-    }
-  }
-  return h;
-}
-
-function readPackedVarints(bytes: Uint8Array, start: number, end: number): number[] {
-  const out: number[] = [];
-  let pos = start;
-  while (pos < end) {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      const b = bytes[pos++];
-      v += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) break;
-      mul *= 128;
-    }
-    out.push(v);
-  }
-  return out;
 }
 
 function parseValueInfo(bytes: Uint8Array, f: Field): ValueInfo {
@@ -280,50 +219,6 @@ export function readInitializer(model: OnnxModel, name: string): { dims: number[
 }
 
 // ---- writing ----
-
-export function encodeAttr(a: Attr): Uint8Array {
-  const parts = [stringField(ATTR_NAME, a.name)];
-  if (a.i !== undefined) parts.push(varintField(ATTR_I, a.i), varintField(ATTR_TYPE, ATTR_TYPE_INT));
-  else if (a.f !== undefined) parts.push(floatField(ATTR_F, a.f), varintField(ATTR_TYPE, ATTR_TYPE_FLOAT));
-  else if (a.ints) parts.push(...a.ints.map((v) => varintField(ATTR_INTS, v)), varintField(ATTR_TYPE, ATTR_TYPE_INTS));
-  else if (a.s !== undefined) parts.push(stringField(ATTR_S, a.s), varintField(ATTR_TYPE, ATTR_TYPE_STRING));
-  else if (a.t) parts.push(lenField(ATTR_T, a.t), varintField(ATTR_TYPE, ATTR_TYPE_TENSOR));
-  return lenField(NODE_ATTRIBUTE, concatBytes(parts));
-}
-
-export function encodeNode(op: string, inputs: string[], outputs: string[], name: string, attrs: Attr[] = [], domain = ''): Uint8Array {
-  return lenField(
-    GRAPH_NODE,
-    concatBytes([
-      ...inputs.map((i) => stringField(NODE_INPUT, i)),
-      ...outputs.map((o) => stringField(NODE_OUTPUT, o)),
-      stringField(NODE_NAME, name),
-      stringField(NODE_OP_TYPE, op),
-      ...attrs.map(encodeAttr),
-      ...(domain ? [stringField(NODE_DOMAIN, domain)] : []),
-    ]),
-  );
-}
-
-/** A TensorProto payload (without the field tag), for initializers and Constant/ConstantOfShape values. */
-export function tensorPayload(name: string, dims: number[], data: Float32Array | BigInt64Array): Uint8Array {
-  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  return concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, data instanceof Float32Array ? DT_FLOAT : DT_INT64), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw)]);
-}
-
-export function encodeInitializer(name: string, dims: number[], data: Float32Array | BigInt64Array): Uint8Array {
-  return lenField(GRAPH_INITIALIZER, tensorPayload(name, dims, data));
-}
-
-export function encodeValueInfo(field: 'input' | 'output', name: string, elemType?: number, dims?: (number | string)[]): Uint8Array {
-  const parts = [stringField(VALUE_NAME, name)];
-  if (elemType !== undefined) {
-    const tt = [varintField(TT_ELEM, elemType)];
-    if (dims) tt.push(lenField(TT_SHAPE, concatBytes(dims.map((d) => lenField(SHAPE_DIM, typeof d === 'number' ? varintField(DIM_VALUE, d) : stringField(DIM_PARAM, d))))));
-    parts.push(lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes(tt))));
-  }
-  return lenField(field === 'input' ? GRAPH_INPUT : GRAPH_OUTPUT, concatBytes(parts));
-}
 
 /** Re-encodes a node of the original graph with some inputs renamed. */
 export function renameNodeInputs(model: OnnxModel, node: OnnxNode, rename: Map<string, string>): Uint8Array {

@@ -207,13 +207,9 @@ interface FileHead {
   commit?: string;
 }
 
-/** Downloads what a model needs (config, tokenizer, the variant's ONNX file) into the cache, resuming partial
- *  blobs with HTTP Range, and returns the snapshot folder. Sizes are asked first (HEAD) so that progress is
- *  reported against the whole download (`overallLoaded` / `overallTotal`). */
-export async function downloadModel(repo: string, variant: Variant | undefined, o: DownloadOptions): Promise<string> {
-  checkRevision(o.revision);
-  const root = repoFolder(o.cacheDir, repo);
-  const blobs = path.join(root, 'blobs');
+/** HEAD for every file downloadModel fetches (config, tokenizer, the first ONNX file the variant allows):
+ *  their names, sizes, ETags and commit. Throws when a required file or every ONNX candidate is missing. */
+async function headModelFiles(repo: string, variant: Variant | undefined, o: DownloadOptions): Promise<FileHead[]> {
   const files = [...REQUIRED_FILES, ...OPTIONAL_FILES];
   const onnxCandidates: string[] = variant ? [VARIANT_FILES[variant], DECODER_FILES[variant]] : [VARIANT_FILES.quantized, VARIANT_FILES.fp32, DECODER_FILES.quantized, DECODER_FILES.fp32];
   const heads: FileHead[] = [];
@@ -239,6 +235,28 @@ export async function downloadModel(repo: string, variant: Variant | undefined, 
     }
   }
   if (!gotOnnx) throw new EngineError('hub-file-missing', `${repo} has no ONNX model (looked for ${onnxCandidates.join(', ')}).`, `Pick a repository with an ONNX export, for example one under Xenova/ or onnx-community/${variant ? ', or another --variant' : ''}.`);
+  return heads;
+}
+
+/** What downloadModel would fetch for `repo`, asked with HEAD only (nothing is written): each file with its
+ *  size as the hub announces it, and their sum when every size is known. */
+export async function downloadSize(repo: string, variant: Variant | undefined, o: DownloadOptions): Promise<{ files: { file: string; size?: number }[]; total?: number }> {
+  checkRevision(o.revision);
+  repoFolder(o.cacheDir, repo); // validates the id
+  const heads = await headModelFiles(repo, variant, o);
+  const files = heads.map((h) => ({ file: h.file, ...(h.size !== undefined ? { size: h.size } : {}) }));
+  const total = heads.every((h) => h.size !== undefined) ? heads.reduce((sum, h) => sum + h.size!, 0) : undefined;
+  return { files, ...(total !== undefined ? { total } : {}) };
+}
+
+/** Downloads what a model needs (config, tokenizer, the variant's ONNX file) into the cache, resuming partial
+ *  blobs with HTTP Range, and returns the snapshot folder. Sizes are asked first (HEAD) so that progress is
+ *  reported against the whole download (`overallLoaded` / `overallTotal`). */
+export async function downloadModel(repo: string, variant: Variant | undefined, o: DownloadOptions): Promise<string> {
+  checkRevision(o.revision);
+  const root = repoFolder(o.cacheDir, repo);
+  const blobs = path.join(root, 'blobs');
+  const heads = await headModelFiles(repo, variant, o);
 
   const commit = heads.find((h) => h.commit)?.commit ?? (HEX40.test(o.revision) ? o.revision : undefined);
   if (!commit) {

@@ -2,9 +2,9 @@
 // then a download unless offline).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DownloadProgress, ModelListing, ModelSpec } from '../api';
+import type { DownloadProgress, DownloadSize, ModelListing, ModelSpec } from '../api';
 import { EngineError } from '../errors';
-import { checkRevision, isHubId, resolveToken, cachedSnapshot, defaultCacheDir, defaultEndpoint, downloadModel, isOfflineByEnv, listCached } from './hub';
+import { checkRevision, isHubId, resolveToken, cachedSnapshot, defaultCacheDir, defaultEndpoint, downloadModel, downloadSize, isOfflineByEnv, listCached } from './hub';
 import { variantsIn } from './modelFolder';
 
 export const EMBEDDED_ID = 'embedded/mini-bert-uncased';
@@ -47,6 +47,26 @@ export async function resolveModel(spec: ModelSpec, o: { signal?: AbortSignal; o
   }
   const snap = await downloadModel(m, spec.variant, { cacheDir, endpoint: spec.endpoint ?? defaultEndpoint(), revision, variant: spec.variant, signal: o.signal, onProgress: o.onProgress, token: resolveToken(spec.token), proxy: spec.proxy, proxyStrictSSL: spec.proxyStrictSSL });
   return { id: m, path: snap };
+}
+
+/** How much loading `spec` would download: nothing for the embedded model, a folder or a cached hub model;
+ *  otherwise the hub's own sizes (HEAD requests, nothing written). Offline, an uncached hub id is an error. */
+export async function modelDownloadSize(spec: ModelSpec, o: { signal?: AbortSignal } = {}): Promise<DownloadSize> {
+  const m = spec.model?.trim();
+  if (!m || m === 'embedded' || m === EMBEDDED_ID || looksLikePath(m) || !isHubId(m)) {
+    const r = await resolveModel({ ...spec, offline: true });
+    return { id: r.id, cached: true, files: [], total: 0 };
+  }
+  const cacheDir = spec.cacheDir ?? defaultCacheDir();
+  const revision = spec.revision ?? 'main';
+  checkRevision(revision);
+  const cached = cachedSnapshot(cacheDir, m, revision);
+  if (cached && (spec.variant ? variantsIn(cached).includes(spec.variant) : variantsIn(cached).length > 0)) return { id: m, cached: true, files: [], total: 0 };
+  if (spec.offline || isOfflineByEnv()) {
+    throw new EngineError('offline-not-cached', `${m} is not in the cache (${cacheDir}) and offline mode is on.`, 'Turn offline mode off to download it once, copy the model folder here and pass its path, or use the embedded model.');
+  }
+  const size = await downloadSize(m, spec.variant, { cacheDir, endpoint: spec.endpoint ?? defaultEndpoint(), revision, variant: spec.variant, signal: o.signal, token: resolveToken(spec.token), proxy: spec.proxy, proxyStrictSSL: spec.proxyStrictSSL });
+  return { id: m, cached: false, ...size };
 }
 
 export function listModels(spec: ModelSpec): ModelListing {

@@ -1,42 +1,27 @@
 // Reads the structure of an ONNX model (nodes, inputs, outputs) without decoding its weights, finds the
 // tensors BERT Lens shows (attention probabilities, per-layer hidden states), and makes the two edits the
 // engine needs: extra graph outputs (introspection) and a row gather before the masked-LM head.
+import { type Field, WT_LEN, concatBytes, fieldString, lenField, readFields, stringField } from './protobuf';
 import {
-  type Field,
-  WT_LEN,
-  concatBytes,
-  fieldString,
-  lenField,
-  readFields,
-  stringField,
-  varintField,
-} from './protobuf';
-
-// ONNX field numbers (onnx.proto3).
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const ATTR_NAME = 1;
-const ATTR_I = 3;
-const ATTR_TYPE = 20;
-const ATTR_TYPE_INT = 2;
-const VALUE_NAME = 1;
-const VALUE_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_ELEM_TYPE = 1;
-const TENSOR_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_PARAM = 2;
-const TENSORPROTO_NAME = 8;
-const ELEM_INT64 = 7;
+  ATTR_I,
+  ATTR_NAME,
+  DT_INT64,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  MODEL_GRAPH,
+  NODE_ATTRIBUTE,
+  NODE_DOMAIN,
+  NODE_INPUT,
+  NODE_NAME,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
+  TENSOR_NAME,
+  VALUE_NAME,
+  encodeNode,
+  encodeValueInfo,
+} from './schema';
 
 export interface GraphNode {
   index: number;
@@ -109,7 +94,7 @@ export function inspectGraph(bytes: Uint8Array): GraphInfo {
     else if (f.no === GRAPH_INPUT) info.inputs.push(valueInfoName(bytes, f));
     else if (f.no === GRAPH_OUTPUT) info.outputs.push(valueInfoName(bytes, f));
     else if (f.no === GRAPH_INITIALIZER) {
-      for (const tf of readFields(bytes, f.valStart, f.valEnd)) if (tf.no === TENSORPROTO_NAME) info.initializers.add(fieldString(bytes, tf));
+      for (const tf of readFields(bytes, f.valStart, f.valEnd)) if (tf.no === TENSOR_NAME) info.initializers.add(fieldString(bytes, tf));
     }
   }
   info.inputs = info.inputs.filter((n) => !info.initializers.has(n));
@@ -247,21 +232,8 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
   const targets = new Set((info.consumers.get(hidden) ?? []).filter((i) => headNodes.has(i)));
   if (targets.size === 0) throw new Error(`no node between ${hidden} and ${headOutput}`);
   const gathered = `${hidden}/bertlens_gathered`;
-  const gatherNode = concatBytes([
-    stringField(NODE_INPUT, hidden),
-    stringField(NODE_INPUT, GATHER_POSITIONS_INPUT),
-    stringField(NODE_OUTPUT, gathered),
-    stringField(NODE_NAME, 'bertlens_gather_rows'),
-    stringField(NODE_OP_TYPE, 'Gather'),
-    lenField(NODE_ATTRIBUTE, concatBytes([stringField(ATTR_NAME, 'axis'), varintField(ATTR_I, 1), varintField(ATTR_TYPE, ATTR_TYPE_INT)])),
-  ]);
-  const positionsInput = concatBytes([
-    stringField(VALUE_NAME, GATHER_POSITIONS_INPUT),
-    lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes([
-      varintField(TENSOR_ELEM_TYPE, ELEM_INT64),
-      lenField(TENSOR_SHAPE, lenField(SHAPE_DIM, stringField(DIM_PARAM, 'num_positions'))),
-    ]))),
-  ]);
+  const gatherNode = encodeNode('Gather', [hidden, GATHER_POSITIONS_INPUT], [gathered], 'bertlens_gather_rows', [{ name: 'axis', i: 1 }]);
+  const positionsInput = encodeValueInfo('input', GATHER_POSITIONS_INPUT, DT_INT64, ['num_positions']);
 
   const g = graphFieldOf(bytes);
   const first = Math.min(...targets);
@@ -273,7 +245,7 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
       continue;
     }
     const i = nodeIndex++;
-    if (i === first) parts.push(lenField(GRAPH_NODE, gatherNode));
+    if (i === first) parts.push(gatherNode);
     if (!targets.has(i)) {
       parts.push(bytes.subarray(f.start, f.end));
       continue;
@@ -283,7 +255,7 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
     );
     parts.push(lenField(GRAPH_NODE, concatBytes(nodeParts)));
   }
-  parts.push(lenField(GRAPH_INPUT, positionsInput));
+  parts.push(positionsInput);
   const newGraph = lenField(MODEL_GRAPH, concatBytes(parts));
   // Keep every other top-level field (opsets, IR version, metadata) byte for byte.
   const out: Uint8Array[] = [];

@@ -13,15 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WT_I32, WT_I64, WT_LEN, WT_VARINT, concatBytes, lenField, stringField, varintField } from './protobuf';
-
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
-const ENTRY_KEY = 1;
-const ENTRY_VALUE = 2;
-const LOCATION_EXTERNAL = 1;
+import { ENTRY_KEY, ENTRY_VALUE, GRAPH_INITIALIZER, LOCATION_EXTERNAL, MODEL_GRAPH, TENSOR_DATA_LOCATION, TENSOR_EXTERNAL_DATA, TENSOR_RAW } from './schema';
 
 /** raw_data smaller than this stays inline in the skeleton (shape constants, LayerNorm epsilons …). */
 const INLINE_LIMIT = 4096;
@@ -141,7 +133,7 @@ function externalInitializer(r: FileReader, f: RawField, location: string): { by
   let alreadyExternal = false;
   while (r.pos < end) {
     const sub = readHeader(r);
-    if (sub.no === TENSOR_RAW_DATA && sub.wt === WT_LEN && sub.len >= INLINE_LIMIT) {
+    if (sub.no === TENSOR_RAW && sub.wt === WT_LEN && sub.len >= INLINE_LIMIT) {
       raw = { offset: sub.valStart, length: sub.len };
       r.pos = sub.valStart;
       r.skip(sub.len);

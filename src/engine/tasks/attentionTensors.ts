@@ -1,7 +1,6 @@
 // Attention as flat typed arrays: what crosses the worker boundary (transferred, not cloned) and reaches the
-// attention webview (ArrayBuffers in postMessage; the webview nests them with its protocol's copy of
-// `nestAttention`). Pure functions.
-import type { AttentionResult, AttentionTensors } from '../api';
+// attention webview (ArrayBuffers in postMessage; the client and the webview nest them with the one
+// `nestAttention`, src/shared/attention.ts). Pure functions.
 
 /** Mean over heads: [layers, heads, n, n] → [layers, n, n]. */
 export function headMeanOf(att: Float32Array, layers: number, heads: number, n: number): Float32Array {
@@ -52,16 +51,4 @@ export function rolloutOf(headMean: Float32Array, layers: number, n: number): Fl
   return Float32Array.from(acc);
 }
 
-/** Nested arrays ([layer][head][from][to], [layer][from][to], [from][to]) — the shape of `AttentionResult`. */
-export function nestAttention(t: AttentionTensors): AttentionResult {
-  const { layers, heads, n } = t;
-  const nn = n * n;
-  const matrix = (data: Float32Array, base: number) => Array.from({ length: n }, (_, i) => Array.from(data.subarray(base + i * n, base + (i + 1) * n)));
-  return {
-    tokens: t.tokens,
-    offsets: t.offsets,
-    attentions: Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => matrix(t.attentions, (l * heads + h) * nn))),
-    headMean: Array.from({ length: layers }, (_, l) => matrix(t.headMean, l * nn)),
-    rollout: matrix(t.rollout, 0),
-  };
-}
+export { nestAttention } from '../../shared/attention';

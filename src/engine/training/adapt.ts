@@ -21,7 +21,7 @@ import { readParameters, writeParameters } from './fineTuneGraph';
 import { yieldToEventLoop } from './heads';
 import { AdamW, bucketedBatches, linearScheduleLr } from './optimizer';
 import { createRng } from './random';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 
 /** The held-out masking seed: fixed, so that before/after (and two runs) score the same corrupted inputs. */
 export const EVAL_MASK_SEED = 12345;

@@ -15,15 +15,17 @@ import { findHiddenStateOutputs, inspectGraph } from '../onnx/graph';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import { type Encoded, encodeWindows } from '../tokenizer';
 import { IGNORE_INDEX, alignLabels, answerPositions, bestSpan, pieceWords, wordPredictions } from './alignment';
-import { IMBALANCE_RATIO } from './dataChecks';
+import { IMBALANCE_RATIO } from './data/dataChecks';
 import { truncateEncoded } from './extractor';
 import { type GraphParameter, type HeadParameter, buildFineTuneModel, readParameters, writeParameters } from './fineTuneGraph';
 import { quantizeDynamic } from './fineTuneExport';
 import { classWeightsFor, yieldToEventLoop } from './heads';
 import { argmax, computeMetrics } from './metrics';
+import { type Candidates, type Recommendation, averageWords, recommend, scoreCandidates } from './candidates';
+import { EncoderFeatureExtractor } from './extractor';
 import { AdamW, GradientAccumulator, bucketedBatches, linearScheduleLr } from './optimizer';
 import { createRng } from './random';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import type { TaskData, FineTuneTask } from './taskData';
 import { entityScores, squadScores } from './taskMetrics';
 import { majorityTagBaseline, repairIob2 } from './tokenData';
@@ -62,6 +64,9 @@ export interface FineTuneOptions {
   evaluateQuantized?: boolean;
   /** Compute baselines (default true). */
   baselines?: boolean;
+  /** Sequence/pair: also score the frozen, hybrid and TF-IDF candidates on the same split, and recommend one on
+   *  validation (default: as `baselines`). */
+  candidates?: boolean;
   /** Sequence heads: 'cls' (the family's convention), 'mean' (masked mean of the last hidden state), or 'auto'
    *  (default): 'cls' unless the encoder's [CLS] states of a few training texts are near-identical (cosine ≥
    *  0.98, an encoder pretrained without a sentence-level task), then 'mean'. */
@@ -96,6 +101,11 @@ export interface FineTuneOutcome {
   /** The same metrics with the int8 export. */
   quantizedMetrics?: TaskMetrics;
   baselines: Record<string, TaskMetrics>;
+  /** The best epoch's metrics on the validation split (absent without one). */
+  valMetrics?: TaskMetrics;
+  /** Sequence/pair: frozen, fine-tuned, hybrid and TF-IDF on the same split (candidates.ts), and the pick. */
+  candidates?: Candidates;
+  recommendation?: Recommendation;
   /** Sequence tasks: the full metrics (confusion matrix…) for reports, the baselines' too, and each test
    *  example's prediction (index into the dataset's examples). */
   sequenceMetrics?: Metrics;
@@ -631,6 +641,29 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
         baselines.majority_tag = { precision: s.precision, recall: s.recall, f1: s.f1 };
       }
     }
+    let valMetrics: TaskMetrics | undefined;
+    let candidates: Candidates | undefined;
+    let recommendation: Recommendation | undefined;
+    if (split.val.length) valMetrics = (await evaluate(bestBytes, data, items, split.val, labels, padId)).metrics;
+    if ((data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
+      ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
+      const ds = data.dataset;
+      const idx = new Map(labels.map((l, i) => [l, i]));
+      const extractor = await EncoderFeatureExtractor.create(model, {});
+      try {
+        const pairs = data.task === 'pair' ? ds.examples.map((e) => e.pair ?? '') : undefined;
+        const pooled = await extractor.embedBatch(
+          ds.examples.map((e) => e.text),
+          pairs,
+          { signal: ctx.signal },
+        );
+        const classWeights = opts.classWeights === 'none' ? 'none' : 'balanced';
+        candidates = await scoreCandidates({ signal: ctx.signal, dataset: ds, y: Int32Array.from(ds.examples, (e) => idx.get(e.label)!), split, seed, pooled, classWeights, fineTuned: { ...(valMetrics ? { val: valMetrics as { accuracy: number; macro_f1: number } } : {}), test: test.metrics as { accuracy: number; macro_f1: number } } });
+        recommendation = recommend(candidates, averageWords(ds));
+      } finally {
+        await extractor.dispose();
+      }
+    }
     if (!cancelled) fs.rmSync(checkpointDir, { recursive: true, force: true });
     return {
       task,
@@ -644,6 +677,9 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       metrics: test.metrics,
       quantizedMetrics,
       baselines,
+      valMetrics,
+      candidates,
+      recommendation,
       sequenceMetrics: test.full,
       sequenceBaselines,
       testPredictions: test.predictions,

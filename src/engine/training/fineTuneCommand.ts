@@ -1,11 +1,13 @@
 // `bert-lens train --mode fine-tune`: loads the task data, fine-tunes, saves the hub-layout folder and returns
-// the --json result (today's train keys plus mode, task, epochs, history and the per-task metrics).
+// the --json result (today's train keys plus mode, task, epochs, history and the per-task metrics). The CLI prints
+// the table of the result (src/cli/trainTables.ts).
 import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { checkOutputDir, defaultFineTunedDir, saveFineTuned } from './fineTuneExport';
 import { type FineTuneOptions, type FineTuneProgress, type EpochRecord, type TaskMetrics, type TrainLayers, fineTune } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
+import type { Candidates, Recommendation } from './types';
 
 export interface FineTuneArgs extends Omit<FineTuneOptions, 'trainLayers'> {
   data: string;
@@ -41,6 +43,10 @@ export interface FineTuneJsonResult {
   pooling?: string;
   examples_per_second: number;
   validation_size: number;
+  /** Sequence/pair: frozen, fine_tuned, hybrid and tfidf scored on the same split (val and test). */
+  candidates?: Candidates;
+  /** The best candidate on the validation split, and why. */
+  recommendation?: Recommendation;
 }
 
 /** Parses --train-layers: all | head | top-K | K. */
@@ -53,13 +59,6 @@ export function parseTrainLayers(v: string | number | undefined): TrainLayers {
 }
 
 const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
-
-function metricLine(task: FineTuneTask, m: TaskMetrics): string {
-  const p = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
-  if ('accuracy' in m) return `accuracy ${p(m.accuracy)}  macro-F1 ${p(m.macro_f1)}`;
-  if ('precision' in m) return `entity P ${p(m.precision)}  R ${p(m.recall)}  F1 ${p(m.f1)}`;
-  return `exact ${p(m.exact)}  F1 ${p(m.f1)}`;
-}
 
 export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: string): void; onProgress?: (p: FineTuneProgress) => void }, engine: Engine, signal?: AbortSignal): Promise<FineTuneJsonResult> {
   const t0 = performance.now();
@@ -100,6 +99,8 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     quantized_metrics: outcome.quantizedMetrics,
     baselines: outcome.baselines,
     history: outcome.history,
+    candidates: outcome.candidates,
+    recommendation: outcome.recommendation,
   };
   const dir = saveFineTuned({ dir: output, source: model.folder, task: outcome.task, labels: outcome.labels, bytes: outcome.bytes, maxLength: outcome.maxLength, report, info: { pooling: outcome.pooling?.kind, train_layers: String(trainLayers) } });
   const r: FineTuneJsonResult = {
@@ -122,12 +123,8 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     pooling: outcome.pooling?.kind,
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
+    ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
+    ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };
-  io.log('');
-  io.log(`test split (${r.test_size} examples; trained on ${r.train_size}):`);
-  io.log(`fine-tuned (fp32)   ${metricLine(r.task, r.metrics)}`);
-  if (r.quantized_metrics) io.log(`fine-tuned (int8)   ${metricLine(r.task, r.quantized_metrics)}`);
-  for (const [name, m] of Object.entries(r.baselines)) io.log(`${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(r.task, m)}`);
-  io.log(`Saved to ${dir} (${r.seconds} s)`);
   return r;
 }

@@ -8,23 +8,9 @@ import type { Family } from '../api';
 import { EngineError } from '../errors';
 import { WT_LEN, concatBytes, fieldString, lenField, readFields, stringField, varintField } from '../onnx/protobuf';
 import type { ModelFolder } from '../models/modelFolder';
+import { type Attr, DT_FLOAT as FLOAT, DT_INT8 as INT8, GRAPH_INITIALIZER, GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW, encodeNode } from '../onnx/schema';
 import { parseGraph } from './onnxHead';
 import type { FineTuneTask } from './taskData';
-
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-const FLOAT = 1;
-const INT8 = 3;
 
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'spiece.model', 'sentencepiece.bpe.model'];
 
@@ -133,13 +119,11 @@ function tensorBytes(name: string, dims: number[], type: number, raw: Uint8Array
   return lenField(GRAPH_INITIALIZER, concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, type), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw)]));
 }
 
-function nodeBytes(op: string, name: string, inputs: string[], outputs: string[], attrs: Uint8Array[] = []): Uint8Array {
-  return lenField(GRAPH_NODE, concatBytes([...inputs.map((i) => stringField(NODE_INPUT, i)), ...outputs.map((o) => stringField(NODE_OUTPUT, o)), stringField(NODE_NAME, name), stringField(NODE_OP_TYPE, op), ...attrs]));
+function nodeBytes(op: string, name: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Uint8Array {
+  return encodeNode(op, inputs, outputs, name, attrs);
 }
 
-function intAttr(name: string, v: number): Uint8Array {
-  return lenField(NODE_ATTRIBUTE, concatBytes([stringField(1, name), varintField(3, v), varintField(20, 2)]));
-}
+const intAttr = (name: string, i: number): Attr => ({ name, i });
 
 interface FloatInit {
   dims: number[];

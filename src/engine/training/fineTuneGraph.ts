@@ -4,42 +4,32 @@
 // deterministic). Also reads and writes the graph's parameters (float initializers and their Identity aliases).
 import { EngineError } from '../errors';
 import type { Family } from '../api';
-import { type Field, WT_LEN, concatBytes, fieldBytes, fieldString, lenField, readFields, stringField, varintField, floatField } from '../onnx/protobuf';
+import { type Field, WT_LEN, concatBytes, fieldBytes, fieldString, lenField, readFields } from '../onnx/protobuf';
+import {
+  type Attr,
+  DT_FLOAT,
+  GRAPH_INITIALIZER,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
+  MODEL_GRAPH,
+  NODE_INPUT,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
+  TENSOR_DATA_LOCATION,
+  TENSOR_DATA_TYPE,
+  TENSOR_DIMS,
+  TENSOR_FLOAT_DATA,
+  TENSOR_NAME,
+  TENSOR_RAW,
+  encodeInitializer,
+  encodeNode,
+  encodeValueInfo,
+  readPackedVarints,
+} from '../onnx/schema';
 import { parseGraph } from './onnxHead';
 import { createRng, normal } from './random';
 import type { FineTuneTask } from './taskData';
-
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const ATTR_NAME = 1;
-const ATTR_F = 2;
-const ATTR_I = 3;
-const ATTR_INTS = 8;
-const ATTR_TYPE = 20;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-const TENSOR_DATA_LOCATION = 14;
-const VALUE_NAME = 1;
-const VALUE_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TT_ELEM = 1;
-const TT_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-const FLOAT = 1;
-const INT64 = 7;
 
 export interface HeadParameter {
   name: string;
@@ -70,34 +60,14 @@ export interface FineTuneModel {
   outputs: string[];
 }
 
-type Attr = { name: string; i?: number; f?: number; ints?: number[] };
-
 let counter = 0;
 function node(op: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Uint8Array {
-  const a = attrs.map((x) =>
-    lenField(
-      NODE_ATTRIBUTE,
-      concatBytes([
-        stringField(ATTR_NAME, x.name),
-        ...(x.ints ? [...x.ints.map((v) => varintField(ATTR_INTS, v)), varintField(ATTR_TYPE, 7)] : x.i !== undefined ? [varintField(ATTR_I, x.i), varintField(ATTR_TYPE, 2)] : [floatField(ATTR_F, x.f!), varintField(ATTR_TYPE, 1)]),
-      ]),
-    ),
-  );
-  return lenField(GRAPH_NODE, concatBytes([...inputs.map((i) => stringField(NODE_INPUT, i)), ...outputs.map((o) => stringField(NODE_OUTPUT, o)), stringField(NODE_NAME, `bertlens_head/${op}_${counter++}`), stringField(NODE_OP_TYPE, op), ...a]));
+  return encodeNode(op, inputs, outputs, `bertlens_head/${op}_${counter++}`, attrs);
 }
 
-export function tensorField(name: string, dims: number[], data: Float32Array | BigInt64Array): Uint8Array {
-  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return lenField(
-    GRAPH_INITIALIZER,
-    concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, data instanceof Float32Array ? FLOAT : INT64), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw.slice())]),
-  );
-}
-
-function outputInfo(name: string, dims: (number | string)[]): Uint8Array {
-  const shape = concatBytes(dims.map((d) => lenField(SHAPE_DIM, typeof d === 'number' ? varintField(DIM_VALUE, d) : stringField(DIM_PARAM, d))));
-  return lenField(GRAPH_OUTPUT, concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes([varintField(TT_ELEM, FLOAT), lenField(TT_SHAPE, shape)])))]));
-}
+/** A graph initializer (raw data). */
+export const tensorField = encodeInitializer;
+const outputInfo = (name: string, dims: (number | string)[]) => encodeValueInfo('output', name, DT_FLOAT, dims);
 
 /** The head's parameter names and shapes, named as transformers names them (weights stored [in, out] for MatMul). */
 export function headLayout(family: Family, task: FineTuneTask, h: number, k: number): { name: string; dims: number[] }[] {
@@ -135,7 +105,7 @@ function headNodes(spec: FineTuneHeadSpec, names: string[], nodes: Uint8Array[],
   if (spec.pooling === 'mean') {
     // Σ_t mask_t·h_t / max(1, Σ_t mask_t), as [B,1,S]·[B,S,H] products.
     inits.push(tensorField(t('shape_b1s'), [3], BigInt64Array.from([0n, 1n, -1n])), tensorField(t('shape_bh'), [2], BigInt64Array.from([0n, -1n])), tensorField(t('onef'), [], Float32Array.from([1])));
-    nodes.push(node('Cast', ['attention_mask'], [t('mask_f')], [{ name: 'to', i: FLOAT }]), node('Reshape', [t('mask_f'), t('shape_b1s')], [t('mask3')]));
+    nodes.push(node('Cast', ['attention_mask'], [t('mask_f')], [{ name: 'to', i: DT_FLOAT }]), node('Reshape', [t('mask_f'), t('shape_b1s')], [t('mask3')]));
     nodes.push(node('Transpose', [t('mask3')], [t('mask3_t')], [{ name: 'perm', ints: [0, 2, 1] }]), node('MatMul', [t('mask3'), t('mask3_t')], [t('count_raw')]), node('Max', [t('count_raw'), t('onef')], [t('count')]));
     nodes.push(node('MatMul', [t('mask3'), h], [t('sum')]), node('Div', [t('sum'), t('count')], [t('mean3')]), node('Reshape', [t('mean3'), t('shape_bh')], [t('cls')]));
   } else {
@@ -239,7 +209,7 @@ function readTensor(bytes: Uint8Array, f: Field): { name: string; dims: number[]
     if (t.no === TENSOR_NAME) name = fieldString(bytes, t);
     else if (t.no === TENSOR_DIMS) {
       if (t.wt === WT_LEN) {
-        for (const d of readPackedVarints(bytes, t)) dims.push(d);
+        for (const d of readPackedVarints(bytes, t.valStart, t.valEnd)) dims.push(d);
       } else dims.push(t.value!);
     } else if (t.no === TENSOR_DATA_TYPE) type = t.value!;
     else if (t.no === TENSOR_RAW) raw = fieldBytes(bytes, t);
@@ -252,30 +222,13 @@ function readTensor(bytes: Uint8Array, f: Field): { name: string; dims: number[]
     } else if (t.no === TENSOR_DATA_LOCATION && t.value === 1) external = true;
   }
   let data: Float32Array | undefined;
-  if (type === FLOAT) {
+  if (type === DT_FLOAT) {
     if (raw) {
       data = new Float32Array(raw.length / 4);
       new Uint8Array(data.buffer).set(raw);
     } else data = Float32Array.from(floats);
   }
   return { name, dims, type, data, external };
-}
-
-function readPackedVarints(bytes: Uint8Array, f: Field): number[] {
-  const out: number[] = [];
-  let pos = f.valStart;
-  while (pos < f.valEnd) {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      const b = bytes[pos++];
-      v += (b & 0x7f) * mul;
-      if (!(b & 0x80)) break;
-      mul *= 128;
-    }
-    out.push(v);
-  }
-  return out;
 }
 
 /** The trainable parameters of a graph: float initializers with at least two values that some node reads
@@ -292,7 +245,7 @@ export function readParameters(bytes: Uint8Array): GraphParameter[] {
     if (f.no !== GRAPH_INITIALIZER) continue;
     const t = readTensor(bytes, f);
     if (t.external) throw new EngineError('model-external-data', `Tensor ${t.name} is stored outside the .onnx file (external data), which fine-tuning cannot read yet.`, 'Use an export with the weights inside onnx/model.onnx.');
-    if (t.type !== FLOAT || !t.data || t.data.length < 2 || !readers.has(t.name)) continue;
+    if (t.type !== DT_FLOAT || !t.data || t.data.length < 2 || !readers.has(t.name)) continue;
     const p = { name: t.name, dims: t.dims, data: t.data };
     out.push(p);
     byName.set(t.name, p);

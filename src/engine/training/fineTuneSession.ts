@@ -11,12 +11,12 @@ import { saveFineTuned } from './fineTuneExport';
 import { type FineTuneOutcome, fineTune } from './fineTune';
 import { type TrainingReport, summarize } from './report';
 import type { TrainRequest, TrainingProgress } from './session';
-import { DEFAULT_SEED } from './split';
+import { DEFAULT_SEED } from './data/split';
 import { type TaskData, loadTaskData } from './taskData';
-import { loadSplitFiles } from './data';
-import { ensureValidation } from './split';
+import { loadSplitFiles } from './data/data';
+import { ensureValidation } from './data/split';
 import type { Dataset, TrainView } from './types';
-import { labelCounts } from './dataChecks';
+import { labelCounts } from './data/dataChecks';
 
 export interface FineTunedRun {
   id: string;
@@ -53,7 +53,7 @@ export async function runFineTuneSession(engine: Engine, req: TrainRequest, ctx:
       if (p.phase === 'loading') ctx.onProgress?.({ phase: 'loading', message: p.message });
       else if (p.phase === 'step') ctx.onProgress?.({ phase: 'loading', message: `Fine-tuning: epoch ${p.epoch}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(1)}, ${p.examplesPerSecond.toFixed(1)} ex/s, ETA ${fmt(p.etaSeconds)}` });
       else if (p.phase === 'epoch') ctx.onProgress?.({ phase: 'train', epoch: p.epoch, loss: p.trainLoss, valAccuracy: p.valMetric });
-      else if (p.phase === 'evaluating') ctx.onProgress?.(p.what === 'test' ? { phase: 'baselines' } : { phase: 'loading', message: `Evaluating on the ${p.what} split` });
+      else if (p.phase === 'evaluating') ctx.onProgress?.(p.what === 'test' ? { phase: 'baselines' } : { phase: 'loading', message: p.what === 'candidates' ? 'Scoring the frozen, hybrid and TF-IDF candidates' : `Evaluating on the ${p.what} split` });
     },
   });
   ctx.onProgress?.({ phase: 'done' });
@@ -70,6 +70,8 @@ export async function runFineTuneSession(engine: Engine, req: TrainRequest, ctx:
     baselines: { majority: summarize(base.majority), tfidf_lr: summarize(base.tfidf_lr) },
     history: outcome.history.map((h) => ({ epoch: h.epoch, loss: h.train_loss, valAccuracy: h.val_metric })),
     seconds: { features: 0, head: outcome.seconds, baselines: 0, total: outcome.seconds },
+    ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
+    ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };
   return { id: `${path.basename(ds.path)}-ft-${Date.now().toString(36)}`, dataset: ds, model, outcome, report };
 }

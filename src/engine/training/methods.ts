@@ -3,12 +3,13 @@
 import type { ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
-import { findDatasets, previewDataset } from './discover';
+import { findDatasets, previewDataset } from './data/discover';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
 import { type FineTunedRun, classifyWithFineTuned, fineTunedView, runFineTuneSession, saveFineTunedRun, wantsFineTune } from './fineTuneSession';
 import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
+import { type ExplainExampleRequest, type ExplainedExample, disposeExplainer, explainFineTunedExample, explainFrozenExample } from './explain';
 
 /** The trainer's part of the method map (../rpc.ts). */
 export interface TrainingMethods {
@@ -19,6 +20,8 @@ export interface TrainingMethods {
   trainingSave: Method<{ runId: string; dir?: string; overwrite?: boolean }, { dir: string }>;
   trainingClassify: Method<{ runId: string; texts: string[]; pairs?: string[] }, ClassifiedTexts>;
   trainingDispose: Method<{ runId: string }, void>;
+  /** "Why this label?": saliency of a test example's predicted label through the run's trained network. */
+  trainingExplain: Method<ExplainExampleRequest, ExplainedExample>;
 }
 
 /** Class probabilities of each text, in the order of `labels`. */
@@ -28,18 +31,24 @@ export interface ClassifiedTexts {
 }
 
 export type { TestExampleView, TrainView } from './types';
+export type { ExplainExampleRequest, ExplainedExample } from './explain';
 
 const MAX_RUNS = 4;
 const runs = new Map<string, TrainRun>();
 /** Each kept run holds its model (its classifier embeds with it), so that evicting the model from the engine's
  *  cache never disposes it while the run can still classify; released when the run goes. */
 const leases = new Map<string, ModelLease>();
-function dropRun(id: string): void {
+function dropRun(id: string): Promise<void> {
   runs.delete(id);
   leases.get(id)?.release();
   leases.delete(id);
+  return disposeExplainer(id);
 }
 const fineRuns = new Map<string, FineTunedRun>();
+function dropFineRun(id: string): Promise<void> {
+  fineRuns.delete(id);
+  return disposeExplainer(id);
+}
 
 function getRun(id: string): TrainRun {
   const r = runs.get(id);
@@ -71,7 +80,7 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
       // Held while it runs, so that evicting the base model for another request never disposes it under us.
       const fr = await engine.use(params.spec ?? {}, { signal: ctx.signal }, () => runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress }));
       fineRuns.set(fr.id, fr);
-      while (fineRuns.size > 2) fineRuns.delete(fineRuns.keys().next().value as string);
+      while (fineRuns.size > 2) void dropFineRun(fineRuns.keys().next().value as string);
       return fineTunedView(fr);
     }
     const lease = await engine.acquire(params.spec ?? {}, { signal: ctx.signal });
@@ -84,7 +93,7 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
     }
     runs.set(run.id, run);
     leases.set(run.id, lease);
-    while (runs.size > MAX_RUNS) dropRun(runs.keys().next().value as string);
+    while (runs.size > MAX_RUNS) void dropRun(runs.keys().next().value as string);
     return trainView(run);
   },
   trainingSave: async (_engine, params) => {
@@ -101,7 +110,12 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
     return { labels: run.dataset.labels, probabilities };
   },
   trainingDispose: async (_engine, params) => {
-    dropRun(params.runId);
-    fineRuns.delete(params.runId);
+    await dropRun(params.runId);
+    await dropFineRun(params.runId);
+  },
+  trainingExplain: async (_engine, params, ctx) => {
+    const fr = fineRuns.get(params.runId);
+    if (fr) return explainFineTunedExample(fr, params, ctx.signal);
+    return explainFrozenExample(getRun(params.runId), params, ctx.signal);
   },
 };

@@ -2,43 +2,9 @@
 // then pooling and the head, with `logits` as the only output. The encoder's bytes are edited in place with the
 // schema-free protobuf helpers: the GraphProto's field list is re-encoded (nodes that do not lead to the new
 // output dropped, new nodes, initializers and outputs added) and every other field is copied byte for byte.
-import { type Field, WT_LEN, concatBytes, fieldString, floatField, lenField, readFields, stringField, varintField } from '../onnx/protobuf';
+import { type Field, WT_LEN, concatBytes, fieldString, lenField, readFields } from '../onnx/protobuf';
+import { type Attr, DT_FLOAT, GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, GRAPH_VALUE_INFO, MODEL_GRAPH, NODE_INPUT, NODE_OUTPUT, TENSOR_NAME, VALUE_NAME, encodeInitializer, encodeNode, encodeValueInfo } from '../onnx/schema';
 import { EngineError } from '../errors';
-
-// ONNX field numbers (onnx.proto3).
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const ATTR_NAME = 1;
-const ATTR_F = 2;
-const ATTR_I = 3;
-const ATTR_INTS = 8;
-const ATTR_TYPE = 20;
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
-const ATTR_INTS_TYPE = 7;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_NAME = 8;
-const TENSOR_RAW = 9;
-const VALUE_NAME = 1;
-const VALUE_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TT_ELEM = 1;
-const TT_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-const FLOAT = 1;
-const INT64 = 7;
 
 const P = 'bertlens_classifier/';
 
@@ -63,35 +29,13 @@ export interface HeadWeights {
   numClasses: number;
 }
 
-type Attr = { name: string; i?: number; f?: number; ints?: number[] };
-
-function attr(a: Attr): Uint8Array {
-  const parts = [stringField(ATTR_NAME, a.name)];
-  if (a.i !== undefined) parts.push(varintField(ATTR_I, a.i), varintField(ATTR_TYPE, ATTR_INT));
-  else if (a.f !== undefined) parts.push(floatField(ATTR_F, a.f), varintField(ATTR_TYPE, ATTR_FLOAT));
-  else if (a.ints) parts.push(...a.ints.map((v) => varintField(ATTR_INTS, v)), varintField(ATTR_TYPE, ATTR_INTS_TYPE));
-  return lenField(NODE_ATTRIBUTE, concatBytes(parts));
-}
-
+/** A node of the classifier, named after its first output. */
 function node(op: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Uint8Array {
-  return lenField(
-    GRAPH_NODE,
-    concatBytes([...inputs.map((i) => stringField(NODE_INPUT, i)), ...outputs.map((o) => stringField(NODE_OUTPUT, o)), stringField(NODE_NAME, `${P}${op}_${outputs[0].slice(P.length)}`), stringField(NODE_OP_TYPE, op), ...attrs.map(attr)]),
-  );
+  return encodeNode(op, inputs, outputs, `${P}${op}_${outputs[0].slice(P.length)}`, attrs);
 }
 
-function tensor(name: string, dims: number[], data: Float32Array | BigInt64Array): Uint8Array {
-  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return lenField(
-    GRAPH_INITIALIZER,
-    concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, data instanceof Float32Array ? FLOAT : INT64), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw.slice())]),
-  );
-}
-
-function outputInfo(name: string, dims: (number | string)[]): Uint8Array {
-  const shape = concatBytes(dims.map((d) => lenField(SHAPE_DIM, typeof d === 'number' ? varintField(DIM_VALUE, d) : stringField(DIM_PARAM, d))));
-  return lenField(GRAPH_OUTPUT, concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes([varintField(TT_ELEM, FLOAT), lenField(TT_SHAPE, shape)])))]));
-}
+const tensor = encodeInitializer;
+const outputInfo = (name: string, dims: (number | string)[]) => encodeValueInfo('output', name, DT_FLOAT, dims);
 
 export interface ParsedNode {
   field: Field;
@@ -139,13 +83,13 @@ function poolingNodes(spec: PoolingSpec, inits: Uint8Array[], nodes: Uint8Array[
       pooled.push(`${P}cls_${l}`);
     });
   } else {
-    nodes.push(node('Cast', ['attention_mask'], [`${P}mask_f`], [{ name: 'to', i: FLOAT }]));
+    nodes.push(node('Cast', ['attention_mask'], [`${P}mask_f`], [{ name: 'to', i: DT_FLOAT }]));
     let mask = `${P}mask_f`;
     spec.specialIds.forEach((id, k) => {
       inits.push(tensor(`${P}special_${k}`, [], BigInt64Array.from([BigInt(id)])));
       nodes.push(node('Equal', ['input_ids', `${P}special_${k}`], [`${P}is_special_${k}`]));
       nodes.push(node('Not', [`${P}is_special_${k}`], [`${P}not_special_${k}`]));
-      nodes.push(node('Cast', [`${P}not_special_${k}`], [`${P}keep_${k}`], [{ name: 'to', i: FLOAT }]));
+      nodes.push(node('Cast', [`${P}not_special_${k}`], [`${P}keep_${k}`], [{ name: 'to', i: DT_FLOAT }]));
       nodes.push(node('Mul', [mask, `${P}keep_${k}`], [`${P}mask_${k}`]));
       mask = `${P}mask_${k}`;
     });

@@ -2,7 +2,7 @@
 // answer is checked against its context: a wrong `answer_start` is an error that names the question.
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { readUtf8 } from './data';
+import { readUtf8 } from './data/data';
 import type { DataWarning, ExampleSource } from './types';
 
 export interface QaAnswer {

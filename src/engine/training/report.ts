@@ -34,6 +34,8 @@ export function buildReport(
     baselines: { majority: summarize(o.baselines.majority), tfidf_lr: summarize(o.baselines.tfidf_lr) },
     history: o.history,
     seconds: o.seconds,
+    ...(o.candidates ? { candidates: o.candidates } : {}),
+    ...(o.recommendation ? { recommendation: o.recommendation } : {}),
   };
 }
 

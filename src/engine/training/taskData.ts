@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { loadDataset, loadSplitFiles, readUtf8 } from './data';
+import { loadDataset, loadSplitFiles, readUtf8 } from './data/data';
 import { type QaDataset, loadSquadFile, looksLikeSquad } from './qaData';
 import { createRng, shuffleInPlace } from './random';
-import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './split';
+import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './data/split';
 import { CONLL_EXTENSIONS, type TokenDataset, loadTokenFile, looksLikeTokenJsonl, mergeTokenDatasets } from './tokenData';
 import type { Dataset, LoadOptions, SplitIndexes } from './types';
 

@@ -1,30 +1,8 @@
 // Evaluation for token classification and extractive QA, as the reference tools define it: seqeval's
 // entity-level precision/recall/F1 in strict IOB2 mode, and the official SQuAD exact match and F1.
+import { type EntitySpan, iob2Entities } from '../bio';
 
-export interface EntitySpan {
-  type: string;
-  /** Word indexes [start, end). */
-  start: number;
-  end: number;
-}
-
-/** Entities of a strict IOB2 sequence: a B-X followed by any I-X. A stray I-X (after O or another type) starts
- *  no entity, as in seqeval's strict mode. */
-export function iob2Entities(tags: string[]): EntitySpan[] {
-  const out: EntitySpan[] = [];
-  let i = 0;
-  while (i < tags.length) {
-    const t = tags[i];
-    if (t.startsWith('B-')) {
-      const type = t.slice(2);
-      let j = i + 1;
-      while (j < tags.length && tags[j] === `I-${type}`) j++;
-      out.push({ type, start: i, end: j });
-      i = j;
-    } else i++;
-  }
-  return out;
-}
+export { type EntitySpan, iob2Entities };
 
 export interface EntityScores {
   precision: number;

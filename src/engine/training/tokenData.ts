@@ -1,9 +1,10 @@
 // Token-classification data: CoNLL-style files (one token per line, label in the last column, a blank line
 // between sentences) and JSONL with {"tokens","tags"} or {"text","entities":[{start,end,label}]}. Tags must
 // parse as strict IOB2 (what seqeval's strict mode scores), so a bad file fails here with its line, not later.
+import { iob2Problem, repairIob2 } from '../bio';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { readUtf8 } from './data';
+import { readUtf8 } from './data/data';
 import type { DataWarning, ExampleSource } from './types';
 
 export interface TokenExample {
@@ -28,25 +29,10 @@ export interface TokenDataset {
   warnings: DataWarning[];
 }
 
+export { iob2Problem, repairIob2 };
+
 export const CONLL_EXTENSIONS = ['.conll', '.conllu', '.bio', '.iob', '.iob2', '.ner'];
 
-/** Checks a tag sequence against strict IOB2: every tag is O, B-X or I-X, and I-X continues a B-X or I-X of the
- *  same type. Returns the index of the first bad tag and why, or undefined when the sequence parses. */
-export function iob2Problem(tags: string[]): { index: number; reason: string } | undefined {
-  let prev = 'O';
-  for (let i = 0; i < tags.length; i++) {
-    const t = tags[i];
-    if (t !== 'O') {
-      const m = /^([BI])-(.+)$/.exec(t);
-      if (!m) return { index: i, reason: `tag "${t}" is not O, B-TYPE or I-TYPE` };
-      if (m[1] === 'I' && prev.slice(2) !== m[2]) {
-        return { index: i, reason: `"${t}" follows "${prev}"; strict IOB2 starts every entity with B-${m[2]}` };
-      }
-    }
-    prev = t;
-  }
-  return undefined;
-}
 
 function checkTags(tags: string[], file: string, lineOf: (i: number) => number): void {
   const p = iob2Problem(tags);
@@ -273,15 +259,4 @@ export function majorityTagBaseline(train: TokenExample[]): (words: string[]) =>
     best.set(w, top);
   }
   return (words) => repairIob2(words.map((w) => best.get(w.toLowerCase()) ?? 'O'));
-}
-
-/** Makes a predicted sequence valid IOB2 the way decoders usually do: an I-X that does not continue an entity of
- *  type X starts one (becomes B-X). */
-export function repairIob2(tags: string[]): string[] {
-  const out = tags.slice();
-  for (let i = 0; i < out.length; i++) {
-    const t = out[i];
-    if (t.startsWith('I-') && (i === 0 || out[i - 1].slice(2) !== t.slice(2) || out[i - 1] === 'O')) out[i] = 'B-' + t.slice(2);
-  }
-  return out;
 }

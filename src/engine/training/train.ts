@@ -1,15 +1,16 @@
 // The training pipeline shared by the CLI and the sidebar: data → split → frozen-encoder features → head,
 // evaluated on the held-out test split next to two baselines computed on the same split.
 import { CancelledError, throwIfAborted } from '../errors';
-import { labelCounts } from './dataChecks';
+import { averageWords, recommend, scoreCandidates } from './candidates';
+import { labelCounts } from './data/dataChecks';
 import { cachedFeatures } from './featureCache';
 import type { FeatureExtractor } from './extractor';
 import { standardize, standardizer } from './features';
 import { type Head, type HeadKind, headProbabilities, trainHead } from './heads';
 import { argmax, computeMetrics } from './metrics';
-import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './split';
+import { DEFAULT_SEED, ensureValidation, stratifiedSplit } from './data/split';
 import { fitTfidf, tfidfTransformer } from './tfidf';
-import type { Dataset, EpochProgress, Metrics, SplitIndexes } from './types';
+import type { Candidates, Dataset, EpochProgress, Metrics, Recommendation, SplitIndexes } from './types';
 
 export interface TrainOptions {
   head?: HeadKind;
@@ -23,6 +24,8 @@ export interface TrainOptions {
   cacheDir?: string;
   /** Skip the TF-IDF baseline (it is always cheap; only tests turn it off). */
   skipTfidf?: boolean;
+  /** Skip the frozen / hybrid / TF-IDF candidates and the recommendation (candidates.ts). */
+  skipCandidates?: boolean;
 }
 
 export type TrainProgress =
@@ -64,6 +67,9 @@ export interface TrainOutcome {
   predictions: TestPrediction[];
   seconds: { features: number; head: number; baselines: number; total: number };
   featuresCached: boolean;
+  /** Frozen (this classifier), hybrid and TF-IDF on the same split, and the pick on validation. */
+  candidates?: Candidates;
+  recommendation?: Recommendation;
 }
 
 export async function trainClassifier(
@@ -124,6 +130,12 @@ export async function trainClassifier(
 
   ctx.onProgress?.({ phase: 'baselines' });
   const baselines = await runBaselines(dataset, y, split, seed, opts, ctx.signal);
+  let candidates: Candidates | undefined;
+  let recommendation: Recommendation | undefined;
+  if (!opts.skipTfidf && !opts.skipCandidates) {
+    candidates = await scoreCandidates({ dataset, y, split, seed, pooled: features, classWeights: opts.classWeights ?? 'balanced', frozen: { head: trained.head, mean, scale }, signal: ctx.signal });
+    recommendation = recommend(candidates, averageWords(dataset));
+  }
   const t3 = performance.now();
   ctx.onProgress?.({ phase: 'done' });
   return {
@@ -138,8 +150,13 @@ export async function trainClassifier(
     predictions,
     seconds: { features: (t1 - t0) / 1000, head: (t2 - t1) / 1000, baselines: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
     featuresCached: cached,
+    candidates,
+    recommendation,
   };
 }
+
+/** The TF-IDF baseline's head (also the hybrid candidate's, candidates.ts). */
+export const TFIDF_HEAD_OPTIONS = { kind: 'logistic', l2: 1e-4, learningRate: 0.05, maxEpochs: 60 } as const;
 
 /** Majority class (from the training split) and TF-IDF + the same logistic regression, on the same split. */
 export async function runBaselines(dataset: Dataset, y: Int32Array, split: SplitIndexes, seed: number, opts: TrainOptions = {}, signal?: AbortSignal): Promise<{ majority: Metrics; tfidf_lr: Metrics }> {
@@ -162,7 +179,7 @@ export async function runBaselines(dataset: Dataset, y: Int32Array, split: Split
     split.val.map((i) => y[i]),
     Math.max(1, model.vocabulary.length),
     k,
-    { kind: 'logistic', seed, l2: 1e-4, learningRate: 0.05, classWeights: opts.classWeights ?? 'balanced', signal, maxEpochs: 60 },
+    { ...TFIDF_HEAD_OPTIONS, seed, classWeights: opts.classWeights ?? 'balanced', signal },
   );
   const pred = split.test.map((i) => argmax(headProbabilities(trained.head, rows[i])));
   return { majority: majorityMetrics, tfidf_lr: computeMetrics(yTest, pred, labels) };

@@ -106,7 +106,7 @@ export interface Metrics {
   confusionExamples: number[][][];
 }
 
-/** A labelled-data candidate found in the workspace (discover.ts). */
+/** A labelled-data candidate found in the workspace (data/discover.ts). */
 export interface DatasetCandidate {
   path: string;
   format: DataFormat;
@@ -132,6 +132,33 @@ export interface TrainingReport {
   baselines: { majority: MetricsSummary; tfidf_lr: MetricsSummary };
   history: EpochProgress[];
   seconds: { features: number; head: number; baselines: number; total: number };
+  /** Frozen / fine-tuned / hybrid / TF-IDF on the same split, and the recommendation (validation only). */
+  candidates?: Candidates;
+  recommendation?: Recommendation;
+}
+
+export type CandidateName = 'frozen' | 'fine_tuned' | 'hybrid' | 'tfidf';
+
+export interface SplitScores {
+  accuracy: number;
+  macro_f1: number;
+}
+
+/** One candidate's scores on the run's split: validation (when there is one) and test. */
+export interface CandidateScores {
+  val?: SplitScores;
+  test: SplitScores;
+  /** Hybrid: the width of its features (pooled dim + TF-IDF vocabulary). */
+  features?: { pooled: number; tfidf: number; width: number };
+}
+
+export type Candidates = Partial<Record<CandidateName, CandidateScores>>;
+
+/** The candidate with the best validation scores, and why (one line). */
+export interface Recommendation {
+  candidate: CandidateName;
+  reason: string;
+  split: 'validation';
 }
 
 /** A test-set example as the sidebar lists it (confusion-matrix cells hold indexes into this list). */

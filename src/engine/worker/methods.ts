@@ -2,7 +2,7 @@
 // params and returns plain JSON.
 import type { Engine } from '../engine';
 import type { LoadedModel } from '../model';
-import { listModels } from '../models/resolve';
+import { listModels, modelDownloadSize } from '../models/resolve';
 import type { MethodContext, MethodTable, TaskMethods, TaskProgress, WithSpec } from '../rpc';
 import { attention, attentionTensors } from '../tasks/attention';
 import type { TaskContext } from '../tasks/common';
@@ -33,6 +33,7 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
 const taskMethods: MethodTable<keyof TaskMethods> = {
   loadModel: async (engine, params, ctx) => engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
   listModels: async (_engine, params) => listModels(params.spec ?? {}),
+  downloadSize: async (_engine, params, ctx) => modelDownloadSize(params.spec ?? {}, { signal: ctx.signal }),
   unloadAll: async (engine) => engine.unloadAll(),
   tokenize: task(tokenize),
   fillMask: task(fillMask),

@@ -49,18 +49,18 @@ export class ContinueText implements vscode.Disposable {
     const doc = editor.document;
     const offset = doc.offsetAt(editor.selection.active);
     const prompt = doc.getText().slice(Math.max(0, offset - 4000), offset);
-    if (!prompt.trim()) throw userError('empty-text', 'There is no text before the cursor to continue.', 'Put the cursor after some text.');
+    if (!prompt.trim()) throw userError('empty-text', vscode.l10n.t('There is no text before the cursor to continue.'), vscode.l10n.t('Put the cursor after some text.'));
     const model = this.model();
     const summary = await this.services.ensureModel(model);
     if (summary.head !== 'causal-lm') {
-      throw userError('wrong-head', `Continue Text needs a causal (GPT-style) language model; ${summary.id} is a ${summary.head} model.`, 'Set bertLens.causalModel to a GPT-2 export (e.g. Xenova/gpt2 or Xenova/distilgpt2).');
+      throw userError('wrong-head', vscode.l10n.t('Continue Text needs a causal (GPT-style) language model; {0} is a {1} model.', summary.id, summary.head), vscode.l10n.t('Set bertLens.causalModel to a GPT-2 export (e.g. Xenova/gpt2 or Xenova/distilgpt2).'));
     }
     const c = vscode.workspace.getConfiguration('bertLens');
     const cancel = new vscode.CancellationTokenSource();
     const p: Pending = { editor, version: doc.version, offset, text: '', done: false, cancel };
     this.pending = p;
     void vscode.commands.executeCommand('setContext', CONTEXT_KEY, true);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BERT Lens: continuing the text…', cancellable: true }, (progress, token) => {
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('BERT Lens: continuing the text…'), cancellable: true }, (progress, token) => {
       token.onCancellationRequested(() => cancel.cancel());
       return this.services.timed('continue', () =>
         this.services.client.generate(
@@ -86,10 +86,10 @@ export class ContinueText implements vscode.Disposable {
     p.done = true;
     this.render();
     if (result.note) this.services.log.info(`continue: ${result.note}`);
-    void vscode.window.showInformationMessage(`BERT Lens: ${result.tokens.length} tokens (stopped: ${result.stop}). Accept the continuation?`, 'Accept', 'Reject').then((choice) => {
+    void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: {0} tokens (stopped: {1}). Accept the continuation?', result.tokens.length, result.stop), vscode.l10n.t('Accept'), vscode.l10n.t('Reject')).then((choice) => {
       if (this.pending !== p) return;
-      if (choice === 'Accept') void this.accept();
-      else if (choice === 'Reject') this.reject();
+      if (choice === vscode.l10n.t('Accept')) void this.accept();
+      else if (choice === vscode.l10n.t('Reject')) this.reject();
     });
   }
 

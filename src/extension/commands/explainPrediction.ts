@@ -29,7 +29,7 @@ export async function explainPrediction(services: Services, annotations: Annotat
   const { text, base } = selectionOrDocument(editor, 20_000);
   const summary = await services.ensureModel();
   if (!HEADS.has(summary.head)) {
-    throw userError('wrong-head', `Explain Prediction needs a masked-LM or classification model; ${summary.id} is a ${summary.head} model.`, 'Select another model (BERT Lens: Select Model).');
+    throw userError('wrong-head', vscode.l10n.t('Explain Prediction needs a masked-LM or classification model; {0} is a {1} model.', summary.id, summary.head), vscode.l10n.t('Select another model (BERT Lens: Select Model).'));
   }
   const method = args.method ?? vscode.workspace.getConfiguration('bertLens').get<SaliencyMethod>('saliency.method', 'grad-input');
   let position: number | undefined;
@@ -39,10 +39,10 @@ export async function explainPrediction(services: Services, annotations: Annotat
     const tok = await services.client.tokenize(services.spec(), { text });
     const masks = tok.tokens.map((t, i) => (t === summary.maskToken ? i : -1)).filter((i) => i >= 0);
     const hit = masks.find((i) => tok.offsets[i][0] + base <= at && at <= tok.offsets[i][1] + base);
-    if (args.maskOffset !== undefined && hit === undefined) throw userError('no-mask', `There is no ${summary.maskToken} at that place any more.`, 'Run Explain Prediction again from the panel.');
+    if (args.maskOffset !== undefined && hit === undefined) throw userError('no-mask', vscode.l10n.t('There is no {0} at that place any more.', summary.maskToken), vscode.l10n.t('Run Explain Prediction again from the panel.'));
     position = hit;
   }
-  const r = await withDelayedProgress('BERT Lens: explaining the prediction…', (token) =>
+  const r = await withDelayedProgress(vscode.l10n.t('BERT Lens: explaining the prediction…'), (token) =>
     services.timed('saliency', () => services.client.saliency(services.spec(), { text, pair: args.pair, method, label: args.label, position }, { signal: toAbortSignal(token) })),
   );
   annotations.set('saliency', doc, planSaliencyDecorations(r, base));
@@ -51,8 +51,8 @@ export async function explainPrediction(services: Services, annotations: Annotat
   // One JSON line with what was shaded (document offsets), for support and the end-to-end tests.
   services.log.trace(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]) })}`);
   if (r.window) {
-    void vscode.window.showInformationMessage(`BERT Lens: the text is long; the shading covers tokens ${r.window.start}–${r.window.end - 1} of ${r.window.totalTokens}, the window that contains the target.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: the text is long; the shading covers tokens {0}–{1} of {2}, the window that contains the target.', r.window.start, r.window.end - 1, r.window.totalTokens));
   }
-  vscode.window.setStatusBarMessage(`BERT Lens: ${what}`, 8000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('BERT Lens: {0}', what), 8000);
   return r;
 }

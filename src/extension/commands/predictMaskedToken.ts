@@ -22,7 +22,7 @@ function pickCandidate(items: CandidateItem[], title: string): Promise<Candidate
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<CandidateItem>();
     qp.title = title;
-    qp.placeholder = 'Pick a candidate to replace the text (one undo step)';
+    qp.placeholder = vscode.l10n.t('Pick a candidate to replace the text (one undo step)');
     qp.matchOnDescription = true;
     qp.items = items;
     const best = items.find((i) => i.best);
@@ -49,7 +49,7 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   const version = doc.version;
   const summary = await services.ensureModel();
   const maskToken = summary.maskToken;
-  if (!maskToken) throw userError('wrong-head', `${summary.id} has no mask token, so it cannot fill masks.`, 'Select a masked-LM model.');
+  if (!maskToken) throw userError('wrong-head', vscode.l10n.t('{0} has no mask token, so it cannot fill masks.', summary.id), vscode.l10n.t('Select a masked-LM model.'));
   const fullText = doc.getText();
   const selected = editor.selection.isEmpty ? undefined : ([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)] as Offset);
   // Mask tokens in the selection (or, with no selection, in the paragraph) take precedence over masking a word.
@@ -61,7 +61,7 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   const relSpan: Offset = [span[0] - window[0], span[1] - window[0]];
   const topK = FILL_TOP_K;
 
-  const result = await withDelayedProgress('BERT Lens: predicting…', (token) =>
+  const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: predicting…'), (token) =>
       services.timed('fill-mask', () =>
         useMaskTokens
           ? services.client.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
@@ -73,10 +73,10 @@ export async function predictMaskedToken(services: Services): Promise<void> {
 
   const showPunctuation = vscode.workspace.getConfiguration('bertLens').get<boolean>('fillMask.showPunctuation', false);
   const items = toItems(result, doc, window[0], useMaskTokens, selected, showPunctuation);
-  if (!items.some((i) => i.replace)) throw userError('no-mask', 'The model returned no candidates for this text.');
-  const picked = await pickCandidate(items, useMaskTokens ? `Fill ${maskToken}` : `Replace “${fullText.slice(span[0], span[1])}”`);
+  if (!items.some((i) => i.replace)) throw userError('no-mask', vscode.l10n.t('The model returned no candidates for this text.'));
+  const picked = await pickCandidate(items, useMaskTokens ? vscode.l10n.t('Fill {0}', maskToken) : vscode.l10n.t('Replace “{0}”', fullText.slice(span[0], span[1])));
   if (!picked?.replace || picked.current) return;
-  if (doc.version !== version) throw userError('stale', 'The document changed while predicting; run the command again.');
+  if (doc.version !== version) throw userError('stale', vscode.l10n.t('The document changed while predicting; run the command again.'));
   const ok = await editor.edit((b) => b.replace(picked.replace!.range, picked.replace!.word));
   logUserText(services.log, `fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`, `fill-mask: applied a candidate (${ok ? 'ok' : 'rejected'})`);
 }
@@ -113,9 +113,9 @@ function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number,
     const { items: listed, best } = listCandidates(original, candidates, showPunctuation);
     listed.forEach((c, k) => {
       items.push({
-        label: c.current ? `${c.word} (current)` : c.word,
+        label: c.current ? vscode.l10n.t('{0} (current)', c.word) : c.word,
         description: `${(c.score * 100).toFixed(1)}%`,
-        detail: `${pct(c.score)}  pieces: ${c.pieces.join(' ')}`,
+        detail: vscode.l10n.t('{0}  pieces: {1}', pct(c.score), c.pieces.join(' ')),
         replace: { range, word: c.word },
         current: c.current,
         best: k === best,

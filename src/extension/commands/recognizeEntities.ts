@@ -16,15 +16,15 @@ export async function recognizeEntities(services: Services, annotations: Annotat
   const summary = await services.ensureModel();
   if (summary.head !== 'token-classification') {
     const choice = await vscode.window.showWarningMessage(
-      `Recognize Entities needs a token-classification (NER) model; ${modelLabel(services.settings().model)} is a ${summary.head} model.`,
-      { detail: 'Pick an NER model, for example the hub id Xenova/bert-base-NER or a local folder.' },
-      'Select Model',
+      vscode.l10n.t('Recognize Entities needs a token-classification (NER) model; {0} is a {1} model.', modelLabel(services.settings().model), summary.head),
+      { detail: vscode.l10n.t('Pick an NER model, for example the hub id Xenova/bert-base-NER or a local folder.') },
+      vscode.l10n.t('Select Model'),
     );
-    if (choice === 'Select Model') await vscode.commands.executeCommand('bertLens.model.select');
+    if (choice === vscode.l10n.t('Select Model')) await vscode.commands.executeCommand('bertLens.model.select');
     services.log.warn(`entities: model ${summary.id} has head ${summary.head}, not token-classification`);
     return;
   }
-  const result = await withDelayedProgress('BERT Lens: recognizing entities…', (token) =>
+  const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: recognizing entities…'), (token) =>
       services.timed('entities', () => services.client.tokenClassification(services.spec(), { text, aggregation: 'simple' }, { signal: toAbortSignal(token) })),
   );
   const entities = result.entities.map((e) => ({ label: baseLabel(e.label), start: e.start + base, end: e.end + base, text: e.text, score: e.score, line: doc.positionAt(e.start + base).line + 1 }));
@@ -32,7 +32,7 @@ export async function recognizeEntities(services: Services, annotations: Annotat
   view.set(doc.uri, entities);
   // Show the list without moving the focus: the editor keeps it, and a quick input opened meanwhile (the
   // user's next command) stays open. The log line comes last, once the UI work is done.
-  if (!entities.length) void vscode.window.showInformationMessage('BERT Lens: no entities found in this text.');
+  if (!entities.length) void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: no entities found in this text.'));
   else await view.reveal();
   logUserText(services.log, `entities: ${JSON.stringify(entities.map((e) => ({ label: e.label, start: e.start, end: e.end, text: e.text })))}`, summaries.entities(entities));
 }

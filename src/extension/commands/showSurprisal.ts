@@ -39,15 +39,15 @@ export class SurprisalLens implements vscode.Disposable {
     const wholeWord = vscode.workspace.getConfiguration('bertLens').get<boolean>('surprisal.wholeWord', false);
     const spec = this.services.spec(model);
     const what = summary.head === 'causal-lm' ? 'surprisal' : 'pseudo-likelihood';
-    const result = await withDelayedProgress(`BERT Lens: ${what} of ${text.length.toLocaleString()} characters…`, (token) =>
+    const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: {0} of {1} characters…', what, text.length.toLocaleString()), (token) =>
       this.services.timed(what, () => this.services.client.surprisal(spec, { text, wholeWord }, { signal: toAbortSignal(token) })),
     );
     const plan = planSurprisal(result, base);
     this.annotations.set('surprisal', editor.document, new Map([...plan].map(([k, v]) => [k, v])));
     this.last = { uri: editor.document.uri.toString(), base, result };
     const status = surprisalStatus(result);
-    this.item.text = `$(graph-line) ${status.text}`;
-    this.item.tooltip = `${status.tooltip}. Click to clear.`;
+    this.item.text = `$(graph-line) ${status.text}`; // l10n: numbers and an icon; the words come from core/surprisalPlan
+    this.item.tooltip = vscode.l10n.t('{0}. Click to clear.', status.tooltip);
     this.item.show();
     this.services.log.info(`surprisal (${result.method}, ${summary.id}): ${status.tooltip}`);
   }

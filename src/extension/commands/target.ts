@@ -5,7 +5,7 @@ import { paragraphAt, wordAt } from '../core/text';
 
 export function activeEditor(): vscode.TextEditor {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) throw userError('no-editor', 'Open a text editor first.', 'BERT Lens works on the text in the active editor.');
+  if (!editor) throw userError('no-editor', vscode.l10n.t('Open a text editor first.'), vscode.l10n.t('BERT Lens works on the text in the active editor.'));
   return editor;
 }
 
@@ -17,7 +17,7 @@ export function spanAndWindow(editor: vscode.TextEditor, maxChars = 2000): { spa
   let span: Offset | undefined;
   if (!sel.isEmpty) span = [doc.offsetAt(sel.start), doc.offsetAt(sel.end)];
   else span = wordAt(text, doc.offsetAt(sel.active));
-  if (!span) throw userError('no-selection', 'Select some text or put the cursor on a word.');
+  if (!span) throw userError('no-selection', vscode.l10n.t('Select some text or put the cursor on a word.'));
   const window = paragraphAt(text, span[0], maxChars);
   if (span[1] > window[1]) window[1] = Math.min(text.length, span[1]);
   return { span, window, text };
@@ -30,10 +30,12 @@ export function selectionOrDocument(editor: vscode.TextEditor, maxChars = 200_00
   const selected = !editor.selection.isEmpty;
   const text = selected ? doc.getText(editor.selection) : doc.getText();
   const base = selected ? doc.offsetAt(editor.selection.start) : 0;
-  if (!text.trim()) throw userError('empty-text', selected ? 'The selection is empty.' : 'The document is empty.');
+  if (!text.trim()) throw userError('empty-text', selected ? vscode.l10n.t('The selection is empty.') : vscode.l10n.t('The document is empty.'));
   if (text.length > maxChars) {
     void vscode.window.showWarningMessage(
-      `BERT Lens: the ${selected ? 'selection' : 'document'} has ${text.length.toLocaleString()} characters; only the first ${maxChars.toLocaleString()} are analysed. Select a part to analyse another.`,
+      selected
+        ? vscode.l10n.t('BERT Lens: the selection has {0} characters; only the first {1} are analysed. Select a part to analyse another.', text.length.toLocaleString(), maxChars.toLocaleString())
+        : vscode.l10n.t('BERT Lens: the document has {0} characters; only the first {1} are analysed. Select a part to analyse another.', text.length.toLocaleString(), maxChars.toLocaleString()),
     );
     return { text: text.slice(0, maxChars), base };
   }

@@ -21,6 +21,15 @@ export function describeBankLesson(l: BankLesson): string {
     : `The same word gets different vectors in different contexts: ${nums}. This model does not separate the senses here — the account is not closer to the interest-rate bank than to the river.`;
 }
 
+/** The full lesson's download as the offer shows it: the hub's own total (decimal MB, as the download progress
+ *  shows it) when it answered, "already downloaded" when the model is cached, else the `estimate` labelled
+ *  "about" (offline, or the hub unreachable). */
+export function downloadSizeLabel(size: { cached: boolean; total?: number } | undefined, estimate: string): string {
+  if (size?.cached) return 'already downloaded';
+  if (size?.total !== undefined && size.total > 0) return `${(size.total / 1e6).toFixed(1)} MB`;
+  return `about ${estimate}`;
+}
+
 /** Words split into the most pieces (distinct, most pieces first) and the [UNK] rate, from one tokenization. */
 export function wordPieceStats(r: Pick<TokenizeResult, 'tokens' | 'wordIds' | 'specialTokensMask'>, top = 5): { tokens: number; unknown: number; unknownRate: number; rarest: { word: string; pieces: string[] }[] } {
   const words = new Map<number, string[]>();

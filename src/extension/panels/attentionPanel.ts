@@ -17,7 +17,7 @@ export class AttentionPanel {
   static createOrShow(services: Services, text: string): AttentionPanel {
     if (AttentionPanel.current) AttentionPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     else {
-      const panel = vscode.window.createWebviewPanel(attentionViewType, 'BERT Lens: Attention', vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(attentionViewType, vscode.l10n.t('BERT Lens: Attention'), vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
       AttentionPanel.current = new AttentionPanel(panel, services);
     }
     void AttentionPanel.current.compute(text, services.settings().model);
@@ -51,7 +51,7 @@ export class AttentionPanel {
     } else if (atExport.is(msg)) {
       await this.export(msg.params.format, msg.params.data, msg.params.name).catch((err) => reportError(this.services.log, err, 'export'));
     } else if (atExportFailed.is(msg)) {
-      reportError(this.services.log, userError('export-failed', `Export failed: ${msg.params.reason}`), 'export');
+      reportError(this.services.log, userError('export-failed', vscode.l10n.t('Export failed: {0}', msg.params.reason)), 'export');
     }
   }
 
@@ -68,7 +68,7 @@ export class AttentionPanel {
     try {
       const summary = await this.services.ensureModel(model);
       if (!summary.attentionAvailable) {
-        throw userError('attention-unavailable', `${summary.id} fuses its attention, so the probabilities cannot be read.`, 'Select an export without fused attention (model.onnx or model_quantized.onnx).');
+        throw userError('attention-unavailable', vscode.l10n.t('{0} fuses its attention, so the probabilities cannot be read.', summary.id), vscode.l10n.t('Select an export without fused attention (model.onnx or model_quantized.onnx).'));
       }
       // Flat float32 tensors from the worker (transferred), posted to the webview as typed arrays.
       const tensors = await this.services.timed('attention', () => this.services.client.attentionTensors(this.services.spec(model), { text }, { signal: controller.signal }));
@@ -83,7 +83,7 @@ export class AttentionPanel {
   }
 
   private async export(format: 'svg' | 'png' | 'json', data: string, name: string): Promise<void> {
-    if (!this.state.result && !this.state.tensors) throw userError('no-attention', 'There is no attention to export yet.', 'Run Show Attention on some text first.');
+    if (!this.state.result && !this.state.tensors) throw userError('no-attention', vscode.l10n.t('There is no attention to export yet.'), vscode.l10n.t('Run Show Attention on some text first.'));
     await saveExport(this.services, 'attention', name, [format], () =>
       format === 'png' ? Buffer.from(data.replace(/^data:image\/png;base64,/, ''), 'base64') : data,
     );

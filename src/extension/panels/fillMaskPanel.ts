@@ -48,7 +48,7 @@ export class FillMaskPanel {
     if (FillMaskPanel.current) {
       FillMaskPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     } else {
-      const panel = vscode.window.createWebviewPanel(fillMaskViewType, 'BERT Lens: Fill-Mask', vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(fillMaskViewType, vscode.l10n.t('BERT Lens: Fill-Mask'), vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
       FillMaskPanel.current = new FillMaskPanel(panel, services);
     }
     const p = FillMaskPanel.current;
@@ -173,7 +173,7 @@ export class FillMaskPanel {
 
   /** The panel's data as shown (masks, whole-word candidates and per-piece predictions per model column). */
   private async export(format: 'json' | 'csv'): Promise<void> {
-    if (this.state.models.some((m) => m.busy)) throw userError('busy', 'The panel is still computing.', 'Export again when the predictions are shown.');
+    if (this.state.models.some((m) => m.busy)) throw userError('busy', vscode.l10n.t('The panel is still computing.'), vscode.l10n.t('Export again when the predictions are shown.'));
     const data = fillMaskExport(this.state);
     await saveExport(this.services, 'fill-mask', 'fill-mask', [format], () => (format === 'json' ? JSON.stringify(data, null, 2) + '\n' : fillMaskCsv(data)));
   }

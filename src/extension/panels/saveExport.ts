@@ -24,6 +24,6 @@ export async function saveExport(
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await vscode.workspace.fs.writeFile(uri, bytes);
   services.log.info(`${what}: exported ${format} to ${uri.fsPath} (${bytes.length} bytes)`);
-  void vscode.window.showInformationMessage(`BERT Lens: saved ${uri.fsPath}`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: saved {0}', uri.fsPath));
   return uri;
 }

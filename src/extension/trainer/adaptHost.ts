@@ -76,13 +76,13 @@ export class AdaptHost {
     this.refreshContext();
     const roots = this.state.roots;
     if (!roots.length) {
-      this.set({ error: 'Open a folder first: adaptation reads the text files (.md, .txt, .rst …) of the workspace.' });
+      this.set({ error: vscode.l10n.t('Open a folder first: adaptation reads the text files (.md, .txt, .rst …) of the workspace.') });
       return;
     }
     const controller = new AbortController();
     this.running = controller;
     const s = this.state.settings;
-    this.set({ busy: 'Loading model…', error: undefined, step: undefined, chosen: undefined, sample: undefined, before: undefined, after: undefined, losses: [], corpus: undefined, runId: undefined, seconds: undefined, savedTo: undefined });
+    this.set({ busy: vscode.l10n.t('Loading model…'), error: undefined, step: undefined, chosen: undefined, sample: undefined, before: undefined, after: undefined, losses: [], corpus: undefined, runId: undefined, seconds: undefined, savedTo: undefined });
     const losses: number[] = [];
     try {
       const r = await this.services.client.trainingAdapt(
@@ -90,13 +90,13 @@ export class AdaptHost {
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (!('phase' in p)) return this.set({ busy: `Downloading ${p.file}…` }, true);
+            if (!('phase' in p)) return this.set({ busy: vscode.l10n.t('Downloading {0}…', p.file) }, true);
             if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
-            else if (p.phase === 'evaluating') this.set({ busy: `Scoring the held-out lines (${p.which}) ${p.done}/${p.total}…` }, p.done !== p.total);
+            else if (p.phase === 'evaluating') this.set({ busy: vscode.l10n.t('Scoring the held-out lines ({0}) {1}/{2}…', p.which, p.done, p.total) }, p.done !== p.total);
             else if (p.phase === 'evaluated') this.set(p.which === 'before' ? { before: p.metrics } : { after: p.metrics });
             else if (p.phase === 'step') {
               losses.push(p.loss);
-              const patch: Partial<AdaptState> = { step: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss }, chosen: p.chosen, losses: [...losses], busy: `Adapting: epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, ETA ${Math.round(p.etaSeconds)} s…` };
+              const patch: Partial<AdaptState> = { step: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss }, chosen: p.chosen, losses: [...losses], busy: vscode.l10n.t('Adapting: epoch {0}/{1}, step {2}/{3}, ETA {4} s…', p.epoch, p.epochs, p.step, p.totalSteps, Math.round(p.etaSeconds)) };
               if (p.sample) patch.sample = p.sample;
               this.set(patch, !p.sample && p.step !== p.totalSteps);
             }
@@ -106,7 +106,7 @@ export class AdaptHost {
       this.set({ busy: undefined, runId: r.runId, seconds: r.seconds, chosen: r.chosen, corpus: { files: r.corpus.files, lines: r.corpus.lines, heldOutLines: r.corpus.heldOutLines } });
       this.services.log.info(`adapted ${this.state.model} on ${r.corpus.files} file(s): masked accuracy ${r.masked_accuracy.before.toFixed(3)} -> ${r.masked_accuracy.after.toFixed(3)}, pseudo-perplexity ${r.pseudo_perplexity.before.toFixed(2)} -> ${r.pseudo_perplexity.after.toFixed(2)} (${r.seconds.toFixed(1)} s)`);
     } catch (err) {
-      if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: 'Cancelled; nothing was saved.' });
+      if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: vscode.l10n.t('Cancelled; nothing was saved.') });
       else {
         const hint = (err as { hint?: string }).hint;
         this.set({ busy: undefined, error: err instanceof Error ? err.message + (hint ? ` ${hint}` : '') : String(err) });
@@ -122,19 +122,20 @@ export class AdaptHost {
     if (!runId) return;
     const root = this.state.roots[0] ?? this.services.context.globalStorageUri.fsPath;
     const base = this.state.model.replace(/ \(embedded\)$/, '').replace(/[\\/:]+/g, '-');
-    const picked = await vscode.window.showSaveDialog({ title: 'Save the adapted model as a folder', defaultUri: vscode.Uri.file(path.join(root, `${base}-adapted`)), saveLabel: 'Save Folder' });
+    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the adapted model as a folder'), defaultUri: vscode.Uri.file(path.join(root, `${base}-adapted`)), saveLabel: vscode.l10n.t('Save Folder') });
     if (!picked) return;
     let overwrite = false;
     try {
       const stat = await vscode.workspace.fs.stat(picked);
       if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(`BERT Lens: ${picked.fsPath} is a file; choose a folder name.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
         return;
       }
       const entries = await vscode.workspace.fs.readDirectory(picked);
       if (entries.length) {
-        const choice = await vscode.window.showWarningMessage(`${picked.fsPath} exists and holds ${entries.length} item(s). Replace the model files in it?`, { modal: true }, 'Replace');
-        if (choice !== 'Replace') return;
+        const replace = vscode.l10n.t('Replace');
+        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Replace the model files in it?', picked.fsPath, entries.length), { modal: true }, replace);
+        if (choice !== replace) return;
         overwrite = true;
       }
     } catch {
@@ -143,9 +144,11 @@ export class AdaptHost {
     try {
       const { dir } = await this.services.client.trainingAdaptSave({ runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
-      const choice = await vscode.window.showInformationMessage(`BERT Lens: adapted model saved to ${dir}.`, 'Use This Model', 'Open Model Card');
-      if (choice === 'Use This Model') await this.handle(adUse.create({}));
-      else if (choice === 'Open Model Card') await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
+      const use = vscode.l10n.t('Use This Model');
+      const card = vscode.l10n.t('Open Model Card');
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: adapted model saved to {0}.', dir), use, card);
+      if (choice === use) await this.handle(adUse.create({}));
+      else if (choice === card) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
     } catch (err) {
       this.set({ error: err instanceof Error ? err.message : String(err) });
       reportError(this.services.log, err, 'Saving the adapted model');

@@ -6,7 +6,8 @@ import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
 import { AdaptHost } from './adaptHost';
-import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../webviews/protocol/trainer';
+import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
+import { explainExample } from './why';
 
 /** The "Classifier Trainer" webview view. All work runs in the engine worker (training* methods); this side
  *  holds the UI state, talks to the workspace (files, editors) and asks before overwriting anything. */
@@ -97,6 +98,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trOpen.is(m)) return this.open(m.params.file, m.params.line);
     if (trClassify.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.classifySelection');
     if (trLabelFile.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.labelParagraphs');
+    if (trWhy.is(m)) return explainExample(this.services, () => this.state, (why) => this.set({ why }), m.params.example);
   }
 
   /** Labelled-data candidates: files through `workspace.findFiles` (which respects files.exclude), and
@@ -125,7 +127,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
 
   private async select(p: string): Promise<void> {
     const s = this.state.settings;
-    this.set({ selected: p, preview: undefined, error: undefined, busy: 'Reading data…' });
+    this.set({ selected: p, preview: undefined, error: undefined, busy: vscode.l10n.t('Reading data…') });
     try {
       const preview = await this.services.client.trainingPreview({ path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
       this.set({ preview, busy: undefined, settings: { ...s, textColumn: preview.textColumn, labelColumn: preview.labelColumn, pairColumn: preview.pairColumn } });
@@ -139,10 +141,10 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const s = this.state.settings;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: 'Loading model…', error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined });
+    this.set({ busy: vscode.l10n.t('Loading model…'), error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined, why: undefined });
     try {
       const summary = await this.services.ensureModel();
-      this.set({ numLayers: summary.numLayers, busy: 'Computing features…' });
+      this.set({ numLayers: summary.numLayers, busy: vscode.l10n.t('Computing features…') });
       const history: TrainerState['history'] = [];
       const result = await this.services.client.trainingTrain(
         {
@@ -165,7 +167,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase === 'features') this.set({ featureProgress: { done: p.done, total: p.total }, busy: `Computing features ${p.done}/${p.total}…` }, p.done !== p.total);
+            if (p.phase === 'features') this.set({ featureProgress: { done: p.done, total: p.total }, busy: vscode.l10n.t('Computing features {0}/{1}…', p.done, p.total) }, p.done !== p.total);
             else if (p.phase === 'train') {
               history.push({ epoch: p.epoch, loss: p.loss, valAccuracy: p.valAccuracy });
               this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
@@ -191,7 +193,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const data = this.state.selected;
     const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
-    const picked = await vscode.window.showSaveDialog({ title: 'Save classifier as a model folder', defaultUri: vscode.Uri.file(`${base}-${suffix}`), saveLabel: 'Save Folder' });
+    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save classifier as a model folder'), defaultUri: vscode.Uri.file(`${base}-${suffix}`), saveLabel: vscode.l10n.t('Save Folder') });
     if (!picked) return;
     let overwrite = false;
     try {
@@ -199,12 +201,12 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       if (stat.type & vscode.FileType.Directory) {
         const entries = await vscode.workspace.fs.readDirectory(picked);
         if (entries.length) {
-          const choice = await vscode.window.showWarningMessage(`${picked.fsPath} exists and holds ${entries.length} item(s). Overwrite the model files in it?`, { modal: true }, 'Overwrite');
-          if (choice !== 'Overwrite') return;
+          const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Overwrite the model files in it?', picked.fsPath, entries.length), { modal: true }, vscode.l10n.t('Overwrite'));
+          if (choice !== vscode.l10n.t('Overwrite')) return;
           overwrite = true;
         }
       } else {
-        void vscode.window.showErrorMessage(`BERT Lens: ${picked.fsPath} is a file; choose a folder name.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
         return;
       }
     } catch {
@@ -213,7 +215,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     try {
       const { dir } = await this.services.client.trainingSave({ runId: r.runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
-      const choice = await vscode.window.showInformationMessage(`BERT Lens: classifier saved to ${dir}.`, 'Open Model Card');
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: classifier saved to {0}.', dir), vscode.l10n.t('Open Model Card'));
       if (choice) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
     } catch (err) {
       this.fail(err, 'Saving the classifier');

@@ -87,9 +87,9 @@ export function registerWalkthrough(context: vscode.ExtensionContext, s: Service
 
   command('bertLens.walkthrough.wordPieces', 'Show Word Pieces and [UNK] Rate', async () => {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) throw userError('no-editor', 'Open a text editor first.', 'The word pieces are shown for the active file.');
+    if (!editor) throw userError('no-editor', vscode.l10n.t('Open a text editor first.'), vscode.l10n.t('The word pieces are shown for the active file.'));
     const text = (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)).slice(0, 200_000);
-    if (!text.trim()) throw userError('empty-text', 'The file is empty.');
+    if (!text.trim()) throw userError('empty-text', vscode.l10n.t('The file is empty.'));
     const model = s.settings().model;
     await s.ensureModel(model);
     const r = await s.timed('tokenize', () => s.client.tokenize(s.spec(model), { text }));

@@ -3,7 +3,7 @@
 // result the current model did not produce).
 import * as vscode from 'vscode';
 import type { SimilarityResult } from '../../engine/api';
-import { type BankLesson, describeBankLesson } from '../core/walkthroughText';
+import { type BankLesson, describeBankLesson, downloadSizeLabel } from '../core/walkthroughText';
 
 export { wordPieceStats } from '../core/walkthroughText';
 import { EngineError } from '../../engine/errors';
@@ -39,8 +39,22 @@ export async function openSample(kind: string): Promise<vscode.TextEditor> {
 }
 
 export const FULL_LESSON_MODEL = 'Xenova/bert-base-uncased';
-/** Size of the file BERT Lens downloads for it (onnx/model_quantized.onnx, int8; the fp32 file is over 200 MB). */
-export const FULL_LESSON_SIZE = 'about 110 MB';
+/** The fallback when the hub cannot be asked: roughly what BERT Lens downloads for it (onnx/model_quantized.onnx,
+ *  int8, plus config and tokenizer; the fp32 file is over 400 MB). The offer shows the hub's own size when it can. */
+export const FULL_LESSON_ESTIMATE = '110 MB';
+
+/** The size the offer shows: asks the hub (HEAD requests in the worker, through the configured proxy) for what
+ *  loading the full-lesson model would download, for at most `timeoutMs`; the estimate when that fails. */
+export async function fullLessonSize(services: Services, timeoutMs = 8000): Promise<string> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const size = await services.client.downloadSize(services.spec(FULL_LESSON_MODEL), { signal });
+    return downloadSizeLabel(size, FULL_LESSON_ESTIMATE);
+  } catch (err) {
+    services.log.info(`walkthrough: the hub did not give the size of ${FULL_LESSON_MODEL} (${err instanceof Error ? err.message : String(err)}); showing the estimate`);
+    return downloadSizeLabel(undefined, FULL_LESSON_ESTIMATE);
+  }
+}
 
 
 function cosOf(r: SimilarityResult, start: number): number {
@@ -76,7 +90,8 @@ export async function bankLesson(services: Services): Promise<BankLesson | undef
   const text = describeBankLesson(lesson);
   services.log.info(`walkthrough bank lesson: ${text}`);
   const offline = services.settings().offline || lesson.model === FULL_LESSON_MODEL;
-  const download = vscode.l10n.t('Download {0} ({1})', FULL_LESSON_MODEL, FULL_LESSON_SIZE);
+  const size = offline ? '' : await fullLessonSize(services);
+  const download = size === 'already downloaded' ? vscode.l10n.t('Compare with {0} (already downloaded)', FULL_LESSON_MODEL) : vscode.l10n.t('Download {0} ({1})', FULL_LESSON_MODEL, size);
   const pick = await vscode.window.showInformationMessage(
     vscode.l10n.t('BERT Lens: {0}', text),
     ...(offline ? [] : [download]),

@@ -17,20 +17,9 @@ export interface AttentionState {
 
 export type ExportFormat = 'svg' | 'png' | 'json';
 
-/** The webview's view of the transferred tensors: nested rows ([layer][head][from][to] …), as `AttentionResult`.
- *  (The engine's client has the same function; webviews may not import engine code.) */
-export function nestAttention(t: AttentionTensors): AttentionResult {
-  const { layers, heads, n } = t;
-  const nn = n * n;
-  const matrix = (data: Float32Array, base: number) => Array.from({ length: n }, (_, i) => Array.from(data.subarray(base + i * n, base + (i + 1) * n)));
-  return {
-    tokens: t.tokens,
-    offsets: t.offsets,
-    attentions: Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => matrix(t.attentions, (l * heads + h) * nn))),
-    headMean: Array.from({ length: layers }, (_, l) => matrix(t.headMean, l * nn)),
-    rollout: matrix(t.rollout, 0),
-  };
-}
+/** The webview's view of the transferred tensors: nested rows ([layer][head][from][to] …), as `AttentionResult`
+ *  (the same function as the engine's client uses). */
+export { nestAttention } from '../../shared/attention';
 
 // host → webview
 export const atState = message<AttentionState>('attention/state', (p) => isObject(p) && typeof p.text === 'string');

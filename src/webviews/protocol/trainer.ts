@@ -1,6 +1,7 @@
 // Messages between the Classifier Trainer view (host: src/extension/trainer) and its webview app. Types only
 // from the engine's training types (a type-only module), so no host code reaches the browser bundle.
 import type { DatasetCandidate, DatasetPreview, EpochProgress, TrainView } from '../../engine/training/types';
+import type { ExplainedExample } from '../../engine/training/explain';
 import { isObject, message } from './ipc';
 
 export const trainerViewId = 'bertLens.trainer';
@@ -38,6 +39,15 @@ export interface TrainerState {
   result?: TrainView;
   error?: string;
   savedTo?: string;
+  /** "Why this label?" of one test example (index into result.examples). */
+  why?: TrainerWhy;
+}
+
+export interface TrainerWhy {
+  example: number;
+  busy?: boolean;
+  result?: ExplainedExample;
+  error?: string;
 }
 
 // host → webview
@@ -53,3 +63,4 @@ export const trSave = message<Record<string, never>>('trainer/save');
 export const trOpen = message<{ file: string; line: number }>('trainer/open', (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line));
 export const trClassify = message<Record<string, never>>('trainer/classifySelection');
 export const trLabelFile = message<Record<string, never>>('trainer/labelFile');
+export const trWhy = message<{ example: number }>('trainer/why', (p) => isObject(p) && Number.isInteger(p.example) && (p.example as number) >= 0);

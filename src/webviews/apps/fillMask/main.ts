@@ -4,6 +4,7 @@ import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
 import { renderDirections } from './directions';
+import { SALIENCY_METHOD_NAMES, shadeChip } from '../../shared/saliency';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -33,17 +34,9 @@ function isMasked(span: Offset): boolean {
   return !!state?.masks.some(([s, e]) => s < span[1] && e > span[0]);
 }
 
-const METHOD_NAMES: Record<string, string> = { 'grad-input': 'gradient × input', 'grad-l2': 'gradient L2 norm', 'integrated-gradients': 'integrated gradients' };
-
-/** Saliency shading of a chip: opacity by |score| / max over the text's tokens, blue raises the explained word's
- *  log-probability, orange lowers it (the editor's Explain Prediction colours). */
-function shade(el: HTMLElement, score: number, max: number): void {
-  if (!(max > 0) || score === 0) return;
-  const level = Math.max(1, Math.min(5, Math.ceil((Math.abs(score) / max) * 5)));
-  const alpha = (0.08 + (0.5 * level) / 5).toFixed(2);
-  el.style.backgroundColor = score < 0 ? `rgba(213, 94, 0, ${alpha})` : `rgba(0, 114, 178, ${alpha})`;
-  el.dataset.saliency = String(score);
-}
+const METHOD_NAMES = SALIENCY_METHOD_NAMES;
+/** Saliency shading of a chip (shared with the trainer's "Why this label?"). */
+const shade = shadeChip;
 
 function renderTokens(col: ModelColumn): HTMLElement {
   const t = col.tokenization;

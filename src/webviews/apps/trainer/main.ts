@@ -4,6 +4,8 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { whyButton, whyPanel } from './why';
+import { candidatesBlock } from './candidates';
 import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 
 injectStyle(baseCss + css);
@@ -147,6 +149,8 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     ),
   );
   if (!rows[0].best) sec.append(h('p', { class: 'warnings' }, 'A baseline scores at least as well as the classifier here: it may not earn its cost.'));
+  const cand = candidatesBlock(rep.candidates, rep.recommendation);
+  if (cand) sec.append(cand);
   if (rep.head.kind === 'fine-tuned') sec.append(h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`));
   sec.append(h('div', { class: 'muted' }, `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`));
   sec.append(perClassTable('This classifier', rep.metrics), perClassTable('Majority class', rep.baselines.majority), perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr));
@@ -177,10 +181,12 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h('div', { class: 'muted', id: 'cell-caption' }, `${idx.length} example(s): true ${r.labels[i]}, predicted ${r.labels[j]}`),
       h('div', { class: 'examples', role: 'list' }, ...idx.slice(0, 100).map((x) => {
         const e = r.examples[x];
-        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`));
+        return h('div', { role: 'listitem' }, h('button', { title: `${e.file}:${e.line}`, onclick: () => post(trOpen.create({ file: e.file, line: e.line })) }, `${e.file.split(/[\\/]/).pop()}:${e.line} (${pct(e.score)}) ${e.text}`), whyButton(x, e.predicted, post, !!s.why?.busy));
       })),
     );
   }
+  const why = whyPanel(s);
+  if (why) sec.append(why);
   sec.append(
     h(
       'div',

@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labelCounts } from './dataChecks';
 import { loadDataset } from './data';
-import type { DataFormat, DatasetCandidate, DatasetPreview, LoadOptions } from './types';
+import type { DataFormat, DatasetCandidate, DatasetPreview, LoadOptions } from '../types';
 
 const SKIP = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test', '.e2e', '__pycache__', '.venv', 'venv']);
 const EXT: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 
-export type { DatasetCandidate } from './types';
+export type { DatasetCandidate } from '../types';
 
 /** Labelled-data candidates under the roots: CSV/TSV/JSONL files, and folders whose sub-folders (2+) each hold
  *  only files (folder-per-label), or hold train/test folders of that shape. */

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EngineError } from '../errors';
+import { EngineError } from '../../errors';
 import { lastCompleteRecordEnd, parseDelimited } from './csv';
 import { dataWarnings } from './dataChecks';
-import type { DataFormat, Dataset, DataWarning, Example, LoadOptions, SplitIndexes } from './types';
+import type { DataFormat, Dataset, DataWarning, Example, LoadOptions, SplitIndexes } from '../types';
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ROWS = 200_000;

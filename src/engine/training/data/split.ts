@@ -1,6 +1,6 @@
-import { EngineError } from '../errors';
-import { createRng, shuffleInPlace } from './random';
-import type { Example, SplitIndexes, SplitOptions } from './types';
+import { EngineError } from '../../errors';
+import { createRng, shuffleInPlace } from '../random';
+import type { Example, SplitIndexes, SplitOptions } from '../types';
 
 export const DEFAULT_SEED = 42;
 

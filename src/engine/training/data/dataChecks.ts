@@ -1,4 +1,4 @@
-import type { DataWarning, Example } from './types';
+import type { DataWarning, Example } from '../types';
 
 /** Ratio between the largest and the smallest class from which imbalance is reported. */
 export const IMBALANCE_RATIO = 3;
