@@ -7,8 +7,8 @@
 //     With `--baseline <dir>`, a built older checkout (its dist/engineWorker.js) runs as one more side: before
 //     and after in the same run.
 //  2. Steady state in this process, interleaved: fill-mask at ~128 and ~512 tokens (ours / raw session /
-//     transformers.js), and attention end to end (worker → nested arrays → JSON text) against the same edited
-//     graph run raw.
+//     transformers.js), and attention end to end (worker → JSON text as `attention --json` streams it, and the
+//     typed path the panel uses) against the same edited graph run raw.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +20,8 @@ import { addGraphOutputs, findAttentionOutputs, inspectGraph } from '../engine/o
 import { readModelFolder } from '../engine/models/modelFolder';
 import { openSession, type InputTensor, type RuntimeSession } from '../engine/runtime';
 import { TextTokenizer } from '../engine/tokenizer';
+import { attentionRows } from '../engine/tasks/attentionTensors';
+import { writeJson } from '../cli/jsonWriter';
 
 export interface ScaleOptions {
   model: string;
@@ -100,8 +102,14 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     peakAfterFirst = memory().hwm;
     features.push('fill-mask');
     const att = plainText(90);
-    const r = side === 'ours' ? await client.attention(spec, { text: att }) : await client.call<any>('attention', { spec, text: att });
-    JSON.stringify({ tokens: r.tokens, attentions: r.attentions });
+    if (side === 'ours') {
+      // As `attention --json` writes it: the tensors, streamed as JSON text.
+      const t = await client.attentionTensors(spec, { text: att });
+      await writeJson({ tokens: t.tokens, attentions: attentionRows(t) }, () => undefined);
+    } else {
+      const r = await client.call<any>('attention', { spec, text: att });
+      JSON.stringify({ tokens: r.tokens, attentions: r.attentions });
+    }
     features.push('attention');
     await client.embed(spec, { text: att, layer: -1, pooling: 'mean' });
     features.push('embed');
@@ -110,10 +118,13 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     features.push('similarity (hover)');
     await client.fillMask(spec, { text: `${att} the ${mask} is here.`, topK: 3, spans: [[w, w + 4]] });
     features.push('fill-mask span (hover)');
-    if (side === 'ours') {
-      // Saliency: the backward graph (gradient of the mask's log-probability), opened on first use.
-      await client.saliency(spec, { text: `python is a programming ${mask}.`, method: 'grad-l2' });
+    // Saliency: the backward graph (gradient of the mask's log-probability), opened on first use (an older
+    // engine without saliency skips it).
+    try {
+      await client.call('saliency', { spec, text: `python is a programming ${mask}.`, method: 'grad-l2' });
       features.push('saliency');
+    } catch (err) {
+      if (side === 'ours') throw err;
     }
     await client.fillMask(spec, { text, topK: 5 });
     end = memory();
@@ -254,9 +265,12 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
     const att = findAttentionOutputs(g, local.folder.numLayers)!;
     const rawAtt = await openSession(addGraphOutputs(new Uint8Array(fs.readFileSync(onnx)), att), o.device);
     const sides: Record<string, () => Promise<unknown>> = {
-      'BERT Lens (worker) → JSON': async () => {
-        const r = await client.attention(spec, { text });
-        return JSON.stringify({ tokens: r.tokens, attentions: r.attentions }).length;
+      // What `attention --json` does: the tensors, streamed as JSON text from row views (src/cli/main.ts).
+      'BERT Lens (worker) → attention --json text': async () => {
+        const t = await client.attentionTensors(spec, { text });
+        let size = 0;
+        await writeJson({ tokens: t.tokens, attentions: attentionRows(t) }, (c) => void (size += c.length));
+        return size;
       },
       'BERT Lens (worker), typed (panel)': () => client.attentionTensors(spec, { text }),
       'raw ORT session (attention graph)': () => rawAtt.run(feedsFor(rawAtt, [enc.ids]), att),
@@ -339,7 +353,7 @@ export function renderScale(d: ScaleData): string {
   lines.push(d.header);
   lines.push(`Model: ${d.model}. Device: ${o.device}. Load average (1/5/15 min) ${d.loadBefore} before, ${d.loadAfter} after: the machine was shared, so only ratios within this run mean anything.`);
   lines.push('');
-  lines.push(`**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, saliency (grad-l2, its backward graph; not in the older engine) and fill-mask again before its peak is read; the other sides run fill-mask only.`);
+  lines.push(`**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, saliency (grad-l2, its backward graph; an engine without it skips it, see "Used") and fill-mask again before its peak is read; the other sides run fill-mask only.`);
   lines.push('');
   lines.push('| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | Used |');
   lines.push('|---|---:|---:|---:|---:|---:|---|');

@@ -365,6 +365,17 @@ export interface WindowProgress {
   total: number;
 }
 
+/** A session opened on first use (the backward graph of saliency, an extra-outputs variant): sent with
+ *  `opening` before ORT opens it (seconds at BERT-base scale) and `ready` (or `failed`) after, so that a front end
+ *  can say why the first call waits. */
+export interface PreparingProgress {
+  /** What the session serves, in a few words ("saliency", "hidden states"). */
+  preparing: string;
+  state: 'opening' | 'ready' | 'failed';
+  /** The model's id. */
+  model: string;
+}
+
 /** Errors carry a stable code, one readable line, and a way forward. */
 export interface EngineErrorInfo {
   code: string;

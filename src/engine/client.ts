@@ -36,6 +36,7 @@ import type {
   GenerateProgress,
   NextTokenRequest,
   NextTokenResult,
+  PreparingProgress,
   SurprisalRequest,
   SurprisalResult,
 } from './api';
@@ -47,6 +48,8 @@ import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgre
 import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
 import type { AdaptMethodProgress, AdaptRequest, AdaptResult } from './training/adaptMethods';
 import type { DatasetCandidate } from './training/data/discover';
+import type { DistillProgress } from './training/distill';
+import type { DistillRequest, DistillView } from './training/distillMethods';
 import type { TrainRequest, TrainingProgress } from './training/session';
 import type { DatasetPreview, LoadOptions } from './training/types';
 import type { FromWorker, ToWorker } from './worker/protocol';
@@ -70,6 +73,7 @@ export class EngineClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly preparingListeners = new Set<(p: PreparingProgress) => void>();
 
   constructor(
     private readonly options: { workerPath?: string; logger?: Logger } = {},
@@ -108,6 +112,7 @@ export class EngineClient {
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
+      if (isPreparing(msg.progress)) for (const l of this.preparingListeners) l(msg.progress);
       p.onProgress?.(msg.progress);
       return;
     }
@@ -124,6 +129,13 @@ export class EngineClient {
       p.reject(err);
     }
     this.pending.clear();
+  }
+
+  /** Hears every call's "a session is being opened on first use" progress (the status bar says so); returns the
+   *  function that stops listening. */
+  onPreparing(listener: (p: PreparingProgress) => void): () => void {
+    this.preparingListeners.add(listener);
+    return () => this.preparingListeners.delete(listener);
   }
 
   /** Calls a worker method (rpc.ts names them and their types; worker/methods.ts holds the handlers). */
@@ -266,6 +278,14 @@ export class EngineClient {
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
     return this.call('trainingDispose', req, o);
   }
+  /** Distils the teacher into the student in the worker (src/engine/training/distillMethods.ts); the student
+   *  stays there under the returned `runId` until saved. */
+  trainingDistill(req: DistillRequest, o?: CallOptions<DistillProgress>): Promise<DistillView> {
+    return this.call('trainingDistill', req, o);
+  }
+  trainingDistillSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingDistillSave', req, o);
+  }
   /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
   trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {
     return this.call('trainingExplain', req, o);
@@ -287,4 +307,8 @@ export class EngineClient {
     this.worker = undefined;
     if (w) await w.terminate();
   }
+}
+
+function isPreparing(p: unknown): p is PreparingProgress {
+  return typeof p === 'object' && p !== null && typeof (p as PreparingProgress).preparing === 'string' && typeof (p as PreparingProgress).state === 'string';
 }

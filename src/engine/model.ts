@@ -15,7 +15,7 @@
 // Measurements behind these choices: docs/benchmarks.md, "BERT-base scale".
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, ModelSummary, Variant } from './api';
+import type { Device, ModelSummary, PreparingProgress, Variant } from './api';
 import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
 import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
@@ -94,6 +94,12 @@ async function openMain(onnxPath: string, folder: ModelFolder, device: Device, s
   return { session, gathered: false, notes };
 }
 
+/** Who hears that a session opened on first use is being prepared, and what to call it ("saliency"). */
+export interface Preparing {
+  preparing?: string;
+  onPreparing?: (p: PreparingProgress) => void;
+}
+
 export class LoadedModel {
   private readonly variants = new Map<string, Promise<RuntimeSession>>();
   private readonly gradients = new Map<string, Promise<{ graph: GradientGraph; session: RuntimeSession }>>();
@@ -157,12 +163,12 @@ export class LoadedModel {
    *  `build` gets the skeleton and returns the edited ModelProto. By default ORT does not pack a private copy of
    *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache. The
    *  session is disposed with the model. */
-  openVariant(key: string, build: (skeleton: Uint8Array) => Uint8Array, o: { prepack?: boolean; device?: Device } = {}): Promise<RuntimeSession> {
+  openVariant(key: string, build: (skeleton: Uint8Array) => Uint8Array, o: { prepack?: boolean; device?: Device } & Preparing = {}): Promise<RuntimeSession> {
     this.checkNotDisposed();
     let p = this.variants.get(key);
     if (!p) {
       const options: OpenOptions = { externalDataFolder: path.dirname(this.onnxPath), disablePrepacking: !o.prepack };
-      p = (async () => openSession(build(this.skeleton()), o.device ?? this.device, options))();
+      p = this.announced(o, (async () => openSession(build(this.skeleton()), o.device ?? this.device, options))());
       this.variants.set(key, p);
       p.catch(() => this.variants.delete(key));
     }
@@ -335,6 +341,19 @@ export class LoadedModel {
     return { data, dims: [batch.length, positions.length, v] };
   }
 
+  /** Tells `o.onPreparing` that a session is opening (a first use) and when it is ready or failed. */
+  private announced<T>(o: Preparing, opening: Promise<T>): Promise<T> {
+    const notify = o.onPreparing;
+    if (!notify || !o.preparing) return opening;
+    const what = o.preparing;
+    notify({ preparing: what, state: 'opening', model: this.id });
+    opening.then(
+      () => notify({ preparing: what, state: 'ready', model: this.id }),
+      () => notify({ preparing: what, state: 'failed', model: this.id }),
+    );
+    return opening;
+  }
+
   private checkNotDisposed(): void {
     if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
   }
@@ -343,11 +362,11 @@ export class LoadedModel {
    *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
    *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
    *  session packs no private copy of them). */
-  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions, preparing: Preparing = {}): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
     this.checkNotDisposed();
     let p = this.gradients.get(key);
     if (!p) {
-      p = (async () => {
+      p = this.announced(preparing, (async () => {
         if (!this.folder.variants.includes('fp32')) {
           throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
         }
@@ -356,7 +375,7 @@ export class LoadedModel {
         const externalDataFolder = path.dirname(fp32);
         const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
         return { graph, session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }) };
-      })();
+      })());
       p.catch(() => this.gradients.delete(key));
       this.gradients.set(key, p);
     }
@@ -365,14 +384,14 @@ export class LoadedModel {
 
   /** A session whose outputs include the named intermediate tensors: the one session when it already has them,
    *  else a variant (the skeleton plus those outputs, opened once per set of names, sharing the file's weights). */
-  sessionWithOutputs(names: string[]): Promise<RuntimeSession> {
+  sessionWithOutputs(names: string[], preparing: Preparing = {}): Promise<RuntimeSession> {
     this.checkNotDisposed();
     const main = this.main.session;
     const missing = names.filter((n) => !main.outputNames.includes(n));
     if (!missing.length) return Promise.resolve(main);
     const own = this.graph?.outputs ?? [];
     const added = names.filter((n) => !own.includes(n));
-    return this.openVariant(`outputs:${added.join('\n')}`, (sk) => addGraphOutputs(sk, added));
+    return this.openVariant(`outputs:${added.join('\n')}`, (sk) => addGraphOutputs(sk, added), preparing);
   }
 
   async dispose(): Promise<void> {

@@ -35,11 +35,13 @@ import type {
   TokenClassificationResult,
   TokenizeResult,
   WindowProgress,
+  PreparingProgress,
 } from './api';
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
 import type { CausalMethods } from './tasks/causalMethods';
 import type { AdaptMethods } from './training/adaptMethods';
+import type { DistillMethods } from './training/distillMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
 export interface Method<Params, Result, Progress = never> {
@@ -51,8 +53,9 @@ export interface Method<Params, Result, Progress = never> {
 /** A model-backed request: the model (`spec`, default the embedded one) plus the task's own fields. */
 export type WithSpec<T> = T & { spec?: ModelSpec };
 
-/** Progress of a model-backed task: the download while the model loads, then the windows done. */
-export type TaskProgress = DownloadProgress | WindowProgress;
+/** Progress of a model-backed task: the download while the model loads, a session opened on first use, then the
+ *  windows done. */
+export type TaskProgress = DownloadProgress | WindowProgress | PreparingProgress;
 type Task<Req, Result> = Method<WithSpec<Req>, Result, TaskProgress>;
 
 /** Models and the inference tasks (src/engine/tasks). */
@@ -86,7 +89,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, AdaptMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, AdaptMethods, DistillMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ModelSpec, ModelSummary } from '../engine/api';
 import { EngineClient } from '../engine/client';
 import { downloadProgressReporter, toAbortSignal } from './adapters';
+import { PreparingSessions } from './core/preparing';
 import type { ExtensionLogger } from './log';
 import { HF_TOKEN_SECRET, isEmbedded, modelLabel, readSettings, toModelSpec, withDownloadSettings, type Settings } from './settings';
 import type { ModelStatusBar } from './statusBar';
@@ -35,6 +36,14 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
   const readToken = () => void Promise.resolve(context.secrets.get(HF_TOKEN_SECRET)).then((t) => (hfToken = t || undefined), () => undefined);
   readToken();
   context.subscriptions.push(context.secrets.onDidChange((e) => e.key === HF_TOKEN_SECRET && readToken()));
+
+  // Sessions opened on first use (saliency's backward graph …) take seconds at BERT-base scale: say so.
+  const preparing = new PreparingSessions();
+  const stopPreparing = client.onPreparing((p) => {
+    statusBar.setPreparing(preparing.update(p));
+    log.info(`${p.model}: ${p.state === 'opening' ? 'preparing' : p.state} ${p.preparing}`);
+  });
+  context.subscriptions.push({ dispose: stopPreparing });
 
   const services: Services = {
     context,

@@ -19,6 +19,7 @@ export class ModelStatusBar implements vscode.Disposable {
   private fallback = '';
   /** What the engine is doing now, most recent last (nested calls stack). */
   private readonly busyTexts: string[] = [];
+  private preparing: vscode.Disposable | undefined;
 
   constructor() {
     this.item = vscode.languages.createLanguageStatusItem('bertLens.status', statusSelector(readSettings().hoverLanguages));
@@ -48,6 +49,12 @@ export class ModelStatusBar implements vscode.Disposable {
     if (state === false) this.busyTexts.pop();
     else this.busyTexts.push(state === true ? '' : state);
     this.render();
+  }
+
+  /** While the engine opens a session on first use ("saliency"): busy, saying so, until `undefined` comes. */
+  setPreparing(what: string | undefined): void {
+    this.preparing?.dispose();
+    this.preparing = what ? this.busy(vscode.l10n.t('BERT Lens: preparing {0}…', what)) : undefined;
   }
 
   /** Busy with `text` until the returned disposable is disposed (any order, any number at once). */

@@ -11,7 +11,9 @@ import { scanModel } from '../../src/engine/onnx/scan';
 import { buildGradientGraph, findWordEmbeddingLookup } from '../../src/engine/grad/gradient';
 import { OBJECTIVE_INPUTS } from '../../src/engine/grad/objectives';
 import { openSession } from '../../src/engine/runtime';
-import { EMBEDDED, assertClose, fixture } from '../helpers';
+import { EngineClient } from '../../src/engine/client';
+import type { PreparingProgress } from '../../src/engine/api';
+import { EMBEDDED, WORKER, assertClose, fixture } from '../helpers';
 
 const TOL = 1e-6;
 
@@ -147,4 +149,26 @@ test('plain, gathered, introspection and variant paths of one model agree to 1e-
 
 test('plain, gathered, introspection and variant paths of one model agree to 1e-6 (bert-mlm fixture)', async () => {
   await pathsAgree(fixture('bert-mlm'), 'fp32', 'the bank of the river is steep.');
+});
+
+test('a session opened on first use is announced: saliency says "preparing" once, to the call and to listeners', async () => {
+  const client = new EngineClient({ workerPath: WORKER });
+  const spec = { model: fixture('bert-mlm') };
+  const heard: PreparingProgress[] = [];
+  const perCall: unknown[] = [];
+  const stop = client.onPreparing((p) => heard.push(p));
+  try {
+    await client.fillMask(spec, { text: 'the [MASK] is steep.' });
+    assert.equal(heard.length, 0, 'the one session opens with the model, unannounced');
+    const first = await client.saliency(spec, { text: 'the [MASK] is steep.' }, { onProgress: (p) => perCall.push(p) });
+    assert.equal(first.scores.length, first.tokens.length);
+    assert.deepEqual(heard.map((p) => [p.preparing, p.state]), [['saliency', 'opening'], ['saliency', 'ready']]);
+    assert.ok(heard.every((p) => p.model === heard[0].model && p.model.length > 0), JSON.stringify(heard));
+    assert.deepEqual(perCall.filter((p) => (p as PreparingProgress).preparing), heard, 'the calling request hears the same events');
+    await client.saliency(spec, { text: 'the bank is [MASK].' });
+    assert.equal(heard.length, 2, 'the backward session is opened once per model');
+    stop();
+  } finally {
+    await client.dispose();
+  }
 });

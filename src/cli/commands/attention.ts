@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import { UsageError, stringOption } from '../args';
 import { type Command, opt } from '../command';
-import { emitter, specFrom, textArg } from '../common';
+import { emitter, isJson, specFrom, textArg } from '../common';
+import { emitJson } from '../jsonWriter';
+import { attentionRows, nestAttention } from '../../engine/tasks/attentionTensors';
 import { heat } from '../format';
 import { npyBytes, writeNewFile } from '../npy';
 
@@ -26,7 +28,13 @@ export const attention: Command = {
       await emit({ file: output, dtype: 'float32', shape, axes: ['layer', 'head', 'from', 'to'], tokens: t.tokens }, () => `wrote ${output}: float32 [${shape.join(', ')}] (layer, head, from, to) for ${t.n} tokens: ${t.tokens.join(' ')}`);
       return 0;
     }
-    const r = await client.attention(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+    const t = await client.attentionTensors(spec, { text: textArg(args), pair: stringOption(args, 'pair') });
+    if (isJson(args) && io.write) {
+      // Streamed straight from the float32 tensor (row views, the same text as the nested arrays).
+      await emitJson(io, { tokens: t.tokens, attentions: attentionRows(t) });
+      return 0;
+    }
+    const r = nestAttention(t);
     await emit({ tokens: r.tokens, attentions: r.attentions }, () => {
       const n = r.tokens.length;
       const lines = [`${r.attentions.length} layers × ${r.attentions[0].length} heads, ${n} tokens. Rollout (row attends to column):`];

@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { classify } from './classify';
 import { directions } from './directions';
+import { distill } from './distill';
 import { embed } from './embed';
 import { fillMask } from './fillMask';
 import { generate } from './generate';
@@ -46,4 +47,5 @@ export const COMMANDS: readonly Command[] = [
   directions,
   train,
   adapt,
+  distill,
 ];

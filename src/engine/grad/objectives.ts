@@ -19,13 +19,18 @@ export type Objective =
   /** Mean binary cross-entropy with logits against int64 0/1 labels shaped like the output (ignoreIndex left out). */
   | { kind: 'binary-cross-entropy'; output: string; ignoreIndex?: number; weights?: boolean }
   /** Σ output · seed, with a float seed input shaped like each output: a vector-Jacobian product. */
-  | { kind: 'weighted-sum'; outputs: string[] };
+  | { kind: 'weighted-sum'; outputs: string[] }
+  /** Knowledge distillation of a [batch, classes] output (Hinton et al.): the batch mean of
+   *  α·T²·KL(softmax(teacher/T) ‖ softmax(output/T)) + (1−α)·CE(output, label). Inputs: the teacher's logits
+   *  (float [batch, classes]) and the gold labels (int64 [batch]). */
+  | { kind: 'distillation'; output: string; temperature: number; alpha: number };
 
 export const OBJECTIVE_INPUTS = {
   position: 'bertlens_target_position',
   target: 'bertlens_target',
   weights: 'bertlens_weights',
   labels: (k: number) => `bertlens_labels_${k}`,
+  teacher: 'bertlens_teacher_logits',
   seed: (k: number) => `bertlens_seed_${k}`,
 };
 
@@ -139,6 +144,33 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
       });
       const total = losses.length === 1 ? losses[0] : e.div(e.op('Sum', losses), e.f32(k));
       return { seeds, inputs, loss: name(total, LOSS_OUTPUT) };
+    }
+    case 'distillation': {
+      const z = o.output;
+      const rank = rankOf(ctx, z);
+      if (rank !== 2) throw new EngineError('grad-objective', `Distillation needs an output shaped [batch, classes]; ${z} has rank ${rank}.`);
+      if (!(o.temperature > 0) || !(o.alpha >= 0 && o.alpha <= 1)) throw new EngineError('grad-objective', `Distillation needs a temperature > 0 and 0 ≤ α ≤ 1 (got T = ${o.temperature}, α = ${o.alpha}).`);
+      const t = OBJECTIVE_INPUTS.teacher;
+      const labels = OBJECTIVE_INPUTS.labels(0);
+      inputs.push({ role: 'teacher', name: t, elemType: DT_FLOAT, dims: ['batch', 'classes'] });
+      inputs.push({ role: 'labels', name: labels, elemType: DT_INT64, dims: ['batch'] });
+      const T = e.f32(o.temperature);
+      const sm = (x: string) => e.op('LogSoftmax', [x], [{ name: 'axis', i: -1 }]);
+      const lsT = sm(e.div(z, T));
+      const ltT = sm(e.div(t, T));
+      const ptT = e.op('Exp', [ltT]);
+      const kl = e.reduceSum(e.mul(ptT, e.sub(ltT, lsT)), [-1], false);
+      const ls = sm(z);
+      const oh = oneHot(labels, lastDim(z));
+      const ce = e.neg(e.reduceSum(e.mul(oh, ls), [-1], false));
+      const per = e.add(e.mul(kl, e.f32(o.alpha * o.temperature * o.temperature)), e.mul(ce, e.f32(1 - o.alpha)));
+      const batch = e.castFloat(e.op('Gather', [e.shape(z), e.i64([0], true)]));
+      // d/dz: (α·T·(softmax(z/T) − softmax(t/T)) + (1−α)·(softmax(z) − onehot)) / batch.
+      const soft = e.mul(e.sub(e.op('Exp', [lsT]), ptT), e.f32(o.alpha * o.temperature));
+      const hard = e.mul(e.sub(e.op('Exp', [ls]), oh), e.f32(1 - o.alpha));
+      seeds[z] = e.div(e.add(soft, hard), batch);
+      const perExample = name(per, PER_EXAMPLE_OUTPUT);
+      return { seeds, inputs, perExample, loss: name(e.div(e.reduceSum(per, undefined, false), batch), LOSS_OUTPUT) };
     }
     case 'weighted-sum': {
       const parts: string[] = [];

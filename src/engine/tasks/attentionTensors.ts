@@ -2,6 +2,8 @@
 // attention webview (ArrayBuffers in postMessage; the client and the webview nest them with the one
 // `nestAttention`, src/shared/attention.ts). Pure functions.
 
+import type { AttentionTensors } from '../api';
+
 /** Mean over heads: [layers, heads, n, n] → [layers, n, n]. */
 export function headMeanOf(att: Float32Array, layers: number, heads: number, n: number): Float32Array {
   const nn = n * n;
@@ -52,3 +54,11 @@ export function rolloutOf(headMean: Float32Array, layers: number, n: number): Fl
 }
 
 export { nestAttention } from '../../shared/attention';
+
+/** `attentions` as [layer][head][from] arrays of row views into the tensor (no copy): what `attention --json`
+ *  streams (its writer prints a Float32Array as an array of numbers, the same text as the nested arrays). */
+export function attentionRows(t: Pick<AttentionTensors, 'attentions' | 'layers' | 'heads' | 'n'>): Float32Array[][][] {
+  const { layers, heads, n } = t;
+  const row = (base: number) => Array.from({ length: n }, (_, i) => t.attentions.subarray(base + i * n, base + (i + 1) * n));
+  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => row((l * heads + h) * n * n)));
+}

@@ -1,6 +1,6 @@
 // What every task shares: input checks, head checks, and merging per-window results back onto the tokens
 // of the whole text.
-import type { Head, Offset, WindowProgress } from '../api';
+import type { Head, Offset, PreparingProgress, WindowProgress } from '../api';
 import { EngineError } from '../errors';
 import type { LoadedModel } from '../model';
 import type { Encoded, Window } from '../tokenizer';
@@ -9,6 +9,8 @@ import { encodeWindows } from '../tokenizer';
 export interface TaskContext {
   signal?: AbortSignal;
   onProgress?: (p: WindowProgress) => void;
+  /** A session this task needs is being opened for the first time (see LoadedModel.gradientSession). */
+  onPreparing?: (p: PreparingProgress) => void;
 }
 
 const HEAD_HINTS: Partial<Record<Head, string>> = {

@@ -41,7 +41,7 @@ async function runEmbeddingBlock(m: LoadedModel, req: InputEmbeddingsRequest, ct
   }
   checkAborted(ctx);
   const names = [found.word, found.position, ...(found.segment ? [found.segment] : []), found.sum, found.output];
-  const s = await m.sessionWithOutputs(names);
+  const s = await m.sessionWithOutputs(names, { preparing: 'input embeddings', onPreparing: ctx.onPreparing });
   const out = await s.run(m.feeds([enc], s), names);
   const last = (t: OutputTensor) => t.dims[t.dims.length - 1];
   const width = last(out[found.word]);

@@ -150,7 +150,7 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     const lookup = findWordEmbeddingLookup(bytes);
     if (!lookup) throw new EngineError('grad-no-embedding', `The word-embedding lookup of ${m.id} could not be found (a Gather of input_ids on a vocabulary matrix).`, 'Use a standard BERT-family export.');
     return { objective, wrt: { internals: [lookup.lookup] }, scaleInternals: true };
-  });
+  }, { preparing: 'saliency', onPreparing: ctx.onPreparing });
   lookupName = Object.keys(graph.outputs.internals)[0];
   checkAborted(ctx);
 

@@ -81,13 +81,15 @@ function checkIndex(example: number, count: number): void {
 
 /** Saliency of the predicted label of a fine-tuned run's test example, through the fine-tuned graph. */
 export async function explainFineTunedExample(run: FineTunedRun, req: ExplainExampleRequest, signal?: AbortSignal): Promise<ExplainedExample> {
+  if (!('columns' in run.dataset)) throw new EngineError('explain-example', '"Why this label?" explains sequence and pair classification runs; this run tags tokens or answers questions.', 'Use Explain Prediction on the saved model instead.');
+  const dataset = run.dataset;
   const preds = run.outcome.testPredictions ?? [];
   checkIndex(req.example, preds.length);
   const p = preds[req.example];
   const x = explainerFor(run.id, (dir) =>
     saveFineTuned({ dir, overwrite: true, skipQuantized: true, source: run.model.folder, task: run.outcome.task, labels: run.outcome.labels, bytes: run.outcome.bytes, maxLength: run.outcome.maxLength, info: { pooling: run.outcome.pooling?.kind } }),
   );
-  return explain(await x.model, run.dataset.examples[p.index], run.dataset.labels[p.label], run.outcome.labels[p.predicted], req, 'fine-tuned', signal);
+  return explain(await x.model, dataset.examples[p.index], dataset.labels[p.label], run.outcome.labels[p.predicted], req, 'fine-tuned', signal);
 }
 
 /** Saliency of the predicted label of a frozen-head run's test example, through encoder + pooling + head. Only

@@ -189,7 +189,7 @@ async function encodeItems(data: TaskData, m: LoadedModel, labels: string[], max
   return items;
 }
 
-function modelFeeds(inputNames: readonly string[], batch: Item[], padId: number): Record<string, InputTensor> {
+export function modelFeeds(inputNames: readonly string[], batch: readonly { enc: Encoded }[], padId: number): Record<string, InputTensor> {
   const len = Math.max(...batch.map((b) => b.enc.ids.length));
   const n = batch.length;
   const ids = new BigInt64Array(n * len).fill(BigInt(padId));
@@ -410,7 +410,7 @@ function labelsOf(data: TaskData): string[] {
 }
 
 /** 'cls' unless the last layer's first-token states of up to 8 training texts are near-identical. */
-async function choosePooling(model: LoadedModel, data: TaskData, train: number[]): Promise<{ kind: 'cls' | 'mean'; reason: string }> {
+export async function choosePooling(model: LoadedModel, data: TaskData, train: number[]): Promise<{ kind: 'cls' | 'mean'; reason: string }> {
   if (data.task !== 'sequence' && data.task !== 'pair') return { kind: 'cls', reason: '' };
   const picks = train.slice(0, 8).map((i) => data.dataset.examples[i]);
   if (picks.length < 2) return { kind: 'cls', reason: 'too few texts to check the [CLS] states' };
@@ -645,7 +645,7 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let candidates: Candidates | undefined;
     let recommendation: Recommendation | undefined;
     if (split.val.length) valMetrics = (await evaluate(bestBytes, data, items, split.val, labels, padId)).metrics;
-    if ((data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
+    if (!cancelled && (data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
       ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
       const ds = data.dataset;
       const idx = new Map(labels.map((l, i) => [l, i]));

@@ -3,7 +3,8 @@
 import type { ModelLease } from '../engine';
 import { EngineError } from '../errors';
 import type { Method, MethodTable } from '../rpc';
-import { findDatasets, previewDataset } from './data/discover';
+import { findDatasets } from './data/discover';
+import { previewTaskData } from './taskPreview';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
@@ -74,7 +75,7 @@ export function trainView(run: TrainRun): TrainView {
 
 export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   trainingFindDatasets: async (_engine, params) => findDatasets(params.roots ?? [], params.maxDepth),
-  trainingPreview: async (_engine, params) => previewDataset(params.path, params),
+  trainingPreview: async (_engine, params) => previewTaskData(params.path, params),
   trainingTrain: async (engine, params, ctx) => {
     if (await wantsFineTune(engine, params, ctx.signal)) {
       // Held while it runs, so that evicting the base model for another request never disposes it under us.
@@ -104,7 +105,7 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   },
   trainingClassify: async (_engine, params, ctx) => {
     const fr = fineRuns.get(params.runId);
-    if (fr) return { labels: fr.dataset.labels, probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal) };
+    if (fr) return { labels: fr.outcome.labels, probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal) };
     const run = getRun(params.runId);
     const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
     return { labels: run.dataset.labels, probabilities };

@@ -28,6 +28,13 @@ export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'sk
   /** Fine-tuning only. */
   epochs?: number;
   learningRate?: number;
+  /** 'all' (default), 'head', 'top-K' or K. */
+  trainLayers?: string | number;
+  freezeEmbeddings?: boolean;
+  /** Continue from the last epoch's checkpoint of the same run (same data and settings). */
+  resume?: boolean;
+  /** Fine-tuning shape; default: detected from the data (CoNLL / token JSONL → token, SQuAD → qa). */
+  task?: 'sequence' | 'pair' | 'token' | 'qa';
 }
 
 export interface TrainRun {

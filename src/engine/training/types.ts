@@ -69,7 +69,7 @@ export interface SplitOptions {
 
 export interface DatasetPreview {
   path: string;
-  format: DataFormat;
+  format: DataFormat | 'conll' | 'squad';
   columns: string[];
   textColumn: string;
   labelColumn: string;
@@ -79,6 +79,8 @@ export interface DatasetPreview {
   labelCounts: { label: string; count: number }[];
   size: number;
   warnings: DataWarning[];
+  /** The fine-tuning shape the data fits (taskPreview.ts): token for CoNLL / token JSONL, qa for SQuAD. */
+  task?: 'sequence' | 'pair' | 'token' | 'qa';
 }
 
 export interface EpochProgress {
@@ -109,7 +111,7 @@ export interface Metrics {
 /** A labelled-data candidate found in the workspace (data/discover.ts). */
 export interface DatasetCandidate {
   path: string;
-  format: DataFormat;
+  format: DataFormat | 'conll' | 'squad';
   /** For folders: the label folders found. */
   labels?: string[];
 }
@@ -127,11 +129,15 @@ export interface TrainingReport {
   data: { path: string; format: string; text_column: string; label_column: string; pair_column?: string; size: number; label_counts: Record<string, number>; warnings: string[] };
   split: { seed: number; given: boolean; train: number; validation: number; test: number };
   encoder: { model: string; variant: string; layers: number[]; pooling: string; max_length: number; dim: number };
-  head: { kind: string; hidden?: number; best_epoch: number; epochs_run: number; stopped_early: boolean; class_weights: string };
+  head: { kind: string; hidden?: number; best_epoch: number; epochs_run: number; stopped_early: boolean; class_weights: string; learning_rate?: number; train_layers?: string; freeze_embeddings?: boolean; cancelled?: boolean; resumed_from?: number };
   metrics: MetricsSummary;
   baselines: { majority: MetricsSummary; tfidf_lr: MetricsSummary };
   history: EpochProgress[];
   seconds: { features: number; head: number; baselines: number; total: number };
+  /** Token and QA fine-tuning: the task's test metrics (entity P/R/F1, or SQuAD exact/F1), int8 too, and
+   *  its baselines (token: majority tag per word); `metrics` above is then empty. */
+  task?: 'sequence' | 'pair' | 'token' | 'qa';
+  task_metrics?: { metrics: Record<string, number>; quantized?: Record<string, number>; baselines: Record<string, Record<string, number>> };
   /** Frozen / fine-tuned / hybrid / TF-IDF on the same split, and the recommendation (validation only). */
   candidates?: Candidates;
   recommendation?: Recommendation;
@@ -178,5 +184,7 @@ export interface TrainView {
   examples: TestExampleView[];
   /** confusion[true][pred] → indexes into `examples`. */
   cells: number[][][];
+  /** A fine-tuning run cancelled after an epoch: its checkpoint is kept, so it can be resumed. */
+  resumable?: boolean;
   /** Per-class precision/recall/F1 for the baselines are inside report.baselines. */
 }

@@ -19,6 +19,7 @@ import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
 import { causalMethods } from '../tasks/causalMethods';
 import { adaptMethods } from '../training/adaptMethods';
+import { distillMethods } from '../training/distillMethods';
 import { transferring } from './transfer';
 
 /** Wraps a task: load (or reuse) the model named by `params.spec`, then run the task on the rest. */
@@ -26,7 +27,7 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
     // Held for the task's duration, so that evicting it for another model waits for this request.
-    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress, onPreparing: ctx.progress }));
   };
 }
 
@@ -61,4 +62,5 @@ export const methods: MethodTable = {
   ...trainingMethods,
   ...causalMethods,
   ...adaptMethods,
+  ...distillMethods,
 };

@@ -6,6 +6,7 @@ import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import type { Services } from '../services';
 import { AdaptHost } from './adaptHost';
+import { DistillController } from './distillHost';
 import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
 import { explainExample } from './why';
 
@@ -19,6 +20,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   private lastPush = 0;
   /** The view's Adapt mode (domain-adaptive masked-LM training). */
   readonly adapt: AdaptHost;
+  private readonly distill: DistillController;
 
   constructor(private readonly services: Services) {
     this.adapt = new AdaptHost(services, (m) => {
@@ -26,6 +28,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       void this.view.webview.postMessage(m);
       return true;
     });
+    this.distill = new DistillController(services, (m) => this.ready && void this.view?.webview.postMessage(m));
   }
 
   /** The current trained run, for the editor commands. */
@@ -72,10 +75,12 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       this.ready = true;
       this.push();
       this.adapt.ready();
+      void this.distill.ready().catch((err) => this.fail(err, 'Distill'));
       if (!this.state.datasets.length) await this.refresh();
       return;
     }
     if (await this.adapt.handle(m)) return;
+    if (this.distill.handle(m)) return;
     if (trRefresh.is(m)) return this.refresh();
     if (trSelect.is(m)) {
       this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };
@@ -89,7 +94,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       }
       return this.push();
     }
-    if (trTrain.is(m)) return this.train();
+    if (trTrain.is(m)) return this.train(m.params?.resume === true);
     if (trCancel.is(m)) {
       this.running?.abort();
       return;
@@ -106,7 +111,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   async refresh(): Promise<void> {
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     const folders = (await this.services.client.trainingFindDatasets({ roots })).filter((d) => d.format === 'folder');
-    const uris = await vscode.workspace.findFiles('**/*.{csv,tsv,tab,jsonl,ndjson}', undefined, 200);
+    const uris = [...(await vscode.workspace.findFiles('**/*.{csv,tsv,tab,jsonl,ndjson,conll,conllu,bio,iob,iob2}', undefined, 200)), ...(await squadFiles())];
     const files = uris
       .filter((u) => u.scheme === 'file' && !/[\\/](node_modules|\.git|\.e2e|dist|out)[\\/]/.test(u.fsPath))
       .map((u): DatasetCandidate => ({ path: u.fsPath, format: formatOf(u.fsPath) }))
@@ -136,12 +141,14 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     }
   }
 
-  private async train(): Promise<void> {
+  private async train(resume = false): Promise<void> {
     if (!this.state.selected || this.running) return;
     const s = this.state.settings;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: vscode.l10n.t('Loading model…'), error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined, why: undefined });
+    let fineTuning = false;
+    const tokenOrQa = this.state.preview?.task === 'token' || this.state.preview?.task === 'qa';
+    this.set({ busy: resume ? vscode.l10n.t('Resuming from the last epoch’s checkpoint…') : vscode.l10n.t('Loading model…'), error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined, why: undefined, resumable: false });
     try {
       const summary = await this.services.ensureModel();
       this.set({ numLayers: summary.numLayers, busy: vscode.l10n.t('Computing features…') });
@@ -160,8 +167,14 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
           seed: s.seed,
           testFraction: s.testFraction,
           valFraction: s.valFraction,
-          mode: s.mode ?? 'auto',
+          // Token and QA data can only be fine-tuned (the frozen mode trains sequence/pair classifiers).
+          mode: resume || tokenOrQa ? 'fine-tune' : (s.mode ?? 'auto'),
+          ...(tokenOrQa ? { task: this.state.preview!.task } : {}),
           epochs: s.epochs,
+          learningRate: s.learningRate,
+          trainLayers: s.trainLayers,
+          freezeEmbeddings: s.freezeEmbeddings,
+          resume,
           cacheDir: this.services.context.globalStorageUri.fsPath ? path.join(this.services.context.globalStorageUri.fsPath, 'features') : undefined,
         },
         {
@@ -172,16 +185,22 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
               history.push({ epoch: p.epoch, loss: p.loss, valAccuracy: p.valAccuracy });
               this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
             } else if (p.phase === 'baselines') this.set({ busy: 'Baselines (majority, TF-IDF)…' });
-            else if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
+            else if (p.phase === 'loading') {
+              if (p.message.startsWith('Fine-tuning')) fineTuning = true;
+              this.set({ busy: `${p.message}…` });
+            }
           },
         },
       );
       this.set({ result, busy: undefined, history: result.report.history });
       void vscode.commands.executeCommand('setContext', 'bertLens.hasClassifier', true);
       const m = result.report.metrics;
-      this.services.log.info(`trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`);
+      if (result.report.task_metrics) this.services.log.info(`fine-tuned ${path.basename(this.state.selected)} (${result.report.task}): ${JSON.stringify(result.report.task_metrics.metrics)}`);
+      else this.services.log.info(`trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`);
     } catch (err) {
       this.fail(err, 'Training');
+      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume.
+      if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length) this.set({ resumable: true, error: `Cancelled after epoch ${this.state.history[this.state.history.length - 1].epoch}: Resume continues from its checkpoint.` });
     } finally {
       this.running = undefined;
     }
@@ -229,9 +248,25 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   }
 }
 
+/** SQuAD-format JSON files of the workspace (a few, by content: "paragraphs" and "qas" near the start). */
+async function squadFiles(): Promise<vscode.Uri[]> {
+  const out: vscode.Uri[] = [];
+  for (const u of await vscode.workspace.findFiles('**/*.json', '**/{node_modules,.git,.vscode,dist,out}/**', 100)) {
+    try {
+      const head = Buffer.from((await vscode.workspace.fs.readFile(u)).subarray(0, 4096)).toString('utf8');
+      if (/"paragraphs"\s*:/.test(head) && /"qas"\s*:/.test(head)) out.push(u);
+    } catch {
+      // unreadable: not a candidate
+    }
+  }
+  return out;
+}
+
 function formatOf(file: string): DatasetCandidate['format'] {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (['.conll', '.conllu', '.bio', '.iob', '.iob2'].includes(ext)) return 'conll';
+  if (ext === '.json') return 'squad';
   return 'csv';
 }

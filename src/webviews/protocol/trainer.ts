@@ -22,6 +22,12 @@ export interface TrainSettings {
   mode?: 'auto' | 'fine-tune' | 'frozen';
   /** Fine-tuning epochs. */
   epochs?: number;
+  /** Fine-tuning: peak learning rate (undefined: the engine's default for the model's size). */
+  learningRate?: number;
+  /** Fine-tuning: 'all', 'head', or 'top-K'. */
+  trainLayers?: string;
+  /** Fine-tuning: keep the embeddings frozen. */
+  freezeEmbeddings?: boolean;
 }
 
 export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1, mode: 'auto', epochs: 3 };
@@ -41,6 +47,8 @@ export interface TrainerState {
   savedTo?: string;
   /** "Why this label?" of one test example (index into result.examples). */
   why?: TrainerWhy;
+  /** The last fine-tuning run was cancelled after an epoch: Resume continues from its checkpoint. */
+  resumable?: boolean;
 }
 
 export interface TrainerWhy {
@@ -57,7 +65,8 @@ export const trReady = message<Record<string, never>>('trainer/ready');
 export const trRefresh = message<Record<string, never>>('trainer/refresh');
 export const trSelect = message<{ path: string }>('trainer/select', (p) => isObject(p) && typeof p.path === 'string');
 export const trSettings = message<TrainSettings>('trainer/settings', (p) => isObject(p) && typeof p.layer === 'number');
-export const trTrain = message<Record<string, never>>('trainer/train');
+/** `resume`: continue the last cancelled fine-tuning run from its last epoch's checkpoint. */
+export const trTrain = message<{ resume?: boolean }>('trainer/train');
 export const trCancel = message<Record<string, never>>('trainer/cancel');
 export const trSave = message<Record<string, never>>('trainer/save');
 export const trOpen = message<{ file: string; line: number }>('trainer/open', (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line));

@@ -4,9 +4,12 @@ import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import { type TrainerState, type TrainSettings, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain } from '../../protocol/trainer';
 import { cellShade, chartPaths, comparisonRows, pct } from './view';
+import { distillSection, listenDistill } from './distill';
 import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
+import { fineTuneControls } from './fineTuneControls';
+import { taskResultsSection } from './taskResults';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -21,6 +24,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (state.result?.runId !== prevRun) cell = undefined;
   render();
 });
+listenDistill(() => render());
 vscodeApi.postMessage(trReady.create({}));
 
 const post = (m: unknown) => vscodeApi.postMessage(m);
@@ -104,6 +108,8 @@ function trainSection(s: TrainerState): HTMLElement {
       numberInput('val-frac', 'Validation', st.valFraction, 0, 0.4, 0.05, (v) => setSettings({ valFraction: v }), busy),
     ),
   );
+  const ft = fineTuneControls(s, setSettings);
+  if (ft) sec.children[1].after(ft);
   if (s.featureProgress && busy) sec.append(h('progress', { max: s.featureProgress.total, value: s.featureProgress.done, 'aria-label': 'Feature extraction' }));
   if (s.history.length) sec.append(chart(s));
   if (s.error) sec.append(h('p', { class: 'error', role: 'alert' }, s.error));
@@ -135,6 +141,7 @@ function perClassTable(title: string, m: MetricsSummary): HTMLElement {
 function resultsSection(s: TrainerState): HTMLElement | undefined {
   const r = s.result;
   if (!r) return undefined;
+  if (r.report.task_metrics) return taskResultsSection(s, post);
   const rep = r.report;
   const rows = comparisonRows(rep.metrics, rep.baselines.majority, rep.baselines.tfidf_lr);
   const sec = h(
@@ -215,6 +222,7 @@ function actions(s: TrainerState): HTMLElement {
     { class: 'toolbar actions' },
     h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
     busy ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel') : undefined,
+    s.resumable && !busy ? h('button', { id: 'resume', class: 'secondary', title: 'Continue the cancelled fine-tuning run from its last epoch’s checkpoint', onclick: () => post(trTrain.create({ resume: true })) }, 'Resume') : undefined,
     s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
   );
 }
@@ -228,6 +236,6 @@ function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
   if (currentMode() === 'adapt') app.replaceChildren(modeTabs(render), adaptView());
-  else app.replaceChildren(modeTabs(render), actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '');
+  else app.replaceChildren(modeTabs(render), actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }

@@ -14,10 +14,17 @@ export function whyButton(example: number, predicted: string, post: (m: unknown)
   return h('button', { class: 'why secondary', id: `why-${example}`, title: `Shade this example's tokens by how much they drove the label “${predicted}”`, 'aria-label': `Why ${predicted}?`, disabled, onclick: () => post(trWhy.create({ example })) }, 'Why this label?');
 }
 
+/** What the panel showed last (example and phase): a change scrolls the panel into view, since it sits below
+ *  the example list in a narrow sidebar. */
+let shown = '';
+
 export function whyPanel(s: TrainerState): HTMLElement | undefined {
   const w = s.why;
   const r = s.result;
-  if (!w || !r) return undefined;
+  if (!w || !r) {
+    shown = '';
+    return undefined;
+  }
   const e = r.examples[w.example];
   const box = h('div', { class: 'why-panel', id: 'why-panel', role: 'region', 'aria-label': 'Why this label?' }, h('h3', {}, `Why this label? — ${e ? `${e.file.split(/[\\/]/).pop()}:${e.line}` : `example ${w.example}`}`));
   if (w.busy) box.append(h('div', { class: 'muted', role: 'status' }, 'Computing saliency through the trained network…'));
@@ -32,6 +39,11 @@ export function whyPanel(s: TrainerState): HTMLElement | undefined {
       row.append(chip);
     }
     box.append(row, h('div', { class: 'muted', id: 'why-caption' }, whyCaption(res, SALIENCY_METHOD_NAMES[res.method] ?? res.method)));
+  }
+  const now = `${r.runId}:${w.example}:${w.busy ? 'busy' : w.error ? 'error' : 'result'}`;
+  if (now !== shown) {
+    shown = now;
+    setTimeout(() => box.scrollIntoView({ block: 'nearest' }), 0);
   }
   return box;
 }
