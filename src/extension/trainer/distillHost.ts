@@ -56,7 +56,7 @@ export class DistillController {
   }
 
   private async browse(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: 'Teacher: a sequence-classification model folder', openLabel: 'Use as Teacher' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: vscode.l10n.t('Teacher: a sequence-classification model folder'), openLabel: vscode.l10n.t('Use as Teacher') });
     if (picked?.[0]) this.set({ settings: { ...this.state.settings, teacher: picked[0].fsPath } });
   }
 
@@ -65,18 +65,18 @@ export class DistillController {
     if (this.running || !st.teacher) return;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: 'Loading the teacher and the student…', error: undefined, history: [], step: undefined, result: undefined, savedTo: undefined });
+    this.set({ busy: vscode.l10n.t('Loading the teacher and the student…'), error: undefined, history: [], step: undefined, result: undefined, savedTo: undefined });
     try {
       const result = await this.services.client.trainingDistill(
         { teacher: this.services.spec(st.teacher), student: this.services.spec(st.student || 'embedded'), data, temperature: st.temperature, alpha: st.alpha, epochs: st.epochs, studentLayers: st.studentLayers },
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
-            else if (p.phase === 'teacher') this.set({ busy: `Teacher logits ${p.done}/${p.total}…` });
-            else if (p.phase === 'step') this.set({ busy: `Epoch ${p.epoch}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}…`, step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss } });
+            if (p.phase === 'loading') this.set({ busy: vscode.l10n.t('{0}…', p.message) });
+            else if (p.phase === 'teacher') this.set({ busy: vscode.l10n.t('Teacher logits {0}/{1}…', p.done, p.total) });
+            else if (p.phase === 'step') this.set({ busy: vscode.l10n.t('Epoch {0}, step {1}/{2}, loss {3}…', p.epoch, p.step, p.totalSteps, p.loss.toFixed(3)), step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss } });
             else if (p.phase === 'epoch') this.set({ history: [...this.state.history, { epoch: p.epoch, train_loss: p.trainLoss, val_metric: p.valAccuracy }] });
-            else if (p.phase === 'evaluating') this.set({ busy: p.what === 'test' ? 'Comparing teacher and student on the test split…' : 'Validating…' });
+            else if (p.phase === 'evaluating') this.set({ busy: p.what === 'test' ? vscode.l10n.t('Comparing teacher and student on the test split…') : vscode.l10n.t('Validating…') });
           },
         },
       );
@@ -85,7 +85,7 @@ export class DistillController {
     } catch (err) {
       const cancelled = (err as { code?: string })?.code === 'cancelled';
       const message = err instanceof Error ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '') : String(err);
-      this.set({ busy: undefined, error: cancelled ? 'Cancelled.' : message });
+      this.set({ busy: undefined, error: cancelled ? vscode.l10n.t('Cancelled.') : message });
       if (!cancelled) this.services.log.warn(`Distillation: ${message}`);
     } finally {
       this.running = undefined;
@@ -95,19 +95,19 @@ export class DistillController {
   private async save(): Promise<void> {
     const r = this.state.result;
     if (!r) return;
-    const picked = await vscode.window.showSaveDialog({ title: 'Save the distilled student as a model folder', defaultUri: vscode.Uri.file(r.suggested_output), saveLabel: 'Save Folder' });
+    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the distilled student as a model folder'), defaultUri: vscode.Uri.file(r.suggested_output), saveLabel: vscode.l10n.t('Save Folder') });
     if (!picked) return;
     let overwrite = false;
     try {
       const stat = await vscode.workspace.fs.stat(picked);
       if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(`BERT Lens: ${picked.fsPath} is a file; choose a folder name.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
         return;
       }
       const entries = await vscode.workspace.fs.readDirectory(picked);
       if (entries.length) {
-        const choice = await vscode.window.showWarningMessage(`${picked.fsPath} exists and holds ${entries.length} item(s). Overwrite the model files in it?`, { modal: true }, 'Overwrite');
-        if (choice !== 'Overwrite') return;
+        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Overwrite the model files in it?', picked.fsPath, entries.length), { modal: true }, vscode.l10n.t('Overwrite'));
+        if (choice !== vscode.l10n.t('Overwrite')) return;
         overwrite = true;
       }
     } catch {
@@ -116,7 +116,7 @@ export class DistillController {
     try {
       const { dir } = await this.services.client.trainingDistillSave({ runId: r.runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
-      void vscode.window.showInformationMessage(`BERT Lens: distilled student saved to ${dir}.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: distilled student saved to {0}.', dir));
     } catch (err) {
       this.set({ error: err instanceof Error ? err.message : String(err) });
     }

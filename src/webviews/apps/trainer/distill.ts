@@ -7,6 +7,8 @@ import { type DistillSettings, type DistillState, dsBrowseTeacher, dsCancel, dsR
 import { distillRows, distillSummary } from './distillView';
 
 let dstate: DistillState | undefined;
+/** The section's open state as the user left it (re-renders rebuild the element). */
+let opened = false;
 const post = (m: unknown) => vscodeApi.postMessage(m);
 
 /** Listens for the host's Distill state; `rerender` redraws the whole trainer view. */
@@ -39,8 +41,8 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
   if (st.teacher && !s.teachers.some((t) => t.path === st.teacher)) teacherOpts.push([st.teacher, st.teacher.split(/[\\/]/).slice(-2).join('/')]);
   const sec = h(
     'details',
-    { id: 'distill', open: !!(st.teacher || s.result || busy) },
-    h('summary', {}, h('h2', { id: 'distill-h', style: 'display:inline' }, 'Distill (teacher → student)')),
+    { id: 'distill', open: opened || !!(st.teacher || s.result || busy), ontoggle: (e: Event) => (opened = (e.target as HTMLDetailsElement).open) },
+    h('summary', {}, h('h2', { id: 'distill-h' }, 'Distill (teacher → student)')),
     h('p', { class: 'muted' }, 'Train a smaller student on a classifier’s soft labels (loss α·T²·KL(teacher ‖ student) + (1−α)·cross-entropy), then compare both on the test split.'),
     h(
       'div',
