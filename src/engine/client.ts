@@ -46,6 +46,7 @@ import type { Logger } from './logger';
 import { silentLogger } from './logger';
 import type { MethodName, MethodParams, MethodProgress, MethodResult, TaskProgress } from './rpc';
 import type { ClassifiedTexts, ExplainExampleRequest, ExplainedExample, TrainView } from './training/methods';
+import type { AdaptMethodProgress, AdaptRequest, AdaptResult } from './training/adaptMethods';
 import type { DatasetCandidate } from './training/data/discover';
 import type { DistillProgress } from './training/distill';
 import type { DistillRequest, DistillView } from './training/distillMethods';
@@ -288,6 +289,16 @@ export class EngineClient {
   /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
   trainingExplain(req: ExplainExampleRequest, o?: CallOptions<never>): Promise<ExplainedExample> {
     return this.call('trainingExplain', req, o);
+  }
+  // Domain adaptation (src/engine/training/adaptMethods.ts).
+  trainingAdapt(req: AdaptRequest, o?: CallOptions<AdaptMethodProgress>): Promise<AdaptResult> {
+    return this.call('trainingAdapt', req, o);
+  }
+  trainingAdaptSave(req: { runId: string; dir?: string; overwrite?: boolean; quantized?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+    return this.call('trainingAdaptSave', req, o);
+  }
+  trainingAdaptDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
+    return this.call('trainingAdaptDispose', req, o);
   }
 
   async dispose(): Promise<void> {

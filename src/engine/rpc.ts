@@ -40,6 +40,7 @@ import type {
 import type { Engine } from './engine';
 import type { TrainingMethods } from './training/methods';
 import type { CausalMethods } from './tasks/causalMethods';
+import type { AdaptMethods } from './training/adaptMethods';
 import type { DistillMethods } from './training/distillMethods';
 
 /** One method: what the caller sends, what it gets back, and what it may hear while waiting. */
@@ -88,7 +89,7 @@ export interface TaskMethods {
 }
 
 /** Every method the worker serves. A new area adds its map here. */
-export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, DistillMethods {}
+export interface EngineMethods extends TaskMethods, TrainingMethods, CausalMethods, AdaptMethods, DistillMethods {}
 
 export type MethodName = keyof EngineMethods;
 export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];

@@ -23,6 +23,7 @@ import { similarity } from './similarity';
 import { surprisal } from './surprisal';
 import { tokenize } from './tokenize';
 import { train } from './train';
+import { adapt } from './adapt';
 
 export const COMMANDS: readonly Command[] = [
   tokenize,
@@ -45,5 +46,6 @@ export const COMMANDS: readonly Command[] = [
   surprisal,
   directions,
   train,
+  adapt,
   distill,
 ];

@@ -12,7 +12,7 @@ const SPECIAL_LIKE = /^\[.*\]$|^<.*>$/;
 const excludedCache = new WeakMap<LoadedModel, Set<number>>();
 
 /** Ids a random replacement never takes: special tokens and [unused…]-style entries. */
-function excludedIds(m: LoadedModel): Set<number> {
+export function excludedIds(m: LoadedModel): Set<number> {
   let s = excludedCache.get(m);
   if (!s) {
     s = new Set<number>();

@@ -18,6 +18,7 @@ import { tokenClassification } from '../tasks/tokenClassification';
 import { tokenize } from '../tasks/tokenize';
 import { trainingMethods } from '../training/methods';
 import { causalMethods } from '../tasks/causalMethods';
+import { adaptMethods } from '../training/adaptMethods';
 import { distillMethods } from '../training/distillMethods';
 import { transferring } from './transfer';
 
@@ -60,5 +61,6 @@ export const methods: MethodTable = {
   ...taskMethods,
   ...trainingMethods,
   ...causalMethods,
+  ...adaptMethods,
   ...distillMethods,
 };

@@ -70,6 +70,11 @@ export function registerTrainer(context: vscode.ExtensionContext, services: Serv
     ),
   );
 
+  command('bertLens.trainer.adapt', 'Adapt Model to Workspace', async () => {
+    await vscode.commands.executeCommand('bertLens.trainer.focus');
+    provider.adapt.show();
+  });
+
   command('bertLens.trainer.clearLabels', 'Clear Paragraph Labels', () => {
     for (const e of labelled) e.setDecorations(labelDecoration, []);
     labelled.clear();

@@ -5,6 +5,7 @@ import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
 import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { type Services, isLocal } from '../services';
+import { AdaptHost } from './adaptHost';
 import { DistillController } from './distillHost';
 import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
 import { explainExample } from './why';
@@ -17,9 +18,16 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   private state: TrainerState = { datasets: [], settings: { ...defaultSettings }, history: [] };
   private running?: AbortController;
   private lastPush = 0;
+  /** The view's Adapt mode (domain-adaptive masked-LM training). */
+  readonly adapt: AdaptHost;
   private readonly distill: DistillController;
 
   constructor(private readonly services: Services) {
+    this.adapt = new AdaptHost(services, (m) => {
+      if (!this.view || !this.ready) return false;
+      void this.view.webview.postMessage(m);
+      return true;
+    });
     this.distill = new DistillController(services, (m) => this.ready && void this.view?.webview.postMessage(m));
   }
 
@@ -66,10 +74,12 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trReady.is(m)) {
       this.ready = true;
       this.push();
+      this.adapt.ready();
       void this.distill.ready().catch((err) => this.fail(err, 'Distill'));
       if (!this.state.datasets.length) await this.refresh();
       return;
     }
+    if (await this.adapt.handle(m)) return;
     if (this.distill.handle(m)) return;
     if (trRefresh.is(m)) return this.refresh();
     if (trSelect.is(m)) {

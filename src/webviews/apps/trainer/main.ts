@@ -7,6 +7,7 @@ import { cellShade, chartPaths, comparisonRows, pct } from './view';
 import { distillSection, listenDistill } from './distill';
 import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
+import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 import { fineTuneControls } from './fineTuneControls';
 import { taskResultsSection } from './taskResults';
 
@@ -16,6 +17,7 @@ let state: TrainerState | undefined;
 let cell: [number, number] | undefined = (vscodeApi.getState() as { cell?: [number, number] } | undefined)?.cell;
 
 window.addEventListener('message', (e: MessageEvent) => {
+  if (handleAdaptMessage(e.data)) return render();
   if (!trState.is(e.data)) return;
   const prevRun = state?.result?.runId;
   state = e.data.params;
@@ -233,6 +235,7 @@ function abbreviate(label: string, max = 4): string {
 function render(): void {
   if (!state) return;
   const focused = document.activeElement?.id;
-  app.replaceChildren(actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
+  if (currentMode() === 'adapt') app.replaceChildren(modeTabs(render), adaptView());
+  else app.replaceChildren(modeTabs(render), actions(state), dataSection(state), trainSection(state), resultsSection(state) ?? '', distillSection(state.selected) ?? '');
   if (focused) document.getElementById(focused)?.focus();
 }
