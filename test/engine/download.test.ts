@@ -391,7 +391,7 @@ function cli(args: string[], env: Record<string, string> = {}): { proc: ChildPro
 
 const tokenizeArgs = (cacheDir: string) => ['tokenize', 'hello', '--model', REPO, '--endpoint', endpoint, '--cache-dir', cacheDir, '--variant', 'fp32'];
 
-test('two processes fetching the same model: one downloads under the lock, the other waits and uses its blob', { timeout: 120_000 }, async () => {
+test('two processes fetching the same model: one downloads under the lock, the other waits and uses its blob', { timeout: 300_000 }, async () => {
   misbehave = {};
   const cacheDir = path.join(tmp, 'race');
   let reached!: () => void;
@@ -417,7 +417,7 @@ test('two processes fetching the same model: one downloads under the lock, the o
   assert.deepEqual(fs.readdirSync(blobs).filter((f) => /\.(lock|incomplete)$/.test(f)), []);
 });
 
-test('a lock left by a process that died is taken over', { timeout: 120_000 }, async () => {
+test('a lock left by a process that died is taken over', { timeout: 300_000 }, async () => {
   misbehave = {};
   const cacheDir = path.join(tmp, 'stale');
   const blobs = path.join(cacheDir, 'models--test-org--tiny-bert-mlm', 'blobs');
@@ -432,7 +432,7 @@ test('a lock left by a process that died is taken over', { timeout: 120_000 }, a
   assert.ok(!fs.existsSync(path.join(blobs, `${sha}.lock`)));
 });
 
-test('the CLI honours HTTP_PROXY / http_proxy and NO_PROXY, and reads the token from $HF_HOME/token', { timeout: 120_000 }, async () => {
+test('the CLI honours HTTP_PROXY / http_proxy and NO_PROXY, and reads the token from $HF_HOME/token', { timeout: 300_000 }, async () => {
   misbehave = {};
   for (const name of ['HTTP_PROXY', 'http_proxy']) {
     proxied.length = 0;
