@@ -6,7 +6,14 @@ import { existsSync, readdirSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 // Native addons stay outside the bundle and load from node_modules at run time.
-const nativeExternals = ['vscode', 'onnxruntime-node', 'onnxruntime-common', 'tokenizers', '@huggingface/transformers', 'sharp'];
+const nativeExternals = [
+  'vscode',
+  'onnxruntime-node',
+  'onnxruntime-common',
+  'tokenizers',
+  '@huggingface/transformers',
+  'sharp',
+];
 
 const nodeEntries = {
   extension: 'src/extension/extension.ts',
@@ -23,7 +30,8 @@ const fail = (what) => {
   console.error(`esbuild.config.mjs: ${what}`);
   process.exit(1);
 };
-if (missing(Object.values(nodeEntries)).length) fail(`missing entry point(s): ${missing(Object.values(nodeEntries)).join(', ')}`);
+if (missing(Object.values(nodeEntries)).length)
+  fail(`missing entry point(s): ${missing(Object.values(nodeEntries)).join(', ')}`);
 const nodeBuild = {
   entryPoints: nodeEntries,
   bundle: true,
@@ -43,7 +51,8 @@ const apps = readdirSync(appsDir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
 if (!apps.length) fail(`no webview apps in ${appsDir}`);
-if (missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).length) fail(`webview app(s) without main.ts: ${missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).join(', ')}`);
+if (missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).length)
+  fail(`webview app(s) without main.ts: ${missing(apps.map((a) => `${appsDir}/${a}/main.ts`)).join(', ')}`);
 const webBuild = {
   entryPoints: Object.fromEntries(apps.map((a) => [a, `${appsDir}/${a}/main.ts`])),
   bundle: true,

@@ -4,19 +4,27 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const LAYERS = {
-  vscode: { name: 'vscode', message: 'Only src/extension may import vscode; the engine and the webviews run without it.' },
+  vscode: {
+    name: 'vscode',
+    message: 'Only src/extension may import vscode; the engine and the webviews run without it.',
+  },
   ort: { name: 'onnxruntime-node', message: 'Only src/engine/runtime.ts imports onnxruntime-node; use its wrappers.' },
-  ortCommon: { name: 'onnxruntime-common', message: 'Only src/engine/runtime.ts imports ONNX Runtime; use its wrappers.' },
+  ortCommon: {
+    name: 'onnxruntime-common',
+    message: 'Only src/engine/runtime.ts imports ONNX Runtime; use its wrappers.',
+  },
   // Relative paths that climb out of src/engine into another front end.
   frontEnds: {
     regex: '^(\\.\\./)+(extension|webviews|cli)(/|$)',
-    message: 'The engine is shared by the CLI and the extension: it may not import src/extension, src/webviews or src/cli.',
+    message:
+      'The engine is shared by the CLI and the extension: it may not import src/extension, src/webviews or src/cli.',
   },
   // From src/webviews: the engine's types only (the webview bundle runs in a browser).
   engineValues: {
     regex: '^(\\.\\./)+engine(/|$)',
     allowTypeImports: true,
-    message: 'Webviews may only `import type` from the engine (they run in the browser); add what they need to their protocol.',
+    message:
+      'Webviews may only `import type` from the engine (they run in the browser); add what they need to their protocol.',
   },
   hostSide: {
     regex: '^(\\.\\./)+(extension|cli)(/|$)',
@@ -34,12 +42,31 @@ const restrict = (...entries) => [
   'error',
   {
     paths: entries.filter((e) => e.name),
-    patterns: entries.filter((e) => e.regex).map(({ regex, message, allowTypeImports }) => ({ regex, message, ...(allowTypeImports ? { allowTypeImports } : {}) })),
+    patterns: entries
+      .filter((e) => e.regex)
+      .map(({ regex, message, allowTypeImports }) => ({
+        regex,
+        message,
+        ...(allowTypeImports ? { allowTypeImports } : {}),
+      })),
   },
 ];
 
 export default defineConfig(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.e2e/', '.bench/', '.package/', 'test-results/', 'models/', 'test/fixtures/', 'media/'] },
+  {
+    ignores: [
+      'dist/',
+      'out/',
+      'node_modules/',
+      '.e2e/',
+      '.bench/',
+      '.package/',
+      'test-results/',
+      'models/',
+      'test/fixtures/',
+      'media/',
+    ],
+  },
   {
     files: ['**/*.{ts,mjs,js,cjs}'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: 'module' },
@@ -64,7 +91,14 @@ export default defineConfig(
   },
   {
     files: ['src/engine/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': restrict(LAYERS.vscode, LAYERS.ort, LAYERS.ortCommon, LAYERS.frontEnds) },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(
+        LAYERS.vscode,
+        LAYERS.ort,
+        LAYERS.ortCommon,
+        LAYERS.frontEnds,
+      ),
+    },
   },
   {
     files: ['src/engine/runtime.ts'],
@@ -72,10 +106,28 @@ export default defineConfig(
   },
   {
     files: ['src/webviews/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': restrict(LAYERS.vscode, LAYERS.ort, LAYERS.ortCommon, LAYERS.engineValues, LAYERS.hostSide, LAYERS.nodeBuiltins) },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(
+        LAYERS.vscode,
+        LAYERS.ort,
+        LAYERS.ortCommon,
+        LAYERS.engineValues,
+        LAYERS.hostSide,
+        LAYERS.nodeBuiltins,
+      ),
+    },
   },
   {
     files: ['src/shared/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': restrict(LAYERS.vscode, LAYERS.ort, LAYERS.ortCommon, LAYERS.engineValues, LAYERS.sharedFrontEnds, LAYERS.nodeBuiltins) },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrict(
+        LAYERS.vscode,
+        LAYERS.ort,
+        LAYERS.ortCommon,
+        LAYERS.engineValues,
+        LAYERS.sharedFrontEnds,
+        LAYERS.nodeBuiltins,
+      ),
+    },
   },
 );

@@ -5,7 +5,9 @@ import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/engine', 'test/cli', 'test/extension', 'test/webviews'];
+const roots = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['test/engine', 'test/cli', 'test/extension', 'test/webviews'];
 const files = [];
 const walk = (d) => {
   for (const n of readdirSync(d)) {

@@ -31,7 +31,11 @@ const srcDir = path.join(root, 'models', 'mini-bert-uncased');
 
 const SRC = { layers: 4, hidden: 256, heads: 4, inter: 1024, vocab: 8192 };
 const DST = { layers: 12, hidden: 768, heads: 12, inter: 3072, vocab: 30522 };
-const DIM_MAP = new Map([[SRC.hidden, DST.hidden], [SRC.inter, DST.inter], [SRC.vocab, DST.vocab]]);
+const DIM_MAP = new Map([
+  [SRC.hidden, DST.hidden],
+  [SRC.inter, DST.inter],
+  [SRC.vocab, DST.vocab],
+]);
 
 // --- minimal protobuf -------------------------------------------------------------------------------------------
 function readVarint(b, p) {
@@ -101,14 +105,27 @@ function parseNode(f) {
   return n;
 }
 function encodeNode(n) {
-  return lenField(1, Buffer.concat([...n.inputs.map((s) => strField(1, s)), ...n.outputs.map((s) => strField(2, s)), strField(3, n.name), ...n.rest]));
+  return lenField(
+    1,
+    Buffer.concat([
+      ...n.inputs.map((s) => strField(1, s)),
+      ...n.outputs.map((s) => strField(2, s)),
+      strField(3, n.name),
+      ...n.rest,
+    ]),
+  );
 }
 function parseInitializer(f) {
   const t = { dims: [], name: '', dataType: 1 };
   for (const tf of fields(src, f.vs, f.ve)) {
     if (tf.no === 1) {
       if (tf.wt === 0) t.dims.push(tf.value);
-      else for (let p = tf.vs; p < tf.ve; ) { const [v, q] = readVarint(src, p); t.dims.push(v); p = q; }
+      else
+        for (let p = tf.vs; p < tf.ve;) {
+          const [v, q] = readVarint(src, p);
+          t.dims.push(v);
+          p = q;
+        }
     } else if (tf.no === 2) t.dataType = tf.value;
     else if (tf.no === 8) t.name = str(src, tf);
   }
@@ -123,7 +140,13 @@ let outputs = [];
 for (const f of gFields) {
   if (f.no === 1) nodes.push(parseNode(f));
   else if (f.no === 5) inits.push(parseInitializer(f));
-  else if (f.no === 12) outputs.push(str(src, fields(src, f.vs, f.ve).find((x) => x.no === 1)));
+  else if (f.no === 12)
+    outputs.push(
+      str(
+        src,
+        fields(src, f.vs, f.ve).find((x) => x.no === 1),
+      ),
+    );
   else others.push(src.subarray(f.start, f.end));
 }
 
@@ -134,7 +157,8 @@ const lastIdx = nodes.map((n, i) => (layerOf(n) === String(last) ? i : -1)).filt
 const template = lastIdx.map((i) => nodes[i]);
 const initByName = new Map(inits.map((t) => [t.name, t]));
 const lastOut = `/m/bert/encoder/layer.${last}/output/LayerNorm/Add_1_output_0`;
-if (!template.some((n) => n.outputs.includes(lastOut))) throw new Error('unexpected graph: last layer output not found');
+if (!template.some((n) => n.outputs.includes(lastOut)))
+  throw new Error('unexpected graph: last layer output not found');
 const newNodes = [];
 const newInits = [];
 for (let k = SRC.layers; k < DST.layers; k++) {
@@ -151,7 +175,9 @@ for (let k = SRC.layers; k < DST.layers; k++) {
   }
 }
 const finalOut = `/m/bert/encoder/layer.${DST.layers - 1}/output/LayerNorm/Add_1_output_0`;
-const after = nodes.slice(lastIdx[lastIdx.length - 1] + 1).map((n) => ({ ...n, inputs: n.inputs.map((s) => (s === lastOut ? finalOut : s)) }));
+const after = nodes
+  .slice(lastIdx[lastIdx.length - 1] + 1)
+  .map((n) => ({ ...n, inputs: n.inputs.map((s) => (s === lastOut ? finalOut : s)) }));
 const allNodes = [...nodes.slice(0, lastIdx[lastIdx.length - 1] + 1), ...newNodes, ...after];
 const allInits = [...inits, ...newInits].map((t) => ({ ...t, dims: t.dims.map((d) => DIM_MAP.get(d) ?? d) }));
 
@@ -162,10 +188,12 @@ function fill(t, out) {
   if (/bias/.test(t.name)) return out.fill(0);
   const a = 0.02 * Math.sqrt(3); // uniform with standard deviation 0.02
   for (let i = 0; i < out.length; i++) {
-    state ^= state << 13; state >>>= 0;
+    state ^= state << 13;
+    state >>>= 0;
     state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    out[i] = (state / 4294967296 * 2 - 1) * a;
+    state ^= state << 5;
+    state >>>= 0;
+    out[i] = ((state / 4294967296) * 2 - 1) * a;
   }
   return out;
 }
@@ -175,17 +203,43 @@ function initHeader(t) {
   const head = Buffer.concat([...t.dims.map((d) => intField(1, d)), intField(2, 1), strField(8, t.name)]);
   const raw = count(t) * 4;
   const body = head.length + tag(9, 2).length + varint(raw).length + raw;
-  return { prefix: Buffer.concat([lenHeader(5, body), head, tag(9, 2), varint(raw)]), raw, total: lenHeader(5, body).length + body };
+  return {
+    prefix: Buffer.concat([lenHeader(5, body), head, tag(9, 2), varint(raw)]),
+    raw,
+    total: lenHeader(5, body).length + body,
+  };
 }
 
 // Graph output: logits [batch_size, sequence_length, vocab].
 const dimParam = (s) => lenField(1, strField(2, s));
-const outputInfo = lenField(12, Buffer.concat([strField(1, outputs[0]), lenField(2, lenField(1, Buffer.concat([intField(1, 1), lenField(2, Buffer.concat([dimParam('batch_size'), dimParam('sequence_length'), lenField(1, intField(1, DST.vocab))]))])))]));
+const outputInfo = lenField(
+  12,
+  Buffer.concat([
+    strField(1, outputs[0]),
+    lenField(
+      2,
+      lenField(
+        1,
+        Buffer.concat([
+          intField(1, 1),
+          lenField(
+            2,
+            Buffer.concat([dimParam('batch_size'), dimParam('sequence_length'), lenField(1, intField(1, DST.vocab))]),
+          ),
+        ]),
+      ),
+    ),
+  ]),
+);
 if (outputs.length !== 1) throw new Error('expected one graph output (logits)');
 
 const nodeBytes = Buffer.concat(allNodes.map(encodeNode));
 const headers = allInits.map(initHeader);
-const graphLen = nodeBytes.length + headers.reduce((s, h) => s + h.total, 0) + others.reduce((s, b) => s + b.length, 0) + outputInfo.length;
+const graphLen =
+  nodeBytes.length +
+  headers.reduce((s, h) => s + h.total, 0) +
+  others.reduce((s, b) => s + b.length, 0) +
+  outputInfo.length;
 
 fs.mkdirSync(path.join(outDir, 'onnx'), { recursive: true });
 const file = path.join(outDir, 'onnx', 'model.onnx');
@@ -218,7 +272,10 @@ Object.assign(config, {
 fs.writeFileSync(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 fs.copyFileSync(path.join(srcDir, 'tokenizer_config.json'), path.join(outDir, 'tokenizer_config.json'));
 const tok = JSON.parse(fs.readFileSync(path.join(srcDir, 'tokenizer.json'), 'utf8'));
-const vocab = fs.readFileSync(path.join(srcDir, 'vocab.txt'), 'utf8').split('\n').filter((l) => l.length > 0);
+const vocab = fs
+  .readFileSync(path.join(srcDir, 'vocab.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 for (let i = vocab.length, u = 0; i < DST.vocab; i++, u++) {
   const t = `[unused${u}]`;
   vocab.push(t);
@@ -226,5 +283,10 @@ for (let i = vocab.length, u = 0; i < DST.vocab; i++, u++) {
 }
 fs.writeFileSync(path.join(outDir, 'tokenizer.json'), JSON.stringify(tok));
 fs.writeFileSync(path.join(outDir, 'vocab.txt'), `${vocab.join('\n')}\n`);
-fs.writeFileSync(path.join(outDir, 'README.md'), `# random BERT-base (benchmark only)\n\nWritten by \`node scripts/make-bert-base.mjs\` (seed ${seed}): the embedded model's graph scaled to BERT-base sizes with random weights. Its predictions mean nothing; it exists to measure memory and speed at BERT-base scale.\n`);
-console.log(`wrote ${path.relative(process.cwd(), file) || file}: ${allNodes.length} nodes, ${allInits.length} initializers, ${(params / 1e6).toFixed(1)} M parameters, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
+fs.writeFileSync(
+  path.join(outDir, 'README.md'),
+  `# random BERT-base (benchmark only)\n\nWritten by \`node scripts/make-bert-base.mjs\` (seed ${seed}): the embedded model's graph scaled to BERT-base sizes with random weights. Its predictions mean nothing; it exists to measure memory and speed at BERT-base scale.\n`,
+);
+console.log(
+  `wrote ${path.relative(process.cwd(), file) || file}: ${allNodes.length} nodes, ${allInits.length} initializers, ${(params / 1e6).toFixed(1)} M parameters, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB`,
+);

@@ -27,28 +27,108 @@ const pick = (a) => a[Math.floor(rand() * a.length)];
 
 const TOPICS = {
   sport: {
-    nouns: ['team', 'coach', 'match', 'league', 'striker', 'goalkeeper', 'stadium', 'tournament', 'referee', 'fans', 'club', 'player', 'final', 'derby', 'squad'],
+    nouns: [
+      'team',
+      'coach',
+      'match',
+      'league',
+      'striker',
+      'goalkeeper',
+      'stadium',
+      'tournament',
+      'referee',
+      'fans',
+      'club',
+      'player',
+      'final',
+      'derby',
+      'squad',
+    ],
     verbs: ['trained', 'scored', 'defended', 'tackled', 'celebrated', 'lost', 'won', 'substituted'],
     adjs: ['injured', 'unbeaten', 'athletic', 'competitive', 'relegated'],
   },
   food: {
-    nouns: ['recipe', 'oven', 'chef', 'flour', 'sauce', 'kitchen', 'dough', 'soup', 'garlic', 'butter', 'restaurant', 'dessert', 'spices', 'bakery', 'menu'],
+    nouns: [
+      'recipe',
+      'oven',
+      'chef',
+      'flour',
+      'sauce',
+      'kitchen',
+      'dough',
+      'soup',
+      'garlic',
+      'butter',
+      'restaurant',
+      'dessert',
+      'spices',
+      'bakery',
+      'menu',
+    ],
     verbs: ['baked', 'roasted', 'seasoned', 'tasted', 'simmered', 'served', 'chopped', 'cooked'],
     adjs: ['crispy', 'savory', 'delicious', 'spicy', 'fresh'],
   },
   tech: {
-    nouns: ['software', 'laptop', 'server', 'database', 'network', 'processor', 'app', 'code', 'engineers', 'startup', 'algorithm', 'browser', 'update', 'chip', 'cloud'],
+    nouns: [
+      'software',
+      'laptop',
+      'server',
+      'database',
+      'network',
+      'processor',
+      'app',
+      'code',
+      'engineers',
+      'startup',
+      'algorithm',
+      'browser',
+      'update',
+      'chip',
+      'cloud',
+    ],
     verbs: ['installed', 'debugged', 'deployed', 'upgraded', 'encrypted', 'compiled', 'launched', 'crashed'],
     adjs: ['digital', 'wireless', 'open-source', 'faster', 'buggy'],
   },
   finance: {
-    nouns: ['bank', 'investors', 'shares', 'market', 'loan', 'interest', 'budget', 'profits', 'stocks', 'economy', 'bonds', 'tax', 'inflation', 'fund', 'earnings'],
+    nouns: [
+      'bank',
+      'investors',
+      'shares',
+      'market',
+      'loan',
+      'interest',
+      'budget',
+      'profits',
+      'stocks',
+      'economy',
+      'bonds',
+      'tax',
+      'inflation',
+      'fund',
+      'earnings',
+    ],
     verbs: ['invested', 'borrowed', 'traded', 'audited', 'rallied', 'fell', 'forecast', 'lent'],
     adjs: ['quarterly', 'fiscal', 'volatile', 'profitable', 'indebted'],
   },
 };
 const SHARED = {
-  nouns: ['record', 'season', 'table', 'results', 'plan', 'team', 'report', 'week', 'crowd', 'deal', 'news', 'city', 'company', 'test', 'change'],
+  nouns: [
+    'record',
+    'season',
+    'table',
+    'results',
+    'plan',
+    'team',
+    'report',
+    'week',
+    'crowd',
+    'deal',
+    'news',
+    'city',
+    'company',
+    'test',
+    'change',
+  ],
   verbs: ['reported', 'announced', 'expected', 'changed', 'prepared', 'reviewed', 'finished', 'started'],
   adjs: ['new', 'big', 'local', 'late', 'surprising'],
 };
@@ -73,7 +153,8 @@ function word(topic, kind) {
 function paragraph(topic) {
   const k = 2 + Math.floor(rand() * 2);
   const out = [];
-  for (let i = 0; i < k; i++) out.push(pick(TEMPLATES).replace(/\{(noun|verb|adj)\}/g, (_, kind) => word(topic, `${kind}s`)));
+  for (let i = 0; i < k; i++)
+    out.push(pick(TEMPLATES).replace(/\{(noun|verb|adj)\}/g, (_, kind) => word(topic, `${kind}s`)));
   return out.join(' ');
 }
 

@@ -19,13 +19,20 @@ const [plat, arch] = target.split('-');
 
 // onnxruntime-node ships bin/napi-v6/<platform>/<arch>; tokenizers ships tokenizers.<triple>.node.
 const TOKENIZERS = {
-  'linux-x64': 'linux-x64-gnu', 'linux-arm64': 'linux-arm64-gnu', 'alpine-x64': 'linux-x64-musl', 'alpine-arm64': 'linux-arm64-musl',
-  'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64-msvc', 'win32-arm64': 'win32-arm64-msvc',
+  'linux-x64': 'linux-x64-gnu',
+  'linux-arm64': 'linux-arm64-gnu',
+  'alpine-x64': 'linux-x64-musl',
+  'alpine-arm64': 'linux-arm64-musl',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'win32-x64': 'win32-x64-msvc',
+  'win32-arm64': 'win32-arm64-msvc',
 };
 if (!TOKENIZERS[target]) throw new Error(`unsupported target ${target}; one of ${Object.keys(TOKENIZERS).join(', ')}`);
 const ortPlat = plat === 'alpine' ? 'linux' : plat;
 const ortBin = join('node_modules/onnxruntime-node/bin/napi-v6', ortPlat, arch);
-if (!existsSync(join(root, ortBin))) throw new Error(`onnxruntime-node has no binary for ${target} (${ortBin}); e.g. macOS x64 was dropped in 1.24`);
+if (!existsSync(join(root, ortBin)))
+  throw new Error(`onnxruntime-node has no binary for ${target} (${ortBin}); e.g. macOS x64 was dropped in 1.24`);
 
 execFileSync(process.execPath, ['esbuild.config.mjs', '--production'], { cwd: root, stdio: 'inherit' });
 
@@ -43,7 +50,15 @@ for (const f of ['dist/extension.js', 'dist/engineWorker.js']) copy(f);
 for (const f of readdirSync(join(root, 'dist/webviews'))) if (f.endsWith('.js')) copy(`dist/webviews/${f}`);
 // Both variants: inference uses int8 (the extension asks for 'quantized'); gradients (saliency, fine-tuning) need
 // the fp32 graph, so it ships too (~29 MB) and explanations work offline from the first minute.
-for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'MODEL_CARD.md', 'onnx/model_quantized.onnx', 'onnx/model.onnx']) {
+for (const f of [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.txt',
+  'MODEL_CARD.md',
+  'onnx/model_quantized.onnx',
+  'onnx/model.onnx',
+]) {
   if (existsSync(join(root, 'models/mini-bert-uncased', f))) copy(`models/mini-bert-uncased/${f}`);
 }
 copy('media');
@@ -73,15 +88,23 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 delete pkg.scripts;
 delete pkg.devDependencies;
 delete pkg.bin;
-for (const [field, url] of [['repository.url', pkg.repository?.url], ['bugs.url', pkg.bugs?.url], ['homepage', pkg.homepage]]) {
+for (const [field, url] of [
+  ['repository.url', pkg.repository?.url],
+  ['bugs.url', pkg.bugs?.url],
+  ['homepage', pkg.homepage],
+]) {
   if (!/^https:\/\/\S+$/.test(url ?? '')) throw new Error(`package.json needs ${field} (an https URL)`);
 }
-pkg.dependencies = { 'onnxruntime-node': pkg.dependencies['onnxruntime-node'], tokenizers: pkg.dependencies.tokenizers };
+pkg.dependencies = {
+  'onnxruntime-node': pkg.dependencies['onnxruntime-node'],
+  tokenizers: pkg.dependencies.tokenizers,
+};
 // Fail early if the bundles need a package this script does not stage.
 for (const f of ['dist/extension.js', 'dist/engineWorker.js']) {
   for (const [, m] of readFileSync(join(root, f), 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
     // Node's built-ins may be required without the node: prefix (bundled undici requires 'string_decoder').
-    if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies)) throw new Error(`${f} requires ${m}, which is not packaged`);
+    if (!m.startsWith('node:') && !builtinModules.includes(m) && m !== 'vscode' && !(m in pkg.dependencies))
+      throw new Error(`${f} requires ${m}, which is not packaged`);
   }
 }
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2));

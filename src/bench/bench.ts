@@ -30,7 +30,12 @@ import { f1 } from './stats';
 /** Gradient cost (backward/forward, integrated gradients/forward) on the embedded model; its own doc block. */
 async function runGradientBench(root: string, o: Options, env: ReturnType<typeof machine>): Promise<void> {
   console.log('gradients: mini-bert-uncased (embedded) …');
-  const r = await benchGradients(path.join(root, 'models', 'mini-bert-uncased'), 'mini-bert-uncased (embedded)', (w) => maskedText(w, '[MASK]'), { runs: Math.min(o.runs, 30), warmup: o.warmup });
+  const r = await benchGradients(
+    path.join(root, 'models', 'mini-bert-uncased'),
+    'mini-bert-uncased (embedded)',
+    (w) => maskedText(w, '[MASK]'),
+    { runs: Math.min(o.runs, 30), warmup: o.warmup },
+  );
   const md = gradMarkdown(r, env.date, `${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, Node ${env.node}`);
   console.log(`\n${md}\n`);
   fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
@@ -42,7 +47,10 @@ async function runGradientBench(root: string, o: Options, env: ReturnType<typeof
   const block = `${s}\n${md}\n${e}`;
   const i = doc.indexOf(s);
   const j = doc.indexOf(e);
-  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + e.length) : `${doc.replace(/\s*$/, '\n\n')}## Gradients\n\n${block}\n`;
+  doc =
+    i >= 0 && j > i
+      ? doc.slice(0, i) + block + doc.slice(j + e.length)
+      : `${doc.replace(/\s*$/, '\n\n')}## Gradients\n\n${block}\n`;
   fs.writeFileSync(file, doc);
   console.log('gradient table written to docs/benchmarks.md');
 }
@@ -53,12 +61,17 @@ async function main(): Promise<void> {
   if (o.model) o.model = path.resolve(o.model);
   if (o.baseline) o.baseline = path.resolve(o.baseline);
   process.chdir(root);
-  if (o.model && o.child) return runChild(o.child as Parameters<typeof runChild>[0], { ...o, model: o.model }, loadTransformers);
+  if (o.model && o.child)
+    return runChild(o.child as Parameters<typeof runChild>[0], { ...o, model: o.model }, loadTransformers);
   if (o.model) {
     const env = machine();
-    console.log(`BERT Lens benchmark at scale — ${env.cpus} cores, ${env.cpuModel}, model ${o.model}, device ${o.device}`);
+    console.log(
+      `BERT Lens benchmark at scale — ${env.cpus} cores, ${env.cpuModel}, model ${o.model}, device ${o.device}`,
+    );
     const header = `Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}.\nDate: ${env.date}. Command: \`npm run bench -- --model ${path.relative(root, o.model)}${o.baseline ? ` --baseline ${path.relative(root, o.baseline)}` : ''}${o.device !== 'cpu' ? ` --device ${o.device}` : ''}\`.`;
-    const table = o.fromResults ? renderScale(JSON.parse(fs.readFileSync(path.join(root, '.bench', 'scale-results.json'), 'utf8'))) : await runScale({ ...o, model: o.model }, loadTransformers, header);
+    const table = o.fromResults
+      ? renderScale(JSON.parse(fs.readFileSync(path.join(root, '.bench', 'scale-results.json'), 'utf8')))
+      : await runScale({ ...o, model: o.model }, loadTransformers, header);
     console.log(`\n${table}\n`);
     if (o.writeDoc) {
       writeDoc(path.join(root, 'docs', 'benchmarks.md'), table, '', SCALE_START, SCALE_END);
@@ -87,7 +100,9 @@ async function main(): Promise<void> {
     ] as const) {
       console.log(`fill-mask: ${label} …`);
       const r = await benchFillMask(hf, client, label, folder, o);
-      console.log(`  ${r.tokens} tokens; worker p50 ${f1(r.ours.worker.p50)} ms, in-process ${f1(r.ours.inProcess.p50)} ms, transformers.js ${f1(r.peer.p50)} ms; agree: ${r.agreement.ok}`);
+      console.log(
+        `  ${r.tokens} tokens; worker p50 ${f1(r.ours.worker.p50)} ms, in-process ${f1(r.ours.inProcess.p50)} ms, transformers.js ${f1(r.peer.p50)} ms; agree: ${r.agreement.ok}`,
+      );
       fm.push(r);
     }
 
@@ -105,7 +120,9 @@ async function main(): Promise<void> {
     }
     console.log(`embeddings: ${embedLabel} …`);
     em = await benchEmbeddings(hf, client, embedLabel, embedFolder, o, note);
-    console.log(`  worker ${f1(em.oursWorker.sentencesPerSec)}/s, in-process ${f1(em.oursInProcess.sentencesPerSec)}/s, transformers.js ${f1(em.peer.sentencesPerSec)}/s (batched: ours ${f1(em.oursBatched.sentencesPerSec)}/s, transformers.js ${f1(em.peerBatched.sentencesPerSec)}/s); agree: ${em.agreement.ok}`);
+    console.log(
+      `  worker ${f1(em.oursWorker.sentencesPerSec)}/s, in-process ${f1(em.oursInProcess.sentencesPerSec)}/s, transformers.js ${f1(em.peer.sentencesPerSec)}/s (batched: ours ${f1(em.oursBatched.sentencesPerSec)}/s, transformers.js ${f1(em.peerBatched.sentencesPerSec)}/s); agree: ${em.agreement.ok}`,
+    );
   } finally {
     await client.dispose();
   }
@@ -113,12 +130,22 @@ async function main(): Promise<void> {
   const all = [...fm.flatMap((r) => Object.values(r.providers)), ...(em ? Object.values(em.providers) : [])];
   const ran = [...new Set(all.map((p) => `${p.name}: ${p.provider}`))].join(', ');
   const short = (r: string) => /Failed to get a WebGPU adapter[^;.)]*/.exec(r)?.[0] ?? r.slice(0, 120);
-  const fallbacks = [...new Set(all.filter((p) => p.fallbackReason).map((p) => `${p.name}: ${short(p.fallbackReason!)} → cpu`))];
+  const fallbacks = [
+    ...new Set(all.filter((p) => p.fallbackReason).map((p) => `${p.name}: ${short(p.fallbackReason!)} → cpu`)),
+  ];
   const providers = `providers that ran — ${ran}${fallbacks.length ? `; fallbacks — ${fallbacks.join('; ')}` : ''}`;
   const table = markdown(fm, em, env, o, providers);
   console.log(`\n${table}\n`);
 
-  const results = { machine: env, options: o, versions: { onnxruntimeNode: ortVersion(), transformers: hfVersion() }, sharp: sharpNote(), fillMask: fm, embeddings: em, totalSeconds: (performance.now() - started) / 1000 };
+  const results = {
+    machine: env,
+    options: o,
+    versions: { onnxruntimeNode: ortVersion(), transformers: hfVersion() },
+    sharp: sharpNote(),
+    fillMask: fm,
+    embeddings: em,
+    totalSeconds: (performance.now() - started) / 1000,
+  };
   fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
   fs.writeFileSync(path.join(root, '.bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`raw results: .bench/results.json (${results.totalSeconds.toFixed(1)} s)`);

@@ -31,7 +31,10 @@ function machineLine(): string {
   } catch {
     /* keep os.cpus() */
   }
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
   return `Machine: ${cpus} CPU cores (\`nproc\`), ${os.cpus()[0]?.model ?? 'unknown CPU'}, load average ${load} (1/5/15 min) at the start, shared with other jobs; Node ${process.version}. Date: ${new Date().toISOString()}.`;
 }
 
@@ -42,7 +45,9 @@ async function main(): Promise<void> {
   process.chdir(root);
   const lines: string[] = [];
   lines.push(machineLine());
-  lines.push(`Command: \`npm run bench:causal\` (source: \`src/bench/causal.ts\`); ${ROUNDS} interleaved rounds per row, medians; in-process (\`LoadedModel\` + the task functions), CPU.`);
+  lines.push(
+    `Command: \`npm run bench:causal\` (source: \`src/bench/causal.ts\`); ${ROUNDS} interleaved rounds per row, medians; in-process (\`LoadedModel\` + the task functions), CPU.`,
+  );
 
   // 1. Generation: the same export (gpt2-clm-cached: past_key_values inputs) with the cache and recomputing.
   const cached = await LoadedModel.load('gpt2-clm-cached', path.join(root, 'test/fixtures/gpt2-clm-cached'), 'fp32');
@@ -61,15 +66,25 @@ async function main(): Promise<void> {
     }
     const tpsCache = (newTokens / median(withCache)) * 1000;
     const tpsNo = (newTokens / median(without)) * 1000;
-    rows.push(`| ${promptTokens} + ${newTokens} | ${f(tpsCache)} | ${f(tpsNo)} | **${f(tpsCache / tpsNo, 2)}×** | ${same ? 'yes (same ids)' : '**no**'} |`);
+    rows.push(
+      `| ${promptTokens} + ${newTokens} | ${f(tpsCache)} | ${f(tpsNo)} | **${f(tpsCache / tpsNo, 2)}×** | ${same ? 'yes (same ids)' : '**no**'} |`,
+    );
     console.log(`generate ${newTokens}: cache ${f(tpsCache)} tok/s, no cache ${f(tpsNo)} tok/s`);
   }
-  lines.push('', '**Generation** (`test/fixtures/gpt2-clm-cached`: 2 layers, hidden 16, vocabulary 2,000, context 128; greedy). Tokens/s = new tokens / wall time of the whole `generate` call (prompt pass included).', '');
-  lines.push('| Prompt + new tokens | With cache (tokens/s) | Recomputing (tokens/s) | Cache speed-up | Same tokens |', '|---|---:|---:|---:|---|');
+  lines.push(
+    '',
+    '**Generation** (`test/fixtures/gpt2-clm-cached`: 2 layers, hidden 16, vocabulary 2,000, context 128; greedy). Tokens/s = new tokens / wall time of the whole `generate` call (prompt pass included).',
+    '',
+  );
+  lines.push(
+    '| Prompt + new tokens | With cache (tokens/s) | Recomputing (tokens/s) | Cache speed-up | Same tokens |',
+    '|---|---:|---:|---:|---|',
+  );
   lines.push(...rows);
 
   // 2. Pseudo-log-likelihood vs one forward pass, on the same text.
-  const text = 'the quick brown fox jumps over the lazy dog near the riverbank while the children watch from the old stone bridge and laugh.';
+  const text =
+    'the quick brown fox jumps over the lazy dog near the riverbank while the children watch from the old stone bridge and laugh.';
   const pllRows: string[] = [];
   for (const [label, folder, variant] of [
     ['bert-mlm (fixture, 3 layers, hidden 16, vocabulary 30,522)', 'test/fixtures/bert-mlm', 'fp32'],
@@ -89,14 +104,28 @@ async function main(): Promise<void> {
       pll1.push(await time(() => surprisal(m, { text, batchSize: 1 })));
     }
     const perToken = median(pll) / scored;
-    pllRows.push(`| ${label} | ${enc.ids.length} (${scored} scored) | ${f(median(fwd), 2)} | ${f(median(pll), 1)} | ${f(median(pll1), 1)} | **${f(perToken / median(fwd), 2)}×** | ${f(median(pll) / median(fwd), 1)}× |`);
-    console.log(`PLL ${label}: forward ${f(median(fwd), 2)} ms, PLL ${f(median(pll), 1)} ms (batch 1: ${f(median(pll1), 1)} ms) for ${scored} tokens`);
+    pllRows.push(
+      `| ${label} | ${enc.ids.length} (${scored} scored) | ${f(median(fwd), 2)} | ${f(median(pll), 1)} | ${f(median(pll1), 1)} | **${f(perToken / median(fwd), 2)}×** | ${f(median(pll) / median(fwd), 1)}× |`,
+    );
+    console.log(
+      `PLL ${label}: forward ${f(median(fwd), 2)} ms, PLL ${f(median(pll), 1)} ms (batch 1: ${f(median(pll1), 1)} ms) for ${scored} tokens`,
+    );
     await m.dispose();
   }
-  lines.push('', '**Pseudo-log-likelihood** (`surprisal` on a masked LM: each token masked in turn, 16 masked copies per run, the vocabulary head only at the masked rows) vs one plain forward pass over the same text (full head).', '');
-  lines.push('| Model | Tokens | One forward pass (ms) | PLL, batches of 16 (ms) | PLL, one copy per run (ms) | PLL cost per token / forward pass | PLL / forward pass |', '|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '',
+    '**Pseudo-log-likelihood** (`surprisal` on a masked LM: each token masked in turn, 16 masked copies per run, the vocabulary head only at the masked rows) vs one plain forward pass over the same text (full head).',
+    '',
+  );
+  lines.push(
+    '| Model | Tokens | One forward pass (ms) | PLL, batches of 16 (ms) | PLL, one copy per run (ms) | PLL cost per token / forward pass | PLL / forward pass |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
   lines.push(...pllRows);
-  lines.push('', 'Cost per token below 1× means masking a token and scoring it costs less than one plain pass over the text: batching shares the run overhead, and the vocabulary head runs at the masked rows of the chunk (16 per copy) instead of every row. On the bert-mlm fixture the head (30,522 words on hidden 16) is nearly all of the cost, so computing 16 head rows per copy makes a token cost several passes; on the embedded model the encoder dominates and batching wins. PLL as a whole still costs about one pass per token. The machine was heavily shared (see the load average), so absolute times are noisy; each ratio compares the two sides measured in the same rounds.');
+  lines.push(
+    '',
+    'Cost per token below 1× means masking a token and scoring it costs less than one plain pass over the text: batching shares the run overhead, and the vocabulary head runs at the masked rows of the chunk (16 per copy) instead of every row. On the bert-mlm fixture the head (30,522 words on hidden 16) is nearly all of the cost, so computing 16 head rows per copy makes a token cost several passes; on the embedded model the encoder dominates and batching wins. PLL as a whole still costs about one pass per token. The machine was heavily shared (see the load average), so absolute times are noisy; each ratio compares the two sides measured in the same rounds.',
+  );
   await cached.dispose();
 
   const file = path.join(root, 'docs/benchmarks.md');
@@ -106,7 +135,8 @@ async function main(): Promise<void> {
   let doc = fs.readFileSync(file, 'utf8');
   const s = doc.indexOf(START);
   const e = doc.indexOf(END);
-  doc = s >= 0 && e > s ? doc.slice(0, s) + block + doc.slice(e + END.length) : `${doc.replace(/\s*$/, '\n\n')}${block}\n`;
+  doc =
+    s >= 0 && e > s ? doc.slice(0, s) + block + doc.slice(e + END.length) : `${doc.replace(/\s*$/, '\n\n')}${block}\n`;
   fs.writeFileSync(file, doc);
   console.log(`wrote ${path.relative(root, file)}`);
 }

@@ -20,15 +20,27 @@ export interface EmbedBench {
   peer: { sentencesPerSec: number; passesMs: number[] };
   peerBatched: { sentencesPerSec: number; passesMs: number[]; batchSize: number };
   oursBatched: { sentencesPerSec: number; passesMs: number[]; batchSize: number; maxAbsDiff: number };
-  agreement: { maxAbsDiff: number; maxAbsDiffBatched: number; maxAbsDiffInProcess: number; ok: boolean; hidden: number };
+  agreement: {
+    maxAbsDiff: number;
+    maxAbsDiffBatched: number;
+    maxAbsDiffInProcess: number;
+    ok: boolean;
+    hidden: number;
+  };
   providers: { worker: Impl; inProcess: Impl; peer: Impl };
   note: string;
 }
 
 // Embedding throughput
 
-
-export async function benchEmbeddings(hf: HF, client: EngineClient, label: string, folder: string, o: Options, note: string): Promise<EmbedBench> {
+export async function benchEmbeddings(
+  hf: HF,
+  client: EngineClient,
+  label: string,
+  folder: string,
+  o: Options,
+  note: string,
+): Promise<EmbedBench> {
   const spec = { model: folder, variant: 'fp32' as const, device: o.device };
   let t0 = performance.now();
   const summary = await client.loadModel(spec);
@@ -51,15 +63,18 @@ export async function benchEmbeddings(hf: HF, client: EngineClient, label: strin
     counts.push(n);
   }
   const tokenRange: [number, number] = [Math.min(...counts), Math.max(...counts)];
-  if (tokenRange[0] < 8 || tokenRange[1] > 40) throw new Error(`${label}: sentence lengths ${tokenRange.join('–')} tokens are outside 8–40`);
+  if (tokenRange[0] < 8 || tokenRange[1] > 40)
+    throw new Error(`${label}: sentence lengths ${tokenRange.join('–')} tokens are outside 8–40`);
   const totalTokens = counts.reduce((a, b) => a + b, 0);
 
   const req = (text: string) => ({ text, layer: -1, pooling: 'mean' as const });
   const BATCH = 32;
   const oursWorker = async (s: string) => (await client.embed(spec, req(s))).pooled!;
   const oursLocal = async (s: string) => (await embed(local, req(s))).pooled!;
-  const oursBatch = async (batch: string[]): Promise<number[][]> => (await client.embedBatch(spec, { texts: batch, layer: -1, pooling: 'mean', batchSize: BATCH })).pooled;
-  const peerOne = async (s: string): Promise<number[]> => Array.from((await peer.pipe(s, { pooling: 'mean', normalize: false })).data as Float32Array);
+  const oursBatch = async (batch: string[]): Promise<number[][]> =>
+    (await client.embedBatch(spec, { texts: batch, layer: -1, pooling: 'mean', batchSize: BATCH })).pooled;
+  const peerOne = async (s: string): Promise<number[]> =>
+    Array.from((await peer.pipe(s, { pooling: 'mean', normalize: false })).data as Float32Array);
   const peerBatch = async (batch: string[]): Promise<number[][]> => {
     const t = await peer.pipe(batch, { pooling: 'mean', normalize: false });
     const h = t.dims[t.dims.length - 1];
@@ -73,13 +88,15 @@ export async function benchEmbeddings(hf: HF, client: EngineClient, label: strin
   let maxAbsDiffBatched = 0;
   let hidden = 0;
   const batchedVectors: number[][] = [];
-  for (let i = 0; i < sentences.length; i += BATCH) batchedVectors.push(...(await peerBatch(sentences.slice(i, i + BATCH))));
+  for (let i = 0; i < sentences.length; i += BATCH)
+    batchedVectors.push(...(await peerBatch(sentences.slice(i, i + BATCH))));
   for (let i = 0; i < sentences.length; i++) {
     const a = await oursWorker(sentences[i]);
     const b = await oursLocal(sentences[i]);
     const c = await peerOne(sentences[i]);
     hidden = c.length;
-    if (a.length !== c.length || b.length !== c.length) throw new Error(`${label}: vector sizes differ (${a.length}, ${b.length}, ${c.length})`);
+    if (a.length !== c.length || b.length !== c.length)
+      throw new Error(`${label}: vector sizes differ (${a.length}, ${b.length}, ${c.length})`);
     for (let d = 0; d < c.length; d++) {
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[d] - c[d]));
       maxAbsDiffInProcess = Math.max(maxAbsDiffInProcess, Math.abs(b[d] - c[d]));
@@ -88,17 +105,50 @@ export async function benchEmbeddings(hf: HF, client: EngineClient, label: strin
   }
   const oursBatchedVectors = await oursBatch(sentences);
   let maxAbsDiffOursBatched = 0;
-  oursBatchedVectors.forEach((v, i) => v.forEach((x, d) => (maxAbsDiffOursBatched = Math.max(maxAbsDiffOursBatched, Math.abs(x - batchedVectors[i][d])))));
-  const agreement = { maxAbsDiff, maxAbsDiffBatched, maxAbsDiffInProcess, ok: maxAbsDiff < 1e-4 && maxAbsDiffInProcess < 1e-4 && maxAbsDiffBatched < 1e-4 && maxAbsDiffOursBatched < 1e-4, hidden };
+  oursBatchedVectors.forEach((v, i) =>
+    v.forEach((x, d) => (maxAbsDiffOursBatched = Math.max(maxAbsDiffOursBatched, Math.abs(x - batchedVectors[i][d])))),
+  );
+  const agreement = {
+    maxAbsDiff,
+    maxAbsDiffBatched,
+    maxAbsDiffInProcess,
+    ok: maxAbsDiff < 1e-4 && maxAbsDiffInProcess < 1e-4 && maxAbsDiffBatched < 1e-4 && maxAbsDiffOursBatched < 1e-4,
+    hidden,
+  };
   if (!agreement.ok) console.warn(`!! ${label}: pooled vectors disagree`, JSON.stringify(agreement));
 
   // Throughput: whole passes over the sentences, interleaved and rotated across sides.
   const sides: [string, () => Promise<void>][] = [
-    ['worker', async () => { for (const s of sentences) await oursWorker(s); }],
-    ['inProcess', async () => { for (const s of sentences) await oursLocal(s); }],
-    ['peer', async () => { for (const s of sentences) await peerOne(s); }],
-    ['peerBatched', async () => { for (let i = 0; i < sentences.length; i += BATCH) await peerBatch(sentences.slice(i, i + BATCH)); }],
-    ['oursBatched', async () => { await oursBatch(sentences); }],
+    [
+      'worker',
+      async () => {
+        for (const s of sentences) await oursWorker(s);
+      },
+    ],
+    [
+      'inProcess',
+      async () => {
+        for (const s of sentences) await oursLocal(s);
+      },
+    ],
+    [
+      'peer',
+      async () => {
+        for (const s of sentences) await peerOne(s);
+      },
+    ],
+    [
+      'peerBatched',
+      async () => {
+        for (let i = 0; i < sentences.length; i += BATCH) await peerBatch(sentences.slice(i, i + BATCH));
+      },
+    ],
+    [
+      'oursBatched',
+      async () => {
+        await oursBatch(sentences);
+      },
+    ],
   ];
   // Warm-up: a slice of the set per side.
   for (let i = 0; i < Math.min(o.warmup * 4, sentences.length); i++) {
@@ -128,7 +178,12 @@ export async function benchEmbeddings(hf: HF, client: EngineClient, label: strin
     oursInProcess: { sentencesPerSec: rate(passes.inProcess), passesMs: passes.inProcess },
     peer: { sentencesPerSec: rate(passes.peer), passesMs: passes.peer },
     peerBatched: { sentencesPerSec: rate(passes.peerBatched), passesMs: passes.peerBatched, batchSize: BATCH },
-    oursBatched: { sentencesPerSec: rate(passes.oursBatched), passesMs: passes.oursBatched, batchSize: BATCH, maxAbsDiff: maxAbsDiffOursBatched },
+    oursBatched: {
+      sentencesPerSec: rate(passes.oursBatched),
+      passesMs: passes.oursBatched,
+      batchSize: BATCH,
+      maxAbsDiff: maxAbsDiffOursBatched,
+    },
     agreement,
     providers: providersOf(summary, workerLoad, local, localLoad, peer),
     note,
@@ -142,7 +197,10 @@ export async function peerFeatureOutput(hf: HF, folder: string): Promise<{ outpu
   const names: string[] = peer.pipe.model.sessions?.model?.outputNames ?? [];
   const t = await peer.pipe('a python list', { pooling: 'mean', normalize: false });
   await peer.pipe.dispose?.();
-  const output = names.includes('last_hidden_state') ? 'last_hidden_state' : names.includes('logits') ? 'logits' : names.join(',') || 'unknown';
+  const output = names.includes('last_hidden_state')
+    ? 'last_hidden_state'
+    : names.includes('logits')
+      ? 'logits'
+      : names.join(',') || 'unknown';
   return { output, width: t.dims[t.dims.length - 1] };
 }
-

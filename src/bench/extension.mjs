@@ -6,7 +6,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cli, gotoPosition, launchBrowser, logJson, openFile, readExtensionLog, runCommand, startCodeServer, waitFor } from '../../test/e2e/harness.mjs';
+import {
+  ROOT,
+  cli,
+  gotoPosition,
+  launchBrowser,
+  logJson,
+  openFile,
+  readExtensionLog,
+  runCommand,
+  startCodeServer,
+  waitFor,
+} from '../../test/e2e/harness.mjs';
 
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 4);
 const WARM_WORDS = Number(process.env.BENCH_WARM ?? 20);
@@ -16,10 +27,19 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
-const summary = (xs) => ({ n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) });
+const summary = (xs) => ({
+  n: xs.length,
+  p50: Math.round(pct(xs, 50)),
+  p95: Math.round(pct(xs, 95)),
+  min: Math.round(Math.min(...xs)),
+  max: Math.round(Math.max(...xs)),
+});
 
 // A sentence of exactly 128 tokens ([CLS] + 126 + [SEP]) with one [MASK].
-const filler = 'the committee said that the new bridge over the river would open next spring after years of delays and rising costs'.split(' ');
+const filler =
+  'the committee said that the new bridge over the river would open next spring after years of delays and rising costs'.split(
+    ' ',
+  );
 let words = ['[MASK]'];
 let sentence = '';
 for (let i = 0; ; i++) {
@@ -34,7 +54,8 @@ for (let i = 0; ; i++) {
 }
 const tokens128 = cli('tokenize', '--json', sentence).tokens.length;
 
-const paragraph = 'The river bank was flooded after the storm, so the bank closed its branch near the water. ' +
+const paragraph =
+  'The river bank was flooded after the storm, so the bank closed its branch near the water. ' +
   'Investors asked the bank about interest rates while anglers sat on the bank and watched the river. ' +
   'Later the committee met at the bank to plan a new bridge across the river and a park on the bank.';
 const workspace = mkdtempSync(join(tmpdir(), 'bert-lens-bench-'));
@@ -43,7 +64,12 @@ writeFileSync(join(workspace, 'predict128.txt'), `${sentence}\n`);
 
 const server = await startCodeServer({ vsix: join(ROOT, 'bert-lens.vsix'), workspace });
 const { browser, page } = await launchBrowser();
-const result = { machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`, node: process.version, host: 'code-server 4.100.3 (VS Code 1.100.3), headless Chromium', tokens128 };
+const result = {
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  node: process.version,
+  host: 'code-server 4.100.3 (VS Code 1.100.3), headless Chromium',
+  tokens128,
+};
 
 async function hoverAt(line, column) {
   await gotoPosition(page, line, column);
@@ -65,11 +91,14 @@ try {
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hover.txt' }).waitFor({ timeout: 60000 });
     await openFile(page, 'hover.txt');
-    await waitFor(() => (readExtensionLog(server.userData).match(/activated in/g) ?? []).length > r, { what: 'activation' });
+    await waitFor(() => (readExtensionLog(server.userData).match(/activated in/g) ?? []).length > r, {
+      what: 'activation',
+    });
     coldWall.push(await hoverAt(1, 12)); // "bank", model not loaded yet in this extension host
     coldEngine.push(logJson(server.userData, 'hover').at(-1).ms);
   }
-  for (const m of readExtensionLog(server.userData).matchAll(/activated in ([\d.]+) ms/g)) activation.push(Number(m[1]));
+  for (const m of readExtensionLog(server.userData).matchAll(/activated in ([\d.]+) ms/g))
+    activation.push(Number(m[1]));
 
   // Warm: the model is loaded; each hover is a new word (no cache hit).
   const text = `${paragraph}\n\n${paragraph}`;
@@ -101,12 +130,17 @@ try {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Predict Masked Token' }).first().waitFor();
     const t0 = performance.now();
     await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Fill [MASK]' }).first().waitFor({ timeout: 120000 });
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Fill [MASK]' })
+      .first()
+      .waitFor({ timeout: 120000 });
     await page.locator('.quick-input-widget .quick-input-list .monaco-list-row:visible').first().waitFor();
     predictWall.push(performance.now() - t0);
     await page.keyboard.press('Escape');
   }
-  const predictEngine = [...readExtensionLog(server.userData).matchAll(/\] fill-mask: (\d+) ms/g)].map((m) => Number(m[1])).slice(-PREDICT_RUNS);
+  const predictEngine = [...readExtensionLog(server.userData).matchAll(/\] fill-mask: (\d+) ms/g)]
+    .map((m) => Number(m[1]))
+    .slice(-PREDICT_RUNS);
 
   Object.assign(result, {
     activationMs: summary(activation),
@@ -127,12 +161,17 @@ mkdirSync(join(ROOT, 'test-results'), { recursive: true });
 writeFileSync(join(ROOT, 'test-results/bench-extension.json'), JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result, null, 2));
 const row = (name, s) => `| ${name} | ${s.n} | ${s.p50} | ${s.p95} | ${s.min}–${s.max} |`;
-console.log(['| measurement | n | p50 ms | p95 ms | range ms |', '| --- | --- | --- | --- | --- |',
-  row('activate() body', result.activationMs),
-  row('hover, cold (first hover: worker + model load), wall', result.hoverColdWallMs),
-  row('hover, cold, inside the extension', result.hoverColdExtensionMs),
-  row('hover, warm (new word), wall', result.hoverWarmWallMs),
-  row('hover, warm, inside the extension', result.hoverWarmExtensionMs),
-  row('hover, cached (same word again), wall', result.hoverCachedWallMs),
-  row(`Predict Masked Token, ${tokens128} tokens, command → QuickPick, wall`, result.predict128WallMs),
-  row(`Predict Masked Token, ${tokens128} tokens, engine call`, result.predict128EngineMs)].join('\n'));
+console.log(
+  [
+    '| measurement | n | p50 ms | p95 ms | range ms |',
+    '| --- | --- | --- | --- | --- |',
+    row('activate() body', result.activationMs),
+    row('hover, cold (first hover: worker + model load), wall', result.hoverColdWallMs),
+    row('hover, cold, inside the extension', result.hoverColdExtensionMs),
+    row('hover, warm (new word), wall', result.hoverWarmWallMs),
+    row('hover, warm, inside the extension', result.hoverWarmExtensionMs),
+    row('hover, cached (same word again), wall', result.hoverCachedWallMs),
+    row(`Predict Masked Token, ${tokens128} tokens, command → QuickPick, wall`, result.predict128WallMs),
+    row(`Predict Masked Token, ${tokens128} tokens, engine call`, result.predict128EngineMs),
+  ].join('\n'),
+);

@@ -17,13 +17,24 @@ export interface FillMaskBench {
   text: string;
   ours: { worker: ReturnType<typeof summarize>; inProcess: ReturnType<typeof summarize> };
   peer: ReturnType<typeof summarize>;
-  agreement: { sameTop5Worker: boolean; sameTop5InProcess: boolean; maxScoreDiff: number; ok: boolean; top5: { id: number; token: string; ours: number; peer: number }[] };
+  agreement: {
+    sameTop5Worker: boolean;
+    sameTop5InProcess: boolean;
+    maxScoreDiff: number;
+    ok: boolean;
+    top5: { id: number; token: string; ours: number; peer: number }[];
+  };
   providers: { worker: Impl; inProcess: Impl; peer: Impl };
   samples: { worker: number[]; inProcess: number[]; peer: number[] };
 }
 
-
-export async function benchFillMask(hf: HF, client: EngineClient, label: string, folder: string, o: Options): Promise<FillMaskBench> {
+export async function benchFillMask(
+  hf: HF,
+  client: EngineClient,
+  label: string,
+  folder: string,
+  o: Options,
+): Promise<FillMaskBench> {
   const spec = { model: folder, variant: 'fp32' as const, device: o.device };
   let t0 = performance.now();
   const summary: ModelSummary = await client.loadModel(spec);
@@ -51,9 +62,12 @@ export async function benchFillMask(hf: HF, client: EngineClient, label: string,
   const peerIds: unknown[] = peer.pipe.tokenizer(text).input_ids.tolist()[0];
   const ourIds = (await local.tokenizer.encode(text)).ids;
   if (peerIds.length !== ourIds.length || peerIds.some((id, i) => Number(id) !== ourIds[i])) {
-    throw new Error(`${label}: the two tokenizers disagree on the benchmark sentence (${ourIds.length} vs ${peerIds.length} tokens)`);
+    throw new Error(
+      `${label}: the two tokenizers disagree on the benchmark sentence (${ourIds.length} vs ${peerIds.length} tokens)`,
+    );
   }
-  if (ourIds.filter((id) => id === local.tokenizer.maskId).length !== 1) throw new Error(`${label}: expected exactly one mask`);
+  if (ourIds.filter((id) => id === local.tokenizer.maskId).length !== 1)
+    throw new Error(`${label}: expected exactly one mask`);
 
   const req = { text, topK: 5 };
   const runWorker = () => client.fillMask(spec, req);
@@ -68,7 +82,10 @@ export async function benchFillMask(hf: HF, client: EngineClient, label: string,
   const lp = l.masks[0].predictions;
   const sameTop5Worker = wp.length === p.length && wp.every((x, i) => x.id === p[i].token);
   const sameTop5InProcess = lp.length === p.length && lp.every((x, i) => x.id === p[i].token);
-  const maxScoreDiff = Math.max(...wp.map((x, i) => Math.abs(x.score - p[i].score)), ...lp.map((x, i) => Math.abs(x.score - p[i].score)));
+  const maxScoreDiff = Math.max(
+    ...wp.map((x, i) => Math.abs(x.score - p[i].score)),
+    ...lp.map((x, i) => Math.abs(x.score - p[i].score)),
+  );
   const agreement = {
     sameTop5Worker,
     sameTop5InProcess,
@@ -106,4 +123,3 @@ export async function benchFillMask(hf: HF, client: EngineClient, label: string,
     samples,
   };
 }
-

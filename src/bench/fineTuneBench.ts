@@ -35,34 +35,72 @@ export interface ThroughputResult {
 
 /** Training step (the production TrainStep: fused graph, accumulator, AdamW) against inference (the fine-tuning
  *  network's forward pass, as evaluation and the saved model run it), batch × tokens, rounds interleaved. */
-export async function throughput(model: LoadedModel, opts: { batch?: number; tokens?: number; rounds?: number; compareUnfused?: boolean } = {}): Promise<ThroughputResult> {
+export async function throughput(
+  model: LoadedModel,
+  opts: { batch?: number; tokens?: number; rounds?: number; compareUnfused?: boolean } = {},
+): Promise<ThroughputResult> {
   const batch = opts.batch ?? 16;
   const tokens = opts.tokens ?? 128;
   const rounds = opts.rounds ?? 5;
   const folder = model.folder;
   const enc = new Uint8Array(fs.readFileSync(path.join(folder.path, VARIANT_FILES.fp32)));
   const hidden = findHiddenStateOutputs(inspectGraph(enc), folder.numLayers)!;
-  const net = buildFineTuneModel(enc, { family: folder.family, task: 'sequence', hiddenTensor: hidden[folder.numLayers], hiddenSize: folder.hiddenSize, numLabels: 2, seed: 1, pooling: 'mean' });
+  const net = buildFineTuneModel(enc, {
+    family: folder.family,
+    task: 'sequence',
+    hiddenTensor: hidden[folder.numLayers],
+    hiddenSize: folder.hiddenSize,
+    numLabels: 2,
+    seed: 1,
+    pooling: 'mean',
+  });
   const objective = { kind: 'cross-entropy' as const, outputs: ['logits'] };
   const fresh = () => readParameters(net.bytes).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
   const variants = [{ name: 'fused', fuse: true }, ...(opts.compareUnfused ? [{ name: 'unfused', fuse: false }] : [])];
-  const steps = await Promise.all(variants.map(async (v) => {
-    const params = fresh();
-    return { name: v.name, step: new TrainStep(await openTrainingGraph(net.bytes, params.map((p) => p.name), objective, { fuse: v.fuse }), params), t: { step: [] as number[], run: [] as number[], optimizer: [] as number[] } };
-  }));
+  const steps = await Promise.all(
+    variants.map(async (v) => {
+      const params = fresh();
+      return {
+        name: v.name,
+        step: new TrainStep(
+          await openTrainingGraph(
+            net.bytes,
+            params.map((p) => p.name),
+            objective,
+            { fuse: v.fuse },
+          ),
+          params,
+        ),
+        t: { step: [] as number[], run: [] as number[], optimizer: [] as number[] },
+      };
+    }),
+  );
   const infer = await openSession(net.bytes, 'cpu');
   const rng = createRng(3);
-  const ids = new BigInt64Array(batch * tokens).map((_, i) => BigInt(i % tokens === 0 ? 2 : i % tokens === tokens - 1 ? 3 : 5 + Math.floor(rng() * 8000)));
-  const inputs = { input_ids: { type: 'int64' as const, data: ids, dims: [batch, tokens] }, attention_mask: { type: 'int64' as const, data: new BigInt64Array(batch * tokens).fill(1n), dims: [batch, tokens] }, token_type_ids: { type: 'int64' as const, data: new BigInt64Array(batch * tokens), dims: [batch, tokens] } };
-  const feedsFor = (names: readonly string[]) => Object.fromEntries(names.filter((n) => n in inputs).map((n) => [n, inputs[n as keyof typeof inputs]]));
-  const labels = { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64' as const, data: BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 2)), dims: [batch] } };
+  const ids = new BigInt64Array(batch * tokens).map((_, i) =>
+    BigInt(i % tokens === 0 ? 2 : i % tokens === tokens - 1 ? 3 : 5 + Math.floor(rng() * 8000)),
+  );
+  const inputs = {
+    input_ids: { type: 'int64' as const, data: ids, dims: [batch, tokens] },
+    attention_mask: { type: 'int64' as const, data: new BigInt64Array(batch * tokens).fill(1n), dims: [batch, tokens] },
+    token_type_ids: { type: 'int64' as const, data: new BigInt64Array(batch * tokens), dims: [batch, tokens] },
+  };
+  const feedsFor = (names: readonly string[]) =>
+    Object.fromEntries(names.filter((n) => n in inputs).map((n) => [n, inputs[n as keyof typeof inputs]]));
+  const labels = {
+    [OBJECTIVE_INPUTS.labels(0)]: {
+      type: 'int64' as const,
+      data: BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 2)),
+      dims: [batch],
+    },
+  };
   const runStep = async (s: (typeof steps)[number], record: boolean) => {
     const t0 = performance.now();
     await s.step.micro({ ...feedsFor(s.step.session.inputNames), ...labels }, batch);
     const t1 = performance.now();
     s.step.apply(1e-5);
     const t2 = performance.now();
-    if (record) s.t.step.push(t2 - t0), s.t.run.push(t1 - t0), s.t.optimizer.push(t2 - t1);
+    if (record) (s.t.step.push(t2 - t0), s.t.run.push(t1 - t0), s.t.optimizer.push(t2 - t1));
   };
   const forward = async () => {
     await infer.run(feedsFor(infer.inputNames), ['logits']);
@@ -85,16 +123,74 @@ export async function throughput(model: LoadedModel, opts: { batch?: number; tok
   const inferMs = median(tInfer);
   const of = (s: (typeof steps)[number]) => {
     const step = median(s.t.step);
-    return { trainExamplesPerSecond: batch / (step / 1000), ratio: step / inferMs, ms: { step, run: median(s.t.run), optimizer: median(s.t.optimizer) } };
+    return {
+      trainExamplesPerSecond: batch / (step / 1000),
+      ratio: step / inferMs,
+      ms: { step, run: median(s.t.run), optimizer: median(s.t.optimizer) },
+    };
   };
   const main = of(steps[0]);
   const fusedLayerNorms = fuseLayerNorms(net.bytes).fused;
-  return { ...main, inferenceExamplesPerSecond: batch / (inferMs / 1000), rounds, ms: { inference: inferMs, ...main.ms }, ...(steps[1] ? { unfused: of(steps[1]) } : {}), fusedLayerNorms };
+  return {
+    ...main,
+    inferenceExamplesPerSecond: batch / (inferMs / 1000),
+    rounds,
+    ms: { inference: inferMs, ...main.ms },
+    ...(steps[1] ? { unfused: of(steps[1]) } : {}),
+    fusedLayerNorms,
+  };
 }
 
-const FIRST = ['anna', 'boris', 'clara', 'dmitri', 'elena', 'felix', 'greta', 'hugo', 'irene', 'jonas', 'karla', 'lukas', 'marta', 'nils', 'olga', 'pavel', 'rosa', 'stefan', 'tanja', 'viktor'];
-const LAST = ['berg', 'kowalski', 'moreau', 'novak', 'rossi', 'schmidt', 'dubois', 'jensen', 'horvat', 'silva', 'meyer', 'costa'];
-const CITIES = ['lisbon', 'oslo', 'prague', 'vienna', 'dublin', 'krakow', 'lyon', 'porto', 'bergen', 'graz', 'turin', 'ghent'];
+const FIRST = [
+  'anna',
+  'boris',
+  'clara',
+  'dmitri',
+  'elena',
+  'felix',
+  'greta',
+  'hugo',
+  'irene',
+  'jonas',
+  'karla',
+  'lukas',
+  'marta',
+  'nils',
+  'olga',
+  'pavel',
+  'rosa',
+  'stefan',
+  'tanja',
+  'viktor',
+];
+const LAST = [
+  'berg',
+  'kowalski',
+  'moreau',
+  'novak',
+  'rossi',
+  'schmidt',
+  'dubois',
+  'jensen',
+  'horvat',
+  'silva',
+  'meyer',
+  'costa',
+];
+const CITIES = [
+  'lisbon',
+  'oslo',
+  'prague',
+  'vienna',
+  'dublin',
+  'krakow',
+  'lyon',
+  'porto',
+  'bergen',
+  'graz',
+  'turin',
+  'ghent',
+];
 const TEMPLATES: [string, string][] = [
   ['P P moved to C last year .', ''],
   ['yesterday P P visited C with friends .', ''],
@@ -107,31 +203,72 @@ const TEMPLATES: [string, string][] = [
 /** Synthetic CoNLL-style data: train names/cities from the first halves of the lists, test from the second. */
 export function syntheticConll(dir: string, nTrain: number, nTest: number, seed = 1): string {
   const rng = createRng(seed);
-  const pick = <T>(a: T[], half: 0 | 1) => a[Math.floor(a.length / 2) * half + Math.floor(rng() * Math.floor(a.length / 2))];
+  const pick = <T>(a: T[], half: 0 | 1) =>
+    a[Math.floor(a.length / 2) * half + Math.floor(rng() * Math.floor(a.length / 2))];
   const sentence = (half: 0 | 1) => {
     const [t] = TEMPLATES[Math.floor(rng() * TEMPLATES.length)];
     const lines: string[] = [];
     let pIndex = 0;
     for (const w of t.split(' ')) {
-      if (w === 'P') lines.push(`${pIndex === 0 ? pick(FIRST, half) : pick(LAST, half)} ${pIndex++ === 0 ? 'B-PER' : 'I-PER'}`);
+      if (w === 'P')
+        lines.push(`${pIndex === 0 ? pick(FIRST, half) : pick(LAST, half)} ${pIndex++ === 0 ? 'B-PER' : 'I-PER'}`);
       else if (w === 'C') lines.push(`${pick(CITIES, half)} B-LOC`);
       else lines.push(`${w} O`);
     }
     return lines.join('\n');
   };
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'train.conll'), Array.from({ length: nTrain }, () => sentence(0)).join('\n\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'train.conll'),
+    Array.from({ length: nTrain }, () => sentence(0)).join('\n\n') + '\n',
+  );
   fs.writeFileSync(path.join(dir, 'test.conll'), Array.from({ length: nTest }, () => sentence(1)).join('\n\n') + '\n');
   return dir;
 }
 
-export async function tokenF1(model: LoadedModel, opts: { nTrain?: number; nTest?: number; epochs?: number; lr?: number; frozenLr?: number; frozenEpochs?: number; skipFineTune?: boolean; log?: (l: string) => void } = {}) {
-  const dir = syntheticConll(fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-conll-')), opts.nTrain ?? 300, opts.nTest ?? 100);
+export async function tokenF1(
+  model: LoadedModel,
+  opts: {
+    nTrain?: number;
+    nTest?: number;
+    epochs?: number;
+    lr?: number;
+    frozenLr?: number;
+    frozenEpochs?: number;
+    skipFineTune?: boolean;
+    log?: (l: string) => void;
+  } = {},
+) {
+  const dir = syntheticConll(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-conll-')),
+    opts.nTrain ?? 300,
+    opts.nTest ?? 100,
+  );
   const data = loadTaskData(dir);
   const common = { epochs: opts.epochs ?? 3, evaluateQuantized: true, checkpointDir: path.join(dir, 'ck') };
-  const log = (p: { phase: string; epoch?: number; step?: number; totalSteps?: number; loss?: number }) => p.phase === 'step' && p.step! % 20 === 0 && opts.log?.(`  step ${p.step}/${p.totalSteps} loss ${p.loss!.toFixed(4)}`);
-  const ft = opts.skipFineTune ? undefined : await fineTune(model, data, { ...common, learningRate: opts.lr ?? 1e-4 }, { onProgress: log });
-  const frozen = await fineTune(model, data, { ...common, epochs: opts.frozenEpochs ?? common.epochs, patience: 100, learningRate: opts.frozenLr ?? 1e-3, trainLayers: 'head' }, { onProgress: log });
+  const log = (p: { phase: string; epoch?: number; step?: number; totalSteps?: number; loss?: number }) =>
+    p.phase === 'step' &&
+    p.step! % 20 === 0 &&
+    opts.log?.(`  step ${p.step}/${p.totalSteps} loss ${p.loss!.toFixed(4)}`);
+  const ft = opts.skipFineTune
+    ? undefined
+    : await fineTune(model, data, { ...common, learningRate: opts.lr ?? 1e-4 }, { onProgress: log });
+  const frozen = await fineTune(
+    model,
+    data,
+    {
+      ...common,
+      epochs: opts.frozenEpochs ?? common.epochs,
+      patience: 100,
+      learningRate: opts.frozenLr ?? 1e-3,
+      trainLayers: 'head',
+    },
+    { onProgress: log },
+  );
   fs.rmSync(dir, { recursive: true, force: true });
-  return { data: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length }, fineTuned: ft, frozen };
+  return {
+    data: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
+    fineTuned: ft,
+    frozen,
+  };
 }

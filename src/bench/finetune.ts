@@ -8,7 +8,8 @@ import type { TaskMetrics } from '../engine/training/fineTune';
 import { throughput, tokenF1 } from './fineTuneBench';
 
 /** Entity-level metrics (token classification). */
-const entity = (m: TaskMetrics | undefined) => (m ?? { precision: NaN, recall: NaN, f1: NaN }) as { precision: number; recall: number; f1: number };
+const entity = (m: TaskMetrics | undefined) =>
+  (m ?? { precision: NaN, recall: NaN, f1: NaN }) as { precision: number; recall: number; f1: number };
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -19,29 +20,74 @@ const has = (flag: string) => argv.includes(`--${flag}`);
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
-  const model = await LoadedModel.load('embedded/mini-bert-uncased', path.join(root, 'models', 'mini-bert-uncased'), 'fp32', 'cpu');
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`);
-  const t = has('skip-throughput') ? undefined : await throughput(model, { rounds: Number(arg('rounds', '5')), compareUnfused: !has('no-unfused') });
+  const model = await LoadedModel.load(
+    'embedded/mini-bert-uncased',
+    path.join(root, 'models', 'mini-bert-uncased'),
+    'fp32',
+    'cpu',
+  );
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  console.log(
+    `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`,
+  );
+  const t = has('skip-throughput')
+    ? undefined
+    : await throughput(model, { rounds: Number(arg('rounds', '5')), compareUnfused: !has('no-unfused') });
   if (t) {
     const ms = (x: number) => x.toFixed(0);
-    console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end; ${t.rounds} interleaved rounds; ${t.fusedLayerNorms} LayerNorms fused in the training graph\n`);
-    console.log('| 128 tokens, batch 16, embedded model | examples/s | median ms per batch (session run + AdamW) | step / inference |\n| --- | --- | --- | --- |');
-    console.log(`| inference (forward of the fine-tuning network) | ${t.inferenceExamplesPerSecond.toFixed(1)} | ${ms(t.ms.inference)} | |`);
-    console.log(`| fine-tuning step (forward + backward + AdamW) | ${t.trainExamplesPerSecond.toFixed(1)} | ${ms(t.ms.step)} (${ms(t.ms.run)} + ${ms(t.ms.optimizer)}) | **${t.ratio.toFixed(2)}×** |`);
-    if (t.unfused) console.log(`| the same step on the graph as exported (LayerNorms not fused) | ${t.unfused.trainExamplesPerSecond.toFixed(1)} | ${ms(t.unfused.ms.step)} (${ms(t.unfused.ms.run)} + ${ms(t.unfused.ms.optimizer)}) | ${t.unfused.ratio.toFixed(2)}× |`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(
+          ' ',
+        )} at the end; ${t.rounds} interleaved rounds; ${t.fusedLayerNorms} LayerNorms fused in the training graph\n`,
+    );
+    console.log(
+      '| 128 tokens, batch 16, embedded model | examples/s | median ms per batch (session run + AdamW) | step / inference |\n| --- | --- | --- | --- |',
+    );
+    console.log(
+      `| inference (forward of the fine-tuning network) | ${t.inferenceExamplesPerSecond.toFixed(1)} | ${ms(t.ms.inference)} | |`,
+    );
+    console.log(
+      `| fine-tuning step (forward + backward + AdamW) | ${t.trainExamplesPerSecond.toFixed(1)} | ${ms(t.ms.step)} (${ms(t.ms.run)} + ${ms(t.ms.optimizer)}) | **${t.ratio.toFixed(2)}×** |`,
+    );
+    if (t.unfused)
+      console.log(
+        `| the same step on the graph as exported (LayerNorms not fused) | ${t.unfused.trainExamplesPerSecond.toFixed(1)} | ${ms(t.unfused.ms.step)} (${ms(t.unfused.ms.run)} + ${ms(t.unfused.ms.optimizer)}) | ${t.unfused.ratio.toFixed(2)}× |`,
+      );
     console.log('');
   }
   if (!has('skip-token')) {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    const r = await tokenF1(model, { nTrain: Number(arg('train', '300')), nTest: Number(arg('test', '100')), epochs: Number(arg('epochs', '3')), frozenLr: Number(arg('frozen-lr', '1e-3')), frozenEpochs: Number(arg('frozen-epochs', arg('epochs', '3'))), skipFineTune: has('skip-finetune'), log: (l: string) => process.stderr.write(`${l}\n`) });
-    console.log(`Synthetic CoNLL-style set: ${r.data.train} train / ${r.data.val} validation / ${r.data.test} test sentences (test names and cities unseen)\n`);
+    const r = await tokenF1(model, {
+      nTrain: Number(arg('train', '300')),
+      nTest: Number(arg('test', '100')),
+      epochs: Number(arg('epochs', '3')),
+      frozenLr: Number(arg('frozen-lr', '1e-3')),
+      frozenEpochs: Number(arg('frozen-epochs', arg('epochs', '3'))),
+      skipFineTune: has('skip-finetune'),
+      log: (l: string) => process.stderr.write(`${l}\n`),
+    });
+    console.log(
+      `Synthetic CoNLL-style set: ${r.data.train} train / ${r.data.val} validation / ${r.data.test} test sentences (test names and cities unseen)\n`,
+    );
     console.log('| model | entity P | R | F1 | int8 F1 | seconds |\n| --- | --- | --- | --- | --- | --- |');
     const rows = [
       ['fine-tuned (all layers, lr 1e-4)', r.fineTuned],
-      [`frozen encoder, head only (lr ${arg('frozen-lr', '1e-3')}, ${arg('frozen-epochs', arg('epochs', '3'))} epochs)`, r.frozen],
+      [
+        `frozen encoder, head only (lr ${arg('frozen-lr', '1e-3')}, ${arg('frozen-epochs', arg('epochs', '3'))} epochs)`,
+        r.frozen,
+      ],
     ] as const;
-    for (const [name, o] of rows) if (o) console.log(`| ${name} | ${pct(entity(o.metrics).precision)} | ${pct(entity(o.metrics).recall)} | ${pct(entity(o.metrics).f1)} | ${pct(entity(o.quantizedMetrics).f1)} | ${o.seconds.toFixed(0)} |`);
+    for (const [name, o] of rows)
+      if (o)
+        console.log(
+          `| ${name} | ${pct(entity(o.metrics).precision)} | ${pct(entity(o.metrics).recall)} | ${pct(entity(o.metrics).f1)} | ${pct(entity(o.quantizedMetrics).f1)} | ${o.seconds.toFixed(0)} |`,
+        );
     const m = entity(r.frozen.baselines.majority_tag);
     console.log(`| majority tag per word | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | | |`);
   }

@@ -30,7 +30,12 @@ const median = (xs: number[]) => {
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export async function benchGradients(folder: string, label: string, makeText: (words: number) => string, o: { runs: number; warmup: number; steps?: number }): Promise<GradBench> {
+export async function benchGradients(
+  folder: string,
+  label: string,
+  makeText: (words: number) => string,
+  o: { runs: number; warmup: number; steps?: number },
+): Promise<GradBench> {
   const steps = o.steps ?? 16;
   const m = await LoadedModel.load(label, folder, 'fp32');
   try {
@@ -41,14 +46,25 @@ export async function benchGradients(folder: string, label: string, makeText: (w
     const pos = enc.ids.indexOf(m.tokenizer.maskId!);
     const output = m.mlmOutput();
     const t0 = performance.now();
-    const { graph, session } = await m.gradientSession('bench', (bytes) => ({ objective: { kind: 'logprob', output }, wrt: { internals: [findWordEmbeddingLookup(bytes)!.lookup] }, scaleInternals: true }));
+    const { graph, session } = await m.gradientSession('bench', (bytes) => ({
+      objective: { kind: 'logprob', output },
+      wrt: { internals: [findWordEmbeddingLookup(bytes)!.lookup] },
+      scaleInternals: true,
+    }));
     const buildMs = performance.now() - t0;
     const lookup = Object.keys(graph.outputs.internals)[0];
     const feeds = (b: number): Record<string, InputTensor> => ({
-      ...m.feeds(Array.from({ length: b }, () => enc), m.plain),
+      ...m.feeds(
+        Array.from({ length: b }, () => enc),
+        m.plain,
+      ),
       [OBJECTIVE_INPUTS.target]: { type: 'int64', data: new BigInt64Array(b).fill(1000n), dims: [b] },
       [OBJECTIVE_INPUTS.position]: { type: 'int64', data: new BigInt64Array(b).fill(BigInt(pos)), dims: [b] },
-      [graph.scaleInput!]: { type: 'float32', data: Float32Array.from({ length: b }, (_, k) => (k + 1) / b), dims: [b] },
+      [graph.scaleInput!]: {
+        type: 'float32',
+        data: Float32Array.from({ length: b }, (_, k) => (k + 1) / b),
+        dims: [b],
+      },
     });
     const outs = [graph.outputs.perExample!, graph.outputs.gradients[lookup], graph.outputs.internals[lookup]];
     const one = feeds(1);

@@ -15,37 +15,67 @@ export const verdict = (ratio: number, lowerIsBetter: boolean) => {
   return faster ? `ours ${f2(factor)}× faster` : `ours ${f2(1 / factor)}× slower`;
 };
 
-export function markdown(fm: FillMaskBench[], em: EmbedBench | undefined, env: ReturnType<typeof machine>, o: Options, providers: string): string {
+export function markdown(
+  fm: FillMaskBench[],
+  em: EmbedBench | undefined,
+  env: ReturnType<typeof machine>,
+  o: Options,
+  providers: string,
+): string {
   const lines: string[] = [];
-  lines.push(`Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}; @huggingface/transformers ${hfVersion()}.`);
-  lines.push(`Date: ${env.date}. Command: \`npm run bench${o.device !== 'cpu' ? ` -- --device ${o.device}` : ''}\` (device requested: ${o.device}; ${providers}).`);
+  lines.push(
+    `Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}; @huggingface/transformers ${hfVersion()}.`,
+  );
+  lines.push(
+    `Date: ${env.date}. Command: \`npm run bench${o.device !== 'cpu' ? ` -- --device ${o.device}` : ''}\` (device requested: ${o.device}; ${providers}).`,
+  );
   lines.push('');
-  lines.push(`**Fill-mask latency** (one ~128-token sentence with one mask, top-5; ${o.warmup} warm-up runs then ${o.runs} timed runs per side, interleaved). Lower is better; ratio = ours / transformers.js p50.`);
+  lines.push(
+    `**Fill-mask latency** (one ~128-token sentence with one mask, top-5; ${o.warmup} warm-up runs then ${o.runs} timed runs per side, interleaved). Lower is better; ratio = ours / transformers.js p50.`,
+  );
   lines.push('');
-  lines.push('| Model | Tokens | BERT Lens worker p50 / p95 (ms) | BERT Lens in-process p50 / p95 (ms) | transformers.js p50 / p95 (ms) | Ratio worker/peer (p50) | Ratio in-process/peer (p50) | Outputs agree |');
+  lines.push(
+    '| Model | Tokens | BERT Lens worker p50 / p95 (ms) | BERT Lens in-process p50 / p95 (ms) | transformers.js p50 / p95 (ms) | Ratio worker/peer (p50) | Ratio in-process/peer (p50) | Outputs agree |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of fm) {
     const rw = r.ours.worker.p50 / r.peer.p50;
     const rl = r.ours.inProcess.p50 / r.peer.p50;
-    const agree = r.agreement.ok ? `yes (same top-5 ids, max \\|Δscore\\| ${exp(r.agreement.maxScoreDiff)})` : `**NO** (top-5 same: ${r.agreement.sameTop5Worker}/${r.agreement.sameTop5InProcess}, max \\|Δscore\\| ${exp(r.agreement.maxScoreDiff)})`;
-    lines.push(`| ${r.model} (\`${r.folder}\`, fp32) | ${r.tokens} | ${f1(r.ours.worker.p50)} / ${f1(r.ours.worker.p95)} | ${f1(r.ours.inProcess.p50)} / ${f1(r.ours.inProcess.p95)} | ${f1(r.peer.p50)} / ${f1(r.peer.p95)} | **${f2(rw)}** (${verdict(rw, true)}) | ${f2(rl)} (${verdict(rl, true)}) | ${agree} |`);
+    const agree = r.agreement.ok
+      ? `yes (same top-5 ids, max \\|Δscore\\| ${exp(r.agreement.maxScoreDiff)})`
+      : `**NO** (top-5 same: ${r.agreement.sameTop5Worker}/${r.agreement.sameTop5InProcess}, max \\|Δscore\\| ${exp(r.agreement.maxScoreDiff)})`;
+    lines.push(
+      `| ${r.model} (\`${r.folder}\`, fp32) | ${r.tokens} | ${f1(r.ours.worker.p50)} / ${f1(r.ours.worker.p95)} | ${f1(r.ours.inProcess.p50)} / ${f1(r.ours.inProcess.p95)} | ${f1(r.peer.p50)} / ${f1(r.peer.p95)} | **${f2(rw)}** (${verdict(rw, true)}) | ${f2(rl)} (${verdict(rl, true)}) | ${agree} |`,
+    );
   }
   if (em) {
     lines.push('');
-    lines.push(`**Embeddings throughput** (${em.sentences} sentences of ${em.tokenRange[0]}–${em.tokenRange[1]} tokens, ${em.totalTokens} tokens in all; last layer, mean pooling over all tokens incl. [CLS]/[SEP], not normalised; median of ${o.passes} interleaved passes). Higher is better; ratio = ours / transformers.js sentences/s.`);
+    lines.push(
+      `**Embeddings throughput** (${em.sentences} sentences of ${em.tokenRange[0]}–${em.tokenRange[1]} tokens, ${em.totalTokens} tokens in all; last layer, mean pooling over all tokens incl. [CLS]/[SEP], not normalised; median of ${o.passes} interleaved passes). Higher is better; ratio = ours / transformers.js sentences/s.`,
+    );
     lines.push('');
     lines.push('| Model | Side | Sentences/s | Ratio ours/peer (one by one) | Max \\|Δ\\| vs ours (worker) |');
     lines.push('|---|---|---:|---:|---:|');
     const m = `${em.model} (\`${em.folder}\`, fp32)`;
     const rw = em.oursWorker.sentencesPerSec / em.peer.sentencesPerSec;
     const rl = em.oursInProcess.sentencesPerSec / em.peer.sentencesPerSec;
-    lines.push(`| ${m} | BERT Lens worker, one sentence per call (\`client.embed\`) | ${f1(em.oursWorker.sentencesPerSec)} | **${f2(rw)}** (${verdict(rw, false)}) | — |`);
-    lines.push(`| ${m} | BERT Lens in-process, one per call (\`embed\`) | ${f1(em.oursInProcess.sentencesPerSec)} | ${f2(rl)} (${verdict(rl, false)}) | ${exp(em.agreement.maxAbsDiffInProcess)} vs peer |`);
-    lines.push(`| ${m} | transformers.js, one sentence per call | ${f1(em.peer.sentencesPerSec)} | 1.00 | ${exp(em.agreement.maxAbsDiff)} |`);
+    lines.push(
+      `| ${m} | BERT Lens worker, one sentence per call (\`client.embed\`) | ${f1(em.oursWorker.sentencesPerSec)} | **${f2(rw)}** (${verdict(rw, false)}) | — |`,
+    );
+    lines.push(
+      `| ${m} | BERT Lens in-process, one per call (\`embed\`) | ${f1(em.oursInProcess.sentencesPerSec)} | ${f2(rl)} (${verdict(rl, false)}) | ${exp(em.agreement.maxAbsDiffInProcess)} vs peer |`,
+    );
+    lines.push(
+      `| ${m} | transformers.js, one sentence per call | ${f1(em.peer.sentencesPerSec)} | 1.00 | ${exp(em.agreement.maxAbsDiff)} |`,
+    );
     const rb = em.oursWorker.sentencesPerSec / em.peerBatched.sentencesPerSec;
-    lines.push(`| ${m} | transformers.js, batches of ${em.peerBatched.batchSize} (padded) | ${f1(em.peerBatched.sentencesPerSec)} | ${f2(rb)} (ours worker vs this: ${verdict(rb, false)}) | ${exp(em.agreement.maxAbsDiffBatched)} |`);
+    lines.push(
+      `| ${m} | transformers.js, batches of ${em.peerBatched.batchSize} (padded) | ${f1(em.peerBatched.sentencesPerSec)} | ${f2(rb)} (ours worker vs this: ${verdict(rb, false)}) | ${exp(em.agreement.maxAbsDiffBatched)} |`,
+    );
     const rob = em.oursBatched.sentencesPerSec / em.peerBatched.sentencesPerSec;
-    lines.push(`| ${m} | BERT Lens worker, batches of ${em.oursBatched.batchSize} (\`client.embedBatch\`, one call) | ${f1(em.oursBatched.sentencesPerSec)} | **${f2(rob)}** vs transformers.js batched (${verdict(rob, false)}) | ${exp(em.oursBatched.maxAbsDiff)} vs peer batched |`);
+    lines.push(
+      `| ${m} | BERT Lens worker, batches of ${em.oursBatched.batchSize} (\`client.embedBatch\`, one call) | ${f1(em.oursBatched.sentencesPerSec)} | **${f2(rob)}** vs transformers.js batched (${verdict(rob, false)}) | ${exp(em.oursBatched.maxAbsDiff)} vs peer batched |`,
+    );
     lines.push('');
     lines.push(`Pooled vectors agree (max |Δ| < 1e-4): ${em.agreement.ok ? 'yes' : '**NO**'}. ${em.note}`);
   }
@@ -96,16 +126,34 @@ export function writeDoc(file: string, table: string, notes: string, start = STA
 export function docNotes(fm: FillMaskBench[], em: EmbedBench | undefined, o: Options): string {
   const n: string[] = [];
   const disagree = fm.filter((r) => !r.agreement.ok).map((r) => r.model);
-  if (disagree.length) n.push(`- **Outputs disagreed** for ${disagree.join(', ')}: the timings of those rows compare different work.`);
-  const slower = fm.filter((r) => r.ours.worker.p50 > r.peer.p50).map((r) => `${r.model} fill-mask (worker ${f1(r.ours.worker.p50)} ms vs ${f1(r.peer.p50)} ms)`);
-  if (em && em.oursWorker.sentencesPerSec < em.peer.sentencesPerSec) slower.push(`embeddings one by one (${f1(em.oursWorker.sentencesPerSec)} vs ${f1(em.peer.sentencesPerSec)} sentences/s)`);
-  if (em && em.oursBatched.sentencesPerSec < em.peerBatched.sentencesPerSec) slower.push(`batched embeddings against batched transformers.js (${f1(em.oursBatched.sentencesPerSec)} vs ${f1(em.peerBatched.sentencesPerSec)} sentences/s)`);
-  n.push(slower.length ? `- BERT Lens (worker) was **slower** in this run on: ${slower.join('; ')}. See "Where BERT Lens is slower" below.` : '- BERT Lens (worker) was faster than transformers.js on every row of this run.');
-  if (o.device === 'cpu') n.push('- Device: cpu. WebGPU (`npm run bench -- --device webgpu`) was not run on this machine: it has no GPU.');
+  if (disagree.length)
+    n.push(`- **Outputs disagreed** for ${disagree.join(', ')}: the timings of those rows compare different work.`);
+  const slower = fm
+    .filter((r) => r.ours.worker.p50 > r.peer.p50)
+    .map((r) => `${r.model} fill-mask (worker ${f1(r.ours.worker.p50)} ms vs ${f1(r.peer.p50)} ms)`);
+  if (em && em.oursWorker.sentencesPerSec < em.peer.sentencesPerSec)
+    slower.push(
+      `embeddings one by one (${f1(em.oursWorker.sentencesPerSec)} vs ${f1(em.peer.sentencesPerSec)} sentences/s)`,
+    );
+  if (em && em.oursBatched.sentencesPerSec < em.peerBatched.sentencesPerSec)
+    slower.push(
+      `batched embeddings against batched transformers.js (${f1(em.oursBatched.sentencesPerSec)} vs ${f1(em.peerBatched.sentencesPerSec)} sentences/s)`,
+    );
+  n.push(
+    slower.length
+      ? `- BERT Lens (worker) was **slower** in this run on: ${slower.join('; ')}. See "Where BERT Lens is slower" below.`
+      : '- BERT Lens (worker) was faster than transformers.js on every row of this run.',
+  );
+  if (o.device === 'cpu')
+    n.push('- Device: cpu. WebGPU (`npm run bench -- --device webgpu`) was not run on this machine: it has no GPU.');
   else {
     const ps = [...fm.flatMap((r) => Object.values(r.providers)), ...(em ? Object.values(em.providers) : [])];
     const fell = ps.filter((p) => p.provider !== o.device);
-    n.push(fell.length ? `- Device ${o.device} was requested but did not start for ${[...new Set(fell.map((p) => p.name))].join(', ')}: those rows ran on ${[...new Set(fell.map((p) => p.provider))].join('/')} (see the provider list above).` : `- Device ${o.device} ran on every side.`);
+    n.push(
+      fell.length
+        ? `- Device ${o.device} was requested but did not start for ${[...new Set(fell.map((p) => p.name))].join(', ')}: those rows ran on ${[...new Set(fell.map((p) => p.provider))].join('/')} (see the provider list above).`
+        : `- Device ${o.device} ran on every side.`,
+    );
   }
   return n.join('\n');
 }

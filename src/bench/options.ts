@@ -35,7 +35,7 @@ export function parseArgs(argv: string[]): Options {
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? next();
     if (flag === '--device') o.device = value() as Device;
-    else if (flag === '--runs') (o.runs = Number(value())), (runsGiven = true);
+    else if (flag === '--runs') ((o.runs = Number(value())), (runsGiven = true));
     else if (flag === '--model') o.model = value();
     else if (flag === '--baseline') o.baseline = value();
     else if (flag === '--child') o.child = value();
@@ -47,18 +47,29 @@ export function parseArgs(argv: string[]): Options {
     else if (flag === '--from-results') o.fromResults = true;
     else if (flag === '--only') o.only = value();
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]');
+      console.log(
+        'usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!['cpu', 'webgpu', 'cuda', 'dml', 'coreml'].includes(o.device)) throw new Error(`unknown device ${o.device}`);
-  if (o.model && !runsGiven) (o.runs = 10), (o.warmup = Math.min(o.warmup, 2));
-  if (o.model && !fs.existsSync(path.join(o.model, 'onnx', 'model.onnx'))) throw new Error(`${o.model}: no onnx/model.onnx (make a BERT-base-sized one with: node scripts/make-bert-base.mjs)`);
+  if (o.model && !runsGiven) ((o.runs = 10), (o.warmup = Math.min(o.warmup, 2)));
+  if (o.model && !fs.existsSync(path.join(o.model, 'onnx', 'model.onnx')))
+    throw new Error(
+      `${o.model}: no onnx/model.onnx (make a BERT-base-sized one with: node scripts/make-bert-base.mjs)`,
+    );
   return o;
 }
 
-
-export function machine(): { cpus: number; cpuModel: string; node: string; platform: string; date: string; memGiB: number } {
+export function machine(): {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  date: string;
+  memGiB: number;
+} {
   let cpus = os.cpus().length;
   try {
     cpus = Number(execSync('nproc', { encoding: 'utf8' }).trim()) || cpus;
@@ -72,5 +83,12 @@ export function machine(): { cpus: number; cpuModel: string; node: string; platf
   } catch {
     /* not Linux */
   }
-  return { cpus, cpuModel, node: process.version, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), memGiB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    cpus,
+    cpuModel,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    date: new Date().toISOString(),
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }

@@ -24,7 +24,8 @@ export function loadTransformers(): HF {
       if (req === 'sharp') return undefined;
       return original.call(this, req, ...rest);
     };
-    for (const k of Object.keys(require.cache)) if (k.includes(`${path.sep}@huggingface${path.sep}transformers${path.sep}`)) delete require.cache[k];
+    for (const k of Object.keys(require.cache))
+      if (k.includes(`${path.sep}@huggingface${path.sep}transformers${path.sep}`)) delete require.cache[k];
     return require('@huggingface/transformers') as HF;
   }
 }
@@ -47,7 +48,12 @@ export interface PeerLoad<P> {
   loadMs: number;
 }
 
-export async function peerPipeline(hf: HF, task: 'fill-mask' | 'feature-extraction', folder: string, device: Device): Promise<PeerLoad<any>> {
+export async function peerPipeline(
+  hf: HF,
+  task: 'fill-mask' | 'feature-extraction',
+  folder: string,
+  device: Device,
+): Promise<PeerLoad<any>> {
   // transformers.js resolves a model id against env.localModelPath: id = folder name, localModelPath = its parent.
   hf.env.allowRemoteModels = false;
   hf.env.allowLocalModels = true;
@@ -78,10 +84,31 @@ export interface Impl {
 }
 
 /** Which provider each side actually ran on, and how long it took to load. */
-export function providersOf(summary: ModelSummary, workerLoad: number, local: LoadedModel, localLoad: number, peer: { provider: string; fallbackReason?: string; loadMs: number }) {
+export function providersOf(
+  summary: ModelSummary,
+  workerLoad: number,
+  local: LoadedModel,
+  localLoad: number,
+  peer: { provider: string; fallbackReason?: string; loadMs: number },
+) {
   return {
-    worker: { name: 'BERT Lens (worker)', provider: summary.provider, fallbackReason: summary.fallbackReason, loadMs: workerLoad },
-    inProcess: { name: 'BERT Lens (in-process)', provider: local.plain.provider, fallbackReason: local.plain.fallbackReason, loadMs: localLoad },
-    peer: { name: 'transformers.js', provider: peer.provider, fallbackReason: peer.fallbackReason, loadMs: peer.loadMs },
+    worker: {
+      name: 'BERT Lens (worker)',
+      provider: summary.provider,
+      fallbackReason: summary.fallbackReason,
+      loadMs: workerLoad,
+    },
+    inProcess: {
+      name: 'BERT Lens (in-process)',
+      provider: local.plain.provider,
+      fallbackReason: local.plain.fallbackReason,
+      loadMs: localLoad,
+    },
+    peer: {
+      name: 'transformers.js',
+      provider: peer.provider,
+      fallbackReason: peer.fallbackReason,
+      loadMs: peer.loadMs,
+    },
   };
 }

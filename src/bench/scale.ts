@@ -58,10 +58,17 @@ function memory(): { hwm: number; rss: number; pss?: number } {
   return { hwm: kb('VmHWM'), rss: kb('VmRSS'), pss };
 }
 
-const WORDS = 'a python list is an ordered and mutable sequence of references to objects and you can append an item to the end of a list in amortized constant time while slicing a list returns a new list that holds a shallow copy of the selected items'.split(' ');
+const WORDS =
+  'a python list is an ordered and mutable sequence of references to objects and you can append an item to the end of a list in amortized constant time while slicing a list returns a new list that holds a shallow copy of the selected items'.split(
+    ' ',
+  );
 
 /** A text of about `tokens` tokens (by `count`), ending in one mask. */
-async function maskedText(count: (t: string) => Promise<number>, tokens: number, mask: string): Promise<{ text: string; n: number }> {
+async function maskedText(
+  count: (t: string) => Promise<number>,
+  tokens: number,
+  mask: string,
+): Promise<{ text: string; n: number }> {
   let lo = 1;
   let hi = tokens;
   let best = { text: '', n: 0 };
@@ -94,7 +101,10 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
   const { text } = await maskedText(async (t) => (await tok.encode(t)).ids.length, 128, mask);
   const tFirst = performance.now(); // tokenizer set-up above is not part of any side's load
   if (side === 'ours' || side === 'baseline') {
-    const workerPath = side === 'ours' ? path.join(__dirname, 'engineWorker.js') : path.join(path.resolve(o.baseline!), 'dist', 'engineWorker.js');
+    const workerPath =
+      side === 'ours'
+        ? path.join(__dirname, 'engineWorker.js')
+        : path.join(path.resolve(o.baseline!), 'dist', 'engineWorker.js');
     const client = new EngineClient({ workerPath });
     const spec = { model: folder, variant: 'fp32' as const, device: o.device };
     await client.fillMask(spec, { text, topK: 5 });
@@ -144,7 +154,11 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     hf.env.allowRemoteModels = false;
     hf.env.allowLocalModels = true;
     hf.env.localModelPath = path.dirname(folder) + path.sep;
-    const pipe = await hf.pipeline('fill-mask', path.basename(folder), { dtype: 'fp32', local_files_only: true, device: o.device });
+    const pipe = await hf.pipeline('fill-mask', path.basename(folder), {
+      dtype: 'fp32',
+      local_files_only: true,
+      device: o.device,
+    });
     await pipe(text, { top_k: 5 });
     firstAnswerMs = performance.now() - tFirst;
     peakAfterFirst = memory().hwm;
@@ -153,7 +167,15 @@ export async function runChild(side: Side, o: ScaleOptions, loadPeer: () => any)
     await pipe.dispose?.();
   }
   const m = end ?? memory();
-  const r: ChildResult = { side, firstAnswerMs, peakAfterFirstMiB: peakAfterFirst, peakMiB: m.hwm, rssEndMiB: m.rss, pssEndMiB: m.pss, features };
+  const r: ChildResult = {
+    side,
+    firstAnswerMs,
+    peakAfterFirstMiB: peakAfterFirst,
+    peakMiB: m.hwm,
+    rssEndMiB: m.rss,
+    pssEndMiB: m.pss,
+    features,
+  };
   process.stdout.write(`@@child ${JSON.stringify(r)}\n`);
 }
 
@@ -184,10 +206,28 @@ function softmaxRow(logits: Float32Array, row: number, v: number): Float64Array 
 }
 
 function spawnChild(side: Side, o: ScaleOptions): ChildResult {
-  const args = [path.join(__dirname, 'bench.js'), '--child', side, '--model', o.model, '--device', o.device, ...(o.baseline ? ['--baseline', o.baseline] : [])];
+  const args = [
+    path.join(__dirname, 'bench.js'),
+    '--child',
+    side,
+    '--model',
+    o.model,
+    '--device',
+    o.device,
+    ...(o.baseline ? ['--baseline', o.baseline] : []),
+  ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('@@child '));
-  if (!line) return { side, firstAnswerMs: NaN, peakAfterFirstMiB: NaN, peakMiB: NaN, rssEndMiB: NaN, features: [], error: (r.stderr || r.stdout || `exit ${r.status}`).split('\n').filter(Boolean).slice(-3).join(' | ') };
+  if (!line)
+    return {
+      side,
+      firstAnswerMs: NaN,
+      peakAfterFirstMiB: NaN,
+      peakMiB: NaN,
+      rssEndMiB: NaN,
+      features: [],
+      error: (r.stderr || r.stdout || `exit ${r.status}`).split('\n').filter(Boolean).slice(-3).join(' | '),
+    };
   return JSON.parse(line.slice('@@child '.length)) as ChildResult;
 }
 
@@ -199,7 +239,11 @@ const median = (xs: number[]) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
-async function interleave(sides: Record<string, () => Promise<unknown>>, runs: number, warmup: number): Promise<Record<string, number[]>> {
+async function interleave(
+  sides: Record<string, () => Promise<unknown>>,
+  runs: number,
+  warmup: number,
+): Promise<Record<string, number[]>> {
   const names = Object.keys(sides);
   for (let i = 0; i < warmup; i++) for (const n of names) await sides[n]();
   const t: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -225,7 +269,9 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
   const folder = path.resolve(o.model);
   const spec = { model: folder, variant: 'fp32' as const, device: o.device };
   const client = new EngineClient({ workerPath: path.join(__dirname, 'engineWorker.js') });
-  const base = o.baseline ? new EngineClient({ workerPath: path.join(path.resolve(o.baseline), 'dist', 'engineWorker.js') }) : undefined;
+  const base = o.baseline
+    ? new EngineClient({ workerPath: path.join(path.resolve(o.baseline), 'dist', 'engineWorker.js') })
+    : undefined;
   const local = await LoadedModel.load('bench', folder, 'fp32', o.device);
   const onnx = path.join(folder, 'onnx', 'model.onnx');
   const raw = await openSession(onnx, o.device);
@@ -233,12 +279,20 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
   hf.env.allowRemoteModels = false;
   hf.env.allowLocalModels = true;
   hf.env.localModelPath = path.dirname(folder) + path.sep;
-  const peer = await hf.pipeline('fill-mask', path.basename(folder), { dtype: 'fp32', local_files_only: true, device: o.device });
+  const peer = await hf.pipeline('fill-mask', path.basename(folder), {
+    dtype: 'fp32',
+    local_files_only: true,
+    device: o.device,
+  });
   const mask = local.tokenizer.maskToken ?? '[MASK]';
   const rows: SteadyRow[] = [];
   try {
     for (const target of [128, 512]) {
-      const { text, n } = await maskedText(async (t) => (await local.tokenizer.encode(t)).ids.length, Math.min(target, local.folder.maxLength), mask);
+      const { text, n } = await maskedText(
+        async (t) => (await local.tokenizer.encode(t)).ids.length,
+        Math.min(target, local.folder.maxLength),
+        mask,
+      );
       const enc = await local.tokenizer.encode(text);
       const at = enc.ids.indexOf(local.tokenizer.maskId!);
       const sides: Record<string, () => Promise<unknown>> = {
@@ -252,10 +306,21 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
       if (base) sides['BERT Lens before (worker)'] = () => base.fillMask(spec, { text, topK: 5 });
       const ours = (await client.fillMask(spec, { text, topK: 5 })).masks[0].predictions;
       const theirs = (await peer(text, { top_k: 5 })) as { token: number; score: number }[];
-      const agree = ours.every((p, i) => p.id === theirs[i].token) ? `same top-5, max |Δscore| ${Math.max(...ours.map((p, i) => Math.abs(p.score - theirs[i].score))).toExponential(1)}` : '**top-5 differ**';
+      const agree = ours.every((p, i) => p.id === theirs[i].token)
+        ? `same top-5, max |Δscore| ${Math.max(...ours.map((p, i) => Math.abs(p.score - theirs[i].score))).toExponential(1)}`
+        : '**top-5 differ**';
       const t = await interleave(sides, o.runs, o.warmup);
-      rows.push({ what: 'fill-mask', tokens: n, p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])), agree });
-      console.log(`  fill-mask ${n} tokens: ${Object.entries(t).map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`).join(', ')}`);
+      rows.push({
+        what: 'fill-mask',
+        tokens: n,
+        p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])),
+        agree,
+      });
+      console.log(
+        `  fill-mask ${n} tokens: ${Object.entries(t)
+          .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
+          .join(', ')}`,
+      );
     }
     // Attention, end to end: worker → nested arrays → JSON text (what `attention --json` and the old panel did),
     // the typed path the panel uses now, and the same edited graph run raw.
@@ -282,8 +347,16 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
       };
     }
     const t = await interleave(sides, Math.max(3, Math.ceil(o.runs / 2)), 1);
-    rows.push({ what: 'attention, end to end', tokens: enc.ids.length, p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) });
-    console.log(`  attention ${enc.ids.length} tokens: ${Object.entries(t).map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`).join(', ')}`);
+    rows.push({
+      what: 'attention, end to end',
+      tokens: enc.ids.length,
+      p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])),
+    });
+    console.log(
+      `  attention ${enc.ids.length} tokens: ${Object.entries(t)
+        .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
+        .join(', ')}`,
+    );
     await rawAtt.dispose();
   } finally {
     await client.dispose();
@@ -332,7 +405,9 @@ export async function runScale(o: ScaleOptions, loadPeer: () => any, header: str
       const side = sides[(r + k) % sides.length];
       const c = spawnChild(side, o);
       (children[side] ??= []).push(c);
-      console.log(`  round ${r + 1} ${side}: first answer ${f0(c.firstAnswerMs)} ms, peak RSS ${f0(c.peakMiB)} MiB${c.error ? ` (error: ${c.error})` : ''}`);
+      console.log(
+        `  round ${r + 1} ${side}: first answer ${f0(c.firstAnswerMs)} ms, peak RSS ${f0(c.peakMiB)} MiB${c.error ? ` (error: ${c.error})` : ''}`,
+      );
     }
   }
   const steady = await steadyState(o, loadPeer);
@@ -347,30 +422,48 @@ export async function runScale(o: ScaleOptions, loadPeer: () => any, header: str
 export function renderScale(d: ScaleData): string {
   const o = d.options;
   const base = o.baseline ? path.relative(process.cwd(), o.baseline) || o.baseline : '';
-  const name: Record<Side, string> = { ours: 'BERT Lens (worker)', baseline: `BERT Lens before (\`${base}\`)`, raw: 'raw ORT session', peer: 'transformers.js' };
+  const name: Record<Side, string> = {
+    ours: 'BERT Lens (worker)',
+    baseline: `BERT Lens before (\`${base}\`)`,
+    raw: 'raw ORT session',
+    peer: 'transformers.js',
+  };
   const med = (s: Side, k: keyof ChildResult) => median((d.children[s] ?? []).map((c) => c[k] as number));
   const lines: string[] = [];
   lines.push(d.header);
-  lines.push(`Model: ${d.model}. Device: ${o.device}. Load average (1/5/15 min) ${d.loadBefore} before, ${d.loadAfter} after: the machine was shared, so only ratios within this run mean anything.`);
+  lines.push(
+    `Model: ${d.model}. Device: ${o.device}. Load average (1/5/15 min) ${d.loadBefore} before, ${d.loadAfter} after: the machine was shared, so only ratios within this run mean anything.`,
+  );
   lines.push('');
-  lines.push(`**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, saliency (grad-l2, its backward graph; an engine without it skips it, see "Used") and fill-mask again before its peak is read; the other sides run fill-mask only.`);
+  lines.push(
+    `**Load to first answer and peak RSS** — each side in its own child process, ${o.rounds} rounds, sides rotated; medians. First answer = load + one fill-mask of ~128 tokens. "Every feature" = BERT Lens then also runs attention (≈100 tokens, to JSON), embeddings, the hover's similarity and span fill-mask, saliency (grad-l2, its backward graph; an engine without it skips it, see "Used") and fill-mask again before its peak is read; the other sides run fill-mask only.`,
+  );
   lines.push('');
-  lines.push('| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | Used |');
+  lines.push(
+    '| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | Used |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---|');
   const peerFirst = med('peer', 'firstAnswerMs');
   const rawPeak = med('raw', 'peakMiB');
   for (const s of d.sides) {
     const errs = (d.children[s] ?? []).filter((c) => c.error).map((c) => c.error);
-    lines.push(`| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`);
+    lines.push(
+      `| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`,
+    );
   }
   lines.push('');
-  lines.push(`**Steady state** — this process, sides interleaved and rotated, ${o.warmup} warm-up, ${o.runs} timed runs per side (attention: ${Math.max(3, Math.ceil(o.runs / 2))}); p50 in ms and ÷ the raw ORT session of the same row group (the floor: one plain session; for attention, the edited graph with attention outputs, run raw).`);
+  lines.push(
+    `**Steady state** — this process, sides interleaved and rotated, ${o.warmup} warm-up, ${o.runs} timed runs per side (attention: ${Math.max(3, Math.ceil(o.runs / 2))}); p50 in ms and ÷ the raw ORT session of the same row group (the floor: one plain session; for attention, the edited graph with attention outputs, run raw).`,
+  );
   lines.push('');
   lines.push('| Call | Tokens | Side | p50 (ms) | ÷ raw session | Outputs |');
   lines.push('|---|---:|---|---:|---:|---|');
   for (const row of d.steady) {
     const rawKey = Object.keys(row.p50).find((k) => k.startsWith('raw ORT session'))!;
-    for (const [k, v] of Object.entries(row.p50)) lines.push(`| ${row.what} | ${row.tokens} | ${k.replace(o.baseline ?? '\u0000', base)} | ${f0(v)} | ${f2(v / row.p50[rawKey])} | ${row.agree ?? ''} |`);
+    for (const [k, v] of Object.entries(row.p50))
+      lines.push(
+        `| ${row.what} | ${row.tokens} | ${k.replace(o.baseline ?? '\u0000', base)} | ${f0(v)} | ${f2(v / row.p50[rawKey])} | ${row.agree ?? ''} |`,
+      );
   }
   return lines.join('\n');
 }

@@ -10,7 +10,13 @@ export function quantile(sorted: number[], q: number): number {
 }
 export function summarize(samples: number[]): { p50: number; p95: number; mean: number; min: number; n: number } {
   const s = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p95: quantile(s, 0.95), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0], n: s.length };
+  return {
+    p50: quantile(s, 0.5),
+    p95: quantile(s, 0.95),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    min: s[0],
+    n: s.length,
+  };
 }
 export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : 'n/a');
 export const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');

@@ -20,7 +20,10 @@ const optionName = (a: string) => {
 
 /** Splits argv into option tokens and positionals. `valueOption(name)` says whether `--name` takes the next argument
  *  as its value. */
-function split(argv: string[], valueOption: (name: string) => boolean): { optionTokens: string[]; positionals: string[]; firstAt: number } {
+function split(
+  argv: string[],
+  valueOption: (name: string) => boolean,
+): { optionTokens: string[]; positionals: string[]; firstAt: number } {
   const optionTokens: string[] = [];
   const positionals: string[] = [];
   let firstAt = -1;
@@ -67,14 +70,21 @@ export function parseCommandLine(argv: string[], commands: readonly Command[]): 
   }
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = nodeParseArgs({ args: [...optionTokens, '--', ...positionals], options, strict: true, allowPositionals: true }));
+    ({ values } = nodeParseArgs({
+      args: [...optionTokens, '--', ...positionals],
+      options,
+      strict: true,
+      allowPositionals: true,
+    }));
   } catch (e) {
     const err = e as Error & { code?: string };
     const where = command ? `${command.name}` : 'bert-lens';
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const bad = /'(-[^']*)'/.exec(err.message)?.[1] ?? 'option';
       const own = command && Object.keys(command.options).length ? `${list(command.options)}, and the global ` : '';
-      throw new UsageError(`unknown option ${bad.split('=')[0]} for ${where}. Its options: ${own}${list(GLOBAL_OPTIONS)}.`);
+      throw new UsageError(
+        `unknown option ${bad.split('=')[0]} for ${where}. Its options: ${own}${list(GLOBAL_OPTIONS)}.`,
+      );
     }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const bad = /'--?([^ ']+)/.exec(err.message)?.[1] ?? '';
@@ -100,7 +110,8 @@ export function floatOption(args: ParsedArgs, name: string): number | undefined 
   const v = args.options[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === true || v === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number (got ${String(v)}).`);
+  if (v === true || v === '' || !Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number (got ${String(v)}).`);
   return n;
 }
 

@@ -56,9 +56,13 @@ function modelSpec(args: ParsedArgs, m: string | undefined): ModelSpec {
 
 export async function runDistill(args: ParsedArgs, io: Io, client: DistillClient): Promise<number> {
   const teacher = stringOption(args, 'teacher');
-  if (!teacher) throw new UsageError('distill needs --teacher M (a sequence-classification model, e.g. a folder saved by `bert-lens train --mode fine-tune`).');
+  if (!teacher)
+    throw new UsageError(
+      'distill needs --teacher M (a sequence-classification model, e.g. a folder saved by `bert-lens train --mode fine-tune`).',
+    );
   const data = stringOption(args, 'data') ?? args.positionals[0];
-  if (!data) throw new UsageError('distill needs --data FILE (CSV, TSV, JSONL) or a folder with train.* and test.* files.');
+  if (!data)
+    throw new UsageError('distill needs --data FILE (CSV, TSV, JSONL) or a folder with train.* and test.* files.');
   const json = args.options.json === true;
   const log = (line: string) => (json ? io.err(line) : io.out(line));
   const opts = {
@@ -98,9 +102,14 @@ export async function runDistill(args: ParsedArgs, io: Io, client: DistillClient
             const now = performance.now();
             if (now - lastLog > 5000 || p.step === 1 || p.step === p.totalSteps) {
               lastLog = now;
-              log(`epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s`);
+              log(
+                `epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s`,
+              );
             }
-          } else if (p.phase === 'epoch') log(`epoch ${p.epoch} done: train loss ${p.trainLoss.toFixed(4)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%${p.best ? ' (best so far)' : ''}`);
+          } else if (p.phase === 'epoch')
+            log(
+              `epoch ${p.epoch} done: train loss ${p.trainLoss.toFixed(4)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%${p.best ? ' (best so far)' : ''}`,
+            );
         },
       },
     );
@@ -133,11 +142,29 @@ export async function runDistill(args: ParsedArgs, io: Io, client: DistillClient
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  const row = (name: string, s: DistillSide) => [name, s.model, String(s.layers), pct(s.accuracy), pct(s.macro_f1), s.ms_per_example.toFixed(2), (s.parameters / 1e6).toFixed(2) + 'M', mb(s.size_bytes)];
+  const row = (name: string, s: DistillSide) => [
+    name,
+    s.model,
+    String(s.layers),
+    pct(s.accuracy),
+    pct(s.macro_f1),
+    s.ms_per_example.toFixed(2),
+    (s.parameters / 1e6).toFixed(2) + 'M',
+    mb(s.size_bytes),
+  ];
   io.out('');
-  io.out(`test split (${r.test_size} examples; student trained on ${r.train_size}, T = ${r.temperature}, α = ${r.alpha}):`);
-  io.out(table(['', 'model', 'layers', 'accuracy', 'macro-F1', 'ms/example', 'parameters', 'size'], [row('teacher', r.teacher), row('student', r.student)]));
-  io.out(`The student keeps ${pct(kept)} of the teacher's accuracy with ${pct(r.student.parameters / Math.max(1, r.teacher.parameters))} of its parameters, at ${(r.student.ms_per_example / Math.max(1e-9, r.teacher.ms_per_example)).toFixed(2)}× its time per example (both fp32, same batches, alternately).`);
+  io.out(
+    `test split (${r.test_size} examples; student trained on ${r.train_size}, T = ${r.temperature}, α = ${r.alpha}):`,
+  );
+  io.out(
+    table(
+      ['', 'model', 'layers', 'accuracy', 'macro-F1', 'ms/example', 'parameters', 'size'],
+      [row('teacher', r.teacher), row('student', r.student)],
+    ),
+  );
+  io.out(
+    `The student keeps ${pct(kept)} of the teacher's accuracy with ${pct(r.student.parameters / Math.max(1, r.teacher.parameters))} of its parameters, at ${(r.student.ms_per_example / Math.max(1e-9, r.teacher.ms_per_example)).toFixed(2)}× its time per example (both fp32, same batches, alternately).`,
+  );
   io.out(`Saved to ${dir} (${r.seconds} s)`);
   return 0;
 }

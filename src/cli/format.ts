@@ -4,8 +4,13 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
   // A loop, not Math.max(...rows): a spread of a million rows overflows the call stack.
   const widths = headers.map(() => 0);
-  for (const r of cells) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], String(r[i] ?? '').length);
-  const line = (r: (string | number)[]) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  for (const r of cells)
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], String(r[i] ?? '').length);
+  const line = (r: (string | number)[]) =>
+    r
+      .map((c, i) => String(c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 

@@ -74,7 +74,8 @@ export async function writeJson(value: unknown, sink: ChunkSink, chunkSize = 1 <
       if (xs.length <= run) await piece(JSON.stringify(Array.from(xs)));
       else {
         put('[');
-        for (let i = 0; i < xs.length; i += run) await piece(`${i ? ',' : ''}${JSON.stringify(Array.from(xs.subarray(i, i + run))).slice(1, -1)}`);
+        for (let i = 0; i < xs.length; i += run)
+          await piece(`${i ? ',' : ''}${JSON.stringify(Array.from(xs.subarray(i, i + run))).slice(1, -1)}`);
         put(']');
       }
     } else if (isTypedArray(v)) {

@@ -34,7 +34,9 @@ ${GLOBAL_HELP}`;
 /** `bert-lens NAME --help`: the command's usage, its options, and the global ones. */
 export function commandHelp(c: Command): string {
   const own = Object.entries(c.options).map(([n, o]) => `--${n}${o.type === 'string' ? ' VALUE' : ''}`);
-  return `Usage: bert-lens ${c.usage}\n\n${own.length ? `Options of ${c.name}: ${own.join(' ')}\n` : ''}Global options: ${Object.keys(GLOBAL_OPTIONS)
+  return `Usage: bert-lens ${c.usage}\n\n${own.length ? `Options of ${c.name}: ${own.join(' ')}\n` : ''}Global options: ${Object.keys(
+    GLOBAL_OPTIONS,
+  )
     .map((n) => `--${n}`)
     .join(' ')}\n\n${GLOBAL_HELP}`;
 }
@@ -113,11 +115,14 @@ export function main(): void {
       ? { info: (m) => console.error(m), warn: (m) => console.error(m), error: (m) => console.error(m) }
       : { info() {}, warn() {}, error() {} },
   });
-  run(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l), write: streamSink(process.stdout) }, client)
-    .then(async (code) => {
-      await client.dispose();
-      process.exitCode = code;
-    });
+  run(
+    process.argv.slice(2),
+    { out: (l) => console.log(l), err: (l) => console.error(l), write: streamSink(process.stdout) },
+    client,
+  ).then(async (code) => {
+    await client.dispose();
+    process.exitCode = code;
+  });
 }
 
 if (require.main === module) main();

@@ -81,7 +81,8 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       onProgress: (q) => {
         io.onProgress?.(q);
         if (q.phase === 'loading') io.log(`${q.message}…`);
-        else if (q.phase === 'features' && (q.done === q.total || q.cached)) io.log(`Features: ${q.total} texts${q.cached ? ' (from cache)' : ''}`);
+        else if (q.phase === 'features' && (q.done === q.total || q.cached))
+          io.log(`Features: ${q.total} texts${q.cached ? ' (from cache)' : ''}`);
         else if (q.phase === 'train' && (q.epoch - lastEpochLog >= 10 || q.epoch === 1)) {
           lastEpochLog = q.epoch;
           io.log(`epoch ${String(q.epoch).padStart(3)}  loss ${q.loss.toFixed(4)}  val accuracy ${pct(q.valAccuracy)}`);

@@ -17,7 +17,8 @@ export function frozenTable(r: TrainJsonResult): string[] {
     `majority class          ${pct(r.baselines.majority.accuracy)}    ${pct(r.baselines.majority.macro_f1)}`,
     `TF-IDF + logistic reg.  ${pct(r.baselines.tfidf_lr.accuracy)}    ${pct(r.baselines.tfidf_lr.macro_f1)}`,
   ];
-  if (r.baselines.tfidf_lr.macro_f1 >= r.metrics.macro_f1) lines.push('The TF-IDF baseline matches or beats the classifier on macro-F1 here.');
+  if (r.baselines.tfidf_lr.macro_f1 >= r.metrics.macro_f1)
+    lines.push('The TF-IDF baseline matches or beats the classifier on macro-F1 here.');
   if (r.candidates) lines.push(...candidateLines(r.candidates, r.recommendation));
   lines.push(`Saved to ${r.output} (${r.seconds} s)`);
   return lines;
@@ -32,9 +33,16 @@ function metricLine(m: TaskMetrics): string {
 
 /** The fine-tuning run's table: the fine-tuned model (fp32 and int8) beside the task's baselines. */
 export function fineTuneTable(r: FineTuneJsonResult): string[] {
-  const lines = ['', `test split (${r.test_size} examples; trained on ${r.train_size}):`, `fine-tuned (fp32)   ${metricLine(r.metrics)}`];
+  const lines = [
+    '',
+    `test split (${r.test_size} examples; trained on ${r.train_size}):`,
+    `fine-tuned (fp32)   ${metricLine(r.metrics)}`,
+  ];
   if (r.quantized_metrics) lines.push(`fine-tuned (int8)   ${metricLine(r.quantized_metrics)}`);
-  for (const [name, m] of Object.entries(r.baselines)) lines.push(`${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(m)}`);
+  for (const [name, m] of Object.entries(r.baselines))
+    lines.push(
+      `${(name === 'tfidf_lr' ? 'TF-IDF + log. reg.' : name === 'majority_tag' ? 'majority tag/word' : 'majority class').padEnd(20)}${metricLine(m)}`,
+    );
   if (r.candidates) lines.push(...candidateLines(r.candidates, r.recommendation));
   lines.push(`Saved to ${r.output} (${r.seconds} s)`);
   return lines;

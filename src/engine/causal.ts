@@ -16,7 +16,9 @@ export function hasKvCache(m: LoadedModel): boolean {
 
 /** The output that returns the cache entry a past input receives on the next step. */
 function presentFor(pastName: string): string {
-  return pastName.startsWith('past_key_values') ? pastName.replace('past_key_values', 'present') : pastName.replace(/^past/, 'present');
+  return pastName.startsWith('past_key_values')
+    ? pastName.replace('past_key_values', 'present')
+    : pastName.replace(/^past/, 'present');
 }
 
 /** End-of-sequence id: the tokenizer config's eos_token, else config.json's eos_token_id when it is in the vocabulary. */
@@ -53,7 +55,15 @@ export async function encodeCausal(m: LoadedModel, text: string): Promise<Encode
 }
 
 export function plainEncoded(ids: number[]): Encoded {
-  return { ids, tokens: [], offsets: [], typeIds: ids.map(() => 0), specialTokensMask: ids.map(() => 0), wordIds: ids.map(() => null), sequenceIds: ids.map(() => 0) };
+  return {
+    ids,
+    tokens: [],
+    offsets: [],
+    typeIds: ids.map(() => 0),
+    specialTokensMask: ids.map(() => 0),
+    wordIds: ids.map(() => null),
+    sequenceIds: ids.map(() => 0),
+  };
 }
 
 function logitsOutput(m: LoadedModel): string {
@@ -63,7 +73,12 @@ function logitsOutput(m: LoadedModel): string {
 
 /** Logits [seq, vocab] of one pass over `ids` (no cache): row i predicts token i + 1. */
 export async function causalLogits(m: LoadedModel, ids: number[]): Promise<{ data: Float32Array; vocab: number }> {
-  if (ids.length > m.folder.maxLength) throw new EngineError('too-long', `${ids.length} tokens is more than the model's context (${m.folder.maxLength}).`, 'Use a shorter text.');
+  if (ids.length > m.folder.maxLength)
+    throw new EngineError(
+      'too-long',
+      `${ids.length} tokens is more than the model's context (${m.folder.maxLength}).`,
+      'Use a shorter text.',
+    );
   const out = logitsOutput(m);
   const r = (await m.plain.run(m.feeds([plainEncoded(ids)], m.plain), [out]))[out];
   return { data: r.data, vocab: r.dims[r.dims.length - 1] };
@@ -103,19 +118,37 @@ export class Decoder {
     const feeds: Record<string, InputTensor> = {};
     const pastNames = s.inputNames.filter((n) => PAST_INPUT.test(n));
     for (const name of s.inputNames) {
-      if (name === 'input_ids') feeds[name] = { type: 'int64', data: BigInt64Array.from(newIds.map(BigInt)), dims: [1, k] };
-      else if (name === 'attention_mask') feeds[name] = { type: 'int64', data: new BigInt64Array(total).fill(1n), dims: [1, total] };
-      else if (name === 'position_ids') feeds[name] = { type: 'int64', data: BigInt64Array.from({ length: k }, (_, i) => BigInt(pastLen + i)), dims: [1, k] };
-      else if (name === 'use_cache_branch') feeds[name] = { type: 'bool', data: new Uint8Array([this.past ? 1 : 0]), dims: [1] };
+      if (name === 'input_ids')
+        feeds[name] = { type: 'int64', data: BigInt64Array.from(newIds.map(BigInt)), dims: [1, k] };
+      else if (name === 'attention_mask')
+        feeds[name] = { type: 'int64', data: new BigInt64Array(total).fill(1n), dims: [1, total] };
+      else if (name === 'position_ids')
+        feeds[name] = {
+          type: 'int64',
+          data: BigInt64Array.from({ length: k }, (_, i) => BigInt(pastLen + i)),
+          dims: [1, k],
+        };
+      else if (name === 'use_cache_branch')
+        feeds[name] = { type: 'bool', data: new Uint8Array([this.past ? 1 : 0]), dims: [1] };
       else if (PAST_INPUT.test(name)) {
         const p = this.past?.[presentFor(name)];
         feeds[name] = p ? { type: 'float32', data: p.data, dims: p.dims } : m.emptyPast(s, name, 1);
       } else if (name === 'token_type_ids') feeds[name] = { type: 'int64', data: new BigInt64Array(k), dims: [1, k] };
-      else throw new EngineError('unsupported-inputs', `The decoder needs an input BERT Lens does not know: ${name}.`, 'Supported: input_ids, attention_mask, position_ids, past_key_values.N.key/value, use_cache_branch.');
+      else
+        throw new EngineError(
+          'unsupported-inputs',
+          `The decoder needs an input BERT Lens does not know: ${name}.`,
+          'Supported: input_ids, attention_mask, position_ids, past_key_values.N.key/value, use_cache_branch.',
+        );
     }
     const presents = pastNames.map(presentFor);
     const missing = presents.filter((n) => !s.outputNames.includes(n));
-    if (missing.length) throw new EngineError('unsupported-outputs', `The decoder takes past key/values but does not return ${missing[0]}.`, 'Use an export whose present.* outputs match its past_key_values.* inputs.');
+    if (missing.length)
+      throw new EngineError(
+        'unsupported-outputs',
+        `The decoder takes past key/values but does not return ${missing[0]}.`,
+        'Use an export whose present.* outputs match its past_key_values.* inputs.',
+      );
     const r = await s.run(feeds, [out, ...presents]);
     this.past = Object.fromEntries(presents.map((n) => [n, r[n]]));
     const logits = r[out];

@@ -75,9 +75,7 @@ export class EngineClient {
   private readonly pending = new Map<number, Pending>();
   private readonly preparingListeners = new Set<(p: PreparingProgress) => void>();
 
-  constructor(
-    private readonly options: { workerPath?: string; logger?: Logger } = {},
-  ) {}
+  constructor(private readonly options: { workerPath?: string; logger?: Logger } = {}) {}
 
   private get logger(): Logger {
     return this.options.logger ?? silentLogger;
@@ -91,13 +89,18 @@ export class EngineClient {
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (err) => {
       this.logger.error(`engine worker crashed: ${err.stack ?? err.message}`);
-      this.failAll(new EngineError('worker-crashed', `The inference worker stopped: ${err.message}`, 'Try again; see the log.'));
+      this.failAll(
+        new EngineError('worker-crashed', `The inference worker stopped: ${err.message}`, 'Try again; see the log.'),
+      );
       this.worker = undefined;
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) {
         this.worker = undefined;
-        if (this.pending.size) this.failAll(new EngineError('worker-exited', `The inference worker exited (code ${code}).`, 'Try again; see the log.'));
+        if (this.pending.size)
+          this.failAll(
+            new EngineError('worker-exited', `The inference worker exited (code ${code}).`, 'Try again; see the log.'),
+          );
       }
     });
     this.worker = worker;
@@ -139,7 +142,11 @@ export class EngineClient {
   }
 
   /** Calls a worker method (rpc.ts names them and their types; worker/methods.ts holds the handlers). */
-  call<M extends MethodName>(method: M, params: MethodParams<M>, options: CallOptions<MethodProgress<M>> = {}): Promise<MethodResult<M>> {
+  call<M extends MethodName>(
+    method: M,
+    params: MethodParams<M>,
+    options: CallOptions<MethodProgress<M>> = {},
+  ): Promise<MethodResult<M>> {
     const { signal, onProgress } = options;
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const worker = this.ensureWorker();
@@ -169,7 +176,13 @@ export class EngineClient {
         this.pending.delete(id);
         p?.cleanup();
         if (this.pending.size === 0) this.worker?.unref();
-        reject(new EngineError('bad-request', `Cannot send ${method} to the engine: ${(err as Error).message.split('\n')[0]}`, 'Pass plain data (strings, numbers, arrays, objects).'));
+        reject(
+          new EngineError(
+            'bad-request',
+            `Cannot send ${method} to the engine: ${(err as Error).message.split('\n')[0]}`,
+            'Pass plain data (strings, numbers, arrays, objects).',
+          ),
+        );
       }
     });
   }
@@ -177,22 +190,42 @@ export class EngineClient {
   loadModel(spec: ModelSpec, o?: CallOptions<DownloadProgress>): Promise<ModelSummary> {
     return this.call('loadModel', { spec }, o);
   }
-  tokenize(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<TokenizeResult> {
+  tokenize(
+    spec: ModelSpec,
+    req: { text: string; pair?: string },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<TokenizeResult> {
     return this.call('tokenize', { spec, ...req }, o);
   }
   fillMask(spec: ModelSpec, req: FillMaskRequest, o?: CallOptions<TaskProgress>): Promise<FillMaskResult> {
     return this.call('fillMask', { spec, ...req }, o);
   }
-  tokenClassification(spec: ModelSpec, req: { text: string; aggregation?: Aggregation }, o?: CallOptions<TaskProgress>): Promise<TokenClassificationResult> {
+  tokenClassification(
+    spec: ModelSpec,
+    req: { text: string; aggregation?: Aggregation },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<TokenClassificationResult> {
     return this.call('tokenClassification', { spec, ...req }, o);
   }
-  questionAnswering(spec: ModelSpec, req: { question: string; context: string; topK?: number }, o?: CallOptions<TaskProgress>): Promise<QaResult> {
+  questionAnswering(
+    spec: ModelSpec,
+    req: { question: string; context: string; topK?: number },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<QaResult> {
     return this.call('questionAnswering', { spec, ...req }, o);
   }
-  classify(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<ClassifyResult> {
+  classify(
+    spec: ModelSpec,
+    req: { text: string; pair?: string },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<ClassifyResult> {
     return this.call('classify', { spec, ...req }, o);
   }
-  nextSentence(spec: ModelSpec, req: { a: string; b: string }, o?: CallOptions<TaskProgress>): Promise<NextSentenceResult> {
+  nextSentence(
+    spec: ModelSpec,
+    req: { a: string; b: string },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<NextSentenceResult> {
     return this.call('nextSentence', { spec, ...req }, o);
   }
   replacedTokens(spec: ModelSpec, req: { text: string }, o?: CallOptions<TaskProgress>): Promise<ReplacedTokensResult> {
@@ -206,12 +239,20 @@ export class EngineClient {
     return this.call('embedBatch', { spec, ...req }, o);
   }
   /** Nested arrays, built on this side from the transferred tensors (see attentionTensors). */
-  async attention(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionResult> {
+  async attention(
+    spec: ModelSpec,
+    req: { text: string; pair?: string },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<AttentionResult> {
     return nestAttention(await this.attentionTensors(spec, req, o));
   }
 
   /** Attention as flat float32 tensors, transferred from the worker without a copy. */
-  attentionTensors(spec: ModelSpec, req: { text: string; pair?: string }, o?: CallOptions<TaskProgress>): Promise<AttentionTensors> {
+  attentionTensors(
+    spec: ModelSpec,
+    req: { text: string; pair?: string },
+    o?: CallOptions<TaskProgress>,
+  ): Promise<AttentionTensors> {
     return this.call('attentionTensors', { spec, ...req }, o);
   }
   similarity(spec: ModelSpec, req: SimilarityRequest, o?: CallOptions<TaskProgress>): Promise<SimilarityResult> {
@@ -222,7 +263,11 @@ export class EngineClient {
     return this.call('nextToken', { spec, ...req }, o);
   }
   /** Causal LM: a continuation; progress reports each token as it comes ({done, total, token}). */
-  generate(spec: ModelSpec, req: GenerateRequest, o?: CallOptions<TaskProgress | GenerateProgress>): Promise<GenerateResult> {
+  generate(
+    spec: ModelSpec,
+    req: GenerateRequest,
+    o?: CallOptions<TaskProgress | GenerateProgress>,
+  ): Promise<GenerateResult> {
     return this.call('generate', { spec, ...req }, o);
   }
   /** Per-token log-probability and rank: causal, or pseudo-likelihood for a masked LM. */
@@ -243,7 +288,11 @@ export class EngineClient {
     return this.call('maskPreview', { spec, ...req }, o);
   }
   /** The word, position and segment vectors the embedding block adds, per token. */
-  inputEmbeddings(spec: ModelSpec, req: InputEmbeddingsRequest, o?: CallOptions<TaskProgress>): Promise<InputEmbeddingsResult> {
+  inputEmbeddings(
+    spec: ModelSpec,
+    req: InputEmbeddingsRequest,
+    o?: CallOptions<TaskProgress>,
+  ): Promise<InputEmbeddingsResult> {
     return this.call('inputEmbeddings', { spec, ...req }, o);
   }
   listModels(spec: ModelSpec = {}): Promise<ModelListing> {
@@ -259,7 +308,10 @@ export class EngineClient {
   }
 
   // The classifier trainer (src/engine/training/methods.ts).
-  trainingFindDatasets(req: { roots: string[]; maxDepth?: number }, o?: CallOptions<never>): Promise<DatasetCandidate[]> {
+  trainingFindDatasets(
+    req: { roots: string[]; maxDepth?: number },
+    o?: CallOptions<never>,
+  ): Promise<DatasetCandidate[]> {
     return this.call('trainingFindDatasets', req, o);
   }
   trainingPreview(req: { path: string } & LoadOptions, o?: CallOptions<never>): Promise<DatasetPreview> {
@@ -269,10 +321,16 @@ export class EngineClient {
   trainingTrain(req: TrainRequest, o?: CallOptions<TrainingProgress>): Promise<TrainView> {
     return this.call('trainingTrain', req, o);
   }
-  trainingSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+  trainingSave(
+    req: { runId: string; dir?: string; overwrite?: boolean },
+    o?: CallOptions<never>,
+  ): Promise<{ dir: string }> {
     return this.call('trainingSave', req, o);
   }
-  trainingClassify(req: { runId: string; texts: string[]; pairs?: string[] }, o?: CallOptions<never>): Promise<ClassifiedTexts> {
+  trainingClassify(
+    req: { runId: string; texts: string[]; pairs?: string[] },
+    o?: CallOptions<never>,
+  ): Promise<ClassifiedTexts> {
     return this.call('trainingClassify', req, o);
   }
   trainingDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
@@ -283,7 +341,10 @@ export class EngineClient {
   trainingDistill(req: DistillRequest, o?: CallOptions<DistillProgress>): Promise<DistillView> {
     return this.call('trainingDistill', req, o);
   }
-  trainingDistillSave(req: { runId: string; dir?: string; overwrite?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+  trainingDistillSave(
+    req: { runId: string; dir?: string; overwrite?: boolean },
+    o?: CallOptions<never>,
+  ): Promise<{ dir: string }> {
     return this.call('trainingDistillSave', req, o);
   }
   /** "Why this label?" for a trained run's test example (saliency through the trained network, cancellable). */
@@ -294,7 +355,10 @@ export class EngineClient {
   trainingAdapt(req: AdaptRequest, o?: CallOptions<AdaptMethodProgress>): Promise<AdaptResult> {
     return this.call('trainingAdapt', req, o);
   }
-  trainingAdaptSave(req: { runId: string; dir?: string; overwrite?: boolean; quantized?: boolean }, o?: CallOptions<never>): Promise<{ dir: string }> {
+  trainingAdaptSave(
+    req: { runId: string; dir?: string; overwrite?: boolean; quantized?: boolean },
+    o?: CallOptions<never>,
+  ): Promise<{ dir: string }> {
     return this.call('trainingAdaptSave', req, o);
   }
   trainingAdaptDispose(req: { runId: string }, o?: CallOptions<never>): Promise<void> {
@@ -310,5 +374,10 @@ export class EngineClient {
 }
 
 function isPreparing(p: unknown): p is PreparingProgress {
-  return typeof p === 'object' && p !== null && typeof (p as PreparingProgress).preparing === 'string' && typeof (p as PreparingProgress).state === 'string';
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof (p as PreparingProgress).preparing === 'string' &&
+    typeof (p as PreparingProgress).state === 'string'
+  );
 }

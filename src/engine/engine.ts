@@ -88,16 +88,27 @@ export class Engine {
   }
 
   private dispose(entry: CacheEntry): Promise<void> {
-    return entry.promise.then((m) => m.dispose(), () => undefined);
+    return entry.promise.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
   }
 
   private async entry(spec: ModelSpec, o: LoadOptions): Promise<CacheEntry> {
     const device: Device = spec.device ?? 'cpu';
     if (!DEVICES.includes(device)) {
-      throw new EngineError('unknown-device', `Unknown device "${String(device)}".`, `Use one of: ${DEVICES.join(', ')}.`);
+      throw new EngineError(
+        'unknown-device',
+        `Unknown device "${String(device)}".`,
+        `Use one of: ${DEVICES.join(', ')}.`,
+      );
     }
     if (spec.variant && !['fp32', 'quantized', 'fp16'].includes(spec.variant)) {
-      throw new EngineError('unknown-variant', `Unknown variant "${String(spec.variant)}".`, 'Use fp32, quantized or fp16.');
+      throw new EngineError(
+        'unknown-variant',
+        `Unknown variant "${String(spec.variant)}".`,
+        'Use fp32, quantized or fp16.',
+      );
     }
     const resolved = await resolveModel(spec, o);
     const key = `${resolved.path}|${spec.variant ?? ''}|${device}|${spec.maxLength ?? ''}`;
@@ -107,7 +118,13 @@ export class Engine {
       this.models.set(key, entry);
     } else {
       const started = Date.now();
-      const promise = LoadedModel.load(resolved.id, resolved.path, spec.variant as Variant | undefined, device, spec.maxLength);
+      const promise = LoadedModel.load(
+        resolved.id,
+        resolved.path,
+        spec.variant as Variant | undefined,
+        device,
+        spec.maxLength,
+      );
       const e: CacheEntry = { promise, refs: 0, evicted: false };
       entry = e;
       this.models.set(key, e);
@@ -131,7 +148,9 @@ export class Engine {
       this.models.delete(oldest);
       entry.evicted = true;
       const busy = entry.refs > 0 ? ` once its ${entry.refs} running request(s) end` : '';
-      this.logger.info(`unloading ${oldest.split('|')[0]}${busy} (keeping the ${this.maxModels} most recently used models)`);
+      this.logger.info(
+        `unloading ${oldest.split('|')[0]}${busy} (keeping the ${this.maxModels} most recently used models)`,
+      );
       if (entry.refs === 0) void this.dispose(entry);
     }
   }

@@ -37,7 +37,11 @@ export function throwIfAborted(signal?: AbortSignal): void {
 export function toErrorInfo(err: unknown): EngineErrorInfo {
   if (err instanceof EngineError) return err.toJSON();
   const message = err instanceof Error ? err.message : String(err);
-  return { code: 'internal', message: `Unexpected error: ${message.split('\n')[0]}`, hint: 'See the log for details; please report it.' };
+  return {
+    code: 'internal',
+    message: `Unexpected error: ${message.split('\n')[0]}`,
+    hint: 'See the log for details; please report it.',
+  };
 }
 
 /** One line for a terminal or a notification. */

@@ -19,7 +19,17 @@ import type { Device, ModelSummary, PreparingProgress, Variant } from './api';
 import { EngineError } from './errors';
 import type { ModelFolder } from './models/modelFolder';
 import { VARIANT_FILES, chooseVariant, readModelFolder, tasksFor, variantFile } from './models/modelFolder';
-import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, findPreLnHiddenStateOutputs, gatherBeforeHead, hasFusedAttention, inspectGraph, type GraphInfo } from './onnx/graph';
+import {
+  GATHER_POSITIONS_INPUT,
+  addGraphOutputs,
+  findAttentionOutputs,
+  findHiddenStateOutputs,
+  findPreLnHiddenStateOutputs,
+  gatherBeforeHead,
+  hasFusedAttention,
+  inspectGraph,
+  type GraphInfo,
+} from './onnx/graph';
 import { type GradientGraph, type GradientOptions, buildGradientGraph } from './grad/gradient';
 import { scanModel } from './onnx/scan';
 import { type InputTensor, type OpenOptions, type OutputTensor, RuntimeSession, openSession } from './runtime';
@@ -64,26 +74,48 @@ export function weightsFile(p: string): string {
 
 /** Opens the one session: the most complete combination that ORT accepts (with gather and extra outputs, then
  *  without the gather, then the plain skeleton, then the file itself). */
-async function openMain(onnxPath: string, folder: ModelFolder, device: Device, skeleton: Uint8Array | undefined, graph: GraphInfo | undefined): Promise<MainSession> {
+async function openMain(
+  onnxPath: string,
+  folder: ModelFolder,
+  device: Device,
+  skeleton: Uint8Array | undefined,
+  graph: GraphInfo | undefined,
+): Promise<MainSession> {
   const notes: string[] = [];
   const attempts: { build: () => Uint8Array | string; gathered: boolean; extras: boolean }[] = [];
   if (skeleton && graph) {
     const attentions = findAttentionOutputs(graph, folder.numLayers);
-    const hidden = folder.head === 'causal-lm' ? findPreLnHiddenStateOutputs(graph, folder.numLayers) : findHiddenStateOutputs(graph, folder.numLayers);
+    const hidden =
+      folder.head === 'causal-lm'
+        ? findPreLnHiddenStateOutputs(graph, folder.numLayers)
+        : findHiddenStateOutputs(graph, folder.numLayers);
     const extra = [...(attentions ?? []), ...(hidden ?? [])].filter((n) => !graph.outputs.includes(n));
     const headOut = mlmOutputOf(graph.outputs);
     // Dynamic int8 quantization scales each MatMul input by its own min/max: gathering rows first would change
     // the head's quantization (logits off by ~0.03), so quantized heads keep every row.
-    const dynamicQuant = graph.nodes.some((n) => n.opType === 'DynamicQuantizeLinear' || n.opType === 'DynamicQuantizeMatMul');
+    const dynamicQuant = graph.nodes.some(
+      (n) => n.opType === 'DynamicQuantizeLinear' || n.opType === 'DynamicQuantizeMatMul',
+    );
     const wantsGather = !!hidden && !dynamicQuant && (folder.head === 'masked-lm' || folder.head === 'pretraining');
     const withExtras = (b: Uint8Array) => (extra.length ? addGraphOutputs(b, extra) : b);
-    if (wantsGather) attempts.push({ build: () => withExtras(gatherBeforeHead(skeleton, hidden[hidden.length - 1], headOut)), gathered: true, extras: true });
+    if (wantsGather)
+      attempts.push({
+        build: () => withExtras(gatherBeforeHead(skeleton, hidden[hidden.length - 1], headOut)),
+        gathered: true,
+        extras: true,
+      });
     attempts.push({ build: () => withExtras(skeleton), gathered: false, extras: true });
     attempts.push({ build: () => skeleton, gathered: false, extras: false });
     for (const a of attempts) {
       try {
         const session = await openSession(a.build(), device, { externalDataFolder: path.dirname(onnxPath) });
-        return { session, gathered: a.gathered, attentions: a.extras ? attentions : undefined, hidden: a.extras ? hidden : undefined, notes };
+        return {
+          session,
+          gathered: a.gathered,
+          attentions: a.extras ? attentions : undefined,
+          hidden: a.extras ? hidden : undefined,
+          notes,
+        };
       } catch (err) {
         notes.push(err instanceof Error ? err.message : String(err));
       }
@@ -122,9 +154,16 @@ export class LoadedModel {
     this.plain = main.session.view(own.filter((n) => main.session.outputNames.includes(n)));
   }
 
-  static async load(id: string, folderPath: string, variant: Variant | undefined, device: Device = 'cpu', maxLength?: number): Promise<LoadedModel> {
+  static async load(
+    id: string,
+    folderPath: string,
+    variant: Variant | undefined,
+    device: Device = 'cpu',
+    maxLength?: number,
+  ): Promise<LoadedModel> {
     const folder = readModelFolder(folderPath);
-    if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16) folder.maxLength = Math.min(folder.maxLength, Math.floor(maxLength));
+    if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16)
+      folder.maxLength = Math.min(folder.maxLength, Math.floor(maxLength));
     const v = chooseVariant(folder, variant);
     const tokenizer = TextTokenizer.load(folder.path, folder.tokenizerConfig);
     const onnxPath = weightsFile(path.join(folder.path, variantFile(folder.path, v)));
@@ -147,7 +186,12 @@ export class LoadedModel {
 
   /** The model's structure: nodes, inputs, outputs (from the streamed scan; no weights). */
   graphInfo(): GraphInfo {
-    if (!this.graph) throw new EngineError('corrupt-model', 'The ONNX graph of this model could not be read.', 'Check that the file is a complete ONNX export (re-download or re-export it).');
+    if (!this.graph)
+      throw new EngineError(
+        'corrupt-model',
+        'The ONNX graph of this model could not be read.',
+        'Check that the file is a complete ONNX export (re-download or re-export it).',
+      );
     return this.graph;
   }
 
@@ -155,7 +199,12 @@ export class LoadedModel {
    *  raw_data). Edit it (addGraphOutputs, gatherBeforeHead, a backward graph …) and open the result with
    *  `openVariant`: the edited graph then shares the file's weights instead of copying them. */
   skeleton(): Uint8Array {
-    if (!this.skeletonBytes) throw new EngineError('corrupt-model', 'The ONNX graph of this model could not be read.', 'Check that the file is a complete ONNX export (re-download or re-export it).');
+    if (!this.skeletonBytes)
+      throw new EngineError(
+        'corrupt-model',
+        'The ONNX graph of this model could not be read.',
+        'Check that the file is a complete ONNX export (re-download or re-export it).',
+      );
     return this.skeletonBytes;
   }
 
@@ -163,7 +212,11 @@ export class LoadedModel {
    *  `build` gets the skeleton and returns the edited ModelProto. By default ORT does not pack a private copy of
    *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache. The
    *  session is disposed with the model. */
-  openVariant(key: string, build: (skeleton: Uint8Array) => Uint8Array, o: { prepack?: boolean; device?: Device } & Preparing = {}): Promise<RuntimeSession> {
+  openVariant(
+    key: string,
+    build: (skeleton: Uint8Array) => Uint8Array,
+    o: { prepack?: boolean; device?: Device } & Preparing = {},
+  ): Promise<RuntimeSession> {
     this.checkNotDisposed();
     let p = this.variants.get(key);
     if (!p) {
@@ -181,8 +234,20 @@ export class LoadedModel {
   }
 
   /** How the session was put together (for logs and the benchmark). */
-  sessionNotes(): { gathered: boolean; attentions: boolean; hidden: boolean; sharedWeights: boolean; rejected: string[] } {
-    return { gathered: this.main.gathered, attentions: !!this.main.attentions, hidden: !!this.main.hidden, sharedWeights: !!this.skeletonBytes, rejected: this.main.notes };
+  sessionNotes(): {
+    gathered: boolean;
+    attentions: boolean;
+    hidden: boolean;
+    sharedWeights: boolean;
+    rejected: string[];
+  } {
+    return {
+      gathered: this.main.gathered,
+      attentions: !!this.main.attentions,
+      hidden: !!this.main.hidden,
+      sharedWeights: !!this.skeletonBytes,
+      rejected: this.main.notes,
+    };
   }
 
   summary(): ModelSummary {
@@ -245,7 +310,11 @@ export class LoadedModel {
         for (let i = 0; i < len; i++) pos[i] = BigInt(i);
         feeds[name] = { type: 'int64', data: pos, dims: [len] };
       } else {
-        throw new EngineError('unsupported-inputs', `The model's graph needs an input BERT Lens does not know: ${name}.`, 'Supported inputs: input_ids, attention_mask, token_type_ids, position_ids.');
+        throw new EngineError(
+          'unsupported-inputs',
+          `The model's graph needs an input BERT Lens does not know: ${name}.`,
+          'Supported inputs: input_ids, attention_mask, token_type_ids, position_ids.',
+        );
       }
     }
     return feeds;
@@ -255,7 +324,8 @@ export class LoadedModel {
   emptyPast(session: RuntimeSession, name: string, batch: number): InputTensor {
     const shape = session.inputShape(name) ?? [];
     const heads = typeof shape[1] === 'number' ? shape[1] : this.folder.numHeads;
-    const dim = typeof shape[3] === 'number' ? shape[3] : Math.floor(this.folder.hiddenSize / Math.max(1, this.folder.numHeads));
+    const dim =
+      typeof shape[3] === 'number' ? shape[3] : Math.floor(this.folder.hiddenSize / Math.max(1, this.folder.numHeads));
     return { type: 'float32', data: new Float32Array(0), dims: [batch, heads, 0, dim] };
   }
 
@@ -267,7 +337,8 @@ export class LoadedModel {
     const feeds = this.feeds(batch, s);
     // ORT runs every node whatever is fetched: when the vocabulary logits are not wanted (attention, hidden
     // states), the gathered head computes one row instead of all of them.
-    if (this.main.gathered && !names.includes(this.mlmOutput())) feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from([0n]), dims: [1] };
+    if (this.main.gathered && !names.includes(this.mlmOutput()))
+      feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from([0n]), dims: [1] };
     return s.run(feeds, names);
   }
 
@@ -275,7 +346,11 @@ export class LoadedModel {
   async attentions(batch: Encoded[]): Promise<Tensor3[]> {
     const attentions = this.main.attentions;
     if (!attentions) {
-      throw new EngineError('attention-unavailable', 'Attention is not available in this export: its attention is fused into one operator (an optimised ONNX graph), so the probabilities are never computed as a tensor.', 'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).');
+      throw new EngineError(
+        'attention-unavailable',
+        'Attention is not available in this export: its attention is fused into one operator (an optimised ONNX graph), so the probabilities are never computed as a tensor.',
+        'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).',
+      );
     }
     const out = await this.run(batch, attentions);
     return attentions.map((n) => out[n]);
@@ -291,7 +366,11 @@ export class LoadedModel {
     }
     const hidden = this.main.hidden;
     if (!hidden) {
-      throw new EngineError('hidden-unavailable', 'The per-layer hidden states cannot be located in this export.', 'Use an export with plain LayerNorm operators (a hub ONNX export such as Xenova/*), or the embeddings of the last layer only via a feature-extraction model.');
+      throw new EngineError(
+        'hidden-unavailable',
+        'The per-layer hidden states cannot be located in this export.',
+        'Use an export with plain LayerNorm operators (a hub ONNX export such as Xenova/*), or the embeddings of the last layer only via a feature-extraction model.',
+      );
     }
     const names = layers.map((l) => hidden[l]);
     const out = await this.run(batch, [...new Set(names)]);
@@ -311,7 +390,11 @@ export class LoadedModel {
     const out = this.mlmOutput();
     const feeds = this.feeds([enc], s);
     if (this.main.gathered) {
-      feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
+      feeds[GATHER_POSITIONS_INPUT] = {
+        type: 'int64',
+        data: BigInt64Array.from(positions.map(BigInt)),
+        dims: [positions.length],
+      };
       const r = (await s.run(feeds, [out]))[out];
       return { data: r.data, dims: [positions.length, r.dims[r.dims.length - 1]] };
     }
@@ -330,14 +413,21 @@ export class LoadedModel {
     const out = this.mlmOutput();
     if (this.main.gathered) {
       const feeds = this.feeds(batch, s);
-      feeds[GATHER_POSITIONS_INPUT] = { type: 'int64', data: BigInt64Array.from(positions.map(BigInt)), dims: [positions.length] };
+      feeds[GATHER_POSITIONS_INPUT] = {
+        type: 'int64',
+        data: BigInt64Array.from(positions.map(BigInt)),
+        dims: [positions.length],
+      };
       const r = (await s.run(feeds, [out]))[out];
       return { data: r.data, dims: [batch.length, positions.length, r.dims[r.dims.length - 1]] };
     }
     const r = (await s.run(this.feeds(batch, s), [out]))[out];
     const [, len, v] = r.dims;
     const data = new Float32Array(batch.length * positions.length * v);
-    for (let b = 0; b < batch.length; b++) positions.forEach((p, i) => data.set(r.data.subarray((b * len + p) * v, (b * len + p + 1) * v), (b * positions.length + i) * v));
+    for (let b = 0; b < batch.length; b++)
+      positions.forEach((p, i) =>
+        data.set(r.data.subarray((b * len + p) * v, (b * len + p + 1) * v), (b * positions.length + i) * v),
+      );
     return { data, dims: [batch.length, positions.length, v] };
   }
 
@@ -355,27 +445,46 @@ export class LoadedModel {
   }
 
   private checkNotDisposed(): void {
-    if (this.disposed) throw new EngineError('model-disposed', `The model ${this.id} was unloaded while a request still used it.`, 'Try again; please report it if it happens again.');
+    if (this.disposed)
+      throw new EngineError(
+        'model-disposed',
+        `The model ${this.id} was unloaded while a request still used it.`,
+        'Try again; please report it if it happens again.',
+      );
   }
 
   /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
    *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
    *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
    *  session packs no private copy of them). */
-  gradientSession(key: string, options: (fp32Bytes: Uint8Array) => GradientOptions, preparing: Preparing = {}): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
+  gradientSession(
+    key: string,
+    options: (fp32Bytes: Uint8Array) => GradientOptions,
+    preparing: Preparing = {},
+  ): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
     this.checkNotDisposed();
     let p = this.gradients.get(key);
     if (!p) {
-      p = this.announced(preparing, (async () => {
-        if (!this.folder.variants.includes('fp32')) {
-          throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`, 'Use a model folder with onnx/model.onnx (the fp32 export).');
-        }
-        const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
-        const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
-        const externalDataFolder = path.dirname(fp32);
-        const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
-        return { graph, session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }) };
-      })());
+      p = this.announced(
+        preparing,
+        (async () => {
+          if (!this.folder.variants.includes('fp32')) {
+            throw new EngineError(
+              'grad-int8',
+              `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`,
+              'Use a model folder with onnx/model.onnx (the fp32 export).',
+            );
+          }
+          const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
+          const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
+          const externalDataFolder = path.dirname(fp32);
+          const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
+          return {
+            graph,
+            session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }),
+          };
+        })(),
+      );
       p.catch(() => this.gradients.delete(key));
       this.gradients.set(key, p);
     }
@@ -397,7 +506,13 @@ export class LoadedModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.gradients.values()) await p.then((g) => g.session.dispose(), () => undefined).catch(() => undefined);
+    for (const p of this.gradients.values())
+      await p
+        .then(
+          (g) => g.session.dispose(),
+          () => undefined,
+        )
+        .catch(() => undefined);
     this.gradients.clear();
     for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);
     this.variants.clear();

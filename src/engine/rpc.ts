@@ -103,7 +103,11 @@ export interface MethodContext<Progress = unknown> {
 }
 
 /** A handler runs in the worker, on the worker's in-process `Engine`, and returns plain JSON. */
-export type MethodHandler<M extends MethodName> = (engine: Engine, params: MethodParams<M>, ctx: MethodContext<MethodProgress<M>>) => Promise<MethodResult<M>>;
+export type MethodHandler<M extends MethodName> = (
+  engine: Engine,
+  params: MethodParams<M>,
+  ctx: MethodContext<MethodProgress<M>>,
+) => Promise<MethodResult<M>>;
 
 /** The handlers of some methods (an area's) or of all of them (the worker's table). */
 export type MethodTable<K extends MethodName = MethodName> = { [M in K]: MethodHandler<M> };

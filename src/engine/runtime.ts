@@ -49,7 +49,11 @@ export class RuntimeSession {
 
   async run(feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = t.type === 'bool' ? new ort.Tensor('bool', t.data as Uint8Array, t.dims) : new ort.Tensor(t.type, t.data as BigInt64Array & Float32Array, t.dims);
+    for (const [name, t] of Object.entries(feeds))
+      ortFeeds[name] =
+        t.type === 'bool'
+          ? new ort.Tensor('bool', t.data as Uint8Array, t.dims)
+          : new ort.Tensor(t.type, t.data as BigInt64Array & Float32Array, t.dims);
     const result = await this.session.run(ortFeeds, outputs);
     const out: Record<string, OutputTensor> = {};
     for (const name of outputs) {
@@ -83,9 +87,14 @@ export interface OpenOptions {
   externalData?: { path: string; data: Uint8Array }[];
 }
 
-export async function openSession(model: string | Uint8Array, device: Device = 'cpu', options: OpenOptions = {}): Promise<RuntimeSession> {
+export async function openSession(
+  model: string | Uint8Array,
+  device: Device = 'cpu',
+  options: OpenOptions = {},
+): Promise<RuntimeSession> {
   const config: Record<string, string> = {};
-  if (options.externalDataFolder) config['session.model_external_initializers_file_folder_path'] = options.externalDataFolder;
+  if (options.externalDataFolder)
+    config['session.model_external_initializers_file_folder_path'] = options.externalDataFolder;
   if (options.disablePrepacking) config['session.disable_prepacking'] = '1';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
@@ -95,7 +104,11 @@ export async function openSession(model: string | Uint8Array, device: Device = '
     ...(options.externalData ? { externalData: options.externalData } : {}),
   };
   if (typeof model === 'string' && isEmptyFile(model)) {
-    throw new EngineError('corrupt-model', `The ONNX file is empty (0 bytes): ${model}`, 'An interrupted download or copy leaves such a file: re-download or re-export it.');
+    throw new EngineError(
+      'corrupt-model',
+      `The ONNX file is empty (0 bytes): ${model}`,
+      'An interrupted download or copy leaves such a file: re-download or re-export it.',
+    );
   }
   const create = (ep: Device) =>
     typeof model === 'string'
@@ -116,7 +129,11 @@ async function createOrExplain(create: () => Promise<ort.InferenceSession>): Pro
   try {
     return await create();
   } catch (err) {
-    throw new EngineError('corrupt-model', `The ONNX file could not be loaded: ${ortReason(err)}`, 'Check that the file is a complete ONNX export (re-download or re-export it).');
+    throw new EngineError(
+      'corrupt-model',
+      `The ONNX file could not be loaded: ${ortReason(err)}`,
+      'Check that the file is a complete ONNX export (re-download or re-export it).',
+    );
   }
 }
 
@@ -157,11 +174,28 @@ export interface TensorMeta {
 
 /** Runs a model once on the CPU, without graph optimisations, and reports the element type and shape of the
  *  named outputs (the gradient builder's probe: ranks, broadcasts and which tensors are float). */
-export async function probeTensors(model: Uint8Array, feeds: Record<string, InputTensor>, outputs: string[], externalDataFolder?: string): Promise<Record<string, TensorMeta>> {
+export async function probeTensors(
+  model: Uint8Array,
+  feeds: Record<string, InputTensor>,
+  outputs: string[],
+  externalDataFolder?: string,
+): Promise<Record<string, TensorMeta>> {
   // No packed copy of the weights for one throwaway run (at BERT-base size: −50 MiB of peak RSS while the
   // backward graph is built next to the model's session).
-  const extra = { extra: { ...(externalDataFolder ? { 'session.model_external_initializers_file_folder_path': externalDataFolder } : {}), 'session.disable_prepacking': '1' } };
-  const session = await createOrExplain(() => ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3, executionProviders: ['cpu'], ...extra }));
+  const extra = {
+    extra: {
+      ...(externalDataFolder ? { 'session.model_external_initializers_file_folder_path': externalDataFolder } : {}),
+      'session.disable_prepacking': '1',
+    },
+  };
+  const session = await createOrExplain(() =>
+    ort.InferenceSession.create(model, {
+      graphOptimizationLevel: 'disabled',
+      logSeverityLevel: 3,
+      executionProviders: ['cpu'],
+      ...extra,
+    }),
+  );
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
@@ -173,4 +207,3 @@ export async function probeTensors(model: Uint8Array, feeds: Record<string, Inpu
     await session.release();
   }
 }
-

@@ -78,7 +78,11 @@ export class TextTokenizer {
     try {
       return new TextTokenizer(Tokenizer.fromFile(path.join(folder, 'tokenizer.json')), config);
     } catch (err) {
-      throw new EngineError('bad-tokenizer', `tokenizer.json in ${folder} cannot be read: ${(err as Error).message.split('\n')[0]}`, 'Save it again with a recent `tokenizers`/`transformers` (fast tokenizer).');
+      throw new EngineError(
+        'bad-tokenizer',
+        `tokenizer.json in ${folder} cannot be read: ${(err as Error).message.split('\n')[0]}`,
+        'Save it again with a recent `tokenizers`/`transformers` (fast tokenizer).',
+      );
     }
   }
 
@@ -126,14 +130,27 @@ export interface Window {
 /** Splits `text` into windows of at most `maxLength` tokens (special tokens included) that overlap by `stride`
  *  tokens, each cut at token boundaries and encoded on its own with the tokenizer's own template. A text that
  *  fits gives one window. `pair` (QA's question) is kept whole in every window as the first sequence. */
-export async function encodeWindows(tk: TextTokenizer, text: string, maxLength: number, stride: number, first?: string, encoded?: Encoded): Promise<Window[]> {
+export async function encodeWindows(
+  tk: TextTokenizer,
+  text: string,
+  maxLength: number,
+  stride: number,
+  first?: string,
+  encoded?: Encoded,
+): Promise<Window[]> {
   // `encoded`: the caller's own encoding of the whole input, reused rather than computed again.
   const whole = encoded ?? (first !== undefined ? await tk.encode(first, text) : await tk.encode(text));
   if (whole.ids.length <= maxLength) return [{ start: 0, end: text.length, encoded: whole }];
   const plain = await tk.encode(text, undefined, false);
-  const specials = first !== undefined ? (await tk.encode(first, 'x')).ids.length - 1 : (await tk.encode('')).ids.length;
+  const specials =
+    first !== undefined ? (await tk.encode(first, 'x')).ids.length - 1 : (await tk.encode('')).ids.length;
   const budget = maxLength - specials;
-  if (budget < 8) throw new EngineError('too-long', `The question is too long for this model (max ${maxLength} tokens).`, 'Ask a shorter question.');
+  if (budget < 8)
+    throw new EngineError(
+      'too-long',
+      `The question is too long for this model (max ${maxLength} tokens).`,
+      'Ask a shorter question.',
+    );
   let size = budget;
   const windows: Window[] = [];
   let i = 0;
@@ -150,7 +167,9 @@ export async function encodeWindows(tk: TextTokenizer, text: string, maxLength: 
         continue;
       }
       const secondSeq = first !== undefined ? 1 : 0;
-      enc.offsets = enc.offsets.map((o, k) => (enc.specialTokensMask[k] || (enc.sequenceIds[k] ?? 0) !== secondSeq ? o : [o[0] + cs, o[1] + cs]));
+      enc.offsets = enc.offsets.map((o, k) =>
+        enc.specialTokensMask[k] || (enc.sequenceIds[k] ?? 0) !== secondSeq ? o : [o[0] + cs, o[1] + cs],
+      );
       windows.push({ start: cs, end: ce, encoded: enc });
       break;
     }

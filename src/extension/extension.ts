@@ -46,7 +46,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   const hover = new WordHoverProvider(s);
   const suggestions = new SuggestionCodeActionProvider(s);
   const command = (id: string, what: string, fn: (...args: never[]) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, what, fn as (...args: unknown[]) => unknown)));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, guarded(log, what, fn as (...args: unknown[]) => unknown)),
+    );
 
   command('bertLens.fillMask.predict', 'Predict Masked Token', () => predictMaskedToken(s));
   command('bertLens.fillMask.showPanel', 'Show Fill-Mask Panel', () => showFillMaskPanel(s, annotations));
@@ -60,15 +62,23 @@ export function activate(context: vscode.ExtensionContext): { services: Services
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   });
   command('bertLens.attention.show', 'Show Attention', () => showAttention(s));
-  command('bertLens.attention.overlay', 'Show Attention Overlay', (override?: { source?: 'rollout' | 'headMean'; layer?: number }) => showAttentionOverlay(s, annotations, override));
-  command('bertLens.attention.overlaySource', 'Show Attention Overlay From…', () => chooseOverlaySource(s, annotations));
+  command(
+    'bertLens.attention.overlay',
+    'Show Attention Overlay',
+    (override?: { source?: 'rollout' | 'headMean'; layer?: number }) => showAttentionOverlay(s, annotations, override),
+  );
+  command('bertLens.attention.overlaySource', 'Show Attention Overlay From…', () =>
+    chooseOverlaySource(s, annotations),
+  );
   command('bertLens.attention.clearOverlay', 'Clear Attention Overlay', () => annotations.clear('attention'));
   command('bertLens.entities.export', 'Export Entities', () => exportEntities(s, entitiesView));
   command('bertLens.model.select', 'Select Model', (args?: { suggest?: string }) => selectModel(s, args));
   command('bertLens.qa.ask', 'Ask a Question', () => askQuestion(s, annotations));
   command('bertLens.classify.selection', 'Classify Selection', () => classifySelection(s));
   command('bertLens.replacedTokens.detect', 'Detect Replaced Tokens', () => detectReplacedTokens(s, annotations));
-  command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) => explainPrediction(s, annotations, args));
+  command('bertLens.saliency.explain', 'Explain Prediction', (args?: ExplainArgs) =>
+    explainPrediction(s, annotations, args),
+  );
   command('bertLens.saliency.clear', 'Clear Explanation', () => annotations.clear('saliency'));
   command('bertLens.log.show', 'Show Log', () => log.show());
   const surprisal = new SurprisalLens(s, annotations);
@@ -83,8 +93,15 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   context.subscriptions.push(
     annotations,
     entitiesTree,
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], hover),
-    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }], suggestions, SuggestionCodeActionProvider.metadata),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }],
+      hover,
+    ),
+    vscode.languages.registerCodeActionsProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-notebook-cell' }],
+      suggestions,
+      SuggestionCodeActionProvider.metadata,
+    ),
     vscode.workspace.onDidCloseTextDocument((d) => {
       hover.forget(d.uri.toString());
       suggestions.forget(d.uri.toString());

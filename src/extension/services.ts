@@ -6,7 +6,15 @@ import { EngineClient } from '../engine/client';
 import { downloadProgressReporter, toAbortSignal } from './adapters';
 import { PreparingSessions } from './core/preparing';
 import type { ExtensionLogger } from './log';
-import { HF_TOKEN_SECRET, isEmbedded, modelLabel, readSettings, toModelSpec, withDownloadSettings, type Settings } from './settings';
+import {
+  HF_TOKEN_SECRET,
+  isEmbedded,
+  modelLabel,
+  readSettings,
+  toModelSpec,
+  withDownloadSettings,
+  type Settings,
+} from './settings';
 import type { ModelStatusBar } from './statusBar';
 
 /** What every feature (commands, hover, panels, the trainer) shares. Created once in activate(); creating it
@@ -28,12 +36,23 @@ export interface Services {
   timed<T>(what: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function createServices(context: vscode.ExtensionContext, log: ExtensionLogger, statusBar: ModelStatusBar): Services {
-  const client = new EngineClient({ workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'), logger: log });
+export function createServices(
+  context: vscode.ExtensionContext,
+  log: ExtensionLogger,
+  statusBar: ModelStatusBar,
+): Services {
+  const client = new EngineClient({
+    workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'),
+    logger: log,
+  });
   const summaries = new Map<string, Promise<ModelSummary>>();
   const loaded = new Map<string, ModelSummary>();
   let hfToken: string | undefined;
-  const readToken = () => void Promise.resolve(context.secrets.get(HF_TOKEN_SECRET)).then((t) => (hfToken = t || undefined), () => undefined);
+  const readToken = () =>
+    void Promise.resolve(context.secrets.get(HF_TOKEN_SECRET)).then(
+      (t) => (hfToken = t || undefined),
+      () => undefined,
+    );
   readToken();
   context.subscriptions.push(context.secrets.onDidChange((e) => e.key === HF_TOKEN_SECRET && readToken()));
 
@@ -95,7 +114,12 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('bertLens') && !e.affectsConfiguration('http.proxy') && !e.affectsConfiguration('http.proxyStrictSSL')) return;
+      if (
+        !e.affectsConfiguration('bertLens') &&
+        !e.affectsConfiguration('http.proxy') &&
+        !e.affectsConfiguration('http.proxyStrictSSL')
+      )
+        return;
       summaries.clear();
       loaded.clear();
       // The next model is unknown until it loads: show every command again (a stale head would hide the very
@@ -103,7 +127,9 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
       void vscode.commands.executeCommand('setContext', 'bertLens.modelHead', undefined);
       void vscode.commands.executeCommand('setContext', 'bertLens.hasLabels', undefined);
       const now = readSettings();
-      log.info(`settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`);
+      log.info(
+        `settings changed: model=${now.model || 'embedded'} provider=${now.executionProvider} variant=${now.variant} offline=${now.offline}`,
+      );
       statusBar.setModel(modelLabel(now.model));
       // The head of the newly chosen model is unknown until it loads: show every command meanwhile (a saved
       // fine-tuned classifier must offer Classify Selection even though a masked-LM model was loaded before).
@@ -133,20 +159,44 @@ export function createServices(context: vscode.ExtensionContext, log: ExtensionL
 /** True when loading `model` needs no download (embedded, or a local folder). Passive features (hover, code
  *  actions) load only such models by themselves; a hub model must have been loaded by a command first. */
 export function isLocal(model: string): boolean {
-  return isEmbedded(model) || path.isAbsolute(model) || model.startsWith('.') || model.startsWith('~') || fs.existsSync(model);
+  return (
+    isEmbedded(model) ||
+    path.isAbsolute(model) ||
+    model.startsWith('.') ||
+    model.startsWith('~') ||
+    fs.existsSync(model)
+  );
 }
 
-async function loadWithProgress(services: Services, name: string, spec: ModelSpec, outer?: vscode.CancellationToken): Promise<ModelSummary> {
+async function loadWithProgress(
+  services: Services,
+  name: string,
+  spec: ModelSpec,
+  outer?: vscode.CancellationToken,
+): Promise<ModelSummary> {
   const label = modelLabel(name);
   const t0 = performance.now();
-  const load = (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>) => {
+  const load = (
+    token?: vscode.CancellationToken,
+    progress?: vscode.Progress<{ message?: string; increment?: number }>,
+  ) => {
     const signal = toAbortSignal(token ?? outer);
-    return services.client.loadModel(spec, { signal, onProgress: progress ? downloadProgressReporter(progress) : undefined });
+    return services.client.loadModel(spec, {
+      signal,
+      onProgress: progress ? downloadProgressReporter(progress) : undefined,
+    });
   };
   const summary = isLocal(name)
-    ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('BERT Lens: loading {0}', label) }, () => load())
+    ? await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('BERT Lens: loading {0}', label) },
+        () => load(),
+      )
     : await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('BERT Lens: loading {0}', label), cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('BERT Lens: loading {0}', label),
+          cancellable: true,
+        },
         (progress, token) => load(token, progress),
       );
   services.log.info(

@@ -30,7 +30,8 @@ export function readSettings(): Settings {
     hoverLayer: c.get<number>('hover.layer', -1),
     offline: c.get<boolean>('offline', false),
     cacheDir: c.get<string>('cacheDir', '').trim(),
-    overlaySource: c.get<'rollout' | 'headMean'>('attentionOverlay.source', 'rollout') === 'headMean' ? 'headMean' : 'rollout',
+    overlaySource:
+      c.get<'rollout' | 'headMean'>('attentionOverlay.source', 'rollout') === 'headMean' ? 'headMean' : 'rollout',
     overlayLayer: c.get<number>('attentionOverlay.layer', -1),
   };
 }

@@ -22,11 +22,19 @@ export class ModelStatusBar implements vscode.Disposable {
   private preparing: vscode.Disposable | undefined;
 
   constructor() {
-    this.item = vscode.languages.createLanguageStatusItem('bertLens.status', statusSelector(readSettings().hoverLanguages));
+    this.item = vscode.languages.createLanguageStatusItem(
+      'bertLens.status',
+      statusSelector(readSettings().hoverLanguages),
+    );
     this.item.name = 'BERT Lens';
-    this.item.command = { title: vscode.l10n.t('Select Model'), command: 'bertLens.model.select', tooltip: vscode.l10n.t('Choose the model BERT Lens uses') };
+    this.item.command = {
+      title: vscode.l10n.t('Select Model'),
+      command: 'bertLens.model.select',
+      tooltip: vscode.l10n.t('Choose the model BERT Lens uses'),
+    };
     this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.hover.languages`)) this.item.selector = statusSelector(readSettings().hoverLanguages);
+      if (e.affectsConfiguration(`${SECTION}.hover.languages`))
+        this.item.selector = statusSelector(readSettings().hoverLanguages);
     });
     this.render();
   }
@@ -88,7 +96,9 @@ export class ModelStatusBar implements vscode.Disposable {
     ].filter(Boolean);
     this.item.detail = parts.join(' · ');
     this.item.busy = this.busyTexts.length > 0;
-    this.item.accessibilityInformation = { label: vscode.l10n.t('BERT Lens model {0}, {1}', this.model, this.item.detail) };
+    this.item.accessibilityInformation = {
+      label: vscode.l10n.t('BERT Lens model {0}, {1}', this.model, this.item.detail),
+    };
   }
 
   dispose(): void {

@@ -8,11 +8,14 @@ import type { AttentionResult, AttentionTensors } from '../engine/api';
 export function nestAttention(t: AttentionTensors): AttentionResult {
   const { layers, heads, n } = t;
   const nn = n * n;
-  const matrix = (data: Float32Array, base: number) => Array.from({ length: n }, (_, i) => Array.from(data.subarray(base + i * n, base + (i + 1) * n)));
+  const matrix = (data: Float32Array, base: number) =>
+    Array.from({ length: n }, (_, i) => Array.from(data.subarray(base + i * n, base + (i + 1) * n)));
   return {
     tokens: t.tokens,
     offsets: t.offsets,
-    attentions: Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => matrix(t.attentions, (l * heads + h) * nn))),
+    attentions: Array.from({ length: layers }, (_, l) =>
+      Array.from({ length: heads }, (_, h) => matrix(t.attentions, (l * heads + h) * nn)),
+    ),
     headMean: Array.from({ length: layers }, (_, l) => matrix(t.headMean, l * nn)),
     rollout: matrix(t.rollout, 0),
   };

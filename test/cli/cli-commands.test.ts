@@ -15,16 +15,22 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-cli-commands-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
-test('an unknown option is one line naming it and the command\'s options, exit 2, nothing on stdout', () => {
+test("an unknown option is one line naming it and the command's options, exit 2, nothing on stdout", () => {
   const r = cli(['fill-mask', '--frobnicate', '3', 'a [MASK].']);
   assert.equal(r.status, 2);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^bert-lens: unknown option --frobnicate for fill-mask\. Its options: --top-k, --targets, --span, and the global --model, /);
+  assert.match(
+    lines[0],
+    /^bert-lens: unknown option --frobnicate for fill-mask\. Its options: --top-k, --targets, --span, and the global --model, /,
+  );
   // Another command's option is unknown here too (it used to be ignored).
   const t = cli(['tokenize', '--top-k', '3', 'a b']);
   assert.equal(t.status, 2);
@@ -33,7 +39,11 @@ test('an unknown option is one line naming it and the command\'s options, exit 2
 
 test('parsing: values that start with a dash, --name=value, text after --, options before the command', () => {
   const a = parseCommandLine(['--json', 'embed', '--layer', '-1', '--pooling=mean', '- a text'], COMMANDS);
-  assert.deepEqual(a, { command: 'embed', positionals: ['- a text'], options: { json: true, layer: '-1', pooling: 'mean' } });
+  assert.deepEqual(a, {
+    command: 'embed',
+    positionals: ['- a text'],
+    options: { json: true, layer: '-1', pooling: 'mean' },
+  });
   const b = parseCommandLine(['tokenize', '--pair', 'b', '--', '--not-an-option'], COMMANDS);
   assert.deepEqual(b, { command: 'tokenize', positionals: ['--not-an-option'], options: { pair: 'b' } });
   const c = parseCommandLine(['nsp', 'first', 'second', '-h'], COMMANDS);
@@ -42,18 +52,22 @@ test('parsing: values that start with a dash, --name=value, text after --, optio
   assert.throws(() => parseCommandLine(['embed', '--json=yes', 'x'], COMMANDS), /--json is a flag; it takes no value/);
 });
 
-test('--help: the table lists every command; a command\'s help shows its usage and options', () => {
+test("--help: the table lists every command; a command's help shows its usage and options", () => {
   const g = cli(['--help']);
   assert.equal(g.status, 0);
   for (const c of COMMANDS) assert.ok(g.stdout.includes(`  ${c.usage.split('\n')[0]}`), c.name);
   const f = cli(['saliency', '--help']);
   assert.equal(f.status, 0);
   assert.match(f.stdout, /^Usage: bert-lens saliency TEXT \[--method grad-l2\|grad-input\|integrated-gradients\]/);
-  assert.match(f.stdout, /Options of saliency: --method VALUE --steps VALUE --target VALUE --label VALUE --position VALUE --pair VALUE --question VALUE\n/);
+  assert.match(
+    f.stdout,
+    /Options of saliency: --method VALUE --steps VALUE --target VALUE --label VALUE --position VALUE --pair VALUE --question VALUE\n/,
+  );
   assert.doesNotMatch(f.stdout, /fill-mask/);
   // Command names are unique, and no command redefines a global option.
   assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);
-  for (const c of COMMANDS) for (const o of Object.keys(c.options)) assert.ok(!(o in GLOBAL_OPTIONS), `${c.name} --${o}`);
+  for (const c of COMMANDS)
+    for (const o of Object.keys(c.options)) assert.ok(!(o in GLOBAL_OPTIONS), `${c.name} --${o}`);
 });
 
 test('train --mode fine-tune fine-tunes the encoder (not the frozen head) and prints the table on stderr with --json', () => {
@@ -64,7 +78,24 @@ test('train --mode fine-tune fine-tunes the encoder (not the frozen head) and pr
   const csv = path.join(tmp, 'sentiment.csv');
   fs.writeFileSync(csv, rows.join('\n') + '\n');
   const out = path.join(tmp, 'ft-out');
-  const r = cli(['train', '--mode', 'fine-tune', '--data', csv, '--model', fixture('bert-mlm'), '--epochs', '1', '--batch-size', '8', '--seed', '3', '--output', out, '--json']);
+  const r = cli([
+    'train',
+    '--mode',
+    'fine-tune',
+    '--data',
+    csv,
+    '--model',
+    fixture('bert-mlm'),
+    '--epochs',
+    '1',
+    '--batch-size',
+    '8',
+    '--seed',
+    '3',
+    '--output',
+    out,
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.mode, 'fine-tune');

@@ -6,14 +6,21 @@ import { test } from 'node:test';
 import { ROOT, fixture, readJson } from '../helpers';
 
 function json(args: string[]): any {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), args[0], '--json', ...args.slice(1)], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), args[0], '--json', ...args.slice(1)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
 
 test('tokenize: tokens, ids and offsets as the tokenizer produces them (code points)', () => {
   const vectors = readJson(`${fixture('tokenizer-vectors.json')}`);
-  for (const [fam, dir] of [['bert', 'bert-mlm'], ['roberta', 'roberta-mlm'], ['albert', 'albert-mlm']]) {
+  for (const [fam, dir] of [
+    ['bert', 'bert-mlm'],
+    ['roberta', 'roberta-mlm'],
+    ['albert', 'albert-mlm'],
+  ]) {
     for (const c of vectors[fam].filter((v: any) => v.text.trim())) {
       const r = json(['tokenize', '--model', fixture(dir), '--', c.text]);
       assert.deepEqual(Object.keys(r), ['tokens', 'ids', 'offsets']);
@@ -28,7 +35,10 @@ test('fill-mask --json', () => {
   const r = json(['fill-mask', '--top-k', '3', 'python is a programming [MASK].']);
   assert.equal(r.masks.length, 1);
   assert.equal(r.masks[0].position, 5);
-  assert.deepEqual(r.masks[0].predictions.map((p: any) => p.token), ['language', 'version', 'feature']);
+  assert.deepEqual(
+    r.masks[0].predictions.map((p: any) => p.token),
+    ['language', 'version', 'feature'],
+  );
   assert.deepEqual(Object.keys(r.masks[0].predictions[0]), ['token', 'id', 'score']);
   assert.ok(Math.abs(r.masks[0].predictions[0].score - 0.7993) < 1e-3);
 });
@@ -57,9 +67,19 @@ test('ner, qa, classify, nsp, rtd --json', () => {
     assert.deepEqual(Object.keys(e), ['label', 'start', 'end', 'text', 'score']);
     assert.equal(e.text, 'my name is wolfgang and i live in berlin.'.slice(e.start, e.end));
   }
-  const qa = json(['qa', '--model', fixture('bert-qa'), '--question', 'who likes playing?', 'my dog is cute. he likes playing in the park.']);
+  const qa = json([
+    'qa',
+    '--model',
+    fixture('bert-qa'),
+    '--question',
+    'who likes playing?',
+    'my dog is cute. he likes playing in the park.',
+  ]);
   assert.equal(qa.answers.length, 1);
-  assert.equal(qa.answers[0].text, 'my dog is cute. he likes playing in the park.'.slice(qa.answers[0].start, qa.answers[0].end));
+  assert.equal(
+    qa.answers[0].text,
+    'my dog is cute. he likes playing in the park.'.slice(qa.answers[0].start, qa.answers[0].end),
+  );
   const cls = json(['classify', '--model', fixture('bert-nli'), '--pair', 'he likes playing.', 'my dog is cute.']);
   assert.deepEqual(cls.labels.map((l: any) => l.label).sort(), ['contradiction', 'entailment', 'neutral']);
   assert.ok(Math.abs(cls.labels.reduce((s: number, l: any) => s + l.score, 0) - 1) < 1e-6);

@@ -13,7 +13,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-distill-cli-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, TMPDIR: tmp } });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, TMPDIR: tmp },
+  });
 }
 
 const csv = path.join(tmp, 'sentiment.csv');
@@ -28,13 +32,53 @@ before(() => {
     rows.push(`"a ${NEG[i % 6]} day and a ${NEG[(i + 3) % 6]} time",neg`);
   }
   fs.writeFileSync(csv, rows.join('\n') + '\n');
-  const r = cli(['train', '--mode', 'fine-tune', '--model', fixture('bert-mlm'), '--data', csv, '--epochs', '4', '--lr', '3e-3', '--batch-size', '8', '--output', teacher, '--json']);
+  const r = cli([
+    'train',
+    '--mode',
+    'fine-tune',
+    '--model',
+    fixture('bert-mlm'),
+    '--data',
+    csv,
+    '--epochs',
+    '4',
+    '--lr',
+    '3e-3',
+    '--batch-size',
+    '8',
+    '--output',
+    teacher,
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
 });
 
 test('distill --json: teacher and student side by side, the student saved in hub layout with the teacher labels', () => {
   const out = path.join(tmp, 'student');
-  const r = cli(['distill', '--teacher', teacher, '--student', fixture('bert-mlm'), '--student-layers', '1', '--data', csv, '--epochs', '6', '--lr', '1e-2', '--batch-size', '8', '--temperature', '3', '--alpha', '0.7', '--output', out, '--json']);
+  const r = cli([
+    'distill',
+    '--teacher',
+    teacher,
+    '--student',
+    fixture('bert-mlm'),
+    '--student-layers',
+    '1',
+    '--data',
+    csv,
+    '--epochs',
+    '6',
+    '--lr',
+    '1e-2',
+    '--batch-size',
+    '8',
+    '--temperature',
+    '3',
+    '--alpha',
+    '0.7',
+    '--output',
+    out,
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   for (const k of ['teacher', 'student', 'output']) assert.ok(k in j, k);
@@ -61,7 +105,10 @@ test('distill --json: teacher and student side by side, the student saved in hub
   assert.equal(config.num_hidden_layers, 1);
   assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
   assert.equal(config.bert_lens.distilled_from, teacher);
-  assert.ok(fs.existsSync(path.join(out, 'onnx', 'model.onnx')) && fs.existsSync(path.join(out, 'onnx', 'model_quantized.onnx')));
+  assert.ok(
+    fs.existsSync(path.join(out, 'onnx', 'model.onnx')) &&
+      fs.existsSync(path.join(out, 'onnx', 'model_quantized.onnx')),
+  );
   assert.equal(fs.statSync(path.join(out, 'onnx', 'model.onnx')).size, j.student.size_bytes);
   // classify uses the saved student (fp32), with the teacher's labels.
   const c = cli(['classify', '--model', out, '--variant', 'fp32', '--json', 'a great day and a nice time']);
@@ -71,19 +118,49 @@ test('distill --json: teacher and student side by side, the student saved in hub
   assert.equal(labels[0].label, 'pos');
 
   // Never overwritten: the same --output again is refused before any training, in one line.
-  const again = cli(['distill', '--teacher', teacher, '--student', fixture('bert-mlm'), '--data', csv, '--output', out]);
+  const again = cli([
+    'distill',
+    '--teacher',
+    teacher,
+    '--student',
+    fixture('bert-mlm'),
+    '--data',
+    csv,
+    '--output',
+    out,
+  ]);
   assert.equal(again.status, 1);
   assert.match(again.stderr.trim(), /^bert-lens: .*already exists and is not empty; nothing was overwritten/);
   assert.equal(again.stderr.trim().split('\n').length, 1, again.stderr);
 });
 
 test('distill: bad input is one clear line and a non-zero exit', () => {
-  const mlm = cli(['distill', '--teacher', fixture('bert-mlm'), '--student', fixture('bert-mlm'), '--data', csv, '--output', path.join(tmp, 'x1')]);
+  const mlm = cli([
+    'distill',
+    '--teacher',
+    fixture('bert-mlm'),
+    '--student',
+    fixture('bert-mlm'),
+    '--data',
+    csv,
+    '--output',
+    path.join(tmp, 'x1'),
+  ]);
   assert.equal(mlm.status, 1);
   assert.match(mlm.stderr, /The teacher must be a sequence-classification model/);
   assert.doesNotMatch(mlm.stderr, /\n\s+at /);
   assert.ok(!fs.existsSync(path.join(tmp, 'x1')));
-  const labels = cli(['distill', '--teacher', teacher, '--student', fixture('bert-nli'), '--data', csv, '--output', path.join(tmp, 'x2')]);
+  const labels = cli([
+    'distill',
+    '--teacher',
+    teacher,
+    '--student',
+    fixture('bert-nli'),
+    '--data',
+    csv,
+    '--output',
+    path.join(tmp, 'x2'),
+  ]);
   assert.equal(labels.status, 1);
   assert.match(labels.stderr, /different label sets/);
   const noTeacher = cli(['distill', '--data', csv]);

@@ -80,12 +80,31 @@ test('numeric runs (written by one JSON.stringify per piece) keep the text exact
   const odd = [0, -0, 1e21, 1e-7, -1.5e-300, 5e-324, NaN, Infinity, -Infinity, 0.1 + 0.2, 2 ** 53 + 2];
   const f32 = Float32Array.from([...odd, 1 / 3, -2.5e-8]);
   const long = Float64Array.from({ length: 10_000 }, (_, i) => Math.sin(i) * 10 ** ((i % 40) - 20));
-  const value = { odd, f32, long, holes: [1, , 3], mixed: [1, 'a', null, 2.5], big: BigInt64Array.from([1n, -2n]).length, rows: [f32.subarray(0, 3), f32.subarray(3, 6)] };
-  const plain = { odd, f32: Array.from(f32), long: Array.from(long), holes: [1, null, 3], mixed: [1, 'a', null, 2.5], big: 2, rows: [Array.from(f32.subarray(0, 3)), Array.from(f32.subarray(3, 6))] };
+  const value = {
+    odd,
+    f32,
+    long,
+    holes: [1, , 3],
+    mixed: [1, 'a', null, 2.5],
+    big: BigInt64Array.from([1n, -2n]).length,
+    rows: [f32.subarray(0, 3), f32.subarray(3, 6)],
+  };
+  const plain = {
+    odd,
+    f32: Array.from(f32),
+    long: Array.from(long),
+    holes: [1, null, 3],
+    mixed: [1, 'a', null, 2.5],
+    big: 2,
+    rows: [Array.from(f32.subarray(0, 3)), Array.from(f32.subarray(3, 6))],
+  };
   for (const size of [64, 1 << 12, 1 << 16]) {
     const { text, chunks } = await streamed(value, size);
     assert.equal(text, JSON.stringify(plain), `chunk size ${size}`);
-    assert.ok(Math.max(...chunks.map((c) => c.length)) <= size + 64, `chunk size ${size}: a chunk of ${Math.max(...chunks.map((c) => c.length))}`);
+    assert.ok(
+      Math.max(...chunks.map((c) => c.length)) <= size + 64,
+      `chunk size ${size}: a chunk of ${Math.max(...chunks.map((c) => c.length))}`,
+    );
   }
 });
 

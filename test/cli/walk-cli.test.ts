@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import { ROOT, fixture } from '../helpers';
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 function json(args: string[]): any {
   const r = cli([args[0], '--json', ...args.slice(1)]);
@@ -27,7 +30,10 @@ test('mask-preview --json: tokens, chosen {position, original, replacement, kind
     assert.ok(['mask', 'random', 'kept'].includes(c.kind));
     if (c.kind === 'mask') assert.equal(c.replacement, '[MASK]');
   }
-  assert.deepEqual(a.predictions.map((p: any) => p.position), a.chosen.map((c: any) => c.position));
+  assert.deepEqual(
+    a.predictions.map((p: any) => p.position),
+    a.chosen.map((c: any) => c.position),
+  );
   assert.equal(a.predictions[0].predictions.length, 5);
   assert.deepEqual(json(['mask-preview', '--seed', '4', text]), a);
   assert.notDeepEqual(json(['mask-preview', '--seed', '5', text]).chosen, a.chosen);
@@ -36,9 +42,24 @@ test('mask-preview --json: tokens, chosen {position, original, replacement, kind
 test('input-embeddings --json: one row per token with the contract fields; segment flips after [SEP]', () => {
   const r = json(['input-embeddings', 'the cat sat.', '--pair', 'it was happy.']);
   assert.deepEqual(r.tokens, ['[CLS]', 'the', 'cat', 'sat', '.', '[SEP]', 'it', 'was', 'happy', '.', '[SEP]']);
-  const keys = ['token', 'position', 'segment', 'token_norm', 'position_norm', 'segment_norm', 'sum_norm', 'cos_token', 'cos_position', 'cos_segment', 'output_norm'];
+  const keys = [
+    'token',
+    'position',
+    'segment',
+    'token_norm',
+    'position_norm',
+    'segment_norm',
+    'sum_norm',
+    'cos_token',
+    'cos_position',
+    'cos_segment',
+    'output_norm',
+  ];
   for (const row of r.rows) assert.deepEqual(Object.keys(row), keys);
-  assert.deepEqual(r.rows.map((x: any) => x.segment), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+  assert.deepEqual(
+    r.rows.map((x: any) => x.segment),
+    [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+  );
   // the same word piece in both segments: same token vector, different segment vector
   assert.equal(r.rows[4].token_norm, r.rows[9].token_norm);
   assert.notEqual(r.rows[4].segment_norm, r.rows[9].segment_norm);

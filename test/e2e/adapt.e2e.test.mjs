@@ -10,9 +10,30 @@ let wb;
 let server;
 let page;
 
-const WHO = ['The harbour master', 'The pilot boat', 'A cargo ship', 'The tug crew', 'The night watch', 'The lock keeper', 'The ferry captain'];
-const DOES = ['checks the tide tables', 'waits at the outer buoy', 'signals the crane operators', 'logs the arrival time', 'opens the eastern lock gate', 'calls the coast guard', 'reads the weather report'];
-const WHEN = ['before the ferry leaves', 'when the fog comes in', 'at the change of the watch', 'after the last tug returns'];
+const WHO = [
+  'The harbour master',
+  'The pilot boat',
+  'A cargo ship',
+  'The tug crew',
+  'The night watch',
+  'The lock keeper',
+  'The ferry captain',
+];
+const DOES = [
+  'checks the tide tables',
+  'waits at the outer buoy',
+  'signals the crane operators',
+  'logs the arrival time',
+  'opens the eastern lock gate',
+  'calls the coast guard',
+  'reads the weather report',
+];
+const WHEN = [
+  'before the ferry leaves',
+  'when the fog comes in',
+  'at the change of the watch',
+  'after the last tug returns',
+];
 
 /** Prose about a harbour: enough lines for a few training inputs of 128 tokens and a held-out tenth. */
 function harbourNotes(offset) {
@@ -22,7 +43,11 @@ function harbourNotes(offset) {
 }
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'harbour.md': harbourNotes(0), 'ferries.md': harbourNotes(3) }, readyFile: 'harbour.md', prefix: 'bert-lens-adapt-ws-' });
+  wb = await openWorkbench({
+    files: { 'harbour.md': harbourNotes(0), 'ferries.md': harbourNotes(3) },
+    readyFile: 'harbour.md',
+    prefix: 'bert-lens-adapt-ws-',
+  });
   ({ server, page } = wb);
 });
 
@@ -39,8 +64,15 @@ test('Adapt Model to Workspace: live sample with [MASK] / random / kept, and hel
   // The numbers before training come first, then the live sample while it trains, then the numbers after.
   await view.locator('#acc-before').waitFor({ timeout: 120000 });
   await view.locator('#adapt-sample .tok.chosen').first().waitFor({ timeout: 120000 });
-  await waitFor(async () => !/…/.test(await view.locator('#acc-after').innerText()), { timeout: 180000, what: 'the numbers after adaptation' });
-  for (const kind of ['mask', 'random', 'kept']) assert.ok((await view.locator(`#adapt-sample .tok.chosen.${kind}`).count()) > 0, `the live sample shows a ${kind} token`);
+  await waitFor(async () => !/…/.test(await view.locator('#acc-after').innerText()), {
+    timeout: 180000,
+    what: 'the numbers after adaptation',
+  });
+  for (const kind of ['mask', 'random', 'kept'])
+    assert.ok(
+      (await view.locator(`#adapt-sample .tok.chosen.${kind}`).count()) > 0,
+      `the live sample shows a ${kind} token`,
+    );
   const masked = view.locator('#adapt-sample .tok.chosen.mask').first();
   assert.match(await masked.innerText(), /\[MASK\]\s*→ \S+/);
   const before = Number((await view.locator('#acc-before').innerText()).replace(/[^\d.]/g, ''));
@@ -56,6 +88,15 @@ test('Adapt Model to Workspace: live sample with [MASK] / random / kept, and hel
   await view.locator('#adapt-save').waitFor();
   await view.locator('#adapt-sample').scrollIntoViewIfNeeded();
   await screenshot(page, 'adapt');
-  const log = await waitFor(() => readExtensionLog(server.userData).match(/adapted .* on 2 file\(s\): masked accuracy ([\d.]+) -> ([\d.]+), pseudo-perplexity ([\d.]+) -> ([\d.]+)/), { what: 'adaptation log line' });
-  assert.ok(Math.abs(Number(log[1]) * 100 - before) < 0.06 && Math.abs(Number(log[2]) * 100 - after) < 0.06, `${log[0]} vs ${before} ${after}`);
+  const log = await waitFor(
+    () =>
+      readExtensionLog(server.userData).match(
+        /adapted .* on 2 file\(s\): masked accuracy ([\d.]+) -> ([\d.]+), pseudo-perplexity ([\d.]+) -> ([\d.]+)/,
+      ),
+    { what: 'adaptation log line' },
+  );
+  assert.ok(
+    Math.abs(Number(log[1]) * 100 - before) < 0.06 && Math.abs(Number(log[2]) * 100 - after) < 0.06,
+    `${log[0]} vs ${before} ${after}`,
+  );
 });

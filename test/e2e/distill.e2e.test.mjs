@@ -16,10 +16,31 @@ let workspace;
 const MLM = join(ROOT, 'test', 'fixtures', 'bert-mlm');
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv() }, readyFile: 'topics.csv', prefix: 'bert-lens-distill-ws-' });
+  wb = await openWorkbench({
+    files: { 'topics.csv': topicsCsv() },
+    readyFile: 'topics.csv',
+    prefix: 'bert-lens-distill-ws-',
+  });
   ({ server, page, workspace } = wb);
   // The teacher, made as a user makes one (before the trainer view looks for classifier folders).
-  cli('train', '--mode', 'fine-tune', '--model', MLM, '--data', join(workspace, 'topics.csv'), '--epochs', '4', '--lr', '3e-3', '--batch-size', '8', '--output', join(workspace, 'teacher'), '--json');
+  cli(
+    'train',
+    '--mode',
+    'fine-tune',
+    '--model',
+    MLM,
+    '--data',
+    join(workspace, 'topics.csv'),
+    '--epochs',
+    '4',
+    '--lr',
+    '3e-3',
+    '--batch-size',
+    '8',
+    '--output',
+    join(workspace, 'teacher'),
+    '--json',
+  );
 });
 
 after(async () => {
@@ -51,20 +72,32 @@ test('the Distill section distils a workspace teacher into a 1-layer student, sh
   assert.match(text, /Parameters\s+[\d.]+ M\s+[\d.]+ M\s+0\.\d\d×/, 'the 1-layer student has fewer parameters');
   assert.match(text, /ms \/ example\s+[\d.]+\s+[\d.]+/);
   assert.match(text, /Layers\s+3\s+1/);
-  assert.match(await view.locator('#distill-summary').innerText(), /The student keeps [\d.]+% of the teacher's accuracy/);
+  assert.match(
+    await view.locator('#distill-summary').innerText(),
+    /The student keeps [\d.]+% of the teacher's accuracy/,
+  );
   await screenshot(page, 'distill-trainer');
-  const log = await waitFor(() => readExtensionLog(server.userData).match(/distilled .*teacher → .*bert-mlm: accuracy ([\d.]+) → ([\d.]+)/), { what: 'distillation log line' });
+  const log = await waitFor(
+    () => readExtensionLog(server.userData).match(/distilled .*teacher → .*bert-mlm: accuracy ([\d.]+) → ([\d.]+)/),
+    { what: 'distillation log line' },
+  );
   assert.ok(Number(log[1]) >= 0 && Number(log[2]) <= 1);
 
   // Save: the dialog offers <data>-distilled next to the data; accept it.
   await view.locator('#distill-save').click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(async () => {
-    const v = (await input.isVisible()) && (await input.inputValue());
-    return v && v.endsWith('topics-distilled') ? v : false;
-  }, { what: 'save dialog' });
+  const dir = await waitFor(
+    async () => {
+      const v = (await input.isVisible()) && (await input.inputValue());
+      return v && v.endsWith('topics-distilled') ? v : false;
+    },
+    { what: 'save dialog' },
+  );
   await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), { what: `${dir} written`, timeout: 120000 });
+  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), {
+    what: `${dir} written`,
+    timeout: 120000,
+  });
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(Object.values(config.id2label).sort(), ['food', 'sport']);
   assert.equal(config.num_hidden_layers, 1);

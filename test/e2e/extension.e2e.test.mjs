@@ -27,7 +27,23 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, cli, computedColour, decorationBoxes, gotoPosition, languageStatus, quickPickLabels, logJson, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, useSettings, waitFor,
+  ROOT,
+  cli,
+  computedColour,
+  decorationBoxes,
+  gotoPosition,
+  languageStatus,
+  quickPickLabels,
+  logJson,
+  openFile,
+  openWorkbench,
+  readExtensionLog,
+  runCommand,
+  screenshot,
+  test,
+  toasts,
+  useSettings,
+  waitFor,
 } from './harness.mjs';
 import { COMMIT, startHubServer } from './hubServer.mjs';
 
@@ -43,7 +59,8 @@ const SLOW_REPO = 'test-org/slow-bert-mlm';
 const TEXTS = {
   'predict.txt': 'python is a programming [MASK].\n',
   'word.txt': 'the cat sat on the mat.\n',
-  'hover.txt': 'I deposited money at the bank before lunch.\nWe sat on the bank of the river.\n\nThe bank raised its interest rates.\n',
+  'hover.txt':
+    'I deposited money at the bank before lunch.\nWe sat on the bank of the river.\n\nThe bank raised its interest rates.\n',
   'attention.txt': 'The cat sat on the mat because it was tired.\n',
   'ner.txt': 'John Smith works at Google in London.\n',
   'qa.txt': 'Meeting notes:\nJohn Smith works at Google in London. He likes apples.\n',
@@ -64,9 +81,16 @@ let hubCache;
 
 before(async () => {
   // A local hub (HF_ENDPOINT) and an empty cache (HF_HUB_CACHE) for the Select Model and offline scenarios.
-  hub = await startHubServer({ [HUB_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx' }, [SLOW_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx', stall: true } });
+  hub = await startHubServer({
+    [HUB_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx' },
+    [SLOW_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx', stall: true },
+  });
   hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-hub-cache-'));
-  wb = await openWorkbench({ files: TEXTS, readyFile: 'predict.txt', env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' } });
+  wb = await openWorkbench({
+    files: TEXTS,
+    readyFile: 'predict.txt',
+    env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' },
+  });
   ({ server, page, workspace } = wb);
 });
 
@@ -78,7 +102,10 @@ after(async () => {
 
 test('activation: lazy, with a language status item and no model loaded', async () => {
   await openFile(page, 'predict.txt'); // plaintext activates the extension
-  const log = await waitFor(() => readExtensionLog(server.userData).match(/activated in ([\d.]+) ms/) && readExtensionLog(server.userData), { what: 'activation log line' });
+  const log = await waitFor(
+    () => readExtensionLog(server.userData).match(/activated in ([\d.]+) ms/) && readExtensionLog(server.userData),
+    { what: 'activation log line' },
+  );
   assert.match(log, /no model loaded yet/);
   assert.doesNotMatch(log, /model loaded:/);
   const status = await waitFor(() => languageStatus(page), { what: 'the BERT Lens language status item' });
@@ -88,18 +115,31 @@ test('activation: lazy, with a language status item and no model loaded', async 
 
 test('Predict Masked Token fills [MASK] with the chosen candidate', async () => {
   await useSettings(server.userData, workspace);
-  const expected = cli('fill-mask', '--json', '--variant', 'quantized', TEXTS['predict.txt'].trim()).masks[0].predictions.map((p) => p.token);
+  const expected = cli(
+    'fill-mask',
+    '--json',
+    '--variant',
+    'quantized',
+    TEXTS['predict.txt'].trim(),
+  ).masks[0].predictions.map((p) => p.token);
   await openFile(page, 'predict.txt');
   await runCommand(page, 'BERT Lens: Predict Masked Token');
   const labels = await quickPickLabels(page, 'Fill [MASK]');
-  assert.deepEqual(labels.slice(0, 3), expected.slice(0, 3), 'the QuickPick lists the engine’s top candidates in order');
+  assert.deepEqual(
+    labels.slice(0, 3),
+    expected.slice(0, 3),
+    'the QuickPick lists the engine’s top candidates in order',
+  );
   await screenshot(page, 'predict-masked-token');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+S');
-  const text = await waitFor(() => {
-    const t = readFileSync(join(workspace, 'predict.txt'), 'utf8');
-    return t.includes('[MASK]') ? false : t;
-  }, { what: 'predict.txt saved' });
+  const text = await waitFor(
+    () => {
+      const t = readFileSync(join(workspace, 'predict.txt'), 'utf8');
+      return t.includes('[MASK]') ? false : t;
+    },
+    { what: 'predict.txt saved' },
+  );
   assert.equal(text, `python is a programming ${expected[0]}.\n`);
 });
 
@@ -115,10 +155,13 @@ test('Predict Masked Token on the word at the cursor replaces it with the second
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+S');
-  const text = await waitFor(() => {
-    const t = readFileSync(join(workspace, 'word.txt'), 'utf8');
-    return t !== TEXTS['word.txt'] && t;
-  }, { what: 'word.txt saved' });
+  const text = await waitFor(
+    () => {
+      const t = readFileSync(join(workspace, 'word.txt'), 'utf8');
+      return t !== TEXTS['word.txt'] && t;
+    },
+    { what: 'word.txt saved' },
+  );
   assert.equal(text, `the cat sat on the ${labels[1]}.\n`);
 });
 
@@ -170,18 +213,26 @@ test('Show Attention renders a 4 × 4 grid of heatmaps for the embedded model', 
   await runCommand(page, 'BERT Lens: Show Attention');
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   await frame.locator('.heatmap.head').first().waitFor({ timeout: 120000 });
-  const cells = await frame.locator('.heatmap.head').evaluateAll((els) => els.map((e) => [Number(e.dataset.layer), Number(e.dataset.head)]));
+  const cells = await frame
+    .locator('.heatmap.head')
+    .evaluateAll((els) => els.map((e) => [Number(e.dataset.layer), Number(e.dataset.head)]));
   assert.equal(cells.length, 16);
   assert.deepEqual([...new Set(cells.map((c) => c[0]))].sort(), [0, 1, 2, 3]);
   assert.deepEqual([...new Set(cells.map((c) => c[1]))].sort(), [0, 1, 2, 3]);
   assert.equal(await frame.locator('.heatmap.mean').count(), 4);
   assert.equal(await frame.locator('.heatmap.rollout').count(), 1);
   const expectedTokens = cli('tokenize', '--json', TEXTS['attention.txt'].trim()).tokens.length;
-  assert.equal(await frame.locator('.detail svg rect.cell').count(), expectedTokens * expectedTokens, 'the detail matrix has one cell per token pair');
+  assert.equal(
+    await frame.locator('.detail svg rect.cell').count(),
+    expectedTokens * expectedTokens,
+    'the detail matrix has one cell per token pair',
+  );
   // Hide [CLS]/[SEP]/punctuation: the matrix shrinks by those tokens.
   await frame.locator('#hide').check();
   const hidden = expectedTokens - 3; // [CLS], [SEP] and "."
-  await waitFor(async () => (await frame.locator('.detail svg rect.cell').count()) === hidden * hidden, { what: 'filtered matrix' });
+  await waitFor(async () => (await frame.locator('.detail svg rect.cell').count()) === hidden * hidden, {
+    what: 'filtered matrix',
+  });
   await frame.locator('#hide').uncheck();
   await frame.locator('.heatmap.head[data-layer="3"][data-head="2"]').click();
   await screenshot(page, 'attention');
@@ -192,31 +243,61 @@ test('Recognize Entities with the embedded masked LM explains that an NER model 
   await useSettings(server.userData, workspace);
   await openFile(page, 'ner.txt');
   await runCommand(page, 'BERT Lens: Recognize Entities');
-  const toast = page.locator('.notifications-toasts.visible .notification-list-item-message', { hasText: 'token-classification (NER) model' }).first();
+  const toast = page
+    .locator('.notifications-toasts.visible .notification-list-item-message', {
+      hasText: 'token-classification (NER) model',
+    })
+    .first();
   await toast.waitFor({ timeout: 120000 });
-  assert.ok(await page.locator('.notifications-toasts.visible .monaco-button', { hasText: 'Select Model' }).first().isVisible());
+  assert.ok(
+    await page.locator('.notifications-toasts.visible .monaco-button', { hasText: 'Select Model' }).first().isVisible(),
+  );
   await page.keyboard.press('Escape');
   await runCommand(page, 'Notifications: Clear All Notifications');
 });
 
 test('Recognize Entities decorates the engine’s entity ranges with the NER fixture', async () => {
-  const expected = cli('ner', '--json', '--model', NER_MODEL, '--aggregation', 'simple', TEXTS['ner.txt'].trim()).entities.map((e) => ({ label: e.label, start: e.start, end: e.end }));
+  const expected = cli(
+    'ner',
+    '--json',
+    '--model',
+    NER_MODEL,
+    '--aggregation',
+    'simple',
+    TEXTS['ner.txt'].trim(),
+  ).entities.map((e) => ({ label: e.label, start: e.start, end: e.end }));
   await useSettings(server.userData, workspace, { 'bertLens.model': NER_MODEL, 'bertLens.variant': 'fp32' });
   await openFile(page, 'ner.txt');
   await runCommand(page, 'BERT Lens: Recognize Entities');
-  const entry = await waitFor(() => logJson(server.userData, 'entities').at(-1), { timeout: 120000, what: 'entities log line' });
-  assert.deepEqual(entry.map((e) => ({ label: e.label, start: e.start, end: e.end })), expected);
+  const entry = await waitFor(() => logJson(server.userData, 'entities').at(-1), {
+    timeout: 120000,
+    what: 'entities log line',
+  });
+  assert.deepEqual(
+    entry.map((e) => ({ label: e.label, start: e.start, end: e.end })),
+    expected,
+  );
   assert.ok(expected.length > 0, 'the fixture finds entities in this text');
   // The decorations in the editor: elements painted with an entity background, mapped back to columns.
-  const boxes = await waitFor(async () => {
-    const b = await decorationBoxes(page, ENTITY_BG);
-    return b.length ? b : false;
-  }, { what: 'entity decorations' });
-  assert.deepEqual(boxes.map((b) => [b.start, b.end]), expected.map((e) => [e.start, e.end]));
+  const boxes = await waitFor(
+    async () => {
+      const b = await decorationBoxes(page, ENTITY_BG);
+      return b.length ? b : false;
+    },
+    { what: 'entity decorations' },
+  );
+  assert.deepEqual(
+    boxes.map((b) => [b.start, b.end]),
+    expected.map((e) => [e.start, e.end]),
+  );
   const byLabel = new Map();
   expected.forEach((e, i) => byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), boxes[i].bg]));
   for (const colours of byLabel.values()) assert.equal(new Set(colours).size, 1, 'one colour per label');
-  assert.equal(new Set([...byLabel.values()].map((c) => c[0])).size, byLabel.size, 'different labels, different colours');
+  assert.equal(
+    new Set([...byLabel.values()].map((c) => c[0])).size,
+    byLabel.size,
+    'different labels, different colours',
+  );
   await screenshot(page, 'entities');
   // Editing the text clears the decorations.
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
@@ -238,7 +319,10 @@ async function answerInputBox(title, value) {
 /** Picks an item of the QuickPick titled `title` by filtering on `label`. */
 async function pickItem(title, label) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 60000 });
+  await page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label })
+    .first()
+    .waitFor({ timeout: 60000 });
   await page.locator('.quick-input-widget .quick-input-box input').fill(label);
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
   await page.keyboard.press('Enter');
@@ -262,7 +346,8 @@ async function clearNotifications() {
 
 test('Ask a Question highlights the engine’s answer span with the QA fixture', async () => {
   const [heading, context] = TEXTS['qa.txt'].split('\n');
-  const expected = cli('qa', '--json', '--model', QA_MODEL, '--variant', 'fp32', '--question', QUESTION, context).answers[0];
+  const expected = cli('qa', '--json', '--model', QA_MODEL, '--variant', 'fp32', '--question', QUESTION, context)
+    .answers[0];
   await useSettings(server.userData, workspace, { 'bertLens.model': QA_MODEL, 'bertLens.variant': 'fp32' });
   await openFile(page, 'qa.txt');
   // The selection (line 2) is the context, so the answer is mapped back from selection to document offsets.
@@ -270,16 +355,31 @@ test('Ask a Question highlights the engine’s answer span with the QA fixture',
   await page.keyboard.press('Shift+End');
   await runCommand(page, 'BERT Lens: Ask a Question');
   await answerInputBox('BERT Lens: Ask a Question', QUESTION);
-  const entry = await waitFor(() => logJson(server.userData, 'qa').find((e) => e.question === QUESTION), { timeout: 120000, what: 'qa log line' });
+  const entry = await waitFor(() => logJson(server.userData, 'qa').find((e) => e.question === QUESTION), {
+    timeout: 120000,
+    what: 'qa log line',
+  });
   const base = heading.length + 1;
-  assert.deepEqual([entry.answers[0].start, entry.answers[0].end, entry.answers[0].text], [expected.start + base, expected.end + base, expected.text]);
+  assert.deepEqual(
+    [entry.answers[0].start, entry.answers[0].end, entry.answers[0].text],
+    [expected.start + base, expected.end + base, expected.text],
+  );
   const colour = await computedColour(page, 'var(--vscode-editor-findMatchHighlightBackground)');
-  const boxes = await waitFor(async () => {
-    const b = await decorationBoxes(page, `^${escapeRe(colour)}$`);
-    return b.length ? b : false;
-  }, { what: 'answer decoration' });
-  assert.deepEqual(boxes.map((b) => [b.line, b.start, b.end]), [[1, expected.start, expected.end]], 'the highlighted range is the CLI’s answer');
-  const toast = page.locator('.notifications-toasts.visible .notification-list-item-message', { hasText: 'Answer:' }).first();
+  const boxes = await waitFor(
+    async () => {
+      const b = await decorationBoxes(page, `^${escapeRe(colour)}$`);
+      return b.length ? b : false;
+    },
+    { what: 'answer decoration' },
+  );
+  assert.deepEqual(
+    boxes.map((b) => [b.line, b.start, b.end]),
+    [[1, expected.start, expected.end]],
+    'the highlighted range is the CLI’s answer',
+  );
+  const toast = page
+    .locator('.notifications-toasts.visible .notification-list-item-message', { hasText: 'Answer:' })
+    .first();
   await toast.waitFor();
   assert.equal(await toast.innerText(), `Answer: “${expected.text}” (score ${expected.score.toFixed(3)})`);
   await screenshot(page, 'question-answering');
@@ -289,7 +389,17 @@ test('Ask a Question highlights the engine’s answer span with the QA fixture',
 });
 
 test('Classify Selection with a second text shows the NLI fixture’s labels and scores', async () => {
-  const expected = cli('classify', '--json', '--model', NLI_MODEL, '--variant', 'fp32', '--pair', PAIR, TEXTS['nli.txt'].trim()).labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
+  const expected = cli(
+    'classify',
+    '--json',
+    '--model',
+    NLI_MODEL,
+    '--variant',
+    'fp32',
+    '--pair',
+    PAIR,
+    TEXTS['nli.txt'].trim(),
+  ).labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
   await useSettings(server.userData, workspace, { 'bertLens.model': NLI_MODEL, 'bertLens.variant': 'fp32' });
   await openFile(page, 'nli.txt');
   await gotoPosition(page, 1, 1);
@@ -315,17 +425,25 @@ test('Detect Replaced Tokens decorates every token by its probability, as the CL
     const p = rtd.replaced[i];
     if (e <= s || p < 0.2) return;
     const bucket = Math.min(4, Math.floor(((p - 0.2) / 0.8) * 5));
-    for (let c = s; c < e; c++) expected.set(`0:${c}`, `rgba(213, 94, 0, ${Number((0.12 + 0.5 * ((bucket + 1) / 5)).toFixed(2))})`);
+    for (let c = s; c < e; c++)
+      expected.set(`0:${c}`, `rgba(213, 94, 0, ${Number((0.12 + 0.5 * ((bucket + 1) / 5)).toFixed(2))})`);
   });
   assert.ok(expected.size > 0);
   await useSettings(server.userData, workspace, { 'bertLens.model': RTD_MODEL, 'bertLens.variant': 'fp32' });
   await openFile(page, 'rtd.txt');
   await runCommand(page, 'BERT Lens: Detect Replaced Tokens');
-  const boxes = await waitFor(async () => {
-    const b = await decorationBoxes(page, '^rgba\\(213, 94, 0, ');
-    return b.length ? b : false;
-  }, { timeout: 120000, what: 'replaced-token decorations' });
-  assert.deepEqual([...coveredColumns(boxes)].sort(), [...expected].sort(), 'decorated columns and their colours match the CLI');
+  const boxes = await waitFor(
+    async () => {
+      const b = await decorationBoxes(page, '^rgba\\(213, 94, 0, ');
+      return b.length ? b : false;
+    },
+    { timeout: 120000, what: 'replaced-token decorations' },
+  );
+  assert.deepEqual(
+    [...coveredColumns(boxes)].sort(),
+    [...expected].sort(),
+    'decorated columns and their colours match the CLI',
+  );
   // The hover on a token gives its probability.
   const fox = tokens.indexOf('fox');
   await gotoPosition(page, 1, offsets[fox][0] + 2);
@@ -344,15 +462,21 @@ test('Detect Replaced Tokens decorates every token by its probability, as the CL
 async function exportAttention(frame, button, ext) {
   await frame.locator('button', { hasText: button }).click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  const value = await waitFor(async () => {
-    const v = (await input.isVisible()) && (await input.inputValue());
-    return v && v.endsWith(`.${ext}`) ? v : false;
-  }, { what: `save dialog for ${ext}` });
+  const value = await waitFor(
+    async () => {
+      const v = (await input.isVisible()) && (await input.inputValue());
+      return v && v.endsWith(`.${ext}`) ? v : false;
+    },
+    { what: `save dialog for ${ext}` },
+  );
   assert.ok(value.startsWith(workspace), `the dialog offers the workspace folder (${value})`);
   await page.keyboard.press('Enter');
   const file = value;
   await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').length > 0, { what: `${file} written` });
-  await page.locator('.notifications-toasts.visible .notification-list-item-message', { hasText: `saved ${file}` }).first().waitFor();
+  await page
+    .locator('.notifications-toasts.visible .notification-list-item-message', { hasText: `saved ${file}` })
+    .first()
+    .waitFor();
   return file;
 }
 
@@ -372,7 +496,13 @@ test('Show Attention exports JSON equal to the CLI’s attentions and an SVG wit
   assert.deepEqual(data.tokens, expected.tokens);
   assert.equal(data.attentions.length, expected.attentions.length);
   let maxDiff = 0;
-  expected.attentions.forEach((layer, l) => layer.forEach((head, h) => head.forEach((row, i) => row.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - data.attentions[l][h][i][j])))))));
+  expected.attentions.forEach((layer, l) =>
+    layer.forEach((head, h) =>
+      head.forEach((row, i) =>
+        row.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - data.attentions[l][h][i][j])))),
+      ),
+    ),
+  );
   assert.equal(data.attentions.flat(3).length, expected.attentions.flat(3).length);
   assert.ok(maxDiff <= 1e-5, `attentions within 1e-5 of the CLI (max difference ${maxDiff})`);
 
@@ -400,15 +530,22 @@ test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the
   await answerInputBox('Hugging Face hub model id', HUB_REPO);
   // The server holds the ONNX file at half way, so the progress notification is seen mid-download.
   await hub.reached(HUB_REPO);
-  const progress = page.locator('.notifications-toasts.visible .notification-toast', { hasText: `loading ${HUB_REPO}` }).first();
+  const progress = page
+    .locator('.notifications-toasts.visible .notification-toast', { hasText: `loading ${HUB_REPO}` })
+    .first();
   await progress.waitFor({ timeout: 60000 });
-  await waitFor(async () => /onnx\/model\.onnx \d+% of 4\.1 MB/.test(await progress.innerText()), { what: 'download progress in the notification' });
+  await waitFor(async () => /onnx\/model\.onnx \d+% of 4\.1 MB/.test(await progress.innerText()), {
+    what: 'download progress in the notification',
+  });
   await screenshot(page, 'download-progress');
   hub.release(HUB_REPO);
-  await waitFor(async () => {
-    const s = await languageStatus(page);
-    return s?.text === `BERT: ${HUB_REPO}` && s.detail.startsWith('cpu');
-  }, { timeout: 60000, what: 'language status with the hub model and its provider' });
+  await waitFor(
+    async () => {
+      const s = await languageStatus(page);
+      return s?.text === `BERT: ${HUB_REPO}` && s.detail.startsWith('cpu');
+    },
+    { timeout: 60000, what: 'language status with the hub model and its provider' },
+  );
   // The Hugging Face cache layout: refs/main → commit, snapshot links into blobs named by ETag, nothing partial.
   const root = join(hubCache, 'models--test-org--tiny-bert-mlm');
   assert.equal(readFileSync(join(root, 'refs/main'), 'utf8'), COMMIT);
@@ -419,7 +556,10 @@ test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the
   assert.ok(blobs.includes(hub.etag(MLM_FIXTURE, 'onnx/model.onnx')));
   assert.equal(blobs.filter((b) => b.endsWith('.incomplete')).length, 0);
   assert.equal(JSON.parse(readFileSync(join(workspace, '.vscode/settings.json'), 'utf8'))['bertLens.model'], HUB_REPO);
-  assert.deepEqual((await toasts(page)).filter((t) => t.severity === 'error'), []);
+  assert.deepEqual(
+    (await toasts(page)).filter((t) => t.severity === 'error'),
+    [],
+  );
   await clearNotifications();
   await runCommand(page, 'View: Close All Editor Groups');
 });
@@ -431,7 +571,9 @@ test('cancelling a hub download leaves no finished blob, keeps the model, and sh
   await pickItem('BERT Lens: Select Model', 'Hugging Face hub id');
   await answerInputBox('Hugging Face hub model id', SLOW_REPO);
   await hub.reached(SLOW_REPO); // the server sent half of the ONNX file and stalls
-  const progress = page.locator('.notifications-toasts.visible .notification-toast', { hasText: `loading ${SLOW_REPO}` }).first();
+  const progress = page
+    .locator('.notifications-toasts.visible .notification-toast', { hasText: `loading ${SLOW_REPO}` })
+    .first();
   await progress.waitFor({ timeout: 60000 });
   await waitFor(async () => /onnx\/model\.onnx \d+%/.test(await progress.innerText()), { what: 'download progress' });
   await progress.hover();
@@ -439,31 +581,54 @@ test('cancelling a hub download leaves no finished blob, keeps the model, and sh
   const note = page.locator('.notifications-toasts.visible .notification-toast', { hasText: 'cancelled' }).first();
   await note.waitFor({ timeout: 60000 });
   const shown = await toasts(page);
-  assert.deepEqual(shown.filter((t) => t.severity === 'error' || t.severity === 'warning'), [], 'no error toast');
-  assert.ok(shown.some((t) => t.severity === 'info' && /download of test-org\/slow-bert-mlm cancelled/.test(t.message)), JSON.stringify(shown));
+  assert.deepEqual(
+    shown.filter((t) => t.severity === 'error' || t.severity === 'warning'),
+    [],
+    'no error toast',
+  );
+  assert.ok(
+    shown.some((t) => t.severity === 'info' && /download of test-org\/slow-bert-mlm cancelled/.test(t.message)),
+    JSON.stringify(shown),
+  );
   const blobs = join(hubCache, 'models--test-org--slow-bert-mlm', 'blobs');
   const etag = hub.etag(MLM_FIXTURE, 'onnx/model.onnx');
   assert.ok(!readdirSync(blobs).includes(etag), 'no finished ONNX blob');
-  assert.ok(!existsSync(join(hubCache, 'models--test-org--slow-bert-mlm', 'snapshots', COMMIT, 'onnx/model.onnx')), 'no snapshot link to it');
+  assert.ok(
+    !existsSync(join(hubCache, 'models--test-org--slow-bert-mlm', 'snapshots', COMMIT, 'onnx/model.onnx')),
+    'no snapshot link to it',
+  );
   // The model setting stays what it was, and so does the language status.
-  await waitFor(() => JSON.parse(readFileSync(join(workspace, '.vscode/settings.json'), 'utf8'))['bertLens.model'] === '', { what: 'model setting restored' });
-  await waitFor(async () => (await languageStatus(page))?.text === 'BERT: mini-bert-uncased (embedded)', { what: 'language status back on the embedded model' });
+  await waitFor(
+    () => JSON.parse(readFileSync(join(workspace, '.vscode/settings.json'), 'utf8'))['bertLens.model'] === '',
+    { what: 'model setting restored' },
+  );
+  await waitFor(async () => (await languageStatus(page))?.text === 'BERT: mini-bert-uncased (embedded)', {
+    what: 'language status back on the embedded model',
+  });
   assert.doesNotMatch(readExtensionLog(server.userData), /failed \[/);
   await clearNotifications();
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
 test('offline with a hub id that is not cached: a clear notification with an action, no stack trace', async () => {
-  await useSettings(server.userData, workspace, { 'bertLens.model': 'test-org/never-cached', 'bertLens.offline': true });
+  await useSettings(server.userData, workspace, {
+    'bertLens.model': 'test-org/never-cached',
+    'bertLens.offline': true,
+  });
   const before = hub.requests.length;
   await openFile(page, 'word.txt');
   await gotoPosition(page, 1, 6);
   await runCommand(page, 'BERT Lens: Predict Masked Token');
-  const toast = page.locator('.notifications-toasts.visible .notification-toast', { hasText: 'offline mode is on' }).first();
+  const toast = page
+    .locator('.notifications-toasts.visible .notification-toast', { hasText: 'offline mode is on' })
+    .first();
   await toast.waitFor({ timeout: 60000 });
   const [shown] = (await toasts(page)).filter((t) => t.message.includes('offline mode is on'));
   assert.equal(shown.severity, 'error');
-  assert.match(shown.message, /^BERT Lens: test-org\/never-cached is not in the cache \(.*\) and offline mode is on\. Turn offline mode off/);
+  assert.match(
+    shown.message,
+    /^BERT Lens: test-org\/never-cached is not in the cache \(.*\) and offline mode is on\. Turn offline mode off/,
+  );
   assert.doesNotMatch(shown.message, /\n\s+at |Unexpected error/);
   assert.deepEqual(shown.buttons, ['Select Model', 'Show Log']);
   assert.equal(hub.requests.length, before, 'nothing was requested from the hub');
@@ -471,7 +636,10 @@ test('offline with a hub id that is not cached: a clear notification with an act
   await screenshot(page, 'offline-not-cached');
   // The action opens Select Model.
   await toast.locator('.monaco-button', { hasText: 'Select Model' }).click();
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'BERT Lens: Select Model' }).first().waitFor({ timeout: 60000 });
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: 'BERT Lens: Select Model' })
+    .first()
+    .waitFor({ timeout: 60000 });
   await page.keyboard.press('Escape');
   await clearNotifications();
   await useSettings(server.userData, workspace);
@@ -495,7 +663,10 @@ test('the Attention panel is restored after Developer: Reload Window and shows i
   assert.equal(await frame.locator('.heatmap.head').count(), 16);
   assert.match(await frame.locator('.toolbar .text').first().innerText(), /A dog chased the ball across the park\./);
   assert.equal(await page.locator('.tab', { hasText: 'BERT Lens: Attention' }).count(), 1, 'one restored panel');
-  assert.ok((readExtensionLog(server.userData).match(/attention: 4 layers × 4 heads/g) ?? []).length > loadsBefore, 'recomputed by the new extension host');
+  assert.ok(
+    (readExtensionLog(server.userData).match(/attention: 4 layers × 4 heads/g) ?? []).length > loadsBefore,
+    'recomputed by the new extension host',
+  );
   await screenshot(page, 'attention-restored');
   await runCommand(page, 'View: Close All Editor Groups');
 });

@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { cli, gotoPosition, openFile, openWorkbench, quickPickLabels, readExtensionLog, runCommand, screenshot, toasts, useSettings, waitFor } from './harness.mjs';
+import {
+  cli,
+  gotoPosition,
+  openFile,
+  openWorkbench,
+  quickPickLabels,
+  readExtensionLog,
+  runCommand,
+  screenshot,
+  toasts,
+  useSettings,
+  waitFor,
+} from './harness.mjs';
 
 let wb;
 let server;
@@ -17,7 +29,11 @@ let workspace;
 const SENTENCE = 'the coach and the team celebrated the late goal';
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv(), 'note.txt': `${SENTENCE}\n` }, readyFile: 'topics.csv', prefix: 'bert-lens-finetune-ws-' });
+  wb = await openWorkbench({
+    files: { 'topics.csv': topicsCsv(), 'note.txt': `${SENTENCE}\n` },
+    readyFile: 'topics.csv',
+    prefix: 'bert-lens-finetune-ws-',
+  });
   ({ server, page, workspace } = wb);
 });
 
@@ -36,7 +52,13 @@ async function runExactCommand(title) {
       await input.fill(`>${title}`);
       const rows = page.locator('.quick-input-list .monaco-list-row');
       await rows.first().waitFor({ timeout: 3000 });
-      const labels = await rows.evaluateAll((rs) => rs.map((r) => (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').replace(/\s+/g, ' ').trim()));
+      const labels = await rows.evaluateAll((rs) =>
+        rs.map((r) =>
+          (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '')
+            .replace(/\s+/g, ' ')
+            .trim(),
+        ),
+      );
       const i0 = labels.findIndex((l) => l === title || l.startsWith(`${title},`));
       const i = i0;
       if (i < 0) throw new Error(`not listed yet: ${labels.join(' | ')}`);
@@ -66,30 +88,43 @@ test('sidebar fine-tunes on a workspace CSV, shows metrics beside baselines, sav
   await view.locator('#fine-tuned-note', { hasText: 'Encoder fine-tuned' }).waitFor();
   assert.equal(await view.locator('#confusion button').count(), 4);
   await screenshot(page, 'finetune-trainer');
-  const log = await waitFor(() => readExtensionLog(server.userData).match(/trained topics\.csv: accuracy ([\d.]+)/), { what: 'training log line' });
+  const log = await waitFor(() => readExtensionLog(server.userData).match(/trained topics\.csv: accuracy ([\d.]+)/), {
+    what: 'training log line',
+  });
   assert.ok(Number(log[1]) >= 0 && Number(log[1]) <= 1);
 
   // Save: the dialog offers <data>-finetuned next to the data; accept it.
   await view.locator('#save').click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(async () => {
-    const v = (await input.isVisible()) && (await input.inputValue());
-    return v && v.endsWith('topics-finetuned') ? v : false;
-  }, { what: 'save dialog' });
+  const dir = await waitFor(
+    async () => {
+      const v = (await input.isVisible()) && (await input.inputValue());
+      return v && v.endsWith('topics-finetuned') ? v : false;
+    },
+    { what: 'save dialog' },
+  );
   await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), { what: `${dir} written`, timeout: 120000 });
+  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), {
+    what: `${dir} written`,
+    timeout: 120000,
+  });
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
   assert.deepEqual(Object.values(config.id2label).sort(), ['food', 'sport']);
 
   // Classify a selection with the saved folder as the model.
-  const expected = cli('classify', '--json', '--model', dir, '--variant', 'fp32', SENTENCE).labels.map((l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`);
+  const expected = cli('classify', '--json', '--model', dir, '--variant', 'fp32', SENTENCE).labels.map(
+    (l) => `${l.label}: ${(l.score * 100).toFixed(1)}%`,
+  );
   await useSettings(server.userData, workspace, { 'bertLens.model': dir, 'bertLens.variant': 'fp32' });
   await openFile(page, 'note.txt');
   await gotoPosition(page, 1, 1);
   await page.keyboard.press('Shift+End');
   await runExactCommand('BERT Lens: Classify Selection'); // not "… with Trained Classifier", which a trained run also shows
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'BERT Lens: Classify Selection' }).first().waitFor({ timeout: 120000 });
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: 'BERT Lens: Classify Selection' })
+    .first()
+    .waitFor({ timeout: 120000 });
   await page.keyboard.press('Enter'); // no second text
   const labels = await quickPickLabels(page, 'BERT Lens: classification').catch(async (err) => {
     throw new Error(`${err.message}; toasts: ${JSON.stringify(await toasts(page))}`);

@@ -10,7 +10,11 @@ let wb;
 let page;
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv() }, readyFile: 'topics.csv', prefix: 'bert-lens-ftui-ws-' });
+  wb = await openWorkbench({
+    files: { 'topics.csv': topicsCsv() },
+    readyFile: 'topics.csv',
+    prefix: 'bert-lens-ftui-ws-',
+  });
   ({ page } = wb);
 });
 
@@ -28,11 +32,24 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
   assert.equal(await view.locator('#lr').getAttribute('placeholder'), 'auto');
   // The embedded model has 4 layers: all, top 1..3 + head, head only (known once the model has loaded, which
   // selecting a dataset starts for a local model).
-  await waitFor(async () => (await view.locator('#train-layers option').count()) === 5, { what: 'train-layer choices of the 4-layer model', timeout: 120000 });
-  assert.deepEqual(await view.locator('#train-layers option').evaluateAll((os) => os.map((o) => o.value)), ['all', 'top-1', 'top-2', 'top-3', 'head']);
+  await waitFor(async () => (await view.locator('#train-layers option').count()) === 5, {
+    what: 'train-layer choices of the 4-layer model',
+    timeout: 120000,
+  });
+  assert.deepEqual(await view.locator('#train-layers option').evaluateAll((os) => os.map((o) => o.value)), [
+    'all',
+    'top-1',
+    'top-2',
+    'top-3',
+    'head',
+  ]);
   await view.locator('#train-layers').selectOption('head');
   await view.locator('#train-layers').waitFor();
-  assert.equal(await view.locator('#freeze-emb').isDisabled(), true, 'freezing embeddings means nothing for a head-only run');
+  assert.equal(
+    await view.locator('#freeze-emb').isDisabled(),
+    true,
+    'freezing embeddings means nothing for a head-only run',
+  );
   await view.locator('#epochs').fill('1');
   await view.locator('#epochs').dispatchEvent('change');
   await view.locator('#lr').fill('0.001');
@@ -40,13 +57,18 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
   await view.locator('#train').click();
   const candidates = view.locator('#candidates');
   await candidates.waitFor({ timeout: 600000 });
-  const names = await candidates.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-candidate')));
+  const names = await candidates
+    .locator('tbody tr')
+    .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-candidate')));
   assert.deepEqual(names, ['tfidf', 'frozen', 'hybrid', 'fine_tuned']);
   const text = await candidates.innerText();
   assert.match(text, /TF-IDF \+ LR( ★)?\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%/);
   assert.match(text, /Fine-tuned( ★)?\s+\d+\.\d%/);
   const rec = await view.locator('#recommendation').innerText();
-  assert.match(rec, /^Recommended: (TF-IDF \+ LR|frozen encoder \+ head|hybrid \(frozen \+ TF-IDF\)|fine-tuned): \d\.\d\d validation accuracy/);
+  assert.match(
+    rec,
+    /^Recommended: (TF-IDF \+ LR|frozen encoder \+ head|hybrid \(frozen \+ TF-IDF\)|fine-tuned): \d\.\d\d validation accuracy/,
+  );
   assert.equal(await candidates.locator('tr.best').count(), 1, 'one recommended row');
   assert.match(await view.locator('#fine-tuned-note').innerText(), /Encoder fine-tuned/);
   // Nothing wider than the view: the controls and both tables wrap or fit.
@@ -56,7 +78,19 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
     scroll: b.scrollWidth,
     client: b.clientWidth,
     // The outermost elements that stick out, to name the culprit.
-    wide: [...b.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > b.clientWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > b.clientWidth + 1)).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ')[0]}` : ''} "${(e.textContent ?? '').slice(0, 30)}" ${Math.round(e.getBoundingClientRect().width)}px`),
+    wide: [...b.querySelectorAll('*')]
+      .filter(
+        (e) =>
+          e.getBoundingClientRect().right > b.clientWidth + 1 &&
+          !(e.parentElement && e.parentElement.getBoundingClientRect().right > b.clientWidth + 1),
+      )
+      .map(
+        (e) =>
+          `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ')[0]}` : ''} "${(e.textContent ?? '').slice(0, 30)}" ${Math.round(e.getBoundingClientRect().width)}px`,
+      ),
   }));
-  assert.ok(overflow.scroll <= overflow.client + 1, `body ${overflow.scroll}px wide in a ${overflow.client}px view: ${overflow.wide.join(', ')}`);
+  assert.ok(
+    overflow.scroll <= overflow.client + 1,
+    `body ${overflow.scroll}px wide in a ${overflow.client}px view: ${overflow.wide.join(', ')}`,
+  );
 });

@@ -2,7 +2,16 @@
 // the packaged .vsix installed, and Debian's Chromium through playwright-core. One instance serves all
 // scenarios (2 cores, ~1.7 GB peak). See docs/e2e.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  rmSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,29 +58,79 @@ export async function startCodeServer({ vsix, workspace, env: extraEnv = {}, res
   const userData = join(base, 'user-data');
   const extensions = join(base, 'extensions');
   for (const d of [home, userData, extensions]) mkdirSync(d, { recursive: true });
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), ...extraEnv };
-  execFileSync(CODE_SERVER, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    ...extraEnv,
+  };
+  execFileSync(
+    CODE_SERVER,
+    ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData],
+    { env, stdio: 'pipe' },
+  );
   // Quiet, predictable workbench.
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-    'editor.fontFamily': 'monospace', 'editor.fontSize': 14, 'editor.minimap.enabled': false, 'editor.hover.delay': 300,
-    'extensions.ignoreRecommendations': true, 'telemetry.telemetryLevel': 'off', 'workbench.colorTheme': 'Default Dark Modern',
-    'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.wordBasedSuggestions': 'off',
-    'editor.occurrencesHighlight': 'off', 'editor.selectionHighlight': false, 'files.autoSave': 'off',
-    // `restricted`: workspace trust on, and this workspace opens untrusted (Restricted Mode) without a prompt.
-    ...(restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
-  }));
+  writeFileSync(
+    join(userData, 'User/settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'security.workspace.trust.enabled': false,
+      'editor.fontFamily': 'monospace',
+      'editor.fontSize': 14,
+      'editor.minimap.enabled': false,
+      'editor.hover.delay': 300,
+      'extensions.ignoreRecommendations': true,
+      'telemetry.telemetryLevel': 'off',
+      'workbench.colorTheme': 'Default Dark Modern',
+      'editor.quickSuggestions': { other: false, comments: false, strings: false },
+      'editor.wordBasedSuggestions': 'off',
+      'editor.occurrencesHighlight': 'off',
+      'editor.selectionHighlight': false,
+      'files.autoSave': 'off',
+      // `restricted`: workspace trust on, and this workspace opens untrusted (Restricted Mode) without a prompt.
+      ...(restricted
+        ? {
+            'security.workspace.trust.enabled': true,
+            'security.workspace.trust.startupPrompt': 'never',
+            'security.workspace.trust.banner': 'always',
+          }
+        : {}),
+    }),
+  );
   const port = await freePort();
   const config = join(base, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const t0 = Date.now();
-  const child = spawn(CODE_SERVER, ['--config', config, '--extensions-dir', extensions, '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check', '--log', 'trace',
-    ...(restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    CODE_SERVER,
+    [
+      '--config',
+      config,
+      '--extensions-dir',
+      extensions,
+      '--user-data-dir',
+      userData,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--log',
+      'trace',
+      ...(restricted ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeout: 60000, what: 'code-server /healthz' });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
+    timeout: 60000,
+    what: 'code-server /healthz',
+  });
   return {
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
     userData,
@@ -93,7 +152,16 @@ export async function startCodeServer({ vsix, workspace, env: extraEnv = {}, res
 export async function launchBrowser() {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   return { browser, page };
@@ -159,7 +227,10 @@ export async function openFile(page, name) {
   await row.waitFor({ state: 'visible' });
   await row.dblclick();
   try {
-    await page.locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`).first().waitFor({ timeout: 15000 });
+    await page
+      .locator(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`)
+      .first()
+      .waitFor({ timeout: 15000 });
   } catch (err) {
     await screenshot(page, `failed-open-${name}`);
     throw err;
@@ -172,7 +243,11 @@ export async function quickPickLabels(page, title) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
   const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row:visible');
   await rows.first().waitFor({ timeout: 120000 });
-  return rows.evaluateAll((rs) => rs.filter((r) => !r.classList.contains('quick-input-list-separator-as-item')).map((r) => r.querySelector('.label-name')?.textContent?.trim() ?? ''));
+  return rows.evaluateAll((rs) =>
+    rs
+      .filter((r) => !r.classList.contains('quick-input-list-separator-as-item'))
+      .map((r) => r.querySelector('.label-name')?.textContent?.trim() ?? ''),
+  );
 }
 
 /** Opens the command palette and returns its input, retrying the opening when something (a focus change, a
@@ -183,11 +258,18 @@ async function openPalette(page) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5000 });
-      await waitFor(async () => (await input.inputValue()).startsWith('>'), { timeout: 5000, interval: 100, what: 'the palette’s ">" prefix' });
+      await waitFor(async () => (await input.inputValue()).startsWith('>'), {
+        timeout: 5000,
+        interval: 100,
+        what: 'the palette’s ">" prefix',
+      });
       return input;
     } catch {
       await page.keyboard.press('Escape');
-      await page.locator('.monaco-workbench').focus().catch(() => {});
+      await page
+        .locator('.monaco-workbench')
+        .focus()
+        .catch(() => {});
     }
   }
   throw new Error('the command palette did not open after 5 tries');
@@ -219,7 +301,10 @@ export async function knownState(page) {
   const quickInput = page.locator('.quick-input-widget');
   for (let i = 0; i < 3 && (await quickInput.isVisible().catch(() => false)); i++) await page.keyboard.press('Escape');
   await runCommand(page, 'Notifications: Clear All Notifications');
-  await waitFor(async () => (await page.locator('.notifications-toasts.visible .notification-toast').count()) === 0, { timeout: 10000, what: 'no notification toasts' });
+  await waitFor(async () => (await page.locator('.notifications-toasts.visible .notification-toast').count()) === 0, {
+    timeout: 10000,
+    what: 'no notification toasts',
+  });
   await runCommand(page, 'View: Reset View Locations');
   await runCommand(page, 'View: Focus Active Editor Group');
   await waitFor(async () => !(await quickInput.isVisible()), { timeout: 10000, what: 'no quick input open' });
@@ -272,7 +357,9 @@ export async function screenshot(page, name) {
 
 /** The engine's answer for the same input, through the CLI (offsets in code points; tests use ASCII text). */
 export function cli(...args) {
-  return JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin/bert-lens.js'), ...args], { cwd: ROOT, encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(process.execPath, [join(ROOT, 'bin/bert-lens.js'), ...args], { cwd: ROOT, encoding: 'utf8' }),
+  );
 }
 
 /** Decorations painted in the active editor whose background matches `bgPattern` (a RegExp source), each mapped
@@ -284,7 +371,11 @@ export async function decorationBoxes(page, bgPattern) {
     const lineOf = (el) => {
       // View lines are absolutely positioned in document order by `top`; line numbers come from the margin.
       const top = el.getBoundingClientRect().top;
-      const nums = [...document.querySelectorAll('.editor-group-container.active .monaco-editor .margin-view-overlays .line-numbers')];
+      const nums = [
+        ...document.querySelectorAll(
+          '.editor-group-container.active .monaco-editor .margin-view-overlays .line-numbers',
+        ),
+      ];
       const n = nums.find((x) => Math.abs(x.getBoundingClientRect().top - top) < 2);
       return n ? Number(n.textContent.trim()) - 1 : -1;
     };
@@ -335,7 +426,9 @@ export async function computedColour(page, value) {
 export async function toasts(page) {
   return page.locator('.notifications-toasts.visible .notification-toast').evaluateAll((els) =>
     els.map((t) => ({
-      severity: t.querySelector('.notification-list-item-icon')?.className.match(/codicon-(error|warning|info)/)?.[1] ?? 'progress',
+      severity:
+        t.querySelector('.notification-list-item-icon')?.className.match(/codicon-(error|warning|info)/)?.[1] ??
+        'progress',
       message: t.querySelector('.notification-list-item-message')?.textContent ?? '',
       buttons: [...t.querySelectorAll('.monaco-button')].map((b) => b.textContent.trim()).filter(Boolean),
     })),
@@ -353,7 +446,9 @@ export async function useSettings(userData, workspace, overrides = {}) {
     current = JSON.parse(readFileSync(file, 'utf8'));
   } catch {}
   if (!current && !Object.keys(overrides).length) return; // nothing configured yet: the defaults hold
-  const same = current && Object.keys({ ...current, ...settings }).every((k) => JSON.stringify(current[k]) === JSON.stringify(settings[k]));
+  const same =
+    current &&
+    Object.keys({ ...current, ...settings }).every((k) => JSON.stringify(current[k]) === JSON.stringify(settings[k]));
   if (same) return;
   const count = () => (readExtensionLog(userData).match(/settings changed: /g) ?? []).length;
   const before = count();
@@ -362,11 +457,20 @@ export async function useSettings(userData, workspace, overrides = {}) {
   await waitFor(() => /activated in /.test(readExtensionLog(userData)), { what: 'the extension activated' });
   writeFileSync(file, JSON.stringify(settings, null, 2));
   const model = settings['bertLens.model'] || 'embedded';
-  await waitFor(() => {
-    if (count() <= before) return false;
-    const last = readExtensionLog(userData).match(/settings changed: .*/g).at(-1);
-    return last.includes(`model=${model} `) && last.includes(`variant=${settings['bertLens.variant']}`) && last.includes(`offline=${settings['bertLens.offline']}`);
-  }, { what: `settings ${JSON.stringify(overrides)} seen by the extension` });
+  await waitFor(
+    () => {
+      if (count() <= before) return false;
+      const last = readExtensionLog(userData)
+        .match(/settings changed: .*/g)
+        .at(-1);
+      return (
+        last.includes(`model=${model} `) &&
+        last.includes(`variant=${settings['bertLens.variant']}`) &&
+        last.includes(`offline=${settings['bertLens.offline']}`)
+      );
+    },
+    { what: `settings ${JSON.stringify(overrides)} seen by the extension` },
+  );
 }
 
 /** BERT Lens's language status item as VS Code shows it: hovers the `{ }` language-status entry of the status
@@ -386,8 +490,18 @@ export async function languageStatus(page) {
     const e = els.find((x) => x.querySelector('.left')?.textContent.startsWith('BERT: '));
     if (!e) return undefined;
     const left = e.querySelector('.left');
-    const detail = left.querySelector('.detail')?.textContent ?? [...left.childNodes].slice(2).map((n) => n.textContent).join('');
-    return { text: left.childNodes[0].textContent, detail, link: e.querySelector('.right a.monaco-link')?.textContent ?? '', busy: !!e.querySelector('.codicon-loading, .codicon-sync') };
+    const detail =
+      left.querySelector('.detail')?.textContent ??
+      [...left.childNodes]
+        .slice(2)
+        .map((n) => n.textContent)
+        .join('');
+    return {
+      text: left.childNodes[0].textContent,
+      detail,
+      link: e.querySelector('.right a.monaco-link')?.textContent ?? '',
+      busy: !!e.querySelector('.codicon-loading, .codicon-sync'),
+    };
   });
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');

@@ -55,7 +55,10 @@ export async function startHubServer(repos) {
     /** Resolves once the held file's first half has been sent. */
     reached: (repo) => gate(repo).reached,
     release: (repo) => gate(repo).release(),
-    etag: (folder, rel) => createHash('sha256').update(readFileSync(join(folder, rel))).digest('hex'),
+    etag: (folder, rel) =>
+      createHash('sha256')
+        .update(readFileSync(join(folder, rel)))
+        .digest('hex'),
     async close() {
       for (const g of gates.values()) g.release();
       server.closeAllConnections();

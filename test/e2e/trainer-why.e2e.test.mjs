@@ -16,7 +16,11 @@ let page;
 let workspace;
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv() }, readyFile: 'topics.csv', prefix: 'bert-lens-trainer-why-ws-' });
+  wb = await openWorkbench({
+    files: { 'topics.csv': topicsCsv() },
+    readyFile: 'topics.csv',
+    prefix: 'bert-lens-trainer-why-ws-',
+  });
   ({ server, page, workspace } = wb);
 });
 
@@ -56,37 +60,60 @@ test('fine-tuned run: Why this label? shades the example’s tokens as `bert-len
   await why.click();
   const chips = v.locator('#why-panel .why-token');
   await v.locator('#why-panel .why-token[data-saliency]').first().waitFor({ timeout: 120000 });
-  const entry = await waitFor(() => logJson(server.userData, 'trainer-why-result').at(-1), { what: 'trainer-why-result log line' });
+  const entry = await waitFor(() => logJson(server.userData, 'trainer-why-result').at(-1), {
+    what: 'trainer-why-result log line',
+  });
   assert.deepEqual(await chips.allInnerTexts(), entry.tokens);
   const caption = await v.locator('#why-caption').innerText();
-  assert.match(caption, new RegExp(`^Why “${entry.target.label}” \\(p \\d+\\.\\d%, true label “(food|sport)”\\): gradient × input saliency through the fine-tuned network`));
+  assert.match(
+    caption,
+    new RegExp(
+      `^Why “${entry.target.label}” \\(p \\d+\\.\\d%, true label “(food|sport)”\\): gradient × input saliency through the fine-tuned network`,
+    ),
+  );
   // The chips carry the scores, shaded blue / orange (special tokens unshaded).
-  const shown = await chips.evaluateAll((els) => els.map((e) => ({ s: e.dataset.saliency, bg: e.style.backgroundColor })));
+  const shown = await chips.evaluateAll((els) =>
+    els.map((e) => ({ s: e.dataset.saliency, bg: e.style.backgroundColor })),
+  );
   shown.forEach((c, i) => {
     const special = /^\[(CLS|SEP)\]$/.test(entry.tokens[i]);
     if (special || entry.scores[i] === 0) return assert.equal(c.s, undefined, entry.tokens[i]);
     assert.equal(Number(c.s), entry.scores[i]);
     assert.match(c.bg, entry.scores[i] < 0 ? /^rgba\(213, 94, 0, / : /^rgba\(0, 114, 178, /);
   });
-  assert.ok(await v.locator('#why-panel').evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return r.top < innerHeight && r.bottom > 0;
-  }), 'the panel is scrolled into view');
+  assert.ok(
+    await v.locator('#why-panel').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return r.top < innerHeight && r.bottom > 0;
+    }),
+    'the panel is scrolled into view',
+  );
   await screenshot(page, 'trainer-why');
 
   // Independent path: save the run and ask the CLI for the same explanation on the saved folder.
   await v.locator('#save').click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(async () => {
-    const val = (await input.isVisible()) && (await input.inputValue());
-    return val && val.endsWith('topics-finetuned') ? val : false;
-  }, { what: 'save dialog' });
+  const dir = await waitFor(
+    async () => {
+      const val = (await input.isVisible()) && (await input.inputValue());
+      return val && val.endsWith('topics-finetuned') ? val : false;
+    },
+    { what: 'save dialog' },
+  );
   await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(join(dir, 'config.json')), { what: `${dir} written`, timeout: 120000 });
+  await waitFor(() => existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(join(dir, 'config.json')), {
+    what: `${dir} written`,
+    timeout: 120000,
+  });
   const text = itemText.replace(/^topics\.csv:\d+ \(\d+\.\d%\) /, '');
   const ref = cli('saliency', '--json', '--model', dir, '--method', 'grad-input', '--label', entry.target.label, text);
   assert.deepEqual(ref.tokens, entry.tokens);
-  ref.scores.forEach((r, i) => assert.ok(Math.abs(r - entry.scores[i]) <= 1e-5 + 1e-4 * Math.abs(r), `${ref.tokens[i]}: ${entry.scores[i]} vs the CLI's ${r}`));
+  ref.scores.forEach((r, i) =>
+    assert.ok(
+      Math.abs(r - entry.scores[i]) <= 1e-5 + 1e-4 * Math.abs(r),
+      `${ref.tokens[i]}: ${entry.scores[i]} vs the CLI's ${r}`,
+    ),
+  );
 
   // The user's file: unchanged on disk and not dirty in its editor.
   assert.equal(readFileSync(join(workspace, 'topics.csv'), 'utf8'), topicsCsv());
@@ -106,6 +133,9 @@ test('frozen head on int8 features: Why this label? says how to get an explanati
   await why.click();
   const err = v.locator('#why-panel .error');
   await err.waitFor({ timeout: 60000 });
-  assert.match(await err.innerText(), /^This head was trained on features of the int8 encoder, which has no gradients, so its labels cannot be explained\. Train with Mode "fine-tune the encoder"/);
+  assert.match(
+    await err.innerText(),
+    /^This head was trained on features of the int8 encoder, which has no gradients, so its labels cannot be explained\. Train with Mode "fine-tune the encoder"/,
+  );
   assert.equal(await v.locator('#why-panel .why-token').count(), 0);
 });

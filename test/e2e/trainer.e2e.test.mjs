@@ -10,7 +10,11 @@ let server;
 let page;
 
 before(async () => {
-  wb = await openWorkbench({ files: { 'topics.csv': topicsCsv() }, readyFile: 'topics.csv', prefix: 'bert-lens-trainer-ws-' });
+  wb = await openWorkbench({
+    files: { 'topics.csv': topicsCsv() },
+    readyFile: 'topics.csv',
+    prefix: 'bert-lens-trainer-ws-',
+  });
   ({ server, page } = wb);
 });
 
@@ -34,6 +38,8 @@ test('sidebar trains on a workspace CSV and shows metrics against baselines and 
   await view.locator('#cell-0-0').click();
   await view.locator('.examples button', { hasText: 'topics.csv:' }).first().waitFor();
   await screenshot(page, 'trainer');
-  const log = await waitFor(() => readExtensionLog(server.userData).match(/trained topics\.csv: accuracy ([\d.]+)/), { what: 'training log line' });
+  const log = await waitFor(() => readExtensionLog(server.userData).match(/trained topics\.csv: accuracy ([\d.]+)/), {
+    what: 'training log line',
+  });
   assert.ok(Number(log[1]) >= 0.75, `accuracy ${log[1]}`);
 });

@@ -17,7 +17,20 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, cli, gotoPosition, languageStatus, openFile, openWorkbench, readExtensionLog, runCommand, screenshot, test, toasts, waitFor } from './harness.mjs';
+import {
+  ROOT,
+  cli,
+  gotoPosition,
+  languageStatus,
+  openFile,
+  openWorkbench,
+  readExtensionLog,
+  runCommand,
+  screenshot,
+  test,
+  toasts,
+  waitFor,
+} from './harness.mjs';
 import { startHubServer } from './hubServer.mjs';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 
@@ -30,7 +43,8 @@ const TEXTS = {
   'notes.js': 'const answer = 42;\n', // a language outside bertLens.hover.languages (VS Code opens .csv as plain text)
 };
 /** The BERT Lens webview on screen (the walkthrough's own media webview has no extension id). */
-const webview = (page) => page.frameLocator('iframe.webview.ready[src*="extensionId=bert-lens"]').frameLocator('iframe#active-frame');
+const webview = (page) =>
+  page.frameLocator('iframe.webview.ready[src*="extensionId=bert-lens"]').frameLocator('iframe#active-frame');
 const FULL_LESSON = 'Xenova/bert-base-uncased';
 // Served as the full lesson's model: the embedded model's folder (a BERT whose hidden states the lesson reads).
 const LESSON_FOLDER = join(ROOT, 'models/mini-bert-uncased');
@@ -62,7 +76,12 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     // A local hub serving a small BERT under the full lesson's id, and an empty cache.
     hub = await startHubServer({ [FULL_LESSON]: { folder: LESSON_FOLDER } });
     hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-walk-hub-'));
-    wb = await openWorkbench({ files: TEXTS, readyFile: 'masking.txt', prefix: 'bert-lens-walk-ws-', env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' } });
+    wb = await openWorkbench({
+      files: TEXTS,
+      readyFile: 'masking.txt',
+      prefix: 'bert-lens-walk-ws-',
+      env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' },
+    });
     ({ page, server } = wb);
   });
   after(async () => {
@@ -75,7 +94,13 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     await runCommand(page, 'BERT Lens: Learn BERT on Your Own Text');
     const walkthrough = page.locator('.gettingStartedContainer');
     await walkthrough.locator('text=Learn BERT on your own text').first().waitFor({ timeout: 60000 });
-    for (const title of ['Contextual representations', 'Masked language modelling', 'WordPiece', 'Input embeddings', 'Train a classifier']) {
+    for (const title of [
+      'Contextual representations',
+      'Masked language modelling',
+      'WordPiece',
+      'Input embeddings',
+      'Train a classifier',
+    ]) {
       assert.ok(await walkthrough.locator('.getting-started-step', { hasText: title }).count(), `step "${title}"`);
     }
     const step = walkthrough.locator('.getting-started-step', { hasText: 'Input embeddings' }).first();
@@ -85,13 +110,29 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     await runCommand(page, 'BERT Lens: Show Input Embeddings');
     await webview(page).locator('#bars .row').first().waitFor({ timeout: 120000 });
     await runCommand(page, 'BERT Lens: Learn BERT on Your Own Text');
-    await waitFor(async () => (await page.locator('.gettingStartedContainer .getting-started-step', { hasText: 'Input embeddings' }).first().locator('[role="checkbox"][aria-checked="true"]').count()) === 1, { what: 'the step checked', timeout: 30000 });
-    assert.equal(await page.locator('.gettingStartedContainer .getting-started-step', { hasText: 'WordPiece' }).first().locator('[role="checkbox"][aria-checked="true"]').count(), 0, 'other steps stay open');
+    await waitFor(
+      async () =>
+        (await page
+          .locator('.gettingStartedContainer .getting-started-step', { hasText: 'Input embeddings' })
+          .first()
+          .locator('[role="checkbox"][aria-checked="true"]')
+          .count()) === 1,
+      { what: 'the step checked', timeout: 30000 },
+    );
+    assert.equal(
+      await page
+        .locator('.gettingStartedContainer .getting-started-step', { hasText: 'WordPiece' })
+        .first()
+        .locator('[role="checkbox"][aria-checked="true"]')
+        .count(),
+      0,
+      'other steps stay open',
+    );
     await screenshot(page, 'walkthrough-step-done');
     await runCommand(page, 'View: Close All Editor Groups');
   });
 
-  test('masking preview: the panel shows the CLI\'s draw and predictions, and Resample draws seed 1', async () => {
+  test("masking preview: the panel shows the CLI's draw and predictions, and Resample draws seed 1", async () => {
     for (const seed of [0, 1]) {
       const expected = cli('mask-preview', '--json', '--variant', 'quantized', '--seed', String(seed), MASK_TEXT);
       if (seed === 0) {
@@ -103,12 +144,18 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
       }
       const frame = webview(page);
       await frame.locator('h2', { hasText: `Seed ${seed}:` }).waitFor({ timeout: 120000 });
-      const rows = await frame.locator('#predictions tbody tr').evaluateAll((trs) => trs.map((tr) => ({
-        position: Number(tr.dataset.position),
-        cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
-        top: tr.querySelector('.ptok')?.textContent,
-      })));
-      assert.deepEqual(rows.map((r) => r.position), expected.chosen.map((c) => c.position), `seed ${seed}: chosen positions`);
+      const rows = await frame.locator('#predictions tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({
+          position: Number(tr.dataset.position),
+          cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+          top: tr.querySelector('.ptok')?.textContent,
+        })),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.position),
+        expected.chosen.map((c) => c.position),
+        `seed ${seed}: chosen positions`,
+      );
       rows.forEach((r, k) => {
         const c = expected.chosen[k];
         assert.equal(r.cells[1], c.original);
@@ -129,23 +176,37 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     await runCommand(page, 'BERT Lens: Show Input Embeddings');
     const frame = webview(page);
     await frame.locator('#bars .row').first().waitFor({ timeout: 120000 });
-    const rows = await frame.locator('#bars .row').evaluateAll((els) => els.map((e) => ({
-      token: e.querySelector('.tname').textContent,
-      segment: Number(e.querySelector('.seg').textContent),
-      flip: e.classList.contains('flip'),
-      nums: [...e.querySelectorAll('.num')].map((n) => n.textContent),
-    })));
-    assert.deepEqual(rows.map((r) => r.token), expected.tokens);
-    assert.deepEqual(rows.map((r) => r.segment), expected.rows.map((r) => r.segment));
+    const rows = await frame.locator('#bars .row').evaluateAll((els) =>
+      els.map((e) => ({
+        token: e.querySelector('.tname').textContent,
+        segment: Number(e.querySelector('.seg').textContent),
+        flip: e.classList.contains('flip'),
+        nums: [...e.querySelectorAll('.num')].map((n) => n.textContent),
+      })),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.token),
+      expected.tokens,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.segment),
+      expected.rows.map((r) => r.segment),
+    );
     const sep = expected.tokens.indexOf('[SEP]');
-    assert.deepEqual(rows.map((r, i) => (r.flip ? i : -1)).filter((i) => i >= 0), [sep + 1], 'the segment flips right after the first [SEP]');
-    rows.forEach((r, i) => assert.deepEqual(r.nums, [expected.rows[i].sum_norm.toFixed(3), expected.rows[i].output_norm.toFixed(3)]));
+    assert.deepEqual(
+      rows.map((r, i) => (r.flip ? i : -1)).filter((i) => i >= 0),
+      [sep + 1],
+      'the segment flips right after the first [SEP]',
+    );
+    rows.forEach((r, i) =>
+      assert.deepEqual(r.nums, [expected.rows[i].sum_norm.toFixed(3), expected.rows[i].output_norm.toFixed(3)]),
+    );
     const canvas = frame.locator('#positionHeatmap');
     const n = expected.tokens.length;
     const size = await canvas.evaluate((c) => [c.width, c.height]);
     assert.equal(size[0] % n, 0);
     assert.equal(size[0], size[1]);
-    assert.ok(await frame.locator('.heat .legend').count() >= 1, 'a colour legend beside the heatmap');
+    assert.ok((await frame.locator('.heat .legend').count()) >= 1, 'a colour legend beside the heatmap');
     await screenshot(page, 'input-embeddings');
   });
 
@@ -154,13 +215,23 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     const before = await frame.locator('#positionHeatmap').evaluate((c) => c.toDataURL());
     setTheme(wb.workspace, 'Default High Contrast');
     try {
-      await waitFor(async () => (await frame.locator('body.vscode-high-contrast').count()) === 1, { what: 'high-contrast body class', timeout: 30000 });
+      await waitFor(async () => (await frame.locator('body.vscode-high-contrast').count()) === 1, {
+        what: 'high-contrast body class',
+        timeout: 30000,
+      });
     } catch (err) {
       await screenshot(page, 'failed-high-contrast');
-      console.log('high-contrast not applied; body class:', await frame.locator('body').getAttribute('class'), await page.locator('.monaco-workbench').getAttribute('class'));
+      console.log(
+        'high-contrast not applied; body class:',
+        await frame.locator('body').getAttribute('class'),
+        await page.locator('.monaco-workbench').getAttribute('class'),
+      );
       throw err;
     }
-    await waitFor(async () => (await frame.locator('#positionHeatmap').evaluate((c) => c.toDataURL())) !== before, { what: 'heatmap repainted', timeout: 30000 });
+    await waitFor(async () => (await frame.locator('#positionHeatmap').evaluate((c) => c.toDataURL())) !== before, {
+      what: 'heatmap repainted',
+      timeout: 30000,
+    });
     const legend = frame.locator('.heat .legend').first();
     assert.ok(await legend.isVisible());
     assert.match(await legend.getAttribute('aria-label'), /colour scale from 0 to 1/);
@@ -173,7 +244,10 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     assert.equal(border, 'solid');
     await screenshot(page, 'input-embeddings-high-contrast');
     setTheme(wb.workspace, 'Default Dark Modern');
-    await waitFor(async () => (await frame.locator('body.vscode-dark').count()) === 1, { what: 'dark theme back', timeout: 30000 });
+    await waitFor(async () => (await frame.locator('body.vscode-dark').count()) === 1, {
+      what: 'dark theme back',
+      timeout: 30000,
+    });
     await runCommand(page, 'View: Close All Editor Groups');
   });
 
@@ -208,23 +282,34 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     assert.equal(first.link, 'Select Model');
     await gotoPosition(page, 1, 5);
     await runCommand(page, 'BERT Lens: Predict Masked Token');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Replace “bank”' }).first().waitFor({ timeout: 120000 });
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Replace “bank”' })
+      .first()
+      .waitFor({ timeout: 120000 });
     await page.keyboard.press('Escape');
-    const after = await waitFor(async () => {
-      const st = await languageStatus(page);
-      return /last call: \S+ \d+ ms/.test(st?.detail ?? '') && st;
-    }, { what: 'the latency in the detail' });
+    const after = await waitFor(
+      async () => {
+        const st = await languageStatus(page);
+        return /last call: \S+ \d+ ms/.test(st?.detail ?? '') && st;
+      },
+      { what: 'the latency in the detail' },
+    );
     assert.equal(after.text, 'BERT: mini-bert-uncased (embedded)', 'the text stays short');
     assert.match(after.detail, /^cpu · /, 'the provider, then the latency');
     await screenshot(page, 'language-status');
     await openFile(page, 'notes.js');
-    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'JavaScript' }).waitFor({ timeout: 30000 });
+    await page
+      .locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'JavaScript' })
+      .waitFor({ timeout: 30000 });
     assert.equal(await languageStatus(page), undefined, 'not shown for JavaScript');
     // The link opens Select Model.
     await openFile(page, 'masking.txt');
     await page.locator('.statusbar-item[id="status.languageStatus"]').hover();
     await page.locator('.hover-language-status .right a.monaco-link', { hasText: 'Select Model' }).first().click();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Select Model' }).first().waitFor({ timeout: 30000 });
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Select Model' })
+      .first()
+      .waitFor({ timeout: 30000 });
     await page.keyboard.press('Escape');
     await runCommand(page, 'View: Close All Editor Groups');
   });
@@ -235,15 +320,27 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     const toast = await toastMatching(page, /cosine of the first "bank"/, 'the bank lesson notification');
     assert.match(toast.message, /mini-bert-uncased \(embedded\), layer \d+/);
     // What the hub answered HEAD for (the files a load fetches that the repository has), summed: its own sizes.
-    const heads = hub.requests.slice(before).filter((r) => r.method === 'HEAD' && r.path.startsWith(`/${FULL_LESSON}/resolve/main/`));
-    const files = [...new Set(heads.map((r) => decodeURIComponent(r.path.split('/resolve/main/')[1])))].filter((f) => existsSync(join(LESSON_FOLDER, f)));
+    const heads = hub.requests
+      .slice(before)
+      .filter((r) => r.method === 'HEAD' && r.path.startsWith(`/${FULL_LESSON}/resolve/main/`));
+    const files = [...new Set(heads.map((r) => decodeURIComponent(r.path.split('/resolve/main/')[1])))].filter((f) =>
+      existsSync(join(LESSON_FOLDER, f)),
+    );
     assert.ok(files.includes('config.json') && files.includes('onnx/model_quantized.onnx'), files.join(', '));
     const total = files.reduce((n, f) => n + statSync(join(LESSON_FOLDER, f)).size, 0);
     assert.deepEqual(toast.buttons, [`Download ${FULL_LESSON} (${(total / 1e6).toFixed(1)} MB)`]);
     assert.ok(!hub.requests.slice(before).some((r) => r.method === 'GET'), 'nothing downloaded before the user asks');
     await screenshot(page, 'bank-offer');
-    await page.locator('.notifications-toasts.visible .notification-toast', { hasText: 'cosine of the first' }).first().locator('.monaco-button', { hasText: 'Download' }).click();
-    const full = await toastMatching(page, new RegExp(`\\(${FULL_LESSON}, layer \\d+\\)`), 'the lesson with the downloaded model');
+    await page
+      .locator('.notifications-toasts.visible .notification-toast', { hasText: 'cosine of the first' })
+      .first()
+      .locator('.monaco-button', { hasText: 'Download' })
+      .click();
+    const full = await toastMatching(
+      page,
+      new RegExp(`\\(${FULL_LESSON}, layer \\d+\\)`),
+      'the lesson with the downloaded model',
+    );
     assert.match(full.message, /cosine of the first "bank"/);
     assert.ok(existsSync(join(hubCache, 'models--Xenova--bert-base-uncased')), 'downloaded into the hub cache');
     await runCommand(page, 'View: Revert and Close Editor'); // the untitled sample, without a save prompt
@@ -255,11 +352,20 @@ describe('Restricted Mode', () => {
   let wb;
   let page;
   before(async () => {
-    wb = await openWorkbench({ files: { 'predict.txt': 'python is a programming [MASK].\n' }, readyFile: 'predict.txt', prefix: 'bert-lens-restricted-ws-', restricted: true, env: { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_OFFLINE: '' } }); // no hub answers
+    wb = await openWorkbench({
+      files: { 'predict.txt': 'python is a programming [MASK].\n' },
+      readyFile: 'predict.txt',
+      prefix: 'bert-lens-restricted-ws-',
+      restricted: true,
+      env: { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_OFFLINE: '' },
+    }); // no hub answers
     ({ page } = wb);
     // The repository asks for another model (the NER fixture, which cannot fill masks).
     mkdirSync(join(wb.workspace, '.vscode'), { recursive: true });
-    writeFileSync(join(wb.workspace, '.vscode/settings.json'), JSON.stringify({ 'bertLens.model': join(ROOT, 'test/fixtures/bert-ner') }));
+    writeFileSync(
+      join(wb.workspace, '.vscode/settings.json'),
+      JSON.stringify({ 'bertLens.model': join(ROOT, 'test/fixtures/bert-ner') }),
+    );
   });
   after(async () => {
     await wb?.close();
@@ -267,12 +373,24 @@ describe('Restricted Mode', () => {
 
   test('the embedded model answers and the workspace bertLens.model is ignored until the folder is trusted', async () => {
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60000 });
-    const expected = cli('fill-mask', '--json', '--variant', 'quantized', 'python is a programming [MASK].').masks[0].predictions.map((p) => p.token);
+    const expected = cli(
+      'fill-mask',
+      '--json',
+      '--variant',
+      'quantized',
+      'python is a programming [MASK].',
+    ).masks[0].predictions.map((p) => p.token);
     await openFile(page, 'predict.txt');
     await runCommand(page, 'BERT Lens: Predict Masked Token');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Fill [MASK]' }).first().waitFor({ timeout: 120000 });
-    const first = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').first().textContent();
-    assert.equal(first.trim(), expected[0], 'the embedded model, not the workspace\'s NER model');
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Fill [MASK]' })
+      .first()
+      .waitFor({ timeout: 120000 });
+    const first = await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name')
+      .first()
+      .textContent();
+    assert.equal(first.trim(), expected[0], "the embedded model, not the workspace's NER model");
     await screenshot(page, 'restricted-mode');
     await page.keyboard.press('Escape');
     assert.match(readExtensionLog(wb.server.userData), /mini-bert-uncased/);
@@ -297,12 +415,19 @@ describe('Restricted Mode', () => {
     await trust.waitFor({ timeout: 30000 });
     await screenshot(page, 'restricted-trust-editor');
     await trust.click();
-    await waitFor(async () => (await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()) === 0, { what: 'Restricted Mode gone' });
+    await waitFor(async () => (await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()) === 0, {
+      what: 'Restricted Mode gone',
+    });
     // VS Code reports the newly applied workspace settings as a configuration change (or the trust event does).
-    await waitFor(() => /(workspace trusted|settings changed): model=\S*bert-ner/.test(readExtensionLog(wb.server.userData)), { what: 'the extension saw the workspace model' });
+    await waitFor(
+      () => /(workspace trusted|settings changed): model=\S*bert-ner/.test(readExtensionLog(wb.server.userData)),
+      { what: 'the extension saw the workspace model' },
+    );
     await runCommand(page, 'View: Close All Editor Groups');
     await openFile(page, 'predict.txt');
-    await waitFor(async () => (await languageStatus(page))?.text === 'BERT: bert-ner', { what: 'the workspace model in the language status' });
+    await waitFor(async () => (await languageStatus(page))?.text === 'BERT: bert-ner', {
+      what: 'the workspace model in the language status',
+    });
     await screenshot(page, 'trusted-model');
   });
 });

@@ -13,7 +13,16 @@ import { buildGradientGraph } from '../../src/engine/grad/gradient';
 import { LoadedModel } from '../../src/engine/model';
 import { openSession } from '../../src/engine/runtime';
 import { fillMask } from '../../src/engine/tasks/fillMask';
-import { type AdaptProgress, adapt, checkAdaptable, evaluateMlm, mlmFeeds, mlmObjective, mlmTrainFeeds, prepareAdaptData } from '../../src/engine/training/adapt';
+import {
+  type AdaptProgress,
+  adapt,
+  checkAdaptable,
+  evaluateMlm,
+  mlmFeeds,
+  mlmObjective,
+  mlmTrainFeeds,
+  prepareAdaptData,
+} from '../../src/engine/training/adapt';
 import { packLines, readCorpus, splitLines } from '../../src/engine/training/adaptData';
 import { checkAdaptOutput, saveAdapted } from '../../src/engine/training/adaptExport';
 import { maskBlock, maskWholeWords } from '../../src/engine/training/adaptMasking';
@@ -35,8 +44,22 @@ async function load(dir: string, variant: 'fp32' | 'quantized' = 'fp32'): Promis
 }
 
 // A small "domain": sentences about a harbour, with a code block and a table rule that are not prose.
-const SUBJECTS = ['the harbour master', 'the pilot boat', 'a cargo ship', 'the tug crew', 'the night watch', 'the lock keeper'];
-const VERBS = ['checks the tide tables', 'waits at the outer buoy', 'signals the crane operators', 'logs the arrival time', 'opens the eastern lock gate', 'calls the coast guard'];
+const SUBJECTS = [
+  'the harbour master',
+  'the pilot boat',
+  'a cargo ship',
+  'the tug crew',
+  'the night watch',
+  'the lock keeper',
+];
+const VERBS = [
+  'checks the tide tables',
+  'waits at the outer buoy',
+  'signals the crane operators',
+  'logs the arrival time',
+  'opens the eastern lock gate',
+  'calls the coast guard',
+];
 function domainText(): string {
   const lines = ['# Harbour notes', '', '```', 'const x = 1;', '```', '| a | b |', '|---|---|'];
   for (let i = 0; i < 48; i++) lines.push(`${SUBJECTS[i % 6]} ${VERBS[(i * 5) % 6]} before the ferry leaves.`);
@@ -46,7 +69,10 @@ const corpusDir = path.join(tmp, 'docs');
 fs.mkdirSync(path.join(corpusDir, 'node_modules', 'pkg'), { recursive: true });
 fs.writeFileSync(path.join(corpusDir, 'harbour.md'), domainText());
 fs.writeFileSync(path.join(corpusDir, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]));
-fs.writeFileSync(path.join(corpusDir, 'node_modules', 'pkg', 'README.md'), 'this readme should never be read by anyone\n');
+fs.writeFileSync(
+  path.join(corpusDir, 'node_modules', 'pkg', 'README.md'),
+  'this readme should never be read by anyone\n',
+);
 fs.writeFileSync(path.join(corpusDir, 'blob.txt'), Buffer.concat([Buffer.from('text then '), Buffer.from([0, 1, 2])]));
 
 test('readCorpus reads the prose lines of text files, skipping code fences, binaries and node_modules', () => {
@@ -66,7 +92,10 @@ test('readCorpus reads the prose lines of text files, skipping code fences, bina
   const s = splitLines(48, 42);
   assert.equal(s.heldOut.length, 5);
   assert.equal(s.train.length, 43);
-  assert.deepEqual([...s.train, ...s.heldOut].sort((a, b) => a - b), Array.from({ length: 48 }, (_, i) => i));
+  assert.deepEqual(
+    [...s.train, ...s.heldOut].sort((a, b) => a - b),
+    Array.from({ length: 48 }, (_, i) => i),
+  );
   assert.deepEqual(splitLines(48, 42), s, 'the split is seeded');
   assert.notDeepEqual(splitLines(48, 7).heldOut, s.heldOut);
 });
@@ -82,7 +111,10 @@ test('packLines: [CLS] … [SEP] blocks of at most maxLength tokens that keep ev
     assert.ok(b.ids.length <= 32);
     assert.equal(m.tokenizer.idToToken(b.ids[0]), '[CLS]');
     assert.equal(m.tokenizer.idToToken(b.ids[b.ids.length - 1]), '[SEP]');
-    assert.deepEqual(b.special, b.ids.map((_, i) => (i === 0 || i === b.ids.length - 1 ? 1 : 0)));
+    assert.deepEqual(
+      b.special,
+      b.ids.map((_, i) => (i === 0 || i === b.ids.length - 1 ? 1 : 0)),
+    );
     got.push(...b.ids.slice(1, -1));
   }
   assert.deepEqual(got, expected);
@@ -93,7 +125,12 @@ test('packLines: [CLS] … [SEP] blocks of at most maxLength tokens that keep ev
 test('labels are the original ids at the chosen positions and -100 elsewhere (HF DataCollatorForLanguageModeling)', async () => {
   const m = await load(fixture('bert-mlm'));
   const [block] = await packLines(m.tokenizer, readCorpus([corpusDir]).lines, 64);
-  const r = maskBlock(block, { seed: 3, maskId: m.tokenizer.maskId!, vocabSize: m.tokenizer.vocabSize(), excludeIds: excludedIds(m) });
+  const r = maskBlock(block, {
+    seed: 3,
+    maskId: m.tokenizer.maskId!,
+    vocabSize: m.tokenizer.vocabSize(),
+    excludeIds: excludedIds(m),
+  });
   const chosen = new Set(r.chosen.map((c) => c.position));
   assert.equal(r.chosen.length, Math.round(0.15 * (block.ids.length - 2)));
   r.labels.forEach((l, i) => assert.equal(l, chosen.has(i) ? block.ids[i] : -100, `label at ${i}`));
@@ -121,13 +158,19 @@ test('whole-word masking chooses every piece of a chosen word, about 15 % of the
     const pos = new Set(r.chosen.map((c) => c.position));
     for (const c of r.chosen) {
       assert.ok(!special[c.position]);
-      for (let i = 1; i < ids.length - 1; i++) if (words[i] === words[c.position]) assert.ok(pos.has(i), `seed ${seed}: piece ${i} of a chosen word left out`);
+      for (let i = 1; i < ids.length - 1; i++)
+        if (words[i] === words[c.position]) assert.ok(pos.has(i), `seed ${seed}: piece ${i} of a chosen word left out`);
       kinds[c.kind]++;
     }
     assert.ok(Math.abs(r.chosen.length - 0.15 * eligible) <= 2, `seed ${seed}: ${r.chosen.length} of ${eligible}`);
     total += r.chosen.length;
   }
-  assert.ok(Math.abs(kinds.mask / total - 0.8) < 0.02 && Math.abs(kinds.random / total - 0.1) < 0.02 && Math.abs(kinds.kept / total - 0.1) < 0.02, JSON.stringify(kinds));
+  assert.ok(
+    Math.abs(kinds.mask / total - 0.8) < 0.02 &&
+      Math.abs(kinds.random / total - 0.1) < 0.02 &&
+      Math.abs(kinds.kept / total - 0.1) < 0.02,
+    JSON.stringify(kinds),
+  );
 });
 
 test('the masked-LM loss covers the chosen positions only: the gradient graph equals log-softmax in JS at those positions', async () => {
@@ -136,9 +179,13 @@ test('the masked-LM loss covers the chosen positions only: the gradient graph eq
   const blocks = (await packLines(m.tokenizer, readCorpus([corpusDir]).lines, 24)).slice(0, 3);
   const o = { maskId: m.tokenizer.maskId!, vocabSize: m.tokenizer.vocabSize(), excludeIds: excludedIds(m) };
   const masked = blocks.map((b, i) => maskBlock(b, { ...o, seed: 11 + i }));
-  const g = await buildGradientGraph(bytes, { objective: mlmObjective('logits'), wrt: { parameters: ['m.cls.predictions.bias'] } });
+  const g = await buildGradientGraph(bytes, {
+    objective: mlmObjective('logits'),
+    wrt: { parameters: ['m.cls.predictions.bias'] },
+  });
   const gs = await openSession(g.bytes);
-  const loss = (await gs.run(mlmTrainFeeds(gs.inputNames, masked, m.tokenizer.padId), [g.outputs.loss]))[g.outputs.loss].data[0];
+  const loss = (await gs.run(mlmTrainFeeds(gs.inputNames, masked, m.tokenizer.padId), [g.outputs.loss]))[g.outputs.loss]
+    .data[0];
   await gs.dispose();
   // By hand: the forward logits, log-softmax in JS, mean over the chosen positions of every row of the batch.
   const fs32 = await openSession(bytes);
@@ -165,8 +212,8 @@ test('the masked-LM loss covers the chosen positions only: the gradient graph eq
   let sumAll = 0;
   let nAll = 0;
   masked.forEach((x, b) => {
-    for (const c of x.chosen) (sum += nll(b, c.position, c.original)), n++;
-    for (let p = 0; p < x.ids.length; p++) (sumAll += nll(b, p, blocks[b].ids[p])), nAll++;
+    for (const c of x.chosen) ((sum += nll(b, c.position, c.original)), n++);
+    for (let p = 0; p < x.ids.length; p++) ((sumAll += nll(b, p, blocks[b].ids[p])), nAll++);
   });
   assert.ok(n >= 6 && n < nAll / 4, `${n} chosen of ${nAll}`);
   assert.ok(Math.abs(loss - sum / n) < 1e-4, `graph loss ${loss} vs hand ${sum / n}`);
@@ -183,7 +230,12 @@ async function adaptedRun() {
   if (adapted) return adapted;
   const m = await load(fixture('bert-mlm'));
   const progress: AdaptProgress[] = [];
-  const outcome = await adapt(m, [corpusDir], { epochs: 1, learningRate: 5e-3, batchSize: 4, maxLength: 24, sampleInterval: 0 }, { onProgress: (p) => progress.push(p) });
+  const outcome = await adapt(
+    m,
+    [corpusDir],
+    { epochs: 1, learningRate: 5e-3, batchSize: 4, maxLength: 24, sampleInterval: 0 },
+    { onProgress: (p) => progress.push(p) },
+  );
   adapted = { outcome, progress };
   return adapted;
 }
@@ -191,7 +243,10 @@ async function adaptedRun() {
 test('one adaptation epoch lowers the masked-LM loss, on the training inputs and on the held-out lines', async () => {
   const { outcome, progress } = await adaptedRun();
   const m = await load(fixture('bert-mlm'));
-  assert.ok(outcome.after.nll < outcome.before.nll - 0.05, `held-out NLL ${outcome.before.nll} -> ${outcome.after.nll}`);
+  assert.ok(
+    outcome.after.nll < outcome.before.nll - 0.05,
+    `held-out NLL ${outcome.before.nll} -> ${outcome.after.nll}`,
+  );
   assert.ok(outcome.after.pseudoPerplexity < outcome.before.pseudoPerplexity);
   assert.equal(outcome.before.positions, outcome.after.positions, 'before and after score the same masked positions');
   // The training inputs, masked with one fixed seed, scored with the original and the adapted weights.
@@ -211,7 +266,11 @@ test('one adaptation epoch lowers the masked-LM loss, on the training inputs and
   assert.ok(progress.some((p) => p.phase === 'evaluated' && p.which === 'before'));
   const sample = steps.find((p) => p.sample)?.sample;
   assert.ok(sample);
-  assert.ok(sample.tokens.some((t) => t.kind === 'mask' && t.text === '[MASK]' && typeof t.guess === 'string' && typeof t.original === 'string'));
+  assert.ok(
+    sample.tokens.some(
+      (t) => t.kind === 'mask' && t.text === '[MASK]' && typeof t.guess === 'string' && typeof t.original === 'string',
+    ),
+  );
   assert.ok(sample.tokens.every((t) => t.text !== '[CLS]' && t.text !== '[SEP]'));
 });
 
@@ -227,16 +286,38 @@ test('the run counts mask/random/kept over every epoch: 15 % of each input, abou
   assert.equal(two.steps, 2 * Math.ceil(train.length / 8));
 });
 
-test("the adapted model, saved in hub layout, loads like any model and its fill-mask is a forward pass with the new weights", async () => {
+test('the adapted model, saved in hub layout, loads like any model and its fill-mask is a forward pass with the new weights', async () => {
   const { outcome } = await adaptedRun();
   const base = await load(fixture('bert-mlm'));
   const dir = path.join(tmp, 'adapted');
-  const report = { base_model: base.id, data: [corpusDir], masked_accuracy: { before: outcome.before.accuracy, after: outcome.after.accuracy }, pseudo_perplexity: { before: outcome.before.pseudoPerplexity, after: outcome.after.pseudoPerplexity }, chosen: outcome.chosen, epochs: 1, steps: outcome.steps, learning_rate: outcome.learningRate, max_length: 24, seed: 42, eval_seed: outcome.evalSeed, whole_word: false, seconds: 1 };
+  const report = {
+    base_model: base.id,
+    data: [corpusDir],
+    masked_accuracy: { before: outcome.before.accuracy, after: outcome.after.accuracy },
+    pseudo_perplexity: { before: outcome.before.pseudoPerplexity, after: outcome.after.pseudoPerplexity },
+    chosen: outcome.chosen,
+    epochs: 1,
+    steps: outcome.steps,
+    learning_rate: outcome.learningRate,
+    max_length: 24,
+    seed: 42,
+    eval_seed: outcome.evalSeed,
+    whole_word: false,
+    seconds: 1,
+  };
   saveAdapted({ dir, source: base.folder, bytes: outcome.bytes, report });
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(config.architectures, ['BertForMaskedLM']);
   assert.equal(config.bert_lens.adapted, true);
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'onnx/model.onnx', 'adapt-report.json', 'MODEL_CARD.md']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  for (const f of [
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'vocab.txt',
+    'onnx/model.onnx',
+    'adapt-report.json',
+    'MODEL_CARD.md',
+  ])
+    assert.ok(fs.existsSync(path.join(dir, f)), f);
   const m = await load(dir);
   assert.equal(m.folder.head, 'masked-lm');
   const text = 'the pilot boat [MASK] at the outer buoy.';
@@ -259,14 +340,27 @@ test("the adapted model, saved in hub layout, loads like any model and its fill-
   const z = row.reduce((a, x) => a + Math.exp(x - mx), 0);
   for (const p of pred) assert.ok(Math.abs(p.score - Math.exp(row[p.id] - mx) / z) < 1e-5, `${p.token}: ${p.score}`);
   // The saved weights are the trained ones, and differ from the source's.
-  const saved = new Map(readParameters(new Uint8Array(fs.readFileSync(path.join(dir, 'onnx', 'model.onnx')))).map((p) => [p.name, p.data]));
-  const src = new Map(readParameters(new Uint8Array(fs.readFileSync(path.join(fixture('bert-mlm'), 'onnx', 'model.onnx')))).map((p) => [p.name, p.data]));
+  const saved = new Map(
+    readParameters(new Uint8Array(fs.readFileSync(path.join(dir, 'onnx', 'model.onnx')))).map((p) => [p.name, p.data]),
+  );
+  const src = new Map(
+    readParameters(new Uint8Array(fs.readFileSync(path.join(fixture('bert-mlm'), 'onnx', 'model.onnx')))).map((p) => [
+      p.name,
+      p.data,
+    ]),
+  );
   const bias = 'm.cls.predictions.bias';
   assert.ok(saved.has(bias) && src.has(bias));
   assert.ok(saved.get(bias)!.some((x, i) => Math.abs(x - src.get(bias)![i]) > 1e-4));
   // Never overwritten without asking.
-  assert.throws(() => saveAdapted({ dir, source: base.folder, bytes: outcome.bytes, report }), (e: EngineError) => e.code === 'output-exists' && /--overwrite/.test(e.hint ?? ''));
-  assert.throws(() => checkAdaptOutput(fixture('bert-mlm'), fixture('bert-mlm'), true), (e: EngineError) => e.code === 'output-exists' && /model being adapted/.test(e.message));
+  assert.throws(
+    () => saveAdapted({ dir, source: base.folder, bytes: outcome.bytes, report }),
+    (e: EngineError) => e.code === 'output-exists' && /--overwrite/.test(e.hint ?? ''),
+  );
+  assert.throws(
+    () => checkAdaptOutput(fixture('bert-mlm'), fixture('bert-mlm'), true),
+    (e: EngineError) => e.code === 'output-exists' && /model being adapted/.test(e.message),
+  );
 });
 
 test('bad input: no text files, a causal model, a classification model, an int8-only model — one clear line each', async () => {
@@ -274,38 +368,83 @@ test('bad input: no text files, a causal model, a classification model, an int8-
   fs.mkdirSync(empty);
   fs.writeFileSync(path.join(empty, 'data.csv'), 'a,b\n1,2\n');
   fs.writeFileSync(path.join(empty, 'image.png'), Buffer.from([0x89, 0x50, 0, 0]));
-  assert.throws(() => readCorpus([empty]), (e: EngineError) => e.code === 'no-text' && e.message.includes(empty) && /no text files/.test(e.message) && !!e.hint);
-  assert.throws(() => readCorpus([path.join(tmp, 'missing')]), (e: EngineError) => e.code === 'data-not-found');
+  assert.throws(
+    () => readCorpus([empty]),
+    (e: EngineError) =>
+      e.code === 'no-text' && e.message.includes(empty) && /no text files/.test(e.message) && !!e.hint,
+  );
+  assert.throws(
+    () => readCorpus([path.join(tmp, 'missing')]),
+    (e: EngineError) => e.code === 'data-not-found',
+  );
   const causal = await load(fixture('gpt2-clm'));
-  assert.throws(() => checkAdaptable(causal), (e: EngineError) => e.code === 'wrong-head' && /causal language model/.test(e.message));
+  assert.throws(
+    () => checkAdaptable(causal),
+    (e: EngineError) => e.code === 'wrong-head' && /causal language model/.test(e.message),
+  );
   const nli = await load(fixture('bert-nli'));
-  assert.throws(() => checkAdaptable(nli), (e: EngineError) => e.code === 'wrong-head' && /BertForSequenceClassification/.test(e.message) && /masked-LM head/.test(e.message));
+  assert.throws(
+    () => checkAdaptable(nli),
+    (e: EngineError) =>
+      e.code === 'wrong-head' && /BertForSequenceClassification/.test(e.message) && /masked-LM head/.test(e.message),
+  );
   await assert.rejects(adapt(nli, [corpusDir]), (e: EngineError) => e.code === 'wrong-head');
   // int8 only: the fixture's tokenizer and config with only onnx/model_quantized.onnx.
   const q = path.join(tmp, 'int8-only');
   fs.mkdirSync(path.join(q, 'onnx'), { recursive: true });
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) fs.copyFileSync(path.join(fixture('bert-mlm'), f), path.join(q, f));
-  fs.writeFileSync(path.join(q, 'onnx', 'model_quantized.onnx'), quantizeDynamic(new Uint8Array(fs.readFileSync(path.join(fixture('bert-mlm'), 'onnx', 'model.onnx')))));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt'])
+    fs.copyFileSync(path.join(fixture('bert-mlm'), f), path.join(q, f));
+  fs.writeFileSync(
+    path.join(q, 'onnx', 'model_quantized.onnx'),
+    quantizeDynamic(new Uint8Array(fs.readFileSync(path.join(fixture('bert-mlm'), 'onnx', 'model.onnx')))),
+  );
   const int8 = await load(q, 'quantized');
-  assert.throws(() => checkAdaptable(int8), (e: EngineError) => e.code === 'needs-fp32' && /model_quantized\.onnx/.test(e.message));
+  assert.throws(
+    () => checkAdaptable(int8),
+    (e: EngineError) => e.code === 'needs-fp32' && /model_quantized\.onnx/.test(e.message),
+  );
 });
 
 test('cancel stops the run with CancelledError', async () => {
   const m = await load(fixture('bert-mlm'));
   const ac = new AbortController();
   await assert.rejects(
-    adapt(m, [corpusDir], { epochs: 3, batchSize: 2, maxLength: 24 }, { signal: ac.signal, onProgress: (p) => p.phase === 'step' && ac.abort() }),
+    adapt(
+      m,
+      [corpusDir],
+      { epochs: 3, batchSize: 2, maxLength: 24 },
+      { signal: ac.signal, onProgress: (p) => p.phase === 'step' && ac.abort() },
+    ),
     (e: EngineError) => e.code === 'cancelled',
   );
 });
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), 'adapt', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), 'adapt', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 test('bert-lens adapt --json prints {masked_accuracy, pseudo_perplexity, chosen, seconds, output} and never overwrites unasked', () => {
   const out = path.join(tmp, 'cli-adapted');
-  const args = ['--data', corpusDir, '--model', fixture('bert-mlm'), '--epochs', '1', '--seed', '3', '--max-length', '24', '--lr', '0.005', '--output', out, '--json'];
+  const args = [
+    '--data',
+    corpusDir,
+    '--model',
+    fixture('bert-mlm'),
+    '--epochs',
+    '1',
+    '--seed',
+    '3',
+    '--max-length',
+    '24',
+    '--lr',
+    '0.005',
+    '--output',
+    out,
+    '--json',
+  ];
   const r = cli(args);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -318,12 +457,18 @@ test('bert-lens adapt --json prints {masked_accuracy, pseudo_perplexity, chosen,
   assert.ok(Math.abs(Math.log(j.pseudo_perplexity.before) - j.nll.before) < 1e-9);
   assert.ok(j.chosen.mask > j.chosen.random + j.chosen.kept && j.seconds > 0);
   assert.ok(fs.existsSync(path.join(out, 'onnx', 'model.onnx')));
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'adapt-report.json'), 'utf8')).masked_accuracy, j.masked_accuracy);
+  assert.deepEqual(
+    JSON.parse(fs.readFileSync(path.join(out, 'adapt-report.json'), 'utf8')).masked_accuracy,
+    j.masked_accuracy,
+  );
   // The same folder again: refused in one line before any training, then replaced with --overwrite.
   const again = cli(args);
   assert.equal(again.status, 1);
   assert.equal(again.stdout, '');
-  const lines = again.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+  const lines = again.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{'));
   assert.equal(lines.length, 1, again.stderr);
   assert.match(lines[0], /already exists.*--overwrite/);
   assert.equal(cli([...args, '--overwrite']).status, 0);

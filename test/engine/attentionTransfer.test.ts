@@ -13,18 +13,27 @@ import { ROOT, WORKER, assertClose, fixture, readJson } from '../helpers';
 test('attention tensors: head mean and rollout equal the nested reference computation', async () => {
   const client = new EngineClient({ workerPath: WORKER });
   try {
-    const t = await client.attentionTensors({ model: fixture('bert-mlm') }, { text: 'the bank of the river is steep.' });
+    const t = await client.attentionTensors(
+      { model: fixture('bert-mlm') },
+      { text: 'the bank of the river is steep.' },
+    );
     const { layers, heads, n } = t;
-    assert.ok(t.attentions instanceof Float32Array && t.headMean instanceof Float32Array && t.rollout instanceof Float32Array);
+    assert.ok(
+      t.attentions instanceof Float32Array && t.headMean instanceof Float32Array && t.rollout instanceof Float32Array,
+    );
     assert.equal(t.attentions.length, layers * heads * n * n);
     assert.equal(n, t.tokens.length);
     // Reference: means and rollout written plainly over nested arrays, in float64.
     const A = (l: number, h: number, i: number, j: number) => t.attentions[((l * heads + h) * n + i) * n + j];
-    const mean = Array.from({ length: layers }, (_, l) => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => {
-      let s = 0;
-      for (let h = 0; h < heads; h++) s += A(l, h, i, j);
-      return s / heads;
-    })));
+    const mean = Array.from({ length: layers }, (_, l) =>
+      Array.from({ length: n }, (_, i) =>
+        Array.from({ length: n }, (_, j) => {
+          let s = 0;
+          for (let h = 0; h < heads; h++) s += A(l, h, i, j);
+          return s / heads;
+        }),
+      ),
+    );
     assertClose(t.headMean, mean.flat(2), 1e-7, 'head mean');
     let acc: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
     for (const a of mean) {
@@ -51,7 +60,12 @@ const CLI = path.join(ROOT, 'bin', 'bert-lens.js');
 test('attention --json prints exactly what it printed before the compact transfer', () => {
   const cases: { name: string; args: string[]; stdout: string }[] = readJson(fixture('attention-cli/cases.json'));
   for (const c of cases) {
-    const r = spawnSync(process.execPath, [CLI, ...c.args], { encoding: 'utf8', timeout: 60_000, cwd: ROOT, maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [CLI, ...c.args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: ROOT,
+      maxBuffer: 64 << 20,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, c.stdout, `${c.name}: the --json output changed`);
   }
@@ -61,7 +75,11 @@ test('attention --format npy writes the raw tensor, never over an existing file'
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-npy-'));
   const file = path.join(dir, 'att.npy');
   const text = 'The bank of the river is steep.';
-  const r = spawnSync(process.execPath, [CLI, 'attention', text, '--model', fixture('bert-mlm'), '--format', 'npy', '--output', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'attention', text, '--model', fixture('bert-mlm'), '--format', 'npy', '--output', file],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /float32 \[3, 4, 10, 10\]/);
   const b = fs.readFileSync(file);
@@ -73,12 +91,19 @@ test('attention --format npy writes the raw tensor, never over an existing file'
   const data = new Float32Array(b.buffer.slice(b.byteOffset + 10 + hlen, b.byteOffset + b.length));
   const json = JSON.parse(readJson<{ stdout: string }[]>(fixture('attention-cli/cases.json'))[0].stdout);
   assert.deepEqual(Array.from(data), json.attentions.flat(3), 'the npy tensor is the --json attentions, flattened');
-  const again = spawnSync(process.execPath, [CLI, 'attention', text, '--model', fixture('bert-mlm'), '--format', 'npy', '--output', file], { encoding: 'utf8', timeout: 60_000 });
+  const again = spawnSync(
+    process.execPath,
+    [CLI, 'attention', text, '--model', fixture('bert-mlm'), '--format', 'npy', '--output', file],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(again.status, 2);
   assert.match(again.stderr, /already exists/);
   assert.equal(again.stderr.trim().split('\n').length, 1);
   assert.equal(fs.statSync(file).size, b.length, 'the file is untouched');
-  const noOut = spawnSync(process.execPath, [CLI, 'attention', text, '--format', 'npy'], { encoding: 'utf8', timeout: 60_000 });
+  const noOut = spawnSync(process.execPath, [CLI, 'attention', text, '--format', 'npy'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(noOut.status, 2);
   assert.match(noOut.stderr, /--output/);
   fs.rmSync(dir, { recursive: true, force: true });

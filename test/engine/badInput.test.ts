@@ -33,7 +33,10 @@ async function code(p: Promise<unknown>): Promise<EngineError> {
 }
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
@@ -49,7 +52,10 @@ function assertCliError(args: string[], pattern: RegExp) {
 test('missing model folder', async () => {
   const e = await code(client.fillMask({ model: path.join(tmp, 'nope') }, { text: 'a [MASK].' }));
   assert.equal(e.code, 'model-not-found');
-  assertCliError(['fill-mask', '--model', path.join(tmp, 'nope'), 'a [MASK].'], /No model folder at .*nope\. Pass a folder/);
+  assertCliError(
+    ['fill-mask', '--model', path.join(tmp, 'nope'), 'a [MASK].'],
+    /No model folder at .*nope\. Pass a folder/,
+  );
 });
 
 test('unreadable model folder (config.json is not JSON)', async () => {
@@ -73,7 +79,10 @@ test('corrupt .onnx file', async () => {
   fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 5000));
   const e = await code(client.fillMask({ model: d }, { text: 'a [MASK].' }));
   assert.equal(e.code, 'corrupt-model');
-  assertCliError(['fill-mask', '--model', d, 'a [MASK].'], /The ONNX file could not be loaded: .*re-download or re-export/);
+  assertCliError(
+    ['fill-mask', '--model', d, 'a [MASK].'],
+    /The ONNX file could not be loaded: .*re-download or re-export/,
+  );
 });
 
 test('a variant that is not there', async () => {
@@ -85,8 +94,14 @@ test('a variant that is not there', async () => {
 test('a task the head cannot do: ner on a masked-LM model', async () => {
   const e = await code(client.tokenClassification({}, { text: 'hello world' }));
   assert.equal(e.code, 'wrong-head');
-  assertCliError(['ner', 'hello world'], /needs a model with a token-classification head, but embedded\/mini-bert-uncased is BertForMaskedLM/);
-  assertCliError(['fill-mask', '--model', fixture('bert-ner'), 'a [MASK].'], /Fill-mask needs a model with a masked-lm head/);
+  assertCliError(
+    ['ner', 'hello world'],
+    /needs a model with a token-classification head, but embedded\/mini-bert-uncased is BertForMaskedLM/,
+  );
+  assertCliError(
+    ['fill-mask', '--model', fixture('bert-ner'), 'a [MASK].'],
+    /Fill-mask needs a model with a masked-lm head/,
+  );
   assertCliError(['nsp', 'a', 'b'], /Next-sentence prediction needs/);
 });
 
@@ -109,16 +124,25 @@ test('text longer than the maximum length: attention explains, the tasks use win
   const e = await code(client.attention({}, { text }));
   assert.equal(e.code, 'too-long');
   assert.match(e.message, /at most 512/);
-  const emb = await client.embed({ model: fixture('bert-feature') }, { text: 'open a bank account. '.repeat(40), layer: -1 });
+  const emb = await client.embed(
+    { model: fixture('bert-feature') },
+    { text: 'open a bank account. '.repeat(40), layer: -1 },
+  );
   assert.ok(emb.vectors!.length > 128, 'bert-feature (max 128 positions) embeds a 160+ token text through windows');
-  const ner = await client.tokenClassification({ model: fixture('bert-ner') }, { text: 'my name is wolfgang and i live in berlin. '.repeat(20) });
+  const ner = await client.tokenClassification(
+    { model: fixture('bert-ner') },
+    { text: 'my name is wolfgang and i live in berlin. '.repeat(20) },
+  );
   assert.ok(ner.tokens.length > 128);
   assert.equal(ner.tokenLabels.length, ner.tokens.length);
 });
 
 test('unknown device and variant', async () => {
   assert.equal((await code(client.loadModel({ device: 'tpu' as never }))).code, 'unknown-device');
-  assertCliError(['fill-mask', '--device', 'tpu', 'a [MASK].'], /unknown device "tpu"\. Use one of: cpu, webgpu, cuda, dml, coreml/);
+  assertCliError(
+    ['fill-mask', '--device', 'tpu', 'a [MASK].'],
+    /unknown device "tpu"\. Use one of: cpu, webgpu, cuda, dml, coreml/,
+  );
   assertCliError(['fill-mask', '--variant', 'int4', 'a [MASK].'], /unknown variant "int4"/);
 });
 

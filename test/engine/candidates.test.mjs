@@ -37,7 +37,12 @@ function vocabularySize(texts) {
 
 // The topics fixture plus four "trap" rows whose words belong to the other topic: wherever a trap lands in the
 // test split, every candidate must get exactly that one wrong (the clean rows are separable by their words).
-const TRAPS = ['"the goal and the league, match",food', '"the coach and the score, team",food', '"the flour and the salt, oven",sport', '"the sauce and the bake, recipe",sport'];
+const TRAPS = [
+  '"the goal and the league, match",food',
+  '"the coach and the score, team",food',
+  '"the flour and the salt, oven",sport',
+  '"the sauce and the bake, recipe",sport',
+];
 
 test('hybrid: pooled dim + TF-IDF vocabulary wide, scored on the same test indices as frozen and TF-IDF', async () => {
   const file = path.join(tmp, 'topics.csv');
@@ -66,22 +71,35 @@ test('hybrid: pooled dim + TF-IDF vocabulary wide, scored on the same test indic
   assert.equal(c.hybrid.test.accuracy, 7 / 8);
   // All tie on validation: the cheapest (TF-IDF) is recommended, and the line says why.
   assert.equal(o.recommendation.candidate, 'tfidf');
-  assert.match(o.recommendation.reason, /^TF-IDF \+ LR: \d\.\d\d validation accuracy vs \d\.\d\d frozen encoder \+ head; as good as frozen encoder \+ head and hybrid \(frozen \+ TF-IDF\) on validation, and cheaper$/);
+  assert.match(
+    o.recommendation.reason,
+    /^TF-IDF \+ LR: \d\.\d\d validation accuracy vs \d\.\d\d frozen encoder \+ head; as good as frozen encoder \+ head and hybrid \(frozen \+ TF-IDF\) on validation, and cheaper$/,
+  );
 });
 
 test('hybrid rows: the standardised pooled vector scaled by 1/sqrt(d), then the TF-IDF columns shifted by d', () => {
-  const r = hybridRow(Float32Array.from([2, -4, 0, 6]), { idx: Int32Array.from([1, 7]), val: Float32Array.from([0.6, 0.8]) });
+  const r = hybridRow(Float32Array.from([2, -4, 0, 6]), {
+    idx: Int32Array.from([1, 7]),
+    val: Float32Array.from([0.6, 0.8]),
+  });
   assert.deepEqual(Array.from(r.idx), [0, 1, 2, 3, 5, 11]);
   assert.deepEqual(Array.from(r.val), [1, -2, 0, 3, 0.6000000238418579, 0.800000011920929]);
 });
 
-test('fine-tune run: frozen, fine_tuned, hybrid and TF-IDF on one split; fine_tuned scores are the run\'s own', async () => {
+test("fine-tune run: frozen, fine_tuned, hybrid and TF-IDF on one split; fine_tuned scores are the run's own", async () => {
   const m = await LoadedModel.load('test:bert-mlm', fixture('bert-mlm'), 'fp32', 'cpu');
   models.push(m);
   const file = path.join(tmp, 'topics-ft.csv');
   fs.writeFileSync(file, topicsCsv());
   const data = loadTaskData(file, { seed: 5 });
-  const o = await fineTune(m, data, { learningRate: 1e-2, batchSize: 8, epochs: 1, seed: 5, evaluateQuantized: false, checkpointDir: path.join(tmp, 'ck') });
+  const o = await fineTune(m, data, {
+    learningRate: 1e-2,
+    batchSize: 8,
+    epochs: 1,
+    seed: 5,
+    evaluateQuantized: false,
+    checkpointDir: path.join(tmp, 'ck'),
+  });
   const c = o.candidates;
   assert.deepEqual(Object.keys(c).sort(), ['fine_tuned', 'frozen', 'hybrid', 'tfidf']);
   assert.deepEqual(c.fine_tuned.test, o.metrics);
@@ -95,22 +113,39 @@ test('fine-tune run: frozen, fine_tuned, hybrid and TF-IDF on one split; fine_tu
   assert.equal(c.hybrid.test.accuracy, 1);
   assert.deepEqual(o.recommendation, recommend(c, averageWords(data.dataset)));
   // No candidates when baselines are off (tests and benchmarks that only want the network).
-  const off = await fineTune(m, data, { learningRate: 1e-2, batchSize: 8, epochs: 1, seed: 5, evaluateQuantized: false, baselines: false, checkpointDir: path.join(tmp, 'ck2') });
+  const off = await fineTune(m, data, {
+    learningRate: 1e-2,
+    batchSize: 8,
+    epochs: 1,
+    seed: 5,
+    evaluateQuantized: false,
+    baselines: false,
+    checkpointDir: path.join(tmp, 'ck2'),
+  });
   assert.equal(off.candidates, undefined);
 });
 
-const s = (val, test, f1v = val, f1t = test) => ({ ...(val === undefined ? {} : { val: { accuracy: val, macro_f1: f1v } }), test: { accuracy: test, macro_f1: f1t } });
+const s = (val, test, f1v = val, f1t = test) => ({
+  ...(val === undefined ? {} : { val: { accuracy: val, macro_f1: f1v } }),
+  test: { accuracy: test, macro_f1: f1t },
+});
 
 test('recommendation: the best validation accuracy wins, whatever the test split says', () => {
   const c = { frozen: s(0.53, 0.9), fine_tuned: s(0.58, 0.95), hybrid: s(0.61, 0.2), tfidf: s(0.66, 0.1) };
   const r = recommend(c, 12);
   assert.equal(r.candidate, 'tfidf');
   assert.equal(r.split, 'validation');
-  assert.equal(r.reason, 'TF-IDF + LR: 0.66 validation accuracy vs 0.61 hybrid (frozen + TF-IDF); the texts are short and topical: their words alone separate the labels, at a fraction of the cost');
+  assert.equal(
+    r.reason,
+    'TF-IDF + LR: 0.66 validation accuracy vs 0.61 hybrid (frozen + TF-IDF); the texts are short and topical: their words alone separate the labels, at a fraction of the cost',
+  );
   assert.match(recommend(c, 400).reason, /the labels follow the words used/);
   const h = recommend({ ...c, hybrid: s(0.7, 0.2) });
   assert.equal(h.candidate, 'hybrid');
-  assert.equal(h.reason, 'hybrid (frozen + TF-IDF): 0.70 validation accuracy vs 0.66 TF-IDF + LR; words and the encoder’s features each add something: together they beat either alone');
+  assert.equal(
+    h.reason,
+    'hybrid (frozen + TF-IDF): 0.70 validation accuracy vs 0.66 TF-IDF + LR; words and the encoder’s features each add something: together they beat either alone',
+  );
   assert.equal(recommend({ ...c, fine_tuned: s(0.9, 0) }).candidate, 'fine_tuned');
 });
 
@@ -120,11 +155,17 @@ test('recommendation: ties go to macro-F1, then to the cheaper candidate; missin
   // Full tie: the cheaper one, in the order TF-IDF < frozen < hybrid < fine-tuned.
   const t = recommend({ fine_tuned: s(0.6, 0.9), hybrid: s(0.6, 0.1), frozen: s(0.6, 0.5) });
   assert.equal(t.candidate, 'frozen');
-  assert.equal(t.reason, 'frozen encoder + head: 0.60 validation accuracy vs 0.60 hybrid (frozen + TF-IDF); as good as hybrid (frozen + TF-IDF) and fine-tuned on validation, and cheaper');
+  assert.equal(
+    t.reason,
+    'frozen encoder + head: 0.60 validation accuracy vs 0.60 hybrid (frozen + TF-IDF); as good as hybrid (frozen + TF-IDF) and fine-tuned on validation, and cheaper',
+  );
   // Missing and validation-less candidates are skipped; one candidate has no runner-up.
   const one = recommend({ frozen: s(undefined, 1), fine_tuned: s(0.4, 0.4) });
   assert.equal(one.candidate, 'fine_tuned');
-  assert.equal(one.reason, 'fine-tuned: 0.40 validation accuracy; training the encoder on this data beats its frozen features and word counts');
+  assert.equal(
+    one.reason,
+    'fine-tuned: 0.40 validation accuracy; training the encoder on this data beats its frozen features and word counts',
+  );
   assert.equal(recommend({ frozen: s(undefined, 1), tfidf: s(undefined, 0.2) }), undefined);
   assert.equal(recommend({}), undefined);
 });
@@ -138,7 +179,10 @@ test('candidate table lines for the CLI: validation and test columns, the recomm
     'frozen encoder + head        50.0%   50.0%   25.0%     25.0%',
     'Recommended (on validation): TF-IDF + LR: 0.75 validation accuracy vs 0.50 frozen encoder + head; the labels follow the words used: word counts do as well as the encoder, at a fraction of the cost.',
   ]);
-  assert.equal(candidateLines({ frozen: s(undefined, 0.5) }).pop(), 'No validation split: no recommendation (the test split is not used to choose).');
+  assert.equal(
+    candidateLines({ frozen: s(undefined, 0.5) }).pop(),
+    'No validation split: no recommendation (the test split is not used to choose).',
+  );
   assert.equal(averageWords(loadDatasetFrom('text,label\n"a b c",x\n"d e",y\n')), 2.5);
 });
 
@@ -152,8 +196,29 @@ test('sidebar candidate rows: cheapest first, missing ones left out, the recomme
   const c = { fine_tuned: s(0.58, 0.6, 0.5, 0.55), tfidf: s(0.66, 0.7, 0.6, 0.65), frozen: s(undefined, 0.5) };
   const rows = candidateRows(c, recommend(c));
   assert.deepEqual(rows, [
-    { name: 'tfidf', title: 'TF-IDF + LR ★', valAccuracy: '66.0%', testAccuracy: '70.0%', testMacroF1: '65.0%', recommended: true },
-    { name: 'frozen', title: 'Frozen + head', valAccuracy: '–', testAccuracy: '50.0%', testMacroF1: '50.0%', recommended: false },
-    { name: 'fine_tuned', title: 'Fine-tuned', valAccuracy: '58.0%', testAccuracy: '60.0%', testMacroF1: '55.0%', recommended: false },
+    {
+      name: 'tfidf',
+      title: 'TF-IDF + LR ★',
+      valAccuracy: '66.0%',
+      testAccuracy: '70.0%',
+      testMacroF1: '65.0%',
+      recommended: true,
+    },
+    {
+      name: 'frozen',
+      title: 'Frozen + head',
+      valAccuracy: '–',
+      testAccuracy: '50.0%',
+      testMacroF1: '50.0%',
+      recommended: false,
+    },
+    {
+      name: 'fine_tuned',
+      title: 'Fine-tuned',
+      valAccuracy: '58.0%',
+      testAccuracy: '60.0%',
+      testMacroF1: '55.0%',
+      recommended: false,
+    },
   ]);
 });

@@ -37,7 +37,10 @@ const argmax = (row: ArrayLike<number>) => {
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'bert-lens.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('gpt2-clm: causal LM', () => {
@@ -75,20 +78,39 @@ describe('gpt2-clm: causal LM', () => {
     const r = await client.nextToken(spec(GPT), { text: ref.text, topK: 5 });
     const last = ref.tokens.length - 1;
     const out = ref.outputs.logits;
-    assert.deepEqual(r.predictions.map((p) => p.id), out.topk_ids[last].slice(0, 5));
-    assertClose(r.predictions.map((p) => p.score), out.topk_values[last].slice(0, 5).map((v: number) => Math.exp(v - out.logsumexp[last])), TOL, 'scores');
+    assert.deepEqual(
+      r.predictions.map((p) => p.id),
+      out.topk_ids[last].slice(0, 5),
+    );
+    assertClose(
+      r.predictions.map((p) => p.score),
+      out.topk_values[last].slice(0, 5).map((v: number) => Math.exp(v - out.logsumexp[last])),
+      TOL,
+      'scores',
+    );
     const m = await load();
-    assert.deepEqual(r.predictions.map((p) => p.token), r.predictions.map((p) => m.tokenizer.idToToken(p.id)));
+    assert.deepEqual(
+      r.predictions.map((p) => p.token),
+      r.predictions.map((p) => m.tokenizer.idToToken(p.id)),
+    );
   });
 
   test('greedy generation: the first token after every prefix is the reference arg-max there', async () => {
     for (let k = 1; k < ref.tokens.length; k++) {
       const prompt = ref.text.slice(0, ref.offsets[k - 1][1]);
       const m = await load();
-      assert.deepEqual((await m.tokenizer.encode(prompt, undefined, false)).ids, ref.input_ids.slice(0, k), `prefix ${k} tokenizes as the reference`);
+      assert.deepEqual(
+        (await m.tokenizer.encode(prompt, undefined, false)).ids,
+        ref.input_ids.slice(0, k),
+        `prefix ${k} tokenizes as the reference`,
+      );
       const r = await client.generate(spec(GPT), { text: prompt, maxNewTokens: 1 });
       assert.equal(r.tokens[0].id, ref.outputs.logits.topk_ids[k - 1][0], `after ${k} tokens`);
-      assert.ok(Math.abs(r.tokens[0].score - Math.exp(ref.outputs.logits.topk_values[k - 1][0] - ref.outputs.logits.logsumexp[k - 1])) < TOL);
+      assert.ok(
+        Math.abs(
+          r.tokens[0].score - Math.exp(ref.outputs.logits.topk_values[k - 1][0] - ref.outputs.logits.logsumexp[k - 1]),
+        ) < TOL,
+      );
     }
   });
 
@@ -113,23 +135,44 @@ describe('gpt2-clm: causal LM', () => {
     const a = await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 12, temperature: 1, seed: 7 });
     const b = await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 12, temperature: 1, seed: 7 });
     const c = await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 12, temperature: 1, seed: 8 });
-    assert.deepEqual(a.tokens.map((t) => t.id), b.tokens.map((t) => t.id));
-    assert.notDeepEqual(a.tokens.map((t) => t.id), c.tokens.map((t) => t.id));
+    assert.deepEqual(
+      a.tokens.map((t) => t.id),
+      b.tokens.map((t) => t.id),
+    );
+    assert.notDeepEqual(
+      a.tokens.map((t) => t.id),
+      c.tokens.map((t) => t.id),
+    );
     const greedy = (await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 6 })).tokens.map((t) => t.id);
-    assert.deepEqual((await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 6, temperature: 1.5, topK: 1, seed: 3 })).tokens.map((t) => t.id), greedy);
-    assert.deepEqual((await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 6, temperature: 1.5, topP: 1e-9, seed: 3 })).tokens.map((t) => t.id), greedy);
+    assert.deepEqual(
+      (
+        await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 6, temperature: 1.5, topK: 1, seed: 3 })
+      ).tokens.map((t) => t.id),
+      greedy,
+    );
+    assert.deepEqual(
+      (
+        await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 6, temperature: 1.5, topP: 1e-9, seed: 3 })
+      ).tokens.map((t) => t.id),
+      greedy,
+    );
   });
 
   test('pickToken: top-k and top-p restrict the draw to the most probable ids', () => {
     const logits = [0, 3, 1, 2]; // probabilities ~ .032, .644, .087, .237
     let rng = 0;
     const draws = (o: { temperature: number; topK?: number; topP?: number }) =>
-      new Set(Array.from({ length: 200 }, () => pickToken(logits, o, () => ((rng = (rng * 9301 + 49297) % 233280) / 233280))));
+      new Set(
+        Array.from({ length: 200 }, () => pickToken(logits, o, () => (rng = (rng * 9301 + 49297) % 233280) / 233280)),
+      );
     assert.deepEqual([...draws({ temperature: 1, topK: 2 })].sort(), [1, 3]);
     assert.deepEqual([...draws({ temperature: 1, topP: 0.8 })].sort(), [1, 3]); // .644 + .237 reaches .8
     assert.deepEqual([...draws({ temperature: 1, topP: 0.5 })], [1]);
     assert.deepEqual([...draws({ temperature: 1 })].sort(), [0, 1, 2, 3]);
-    assert.equal(pickToken(logits, { temperature: 0 }, () => 0.99), 1);
+    assert.equal(
+      pickToken(logits, { temperature: 0 }, () => 0.99),
+      1,
+    );
   });
 
   test('generation stops at the context: --max-new-tokens above it is clamped with a note', async () => {
@@ -143,7 +186,7 @@ describe('gpt2-clm: causal LM', () => {
     assert.match(r.note!, /clamped to \d+/);
   });
 
-  test('generation stops at EOS (<|endoftext|>, id 0 here; config.json names GPT-2\'s 50256, outside this vocabulary)', async () => {
+  test("generation stops at EOS (<|endoftext|>, id 0 here; config.json names GPT-2's 50256, outside this vocabulary)", async () => {
     const m = await load();
     assert.equal(eosId(m), 0);
     // Find a sampled continuation that reaches EOS: sampling at a high temperature over 2,000 tokens draws it.
@@ -153,7 +196,10 @@ describe('gpt2-clm: causal LM', () => {
       if (r.stop === 'eos') {
         found = true;
         assert.ok(r.tokens.length < 100);
-        assert.ok(r.tokens.every((t) => t.id !== 0), 'EOS is not part of the output');
+        assert.ok(
+          r.tokens.every((t) => t.id !== 0),
+          'EOS is not part of the output',
+        );
         // the same seed replayed by hand (full passes, the same sampler): the draw after the last token is EOS
         const rng = createRng(seed);
         const ids = (await m.tokenizer.encode('my dog', undefined, false)).ids;
@@ -188,7 +234,11 @@ describe('gpt2-clm: causal LM', () => {
       const k = out.topk_ids[i - 1].indexOf(ref.input_ids[i]);
       if (k >= 0) assert.equal(r.ranks[i], k + 1, 'rank within the reference top 10');
       else assert.ok(r.ranks[i]! > 10);
-      assert.deepEqual(r.top[i]!.map((p) => p.id), out.topk_ids[i - 1].slice(0, 5), 'top 5 = reference');
+      assert.deepEqual(
+        r.top[i]!.map((p) => p.id),
+        out.topk_ids[i - 1].slice(0, 5),
+        'top 5 = reference',
+      );
       sum += lp;
     }
     assert.ok(Math.abs(r.perplexity - Math.exp(-sum / (ref.tokens.length - 1))) < 1e-2);
@@ -219,7 +269,12 @@ describe('key/value cache (gpt2-clm-cached: decoder_model_merged.onnx with past 
     const { data, vocab } = await causalLogits(m, ref.input_ids);
     const out = ref.outputs.logits;
     out.topk_ids.forEach((ids: number[], pos: number) => {
-      assertClose(ids.map((id) => data[pos * vocab + id]), out.topk_values[pos], TOL, `logits[${pos}]`);
+      assertClose(
+        ids.map((id) => data[pos * vocab + id]),
+        out.topk_values[pos],
+        TOL,
+        `logits[${pos}]`,
+      );
     });
     // cached steps: the logits after each token equal the full pass's row
     const dec = new Decoder(m, true);
@@ -233,16 +288,31 @@ describe('key/value cache (gpt2-clm-cached: decoder_model_merged.onnx with past 
   });
 
   test('cache and no-cache generations agree (greedy and sampled), and equal the no-cache fixture', async () => {
-    for (const o of [{ temperature: 0 }, { temperature: 1, topK: 50, seed: 5 }, { temperature: 0.7, topP: 0.9, seed: 11 }]) {
+    for (const o of [
+      { temperature: 0 },
+      { temperature: 1, topK: 50, seed: 5 },
+      { temperature: 0.7, topP: 0.9, seed: 11 },
+    ]) {
       const withCache = await client.generate(spec(CACHED), { text: ref.text, maxNewTokens: 20, ...o, useCache: true });
       const without = await client.generate(spec(CACHED), { text: ref.text, maxNewTokens: 20, ...o, useCache: false });
       const plain = await client.generate(spec(GPT), { text: ref.text, maxNewTokens: 20, ...o });
       assert.equal(withCache.cached, true);
       assert.equal(without.cached, false);
       assert.equal(plain.cached, false);
-      assert.deepEqual(withCache.tokens.map((t) => t.id), without.tokens.map((t) => t.id));
-      assert.deepEqual(withCache.tokens.map((t) => t.id), plain.tokens.map((t) => t.id));
-      assertClose(withCache.tokens.map((t) => t.score), plain.tokens.map((t) => t.score), 1e-6, 'scores');
+      assert.deepEqual(
+        withCache.tokens.map((t) => t.id),
+        without.tokens.map((t) => t.id),
+      );
+      assert.deepEqual(
+        withCache.tokens.map((t) => t.id),
+        plain.tokens.map((t) => t.id),
+      );
+      assertClose(
+        withCache.tokens.map((t) => t.score),
+        plain.tokens.map((t) => t.score),
+        1e-6,
+        'scores',
+      );
     }
   });
 });
@@ -263,7 +333,10 @@ describe('pseudo-log-likelihood (masked LM)', () => {
       const v = logits.dims[2];
       for (const i of g) {
         const row = logits.data.subarray(i * v, (i + 1) * v);
-        out.set(i, { lp: logSoftmax(row)[e.ids[i]], rank: 1 + Array.from(row).filter((x) => x > row[e.ids[i]]).length });
+        out.set(i, {
+          lp: logSoftmax(row)[e.ids[i]],
+          rank: 1 + Array.from(row).filter((x) => x > row[e.ids[i]]).length,
+        });
       }
     }
     return { e, out };
@@ -274,12 +347,28 @@ describe('pseudo-log-likelihood (masked LM)', () => {
     const text = 'the quick brown fox jumps over the lazy dog near the riverbank.';
     const r = await client.surprisal(spec(BERT), { text, batchSize: 3 });
     assert.equal(r.method, 'pseudo-likelihood');
-    const { e, out } = await slow(m, text, (enc) => enc.ids.map((_, i) => [i]).filter(([i]) => !enc.specialTokensMask[i]));
+    const { e, out } = await slow(m, text, (enc) =>
+      enc.ids.map((_, i) => [i]).filter(([i]) => !enc.specialTokensMask[i]),
+    );
     const inner = e.ids.map((_, i) => i).filter((i) => !e.specialTokensMask[i]);
-    assert.deepEqual(r.tokens, inner.map((i) => e.tokens[i]));
-    assert.deepEqual(r.offsets, inner.map((i) => e.offsets[i]));
-    assertClose(r.logprobs as number[], inner.map((i) => out.get(i)!.lp), TOL, 'logprobs');
-    assert.deepEqual(r.ranks, inner.map((i) => out.get(i)!.rank));
+    assert.deepEqual(
+      r.tokens,
+      inner.map((i) => e.tokens[i]),
+    );
+    assert.deepEqual(
+      r.offsets,
+      inner.map((i) => e.offsets[i]),
+    );
+    assertClose(
+      r.logprobs as number[],
+      inner.map((i) => out.get(i)!.lp),
+      TOL,
+      'logprobs',
+    );
+    assert.deepEqual(
+      r.ranks,
+      inner.map((i) => out.get(i)!.rank),
+    );
     const mean = inner.reduce((s, i) => s + out.get(i)!.lp, 0) / inner.length;
     assert.ok(Math.abs(Math.log(r.perplexity) + mean) < 1e-4);
     // batch size does not change the numbers
@@ -299,11 +388,19 @@ describe('pseudo-log-likelihood (masked LM)', () => {
         if (last && enc.wordIds[i] === enc.wordIds[last[last.length - 1]]) last.push(i);
         else groups.push([i]);
       });
-      assert.ok(groups.some((g) => g.length > 1), 'the text has a multi-piece word');
+      assert.ok(
+        groups.some((g) => g.length > 1),
+        'the text has a multi-piece word',
+      );
       return groups;
     });
     const inner = e.ids.map((_, i) => i).filter((i) => !e.specialTokensMask[i]);
-    assertClose(r.logprobs as number[], inner.map((i) => out.get(i)!.lp), TOL, 'whole-word logprobs');
+    assertClose(
+      r.logprobs as number[],
+      inner.map((i) => out.get(i)!.lp),
+      TOL,
+      'whole-word logprobs',
+    );
     const pieceWise = await client.surprisal(spec(BERT), { text });
     assert.notDeepEqual(pieceWise.logprobs, r.logprobs);
   });
@@ -332,7 +429,7 @@ describe('directions', () => {
     assert.match(r.labels.left_only, /BERT with the text after the word removed/);
   });
 
-  test('causal column: next-token candidates after the left context; the word\'s probability over its pieces', async () => {
+  test("causal column: next-token candidates after the left context; the word's probability over its pieces", async () => {
     const r = await client.directions(spec(BERT), { text, span, topK: 5, causalSpec: spec(GPT) });
     const g = await LoadedModel.load('g', GPT, 'fp32');
     const ctx = (await g.tokenizer.encode('the', undefined, false)).ids;
@@ -341,7 +438,9 @@ describe('directions', () => {
     const pieces = whole.slice(ctx.length);
     const { data, vocab } = await causalLogits(g, whole);
     let p = 1;
-    pieces.forEach((id, j) => (p *= Math.exp(logSoftmax(data.subarray((ctx.length + j - 1) * vocab, (ctx.length + j) * vocab))[id])));
+    pieces.forEach(
+      (id, j) => (p *= Math.exp(logSoftmax(data.subarray((ctx.length + j - 1) * vocab, (ctx.length + j) * vocab))[id])),
+    );
     assert.ok(Math.abs(r.original.causal! - p) < 1e-6);
     const next = logSoftmax(data.subarray((ctx.length - 1) * vocab, ctx.length * vocab)).map(Math.exp);
     assert.ok(r.causal!.length === 5);
@@ -349,7 +448,10 @@ describe('directions', () => {
       assert.ok(Math.abs(c.score - next[c.ids[0]]) < 1e-6);
       assert.ok(g.tokenizer.idToToken(c.ids[0]).startsWith('Ġ'), 'word-initial pieces after a space');
     }
-    assert.deepEqual(r.causal!.map((c) => c.score), [...r.causal!.map((c) => c.score)].sort((a, b) => b - a));
+    assert.deepEqual(
+      r.causal!.map((c) => c.score),
+      [...r.causal!.map((c) => c.score)].sort((a, b) => b - a),
+    );
   });
 });
 
@@ -389,7 +491,10 @@ describe('CLI --json shapes', () => {
     const nt = JSON.parse(cli(['next-token', '--json', '--model', GPT, '--top-k', '3', ref.text]).stdout);
     assert.deepEqual(Object.keys(nt), ['predictions']);
     assert.deepEqual(Object.keys(nt.predictions[0]).slice(0, 3), ['token', 'id', 'score']);
-    assert.deepEqual(nt.predictions.map((p: any) => p.id), ref.outputs.logits.topk_ids[ref.tokens.length - 1].slice(0, 3));
+    assert.deepEqual(
+      nt.predictions.map((p: any) => p.id),
+      ref.outputs.logits.topk_ids[ref.tokens.length - 1].slice(0, 3),
+    );
     const gen = JSON.parse(cli(['generate', '--json', '--model', GPT, '--max-new-tokens', '3', ref.text]).stdout);
     assert.deepEqual(Object.keys(gen).slice(0, 2), ['text', 'tokens']);
     assert.equal(gen.tokens.length, 3);
@@ -398,8 +503,14 @@ describe('CLI --json shapes', () => {
     const s = JSON.parse(cli(['surprisal', '--json', '--model', GPT, text]).stdout);
     assert.deepEqual(Object.keys(s).slice(0, 5), ['method', 'tokens', 'offsets', 'logprobs', 'ranks']);
     assert.equal(s.method, 'causal');
-    assert.deepEqual(s.offsets[s.offsets.length - 1], [Array.from(text).length - 4, Array.from(text).length], 'code points');
-    const d = JSON.parse(cli(['directions', '--json', '--model', BERT, '--span', '4:7', 'the dog chased the cat.']).stdout);
+    assert.deepEqual(
+      s.offsets[s.offsets.length - 1],
+      [Array.from(text).length - 4, Array.from(text).length],
+      'code points',
+    );
+    const d = JSON.parse(
+      cli(['directions', '--json', '--model', BERT, '--span', '4:7', 'the dog chased the cat.']).stdout,
+    );
     assert.deepEqual(Object.keys(d).slice(0, 5), ['word', 'bidirectional', 'left_only', 'right_only', 'causal']);
     assert.equal(d.causal, null);
     assert.deepEqual(Object.keys(d.bidirectional[0]).slice(0, 2), ['word', 'score']);

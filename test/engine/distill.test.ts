@@ -15,7 +15,13 @@ import { LoadedModel } from '../../src/engine/model';
 import { concatBytes, lenField, stringField, varintField } from '../../src/engine/onnx/protobuf';
 import { openSession } from '../../src/engine/runtime';
 import { classify } from '../../src/engine/tasks/sequenceClassification';
-import { clearTeacherCache, countParameters, distill, distillationLoss, type DistillProgress } from '../../src/engine/training/distill';
+import {
+  clearTeacherCache,
+  countParameters,
+  distill,
+  distillationLoss,
+  type DistillProgress,
+} from '../../src/engine/training/distill';
 import { fineTune } from '../../src/engine/training/fineTune';
 import { readParameters } from '../../src/engine/training/fineTuneGraph';
 import { saveFineTuned } from '../../src/engine/training/fineTuneExport';
@@ -94,7 +100,10 @@ describe('distillation loss', () => {
     [2, 0],
   ]) {
     test(`the backward graph's loss and gradient equal the hand computation (T = ${T}, α = ${a})`, async () => {
-      const g = await buildGradientGraph(identityModel(4, 3, S), { objective: { kind: 'distillation', output: 'logits', temperature: T, alpha: a }, wrt: { parameters: ['W'] } });
+      const g = await buildGradientGraph(identityModel(4, 3, S), {
+        objective: { kind: 'distillation', output: 'logits', temperature: T, alpha: a },
+        wrt: { parameters: ['W'] },
+      });
       assert.deepEqual(Object.keys(g.objectiveInputs).sort(), ['labels', 'teacher']);
       const s = await openSession(g.bytes);
       try {
@@ -109,7 +118,10 @@ describe('distillation loss', () => {
           [g.outputs.loss, g.outputs.gradients.W, g.outputs.perExample!],
         );
         const expected = handLoss(S, Tl, Y, T, a);
-        assert.ok(Math.abs(r[g.outputs.loss].data[0] - expected) < 1e-5, `loss ${r[g.outputs.loss].data[0]} vs ${expected}`);
+        assert.ok(
+          Math.abs(r[g.outputs.loss].data[0] - expected) < 1e-5,
+          `loss ${r[g.outputs.loss].data[0]} vs ${expected}`,
+        );
         assert.ok(expected > 0.1, 'a loss that is not trivially zero');
         // The JS loss used for validation is the same function.
         assert.ok(Math.abs(distillationLoss(S, Tl, Y, T, a) - expected) < 1e-12);
@@ -133,7 +145,10 @@ describe('distillation loss', () => {
   }
 
   test('α = 1 and the teacher equal to the student: zero loss, zero gradient', async () => {
-    const g = await buildGradientGraph(identityModel(4, 3, S), { objective: { kind: 'distillation', output: 'logits', temperature: 3, alpha: 1 }, wrt: { parameters: ['W'] } });
+    const g = await buildGradientGraph(identityModel(4, 3, S), {
+      objective: { kind: 'distillation', output: 'logits', temperature: 3, alpha: 1 },
+      wrt: { parameters: ['W'] },
+    });
     const s = await openSession(g.bytes);
     try {
       const eye = new Float32Array(16);
@@ -154,8 +169,20 @@ describe('distillation loss', () => {
   });
 
   test('a bad temperature or α is refused', async () => {
-    await assert.rejects(buildGradientGraph(identityModel(4, 3, S), { objective: { kind: 'distillation', output: 'logits', temperature: 0, alpha: 0.5 }, wrt: { parameters: ['W'] } }), /temperature > 0/);
-    await assert.rejects(buildGradientGraph(identityModel(4, 3, S), { objective: { kind: 'distillation', output: 'logits', temperature: 2, alpha: 1.5 }, wrt: { parameters: ['W'] } }), /0 ≤ α ≤ 1/);
+    await assert.rejects(
+      buildGradientGraph(identityModel(4, 3, S), {
+        objective: { kind: 'distillation', output: 'logits', temperature: 0, alpha: 0.5 },
+        wrt: { parameters: ['W'] },
+      }),
+      /temperature > 0/,
+    );
+    await assert.rejects(
+      buildGradientGraph(identityModel(4, 3, S), {
+        objective: { kind: 'distillation', output: 'logits', temperature: 2, alpha: 1.5 },
+        wrt: { parameters: ['W'] },
+      }),
+      /0 ≤ α ≤ 1/,
+    );
   });
 });
 
@@ -178,8 +205,23 @@ describe('distill', () => {
     // The teacher: bert-mlm fine-tuned on the data, saved as `train --mode fine-tune` saves it.
     const base = await load(fixture('bert-mlm'));
     const data = loadTaskData(csv);
-    const out = await fineTune(base, data, { learningRate: 3e-3, batchSize: 8, epochs: 4, evaluateQuantized: false, baselines: false, checkpointDir: path.join(tmp, 'ck') });
-    saveFineTuned({ dir: teacherDir, source: base.folder, task: out.task, labels: out.labels, bytes: out.bytes, maxLength: out.maxLength, skipQuantized: true });
+    const out = await fineTune(base, data, {
+      learningRate: 3e-3,
+      batchSize: 8,
+      epochs: 4,
+      evaluateQuantized: false,
+      baselines: false,
+      checkpointDir: path.join(tmp, 'ck'),
+    });
+    saveFineTuned({
+      dir: teacherDir,
+      source: base.folder,
+      task: out.task,
+      labels: out.labels,
+      bytes: out.bytes,
+      maxLength: out.maxLength,
+      skipQuantized: true,
+    });
   });
 
   test('a student cut to 1 layer learns from the teacher: the loss goes down, fewer parameters, the teacher measured as classify sees it', async () => {
@@ -190,19 +232,28 @@ describe('distill', () => {
     const phases = new Set<string>();
     clearTeacherCache();
     const cacheDir = path.join(tmp, 'logits');
-    const r = await distill(teacher, student, data, { epochs: 8, learningRate: 1e-2, batchSize: 8, studentLayers: 1, cacheDir }, {
-      onProgress: (p: DistillProgress) => {
-        phases.add(p.phase);
-        if (p.phase === 'step') steps.push(p.loss);
+    const r = await distill(
+      teacher,
+      student,
+      data,
+      { epochs: 8, learningRate: 1e-2, batchSize: 8, studentLayers: 1, cacheDir },
+      {
+        onProgress: (p: DistillProgress) => {
+          phases.add(p.phase);
+          if (p.phase === 'step') steps.push(p.loss);
+        },
       },
-    });
+    );
     assert.deepEqual([...phases].sort(), ['epoch', 'evaluating', 'loading', 'step', 'teacher']);
     assert.equal(r.teacherLogits, 'computed');
     assert.deepEqual(r.labels, ['neg', 'pos']);
     assert.equal(r.history.length, 8);
     const perEpoch = Math.ceil(r.trainSize / 8);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    assert.ok(mean(steps.slice(-perEpoch)) < 0.8 * mean(steps.slice(0, perEpoch)), `loss ${mean(steps.slice(0, perEpoch))} → ${mean(steps.slice(-perEpoch))}`);
+    assert.ok(
+      mean(steps.slice(-perEpoch)) < 0.8 * mean(steps.slice(0, perEpoch)),
+      `loss ${mean(steps.slice(0, perEpoch))} → ${mean(steps.slice(-perEpoch))}`,
+    );
     assert.ok(r.history[7].train_loss < 0.8 * r.history[0].train_loss);
     assert.ok(r.bestEpoch > 1, `best epoch ${r.bestEpoch}`);
     // The soft targets carry the teacher's confidence: the student ends close to its test accuracy.
@@ -212,7 +263,12 @@ describe('distill', () => {
     assert.equal(r.student.layers, 1);
     assert.equal(r.teacher.layers, 3);
     assert.ok(r.student.parameters < r.teacher.parameters, `${r.student.parameters} vs ${r.teacher.parameters}`);
-    assert.equal(r.student.parameters, readParameters(r.bytes).filter((p) => !p.aliasOf).reduce((s, p) => s + p.data.length, 0));
+    assert.equal(
+      r.student.parameters,
+      readParameters(r.bytes)
+        .filter((p) => !p.aliasOf)
+        .reduce((s, p) => s + p.data.length, 0),
+    );
     assert.equal(r.teacher.size_bytes, fs.statSync(path.join(teacherDir, 'onnx', 'model.onnx')).size);
     assert.equal(r.student.size_bytes, r.bytes.byteLength);
     assert.ok(r.teacher.ms_per_example > 0 && r.student.ms_per_example > 0);
@@ -231,8 +287,15 @@ describe('distill', () => {
       let ok = 0;
       for (const e of test) {
         const enc = await student.tokenizer.encode(e.text);
-        const i64 = (xs: number[]) => ({ type: 'int64' as const, data: BigInt64Array.from(xs.map(BigInt)), dims: [1, xs.length] });
-        const out = await s.run({ input_ids: i64(enc.ids), attention_mask: i64(enc.ids.map(() => 1)), token_type_ids: i64(enc.typeIds) }, ['logits']);
+        const i64 = (xs: number[]) => ({
+          type: 'int64' as const,
+          data: BigInt64Array.from(xs.map(BigInt)),
+          dims: [1, xs.length],
+        });
+        const out = await s.run(
+          { input_ids: i64(enc.ids), attention_mask: i64(enc.ids.map(() => 1)), token_type_ids: i64(enc.typeIds) },
+          ['logits'],
+        );
         const z = Array.from(out.logits.data);
         if (r.labels[z.indexOf(Math.max(...z))] === e.label) ok++;
       }
@@ -242,10 +305,22 @@ describe('distill', () => {
     }
 
     // Teacher logits are cached: in memory for the next run, on disk once memory is cleared.
-    const again = await distill(teacher, student, data, { epochs: 1, learningRate: 3e-3, batchSize: 8, studentLayers: 1, cacheDir });
+    const again = await distill(teacher, student, data, {
+      epochs: 1,
+      learningRate: 3e-3,
+      batchSize: 8,
+      studentLayers: 1,
+      cacheDir,
+    });
     assert.equal(again.teacherLogits, 'memory');
     clearTeacherCache();
-    const third = await distill(teacher, student, data, { epochs: 1, learningRate: 3e-3, batchSize: 8, studentLayers: 1, cacheDir });
+    const third = await distill(teacher, student, data, {
+      epochs: 1,
+      learningRate: 3e-3,
+      batchSize: 8,
+      studentLayers: 1,
+      cacheDir,
+    });
     assert.equal(third.teacherLogits, 'disk');
     assert.equal(third.teacher.accuracy, r.teacher.accuracy);
   });
@@ -257,13 +332,19 @@ describe('distill', () => {
     const teacher = await load(teacherDir, 'teacher');
     await assert.rejects(distill(mlm, mlm, data), (e: any) => {
       assert.equal(e.code, 'distill-teacher');
-      assert.match(e.message, /The teacher must be a sequence-classification model; test:bert-mlm is a masked-lm model/);
+      assert.match(
+        e.message,
+        /The teacher must be a sequence-classification model; test:bert-mlm is a masked-lm model/,
+      );
       assert.match(e.hint, /train --mode fine-tune/);
       return true;
     });
     await assert.rejects(distill(teacher, nli, data), (e: any) => {
       assert.equal(e.code, 'distill-labels');
-      assert.match(e.message, /different label sets: student test:bert-nli has \[entailment, neutral, contradiction\], the teacher has \[neg, pos\]/);
+      assert.match(
+        e.message,
+        /different label sets: student test:bert-nli has \[entailment, neutral, contradiction\], the teacher has \[neg, pos\]/,
+      );
       return true;
     });
     await assert.rejects(distill(nli, mlm, data), (e: any) => {
@@ -275,7 +356,7 @@ describe('distill', () => {
     await assert.rejects(distill(teacher, mlm, data, { alpha: 2 }), /α must be between 0 and 1/);
   });
 
-  test('a classifier student with the teacher\'s labels keeps its head; parameters are counted per tensor', async () => {
+  test("a classifier student with the teacher's labels keeps its head; parameters are counted per tensor", async () => {
     const teacher = await load(teacherDir, 'teacher');
     const data = loadTaskData(csv);
     const r = await distill(teacher, teacher, data, { epochs: 1, learningRate: 1e-4, batchSize: 8, cacheDir: false });
@@ -284,6 +365,11 @@ describe('distill', () => {
     // Distilling a teacher into itself barely moves it: the same test accuracy.
     assert.equal(r.student.accuracy, r.teacher.accuracy);
     const bytes = new Uint8Array(fs.readFileSync(path.join(teacherDir, 'onnx', 'model.onnx')));
-    assert.equal(countParameters(bytes), readParameters(bytes).filter((p) => !p.aliasOf).reduce((s, p) => s + p.data.length, 0));
+    assert.equal(
+      countParameters(bytes),
+      readParameters(bytes)
+        .filter((p) => !p.aliasOf)
+        .reduce((s, p) => s + p.data.length, 0),
+    );
   });
 });

@@ -17,9 +17,21 @@ test('embedded model: ids and offsets; top-10 order at every [MASK] (fp32)', asy
     assert.deepEqual(tk.offsets, c.offsets);
     const r = await client.fillMask({ variant: 'fp32' }, { text: c.text, topK: 10 });
     for (const mk of r.masks) {
-      assert.deepEqual(mk.predictions.map((p) => p.id), c.topk_ids[mk.position], c.text);
-      assert.deepEqual(mk.predictions.map((p) => p.token), c.topk_tokens[mk.position]);
-      assertClose(mk.predictions.map((p) => Math.log(p.score)), c.topk_logprobs[mk.position], 1e-4, 'log-probabilities');
+      assert.deepEqual(
+        mk.predictions.map((p) => p.id),
+        c.topk_ids[mk.position],
+        c.text,
+      );
+      assert.deepEqual(
+        mk.predictions.map((p) => p.token),
+        c.topk_tokens[mk.position],
+      );
+      assertClose(
+        mk.predictions.map((p) => Math.log(p.score)),
+        c.topk_logprobs[mk.position],
+        1e-4,
+        'log-probabilities',
+      );
     }
   }
 });
@@ -103,18 +115,27 @@ test('bank vs bank: each occurrence is compared by the cosine of its contextual 
   assert.equal(r.word, 'bank');
   assert.equal(r.pieces.join(' '), 'bank');
   assert.equal(r.vector.length, 256);
-  assert.deepEqual(r.occurrences.map((o) => o.start).sort((a, b) => a - b), [text.indexOf('bank', first + 1), text.lastIndexOf('bank')]);
+  assert.deepEqual(
+    r.occurrences.map((o) => o.start).sort((a, b) => a - b),
+    [text.indexOf('bank', first + 1), text.lastIndexOf('bank')],
+  );
   // Recompute from the per-token vectors of the last layer.
   const emb = await client.embed({}, { text, layer: -1 });
   const vec = (start: number) => emb.vectors![emb.offsets.findIndex((o) => o[0] === start)];
-  const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
+  const cos = (a: number[], b: number[]) =>
+    a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
   for (const o of r.occurrences) assert.ok(Math.abs(o.similarity - cos(vec(first), vec(o.start))) < 1e-6);
   assert.ok(r.occurrences[0].similarity >= r.occurrences[1].similarity);
   assert.ok(Math.abs(r.norm - Math.hypot(...vec(first))) < 1e-4);
 });
 
 test('embedBatch: batched, padded runs give the same pooled vectors as one text at a time', async () => {
-  const texts = ['open a bank account', 'we sat on the river bank and watched the boats go by', 'a', 'python is a programming language. '.repeat(40)];
+  const texts = [
+    'open a bank account',
+    'we sat on the river bank and watched the boats go by',
+    'a',
+    'python is a programming language. '.repeat(40),
+  ];
   for (const spec of [{}, { model: `${EMBEDDED}/../../test/fixtures/bert-feature` }]) {
     const batch = await client.embedBatch(spec, { texts, layer: -1, pooling: 'mean', batchSize: 2 });
     assert.equal(batch.pooled.length, texts.length);
@@ -145,8 +166,14 @@ test('int8 export: attention and hidden states come out of the quantized graph t
   });
   const [qh] = await q.hiddenStates([e], [4]);
   const [fh] = await f.hiddenStates([e], [4]);
-  let dot = 0, nq = 0, nf = 0;
-  for (let i = 0; i < fh.data.length; i++) { dot += qh.data[i] * fh.data[i]; nq += qh.data[i] ** 2; nf += fh.data[i] ** 2; }
+  let dot = 0,
+    nq = 0,
+    nf = 0;
+  for (let i = 0; i < fh.data.length; i++) {
+    dot += qh.data[i] * fh.data[i];
+    nq += qh.data[i] ** 2;
+    nf += fh.data[i] ** 2;
+  }
   assert.ok(dot / Math.sqrt(nq * nf) > 0.99, 'last hidden state of int8 ≈ fp32 (cosine > 0.99)');
   await q.dispose();
   await f.dispose();

@@ -25,7 +25,11 @@ test('tokenizer vectors: every string (empty, accents, CJK, emoji, zero-width…
   const vectors = readJson(fixture('tokenizer-vectors.json'));
   const engine = new Engine();
   let n = 0;
-  for (const [fam, dir] of [['bert', 'bert-mlm'], ['roberta', 'roberta-mlm'], ['albert', 'albert-mlm']]) {
+  for (const [fam, dir] of [
+    ['bert', 'bert-mlm'],
+    ['roberta', 'roberta-mlm'],
+    ['albert', 'albert-mlm'],
+  ]) {
     const m = await engine.model({ model: fixture(dir) });
     for (const c of vectors[fam]) {
       const e = await m.tokenizer.encode(c.text);
@@ -34,7 +38,10 @@ test('tokenizer vectors: every string (empty, accents, CJK, emoji, zero-width…
       // engine offsets are UTF-16; the vectors (Python) are code points
       const cps = Array.from(c.text as string);
       const toUtf16 = (k: number) => cps.slice(0, k).join('').length;
-      assert.deepEqual(e.offsets, c.offsets.map(([s, t]: number[]) => [toUtf16(s), toUtf16(t)]));
+      assert.deepEqual(
+        e.offsets,
+        c.offsets.map(([s, t]: number[]) => [toUtf16(s), toUtf16(t)]),
+      );
       assert.equal(await m.tokenizer.decode(e.ids), c.decoded);
       n++;
     }
@@ -66,7 +73,8 @@ test('NER aggregation: first / average / max decide per word from the token prob
     // Expected label of each word, independently.
     const wordLabel = [...words.values()].map((toks) => {
       if (strategy === 'first') return label(probs(toks[0]));
-      if (strategy === 'max') return label(probs(toks.reduce((b, t) => (Math.max(...probs(t)) > Math.max(...probs(b)) ? t : b))));
+      if (strategy === 'max')
+        return label(probs(toks.reduce((b, t) => (Math.max(...probs(t)) > Math.max(...probs(b)) ? t : b))));
       const avg = probs(toks[0]).map((_, c) => toks.reduce((s, t) => s + probs(t)[c], 0) / toks.length);
       return label(avg);
     });
@@ -75,16 +83,25 @@ test('NER aggregation: first / average / max decide per word from the token prob
       const covered = [...words.entries()].filter(([, toks]) => ent.tokens.includes(toks[0]));
       assert.ok(covered.length > 0);
       for (const [w, toks] of covered) {
-        assert.ok(toks.every((t) => ent.tokens.includes(t)), 'a word is never split');
+        assert.ok(
+          toks.every((t) => ent.tokens.includes(t)),
+          'a word is never split',
+        );
         assert.equal(wordLabel[w].replace(/^[BI]-/, ''), ent.label, `${strategy}: word ${w}`);
       }
       assert.equal(ent.text, text.slice(ent.start, ent.end));
     }
     const nonO = wordLabel.filter((l) => l !== 'O').length;
-    const coveredWords = r.entities.reduce((s, ent) => s + [...words.values()].filter((toks) => ent.tokens.includes(toks[0])).length, 0);
+    const coveredWords = r.entities.reduce(
+      (s, ent) => s + [...words.values()].filter((toks) => ent.tokens.includes(toks[0])).length,
+      0,
+    );
     assert.equal(coveredWords, nonO, `${strategy}: every non-O word is in an entity`);
   }
-  assert.ok(none.entities.every((x) => /^[BI]-/.test(x.label)), "'none' keeps the raw tags");
+  assert.ok(
+    none.entities.every((x) => /^[BI]-/.test(x.label)),
+    "'none' keeps the raw tags",
+  );
   await engine.unloadAll();
 });
 
@@ -92,14 +109,22 @@ test('QA over a context longer than the model: the best span over document-strid
   const engine = new Engine();
   const m = await engine.model({ model: fixture('bert-qa'), variant: 'fp32' });
   const question = 'who likes playing?';
-  const context = 'the weather was grey and the streets were quiet that day. '.repeat(25) + 'my dog is cute. he likes playing in the park.';
+  const context =
+    'the weather was grey and the streets were quiet that day. '.repeat(25) +
+    'my dog is cute. he likes playing in the park.';
   assert.ok((await m.tokenizer.encode(context)).ids.length > 2 * m.folder.maxLength);
   const r = await questionAnswering(m, { question, context, topK: 3 });
   assert.equal(r.answers.length, 3);
   for (const a of r.answers) assert.equal(a.text, context.slice(a.start, a.end));
   // Each window on its own (its slice of the context is a context that fits) gives the same scores; the long
   // answer must be the best of them, shifted to the window's start.
-  const windows = await encodeWindows(m.tokenizer, context, m.folder.maxLength, Math.floor(m.folder.maxLength / 4), question);
+  const windows = await encodeWindows(
+    m.tokenizer,
+    context,
+    m.folder.maxLength,
+    Math.floor(m.folder.maxLength / 4),
+    question,
+  );
   assert.ok(windows.length >= 3);
   let best = { score: -1, start: 0, end: 0 };
   for (const w of windows) {

@@ -8,13 +8,38 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { EngineError } from '../../src/engine/errors';
 import { readJson } from '../helpers';
-import { IGNORE_INDEX, alignLabels, answerPositions, bestSpan, pieceWords, wordPredictions } from '../../src/engine/training/alignment';
-import { AdamW, GradientAccumulator, bucketedBatches, decays, linearScheduleLr } from '../../src/engine/training/optimizer';
+import {
+  IGNORE_INDEX,
+  alignLabels,
+  answerPositions,
+  bestSpan,
+  pieceWords,
+  wordPredictions,
+} from '../../src/engine/training/alignment';
+import {
+  AdamW,
+  GradientAccumulator,
+  bucketedBatches,
+  decays,
+  linearScheduleLr,
+} from '../../src/engine/training/optimizer';
 import { loadSquadFile, parseSquad } from '../../src/engine/training/qaData';
 import { createRng } from '../../src/engine/training/random';
 import { findSplitFiles, loadTaskData, randomSplit } from '../../src/engine/training/taskData';
-import { answerF1, entityScores, iob2Entities, normalizeAnswer, squadScores } from '../../src/engine/training/taskMetrics';
-import { entitiesToTags, iob2Problem, loadTokenFile, majorityTagBaseline, parseConll } from '../../src/engine/training/tokenData';
+import {
+  answerF1,
+  entityScores,
+  iob2Entities,
+  normalizeAnswer,
+  squadScores,
+} from '../../src/engine/training/taskMetrics';
+import {
+  entitiesToTags,
+  iob2Problem,
+  loadTokenFile,
+  majorityTagBaseline,
+  parseConll,
+} from '../../src/engine/training/tokenData';
 import { TextTokenizer } from '../../src/engine/tokenizer';
 import { EMBEDDED, fixture } from '../helpers';
 
@@ -62,19 +87,40 @@ test('CoNLL: token first, label last, blank lines between sentences, -DOCSTART- 
   );
   assert.deepEqual(d.labels, ['O', 'B-MISC', 'B-ORG', 'B-PER', 'I-PER']);
   assert.equal(d.examples[1].text, 'Peter Blackburn');
-  assert.deepEqual(d.examples[1].spans, [[0, 5], [6, 15]]);
+  assert.deepEqual(d.examples[1].spans, [
+    [0, 5],
+    [6, 15],
+  ]);
 });
 
 test('CoNLL errors: a line with no label, a tag sequence that is not strict IOB2 — one line each with the line number', () => {
-  assert.throws(() => parseConll('Paris B-LOC\nis\n', '/x/train.conll'), engineError('data-conll', /train\.conll line 2: "is" has no label column/));
-  assert.throws(() => parseConll('a O\nb O\n\nParis O\nHilton I-ORG\n', '/x/t.conll'), engineError('data-tags', /t\.conll line 5: .*"I-ORG" follows "O"; strict IOB2 starts every entity with B-ORG/));
-  assert.throws(() => parseConll('New B-LOC\nYork I-ORG\n', '/x/t.conll'), engineError('data-tags', /line 2: .*"I-ORG" follows "B-LOC"/));
-  assert.throws(() => parseConll('Paris LOC\n', '/x/t.conll'), engineError('data-tags', /line 1: .*tag "LOC" is not O, B-TYPE or I-TYPE/));
+  assert.throws(
+    () => parseConll('Paris B-LOC\nis\n', '/x/train.conll'),
+    engineError('data-conll', /train\.conll line 2: "is" has no label column/),
+  );
+  assert.throws(
+    () => parseConll('a O\nb O\n\nParis O\nHilton I-ORG\n', '/x/t.conll'),
+    engineError('data-tags', /t\.conll line 5: .*"I-ORG" follows "O"; strict IOB2 starts every entity with B-ORG/),
+  );
+  assert.throws(
+    () => parseConll('New B-LOC\nYork I-ORG\n', '/x/t.conll'),
+    engineError('data-tags', /line 2: .*"I-ORG" follows "B-LOC"/),
+  );
+  assert.throws(
+    () => parseConll('Paris LOC\n', '/x/t.conll'),
+    engineError('data-tags', /line 1: .*tag "LOC" is not O, B-TYPE or I-TYPE/),
+  );
   assert.equal(iob2Problem(['B-PER', 'I-PER', 'O', 'B-LOC', 'B-LOC', 'I-LOC']), undefined);
 });
 
 test('JSONL token data: {"tokens","tags"} and {"text","entities"} (code-point offsets, words cut at entity edges)', () => {
-  const p = write('d.jsonl', ['{"tokens":["Ada","Lovelace","wrote"],"tags":["B-PER","I-PER","O"]}', '{"text":"Met 😀 Bob in Paris-Nord.","entities":[{"start":6,"end":9,"label":"PER"},{"start":13,"end":18,"label":"LOC"}]}'].join('\n'));
+  const p = write(
+    'd.jsonl',
+    [
+      '{"tokens":["Ada","Lovelace","wrote"],"tags":["B-PER","I-PER","O"]}',
+      '{"text":"Met 😀 Bob in Paris-Nord.","entities":[{"start":6,"end":9,"label":"PER"},{"start":13,"end":18,"label":"LOC"}]}',
+    ].join('\n'),
+  );
   const d = loadTokenFile(p);
   assert.deepEqual(d.examples[0].tags, ['B-PER', 'I-PER', 'O']);
   assert.equal(d.examples[0].text, 'Ada Lovelace wrote');
@@ -84,9 +130,24 @@ test('JSONL token data: {"tokens","tags"} and {"text","entities"} (code-point of
   assert.equal(e.text.slice(e.spans[2][0], e.spans[2][1]), 'Bob');
   // An entity inside a word splits the word.
   assert.deepEqual(entitiesToTags('xParisy', [{ start: 1, end: 6, label: 'LOC' }], 'w').tokens, ['x', 'Paris', 'y']);
-  assert.throws(() => loadTokenFile(write('b.jsonl', '{"tokens":["a","b"],"tags":["O"]}')), engineError('data-tags', /b\.jsonl line 1: 2 tokens but 1 tags/));
-  assert.throws(() => loadTokenFile(write('c.jsonl', '{"tokens":["a","b"],"tags":["I-X","O"]}')), engineError('data-tags', /c\.jsonl line 1: .*"I-X" follows "O"/));
-  assert.throws(() => loadTokenFile(write('e.jsonl', '{"text":"ab cd","entities":[{"start":0,"end":4,"label":"A"},{"start":3,"end":5,"label":"B"}]}')), engineError('data-entities', /overlap/));
+  assert.throws(
+    () => loadTokenFile(write('b.jsonl', '{"tokens":["a","b"],"tags":["O"]}')),
+    engineError('data-tags', /b\.jsonl line 1: 2 tokens but 1 tags/),
+  );
+  assert.throws(
+    () => loadTokenFile(write('c.jsonl', '{"tokens":["a","b"],"tags":["I-X","O"]}')),
+    engineError('data-tags', /c\.jsonl line 1: .*"I-X" follows "O"/),
+  );
+  assert.throws(
+    () =>
+      loadTokenFile(
+        write(
+          'e.jsonl',
+          '{"text":"ab cd","entities":[{"start":0,"end":4,"label":"A"},{"start":3,"end":5,"label":"B"}]}',
+        ),
+      ),
+    engineError('data-entities', /overlap/),
+  );
 });
 
 const SQUAD = {
@@ -102,7 +163,19 @@ const SQUAD = {
             { id: 'q2', question: 'Who built it?', answers: [], is_impossible: true },
           ],
         },
-        { context: 'Ada wrote notes.', qas: [{ id: 'q3', question: 'Who wrote?', answers: [{ text: 'Ada', answer_start: 0 }, { text: 'Ada', answer_start: 0 }] }] },
+        {
+          context: 'Ada wrote notes.',
+          qas: [
+            {
+              id: 'q3',
+              question: 'Who wrote?',
+              answers: [
+                { text: 'Ada', answer_start: 0 },
+                { text: 'Ada', answer_start: 0 },
+              ],
+            },
+          ],
+        },
       ],
     },
   ],
@@ -115,18 +188,33 @@ test('SQuAD JSON: answer_start in code points becomes a string index; impossible
   assert.equal(q1.context.slice(q1.answers[0].start, q1.answers[0].start + 5), 'Paris');
   assert.equal(q1.answers[0].start, 26); // one surrogate pair before it
   assert.deepEqual(d.examples[1].answers, []);
-  assert.deepEqual(d.examples.map((e) => e.paragraph), [0, 0, 1]);
+  assert.deepEqual(
+    d.examples.map((e) => e.paragraph),
+    [0, 0, 1],
+  );
 });
 
 test('SQuAD errors: an answer whose text is not at its answer_start, not SQuAD, no answers', () => {
   const bad = structuredClone(SQUAD);
   bad.data[0].paragraphs[0].qas[0].answers[0].answer_start = 20;
-  assert.throws(() => parseSquad(bad, '/x/train.json'), engineError('data-answer', /train\.json: question q1: the answer "Paris" is not at answer_start 20 \(the context there reads "s in "\)/));
-  assert.throws(() => parseSquad(bad, '/x/train.json'), (e: EngineError) => /first occurs at 25/.test(e.hint!));
+  assert.throws(
+    () => parseSquad(bad, '/x/train.json'),
+    engineError(
+      'data-answer',
+      /train\.json: question q1: the answer "Paris" is not at answer_start 20 \(the context there reads "s in "\)/,
+    ),
+  );
+  assert.throws(
+    () => parseSquad(bad, '/x/train.json'),
+    (e: EngineError) => /first occurs at 25/.test(e.hint!),
+  );
   assert.throws(() => parseSquad({ rows: [] }, '/x/a.json'), engineError('data-squad', /no "data" array/));
   const none = structuredClone(SQUAD);
   none.data[0].paragraphs[1].qas[0].answers = [];
-  assert.throws(() => parseSquad(none, '/x/a.json'), engineError('data-squad', /question q3 has no answers and is not marked "is_impossible"/));
+  assert.throws(
+    () => parseSquad(none, '/x/a.json'),
+    engineError('data-squad', /question q3 has no answers and is not marked "is_impossible"/),
+  );
 });
 
 test('a folder with train.* / dev.* / test.* files uses those splits; single files are split with the seed', () => {
@@ -135,7 +223,11 @@ test('a folder with train.* / dev.* / test.* files uses those splits; single fil
   write('dev.conll', 'g B-X\n', dir);
   write('test.conll', 'h O\n\ni B-Y\n', dir);
   write('notes.txt', 'ignored', dir);
-  assert.deepEqual(findSplitFiles(dir), { train: path.join(dir, 'train.conll'), val: path.join(dir, 'dev.conll'), test: path.join(dir, 'test.conll') });
+  assert.deepEqual(findSplitFiles(dir), {
+    train: path.join(dir, 'train.conll'),
+    val: path.join(dir, 'dev.conll'),
+    test: path.join(dir, 'test.conll'),
+  });
   const t = loadTaskData(dir);
   assert.equal(t.task, 'token');
   assert.deepEqual(t.split, { train: [0, 1, 2, 3, 4], val: [5], test: [6, 7] });
@@ -149,9 +241,25 @@ test('a folder with train.* / dev.* / test.* files uses those splits; single fil
   assert.equal(t2.split.val.length, 2);
   assert.equal(t2.split.train.length, 18);
   assert.deepEqual(t2.split.test, [20]);
-  assert.throws(() => findSplitFiles(path.dirname(write('train.csv', 'text,label\na,b\n'))), engineError('data-split-files', /has train\.csv but no test\.\* file/));
+  assert.throws(
+    () => findSplitFiles(path.dirname(write('train.csv', 'text,label\na,b\n'))),
+    engineError('data-split-files', /has train\.csv but no test\.\* file/),
+  );
   // SQuAD single file: questions of one context stay in one split.
-  const many = { data: [{ paragraphs: Array.from({ length: 10 }, (_, p) => ({ context: `c${p} x`, qas: [0, 1, 2].map((q) => ({ id: `${p}-${q}`, question: 'q?', answers: [{ text: 'x', answer_start: 3 + (p >= 10 ? 1 : 0) }] })) })) }] };
+  const many = {
+    data: [
+      {
+        paragraphs: Array.from({ length: 10 }, (_, p) => ({
+          context: `c${p} x`,
+          qas: [0, 1, 2].map((q) => ({
+            id: `${p}-${q}`,
+            question: 'q?',
+            answers: [{ text: 'x', answer_start: 3 + (p >= 10 ? 1 : 0) }],
+          })),
+        })),
+      },
+    ],
+  };
   const qa = loadTaskData(write('squad.json', JSON.stringify(many)), { seed: 7 });
   assert.equal(qa.task, 'qa');
   if (qa.task !== 'qa') return;
@@ -172,11 +280,19 @@ test('labels align to word pieces: first piece labelled, others -100 (or all pie
   const tk = TextTokenizer.load(EMBEDDED, readJson(path.join(EMBEDDED, 'tokenizer_config.json')));
   const words = ['Ada', 'Lovelace', 'programmed', 'engines'];
   const text = words.join(' ');
-  const spans: [number, number][] = [[0, 3], [4, 12], [13, 23], [24, 31]];
+  const spans: [number, number][] = [
+    [0, 3],
+    [4, 12],
+    [13, 23],
+    [24, 31],
+  ];
   const enc = await tk.encode(text);
   const pw = pieceWords(enc, spans);
   // Independent path: the tokenizer's own word ids.
-  assert.deepEqual(pw, enc.wordIds.map((w) => (w === null ? -1 : w)));
+  assert.deepEqual(
+    pw,
+    enc.wordIds.map((w) => (w === null ? -1 : w)),
+  );
   const labels = [1, 2, 0, 0];
   const first = alignLabels(enc, spans, labels);
   const all = alignLabels(enc, spans, labels, true);
@@ -206,7 +322,11 @@ test('QA features: answer start/end pieces in the context; CLS (0) when the answ
   assert.equal(enc.sequenceIds[a], 1);
   // A window that holds only the first part of the context.
   const cutAt = enc.sequenceIds.indexOf(1) + 4;
-  const window = { offsets: enc.offsets.slice(0, cutAt), specialTokensMask: enc.specialTokensMask.slice(0, cutAt), sequenceIds: enc.sequenceIds.slice(0, cutAt) };
+  const window = {
+    offsets: enc.offsets.slice(0, cutAt),
+    specialTokensMask: enc.specialTokensMask.slice(0, cutAt),
+    sequenceIds: enc.sequenceIds.slice(0, cutAt),
+  };
   assert.deepEqual(answerPositions(window, 1, s, s + 7), [0, 0]);
   // Decoding: the best start+end pair over context pieces maps back to characters.
   const start = new Array(enc.ids.length).fill(0);
@@ -227,8 +347,14 @@ test('seqeval strict IOB2: entity precision / recall / F1 on hand-made cases', (
   ]);
   // seqeval's README example in strict mode: y_true [[O O O B-MISC I-MISC I-MISC O], [B-PER I-PER O]],
   // y_pred [[O O B-MISC I-MISC I-MISC I-MISC O], [B-PER I-PER O]] → P = R = F1 = 0.5.
-  const gold = [['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
-  const pred = [['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
+  const gold = [
+    ['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'],
+    ['B-PER', 'I-PER', 'O'],
+  ];
+  const pred = [
+    ['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'],
+    ['B-PER', 'I-PER', 'O'],
+  ];
   const s = entityScores(gold, pred);
   assert.equal(s.precision, 0.5);
   assert.equal(s.recall, 0.5);
@@ -238,8 +364,17 @@ test('seqeval strict IOB2: entity precision / recall / F1 on hand-made cases', (
   const p2 = [['B-PER', 'O', 'B-LOC', 'O', 'I-LOC', 'B-ORG']];
   const s2 = entityScores(g2, p2);
   // predicted entities: PER(0,1) ✓, LOC(2,3) ✗ (gold is 2..4), ORG(5,6) ✓ → P 2/3, R 2/3.
-  assert.ok(Math.abs(s2.precision - 2 / 3) < 1e-12 && Math.abs(s2.recall - 2 / 3) < 1e-12 && Math.abs(s2.f1 - 2 / 3) < 1e-12);
-  assert.deepEqual(s2.perType.map((t) => [t.type, t.f1, t.support]), [['LOC', 0, 1], ['ORG', 1, 1], ['PER', 1, 1]]);
+  assert.ok(
+    Math.abs(s2.precision - 2 / 3) < 1e-12 && Math.abs(s2.recall - 2 / 3) < 1e-12 && Math.abs(s2.f1 - 2 / 3) < 1e-12,
+  );
+  assert.deepEqual(
+    s2.perType.map((t) => [t.type, t.f1, t.support]),
+    [
+      ['LOC', 0, 1],
+      ['ORG', 1, 1],
+      ['PER', 1, 1],
+    ],
+  );
   assert.deepEqual(entityScores([['O']], [['O']]), { precision: 0, recall: 0, f1: 0, support: 0, perType: [] });
 });
 
@@ -258,7 +393,10 @@ test('SQuAD exact match and F1: official normalisation (case, punctuation, a/an/
 });
 
 test('majority-tag-per-word baseline: most frequent training tag per word (lower-cased), O for unseen, repaired to IOB2', () => {
-  const train = parseConll('Paris B-LOC\nis O\n\nparis B-LOC\n\nParis B-PER\n\nNew B-LOC\nYork I-LOC\n\nNew B-LOC\nYork I-LOC\n', '/x/t.conll');
+  const train = parseConll(
+    'Paris B-LOC\nis O\n\nparis B-LOC\n\nParis B-PER\n\nNew B-LOC\nYork I-LOC\n\nNew B-LOC\nYork I-LOC\n',
+    '/x/t.conll',
+  );
   const f = majorityTagBaseline(train);
   assert.deepEqual(f(['PARIS', 'is', 'nice']), ['B-LOC', 'O', 'O']);
   assert.deepEqual(f(['York', 'New', 'York']), ['B-LOC', 'B-LOC', 'I-LOC']);
@@ -318,11 +456,18 @@ test('length-bucketed batches: every example once, similar lengths together, see
   const rng = createRng(3);
   const lengths = Array.from({ length: 200 }, () => 5 + Math.floor(rng() * 120));
   const batches = bucketedBatches(lengths, 16, createRng(1), 4);
-  assert.deepEqual(batches.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+  assert.deepEqual(
+    batches.flat().sort((a, b) => a - b),
+    lengths.map((_, i) => i),
+  );
   assert.deepEqual(batches, bucketedBatches(lengths, 16, createRng(1), 4));
   assert.notDeepEqual(batches, bucketedBatches(lengths, 16, createRng(2), 4));
   // Padding waste is far below a plain shuffle's.
-  const waste = (bs: number[][]) => bs.reduce((s, b) => s + b.length * Math.max(...b.map((i) => lengths[i])) - b.reduce((t, i) => t + lengths[i], 0), 0);
+  const waste = (bs: number[][]) =>
+    bs.reduce(
+      (s, b) => s + b.length * Math.max(...b.map((i) => lengths[i])) - b.reduce((t, i) => t + lengths[i], 0),
+      0,
+    );
   const plain: number[][] = [];
   for (let i = 0; i < 200; i += 16) plain.push(Array.from({ length: Math.min(16, 200 - i) }, (_, k) => i + k));
   assert.ok(waste(batches) < waste(plain) / 3, `${waste(batches)} vs ${waste(plain)}`);

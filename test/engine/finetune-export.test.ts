@@ -30,10 +30,29 @@ const encoder = new Uint8Array(fs.readFileSync(path.join(EMBEDDED, 'onnx', 'mode
 const hidden = findHiddenStateOutputs(inspectGraph(encoder), source.numLayers)!;
 
 function exportTask(task: FineTuneTask, labels: string[], name: string, skipQuantized = true): string {
-  const m = buildFineTuneModel(encoder, { family: 'bert', task, hiddenTensor: hidden[source.numLayers], hiddenSize: source.hiddenSize, numLabels: labels.length || 2, seed: 11, initializerRange: 0.2 });
+  const m = buildFineTuneModel(encoder, {
+    family: 'bert',
+    task,
+    hiddenTensor: hidden[source.numLayers],
+    hiddenSize: source.hiddenSize,
+    numLabels: labels.length || 2,
+    seed: 11,
+    initializerRange: 0.2,
+  });
   // Non-zero biases, so that the labels' order matters.
   m.head[m.head.length - 1].data.forEach((_, i, a) => (a[i] = 0.3 * i));
-  const bytes = buildFineTuneModel(encoder, { family: 'bert', task, hiddenTensor: hidden[source.numLayers], hiddenSize: source.hiddenSize, numLabels: labels.length || 2, seed: 11 }, m.head).bytes;
+  const bytes = buildFineTuneModel(
+    encoder,
+    {
+      family: 'bert',
+      task,
+      hiddenTensor: hidden[source.numLayers],
+      hiddenSize: source.hiddenSize,
+      numLabels: labels.length || 2,
+      seed: 11,
+    },
+    m.head,
+  ).bytes;
   return saveFineTuned({ dir: path.join(tmp, name), source, task, labels, bytes, maxLength: 128, skipQuantized });
 }
 
@@ -52,7 +71,15 @@ test('architectures follow transformers: <Family>For<Task>', () => {
 
 test('sequence export: hub layout, config labels, classify on the folder equals transformers.js within 1e-4; int8 variant close', async () => {
   const dir = exportTask('sequence', ['business', 'sport', 'tech'], 'seq', false);
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'MODEL_CARD.md']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  for (const f of [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/model.onnx',
+    'onnx/model_quantized.onnx',
+    'MODEL_CARD.md',
+  ])
+    assert.ok(fs.existsSync(path.join(dir, f)), f);
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(cfg.architectures, ['BertForSequenceClassification']);
   assert.deepEqual(cfg.id2label, { 0: 'business', 1: 'sport', 2: 'tech' });
@@ -86,11 +113,15 @@ test('sequence export: hub layout, config labels, classify on the folder equals 
   const q = await load(dir, 'quantized');
   for (let i = 0; i < texts.length; i++) {
     const r = await classify(q, { text: texts[i] });
-    for (const l of r.labels) assert.ok(Math.abs(l.score - ours[i].labels.find((o) => o.label === l.label)!.score) < 0.05, `int8 ${l.label}`);
+    for (const l of r.labels)
+      assert.ok(Math.abs(l.score - ours[i].labels.find((o) => o.label === l.label)!.score) < 0.05, `int8 ${l.label}`);
   }
   const size = (f: string) => fs.statSync(path.join(dir, 'onnx', f)).size;
   // The MatMul weights (≈ 13 MB of 21) are stored in one byte each; the word-embedding table stays float.
-  assert.ok(size('model_quantized.onnx') < size('model.onnx') * 0.6, `${size('model_quantized.onnx')} vs ${size('model.onnx')}`);
+  assert.ok(
+    size('model_quantized.onnx') < size('model.onnx') * 0.6,
+    `${size('model_quantized.onnx')} vs ${size('model.onnx')}`,
+  );
   const g32 = inspectGraph(new Uint8Array(fs.readFileSync(path.join(dir, 'onnx', 'model.onnx'))));
   const g8 = inspectGraph(new Uint8Array(fs.readFileSync(path.join(dir, 'onnx', 'model_quantized.onnx'))));
   const weightMatMuls = g32.nodes.filter((n) => n.opType === 'MatMul' && g32.initializers.has(n.inputs[1])).length;
@@ -101,7 +132,9 @@ test('sequence export: hub layout, config labels, classify on the folder equals 
 
 test('token and QA exports: ner and qa run on the saved folders', async () => {
   const tdir = exportTask('token', ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER'], 'tok');
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(tdir, 'config.json'), 'utf8')).architectures, ['BertForTokenClassification']);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(tdir, 'config.json'), 'utf8')).architectures, [
+    'BertForTokenClassification',
+  ]);
   const tm = await load(tdir);
   const ents = await tokenClassification(tm, { text: 'ada lovelace lived in london.', aggregation: 'none' });
   assert.ok(ents.entities.length > 0);
@@ -122,14 +155,30 @@ test('saving never overwrites a non-empty folder', () => {
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
   assert.throws(
-    () => saveFineTuned({ dir, source, task: 'sequence', labels: ['a', 'b'], bytes: encoder, maxLength: 128, skipQuantized: true }),
+    () =>
+      saveFineTuned({
+        dir,
+        source,
+        task: 'sequence',
+        labels: ['a', 'b'],
+        bytes: encoder,
+        maxLength: 128,
+        skipQuantized: true,
+      }),
     (e: EngineError) => e.code === 'output-exists' && /nothing was overwritten/.test(e.message),
   );
   assert.deepEqual(fs.readdirSync(dir), ['notes.txt']);
 });
 
 test('int8 quantisation: MatMul weights become int8 with one scale each; the graph gives the fp32 answer within int8 error', async () => {
-  const m = buildFineTuneModel(encoder, { family: 'bert', task: 'token', hiddenTensor: hidden[source.numLayers], hiddenSize: source.hiddenSize, numLabels: 3, seed: 2 });
+  const m = buildFineTuneModel(encoder, {
+    family: 'bert',
+    task: 'token',
+    hiddenTensor: hidden[source.numLayers],
+    hiddenSize: source.hiddenSize,
+    numLabels: 3,
+    seed: 2,
+  });
   const q = quantizeDynamic(m.bytes);
   const ort = require('onnxruntime-node');
   const s32 = await ort.InferenceSession.create(m.bytes);
@@ -137,14 +186,22 @@ test('int8 quantisation: MatMul weights become int8 with one scale each; the gra
   const ids = [2, 100, 200, 300, 400, 3];
   const f = (s: any) => {
     const o: Record<string, unknown> = {};
-    for (const n of s.inputNames) o[n] = new ort.Tensor('int64', BigInt64Array.from((n === 'input_ids' ? ids : n === 'attention_mask' ? ids.map(() => 1) : ids.map(() => 0)).map(BigInt)), [1, ids.length]);
+    for (const n of s.inputNames)
+      o[n] = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(
+          (n === 'input_ids' ? ids : n === 'attention_mask' ? ids.map(() => 1) : ids.map(() => 0)).map(BigInt),
+        ),
+        [1, ids.length],
+      );
     return o;
   };
   const a = (await s32.run(f(s32))).logits.data as Float32Array;
   const b = (await s8.run(f(s8))).logits.data as Float32Array;
   let maxA = 0;
   let diff = 0;
-  for (let i = 0; i < a.length; i++) (maxA = Math.max(maxA, Math.abs(a[i]))), (diff = Math.max(diff, Math.abs(a[i] - b[i])));
+  for (let i = 0; i < a.length; i++)
+    ((maxA = Math.max(maxA, Math.abs(a[i]))), (diff = Math.max(diff, Math.abs(a[i] - b[i]))));
   assert.ok(diff > 0, 'the int8 graph really computes in int8');
   assert.ok(diff < 0.1 * maxA + 0.02, `int8 error ${diff} vs scale ${maxA}`);
 });

@@ -6,7 +6,12 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/graph';
-import { buildFineTuneModel, headActivation, readParameters, writeParameters } from '../../src/engine/training/fineTuneGraph';
+import {
+  buildFineTuneModel,
+  headActivation,
+  readParameters,
+  writeParameters,
+} from '../../src/engine/training/fineTuneGraph';
 import { fixture, readJson } from '../helpers';
 
 const modelBytes = (name: string) => new Uint8Array(fs.readFileSync(path.join(fixture(name), 'onnx', 'model.onnx')));
@@ -15,13 +20,22 @@ function feeds(session: ort.InferenceSession, c: { input_ids: number[]; type_ids
   const n = c.input_ids.length;
   const f: Record<string, ort.Tensor> = {};
   for (const name of session.inputNames) {
-    const data = name === 'input_ids' ? c.input_ids : name === 'attention_mask' ? c.input_ids.map(() => 1) : (c.type_ids ?? c.input_ids.map(() => 0));
+    const data =
+      name === 'input_ids'
+        ? c.input_ids
+        : name === 'attention_mask'
+          ? c.input_ids.map(() => 1)
+          : (c.type_ids ?? c.input_ids.map(() => 0));
     f[name] = new ort.Tensor('int64', BigInt64Array.from(data.map(BigInt)), [1, n]);
   }
   return f;
 }
 
-const act = { tanh: Math.tanh, relu: (x: number) => Math.max(0, x), gelu: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)) };
+const act = {
+  tanh: Math.tanh,
+  relu: (x: number) => Math.max(0, x),
+  gelu: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+};
 function erf(x: number): number {
   // Abramowitz–Stegun 7.1.26 is too coarse; use a series / continued fraction good to ~1e-12.
   const t = Math.abs(x);
@@ -61,16 +75,39 @@ for (const [fx, family] of [
     const layers = cfg.num_hidden_layers ?? cfg.n_layers;
     const hidden = findHiddenStateOutputs(inspectGraph(bytes), layers)!;
     const H = cfg.hidden_size ?? cfg.dim;
-    const m = buildFineTuneModel(bytes, { family, task: 'sequence', hiddenTensor: hidden[layers], hiddenSize: H, numLabels: 3, seed: 5, initializerRange: 0.5 });
+    const m = buildFineTuneModel(bytes, {
+      family,
+      task: 'sequence',
+      hiddenTensor: hidden[layers],
+      hiddenSize: H,
+      numLabels: 3,
+      seed: 5,
+      initializerRange: 0.5,
+    });
     assert.deepEqual(m.outputs, ['logits']);
-    assert.deepEqual(m.head.map((p) => p.dims), [[H, H], [H], [H, 3], [3]]);
+    assert.deepEqual(
+      m.head.map((p) => p.dims),
+      [[H, H], [H], [H, 3], [3]],
+    );
     // A fresh head: seeded normal weights (std as asked), zero biases.
     const w = m.head[0].data;
     const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
     assert.ok(std > 0.4 && std < 0.6, `std ${std}`);
     assert.ok(m.head[1].data.every((x) => x === 0));
     m.head[1].data.fill(0.1); // non-zero biases for the check below
-    const m2 = buildFineTuneModel(bytes, { family, task: 'sequence', hiddenTensor: hidden[layers], hiddenSize: H, numLabels: 3, seed: 5, initializerRange: 0.5 }, m.head);
+    const m2 = buildFineTuneModel(
+      bytes,
+      {
+        family,
+        task: 'sequence',
+        hiddenTensor: hidden[layers],
+        hiddenSize: H,
+        numLabels: 3,
+        seed: 5,
+        initializerRange: 0.5,
+      },
+      m.head,
+    );
     const s = await ort.InferenceSession.create(m2.bytes);
     assert.deepEqual(s.outputNames, ['logits']);
     const c = ref.cases[0];
@@ -80,10 +117,15 @@ for (const [fx, family] of [
     const first = last.slice(0, H);
     const pooled = linear(first, m.head[0].data, m.head[1].data, H, H).map(act[headActivation(family)]);
     const logits = linear(pooled, m.head[2].data, m.head[3].data, H, 3);
-    logits.forEach((v, k) => assert.ok(Math.abs(v - (out.data as Float32Array)[k]) < 1e-4, `${fx} logit ${k}: ${v} vs ${out.data[k]}`));
+    logits.forEach((v, k) =>
+      assert.ok(Math.abs(v - (out.data as Float32Array)[k]) < 1e-4, `${fx} logit ${k}: ${v} vs ${out.data[k]}`),
+    );
     // The old head is gone: no vocabulary-sized weight is left.
     const vocab = cfg.vocab_size;
-    assert.ok(!readParameters(m2.bytes).some((p) => p.dims.includes(vocab) && p.dims.length === 2 && p.dims[0] !== vocab), 'masked-LM projection dropped');
+    assert.ok(
+      !readParameters(m2.bytes).some((p) => p.dims.includes(vocab) && p.dims.length === 2 && p.dims[0] !== vocab),
+      'masked-LM projection dropped',
+    );
   });
 }
 
@@ -91,7 +133,16 @@ test('mean-pooling sequence head: the mean of the last hidden state over attenti
   const ref = readJson(path.join(fixture('bert-mlm'), 'reference.json'));
   const bytes = modelBytes('bert-mlm');
   const hidden = findHiddenStateOutputs(inspectGraph(bytes), 3)!;
-  const m = buildFineTuneModel(bytes, { family: 'bert', task: 'sequence', hiddenTensor: hidden[3], hiddenSize: 16, numLabels: 2, seed: 3, initializerRange: 0.5, pooling: 'mean' });
+  const m = buildFineTuneModel(bytes, {
+    family: 'bert',
+    task: 'sequence',
+    hiddenTensor: hidden[3],
+    hiddenSize: 16,
+    numLabels: 2,
+    seed: 3,
+    initializerRange: 0.5,
+    pooling: 'mean',
+  });
   const s = await ort.InferenceSession.create(m.bytes);
   const c = ref.cases[0];
   const S = c.input_ids.length;
@@ -99,7 +150,9 @@ test('mean-pooling sequence head: the mean of the last hidden state over attenti
   const last = c.hidden_states[3].data as number[];
   const mean = Array.from({ length: 16 }, (_, d) => last.filter((_, i) => i % 16 === d).reduce((a, b) => a + b, 0) / S);
   const pooled = linear(mean, m.head[0].data, m.head[1].data, 16, 16).map(Math.tanh);
-  linear(pooled, m.head[2].data, m.head[3].data, 16, 2).forEach((v, k) => assert.ok(Math.abs(v - out[k]) < 1e-4, `${v} vs ${out[k]}`));
+  linear(pooled, m.head[2].data, m.head[3].data, 16, 2).forEach((v, k) =>
+    assert.ok(Math.abs(v - out[k]) < 1e-4, `${v} vs ${out[k]}`),
+  );
 });
 
 test('token and QA heads: per-token logits and start/end logits from one linear layer', async () => {
@@ -109,7 +162,15 @@ test('token and QA heads: per-token logits and start/end logits from one linear 
   const c = ref.cases[0];
   const last = c.hidden_states[3].data as number[];
   const S = c.input_ids.length;
-  const tok = buildFineTuneModel(bytes, { family: 'bert', task: 'token', hiddenTensor: hidden[3], hiddenSize: 16, numLabels: 5, seed: 1, initializerRange: 1 });
+  const tok = buildFineTuneModel(bytes, {
+    family: 'bert',
+    task: 'token',
+    hiddenTensor: hidden[3],
+    hiddenSize: 16,
+    numLabels: 5,
+    seed: 1,
+    initializerRange: 1,
+  });
   tok.head[1].data.set([0.1, -0.2, 0.3, 0, 1]);
   const st = await ort.InferenceSession.create(writeParameters(tok.bytes, tok.head));
   const lt = (await st.run(feeds(st, c))).logits;
@@ -118,7 +179,15 @@ test('token and QA heads: per-token logits and start/end logits from one linear 
     const exp = linear(last.slice(i * 16, (i + 1) * 16), tok.head[0].data, tok.head[1].data, 16, 5);
     exp.forEach((v, k) => assert.ok(Math.abs(v - (lt.data as Float32Array)[i * 5 + k]) < 1e-4));
   }
-  const qa = buildFineTuneModel(bytes, { family: 'bert', task: 'qa', hiddenTensor: hidden[3], hiddenSize: 16, numLabels: 2, seed: 1, initializerRange: 1 });
+  const qa = buildFineTuneModel(bytes, {
+    family: 'bert',
+    task: 'qa',
+    hiddenTensor: hidden[3],
+    hiddenSize: 16,
+    numLabels: 2,
+    seed: 1,
+    initializerRange: 1,
+  });
   const sq = await ort.InferenceSession.create(qa.bytes);
   assert.deepEqual([...sq.outputNames].sort(), ['end_logits', 'start_logits']);
   const r = await sq.run(feeds(sq, c));
@@ -144,7 +213,10 @@ test('parameters: float initializers and Identity aliases (each its own), writte
   const a2 = again.find((p) => p.name === changed.name)!;
   assert.equal(a2.aliasOf, undefined);
   assert.deepEqual([...a2.data], [...changed.data]);
-  assert.deepEqual([...again.find((p) => p.name === 'm.bert.embeddings.LayerNorm.bias')!.data], [...ps.find((p) => p.name === 'm.bert.embeddings.LayerNorm.bias')!.data]);
+  assert.deepEqual(
+    [...again.find((p) => p.name === 'm.bert.embeddings.LayerNorm.bias')!.data],
+    [...ps.find((p) => p.name === 'm.bert.embeddings.LayerNorm.bias')!.data],
+  );
   // The model still runs, and its logits move (the last LayerNorm's bias changed).
   const ref = readJson(path.join(fixture('bert-mlm'), 'reference.json'));
   const s0 = await ort.InferenceSession.create(bytes);

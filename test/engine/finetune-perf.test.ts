@@ -15,12 +15,20 @@ import { AdamW, GradientAccumulator } from '../../src/engine/training/optimizer'
 import { TrainStep, openTrainingGraph } from '../../src/engine/training/trainStep';
 import { assertClose, fixture, readJson } from '../helpers';
 
-const i64 = (xs: number[], dims: number[]): InputTensor => ({ type: 'int64', data: BigInt64Array.from(xs.map(BigInt)), dims });
+const i64 = (xs: number[], dims: number[]): InputTensor => ({
+  type: 'int64',
+  data: BigInt64Array.from(xs.map(BigInt)),
+  dims,
+});
 const nli = readJson(`${fixture('bert-nli')}/gradients.json`);
 const nliBytes = new Uint8Array(fs.readFileSync(`${fixture('bert-nli')}/onnx/model.onnx`));
 const nliFeeds = (): Record<string, InputTensor> => {
   const s = nli.input_ids.length;
-  return { input_ids: i64(nli.input_ids, [1, s]), attention_mask: i64(nli.attention_mask, [1, s]), token_type_ids: i64(nli.token_type_ids, [1, s]) };
+  return {
+    input_ids: i64(nli.input_ids, [1, s]),
+    attention_mask: i64(nli.attention_mask, [1, s]),
+    token_type_ids: i64(nli.token_type_ids, [1, s]),
+  };
 };
 const count = (bytes: Uint8Array, op: string) => parseModel(bytes).nodes.filter((n) => n.opType === op).length;
 const l2 = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s + x * x, 0));
@@ -28,7 +36,14 @@ const l2 = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s 
 test('LayerNorm fusion: every spelled-out LayerNorm becomes one node; the outputs stay those of the export', async () => {
   // Embeddings + two per layer (+ one in the masked-LM head's transform where there is one). ALBERT's gelu_new
   // keeps its Pow(x, 3) nodes.
-  const expected: [string, number][] = [['bert-nli', 1 + 2 * 2], ['bert-mlm', 1 + 2 * 3 + 1], ['distilbert-mlm', 1 + 2 * 2 + 1], ['roberta-mlm', 1 + 2 * 2 + 1], ['electra-discriminator', 1 + 2 * 2], ['albert-mlm', 1 + 2 * 2 + 1]];
+  const expected: [string, number][] = [
+    ['bert-nli', 1 + 2 * 2],
+    ['bert-mlm', 1 + 2 * 3 + 1],
+    ['distilbert-mlm', 1 + 2 * 2 + 1],
+    ['roberta-mlm', 1 + 2 * 2 + 1],
+    ['electra-discriminator', 1 + 2 * 2],
+    ['albert-mlm', 1 + 2 * 2 + 1],
+  ];
   for (const [name, lns] of expected) {
     const ref = readJson(`${fixture(name)}/gradients.json`);
     const bytes = new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`));
@@ -36,13 +51,21 @@ test('LayerNorm fusion: every spelled-out LayerNorm becomes one node; the output
     const f = fuseLayerNorms(bytes);
     assert.equal(f.fused, lns, `${name}: LayerNorms fused`);
     assert.equal(count(f.bytes, 'LayerNormalization'), f.fused);
-    assert.equal(count(f.bytes, 'Pow'), name === 'albert-mlm' ? 3 : 0, `${name}: the Pow(x, 2) of each LayerNorm is gone`);
+    assert.equal(
+      count(f.bytes, 'Pow'),
+      name === 'albert-mlm' ? 3 : 0,
+      `${name}: the Pow(x, 2) of each LayerNorm is gone`,
+    );
     assert.equal(before - count(f.bytes, 'Pow'), lns);
     const s = ref.input_ids.length;
-    const feeds: Record<string, InputTensor> = { input_ids: i64(ref.input_ids, [1, s]), attention_mask: i64(ref.attention_mask, [1, s]) };
+    const feeds: Record<string, InputTensor> = {
+      input_ids: i64(ref.input_ids, [1, s]),
+      attention_mask: i64(ref.attention_mask, [1, s]),
+    };
     const a = await openSession(bytes);
     const b = await openSession(f.bytes);
-    if (a.inputNames.includes('token_type_ids')) feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
+    if (a.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
     const out = a.outputNames[0];
     const ra = await a.run(feeds, [out]);
     const rb = await b.run(feeds, [out]);
@@ -58,11 +81,20 @@ test('LayerNorm fusion: every spelled-out LayerNorm becomes one node; the output
 
 test('LayerNorm fusion: gradients of the fused training graph match PyTorch (bert-nli, every parameter)', async () => {
   const f = fuseLayerNorms(nliBytes);
-  const g = await buildGradientGraph(f.bytes, { objective: { kind: 'cross-entropy', outputs: ['logits'] }, wrt: { parameters: 'all' } });
+  const g = await buildGradientGraph(f.bytes, {
+    objective: { kind: 'cross-entropy', outputs: ['logits'] },
+    wrt: { parameters: 'all' },
+  });
   const s = await openSession(g.bytes);
-  const out = await s.run({ ...nliFeeds(), [OBJECTIVE_INPUTS.labels(0)]: i64(nli.loss.labels, [1]) }, [g.outputs.loss, ...Object.values(g.outputs.gradients)]);
+  const out = await s.run({ ...nliFeeds(), [OBJECTIVE_INPUTS.labels(0)]: i64(nli.loss.labels, [1]) }, [
+    g.outputs.loss,
+    ...Object.values(g.outputs.gradients),
+  ]);
   await s.dispose();
-  assert.ok(Math.abs(out[g.outputs.loss].data[0] - nli.loss.value) < 1e-4, `loss ${out[g.outputs.loss].data[0]} vs ${nli.loss.value}`);
+  assert.ok(
+    Math.abs(out[g.outputs.loss].data[0] - nli.loss.value) < 1e-4,
+    `loss ${out[g.outputs.loss].data[0]} vs ${nli.loss.value}`,
+  );
   assert.deepEqual(Object.keys(g.outputs.gradients).sort(), Object.keys(nli.gradients).sort());
   let layerNorms = 0;
   for (const [p, r] of Object.entries<any>(nli.gradients)) {
@@ -103,16 +135,25 @@ test('AdamW over flat moments: a frozen parameter in between, and a checkpoint r
     { name: 'frozen.weight', dims: [1, 3], data: Float32Array.from([3, 3, 3]), trainable: false },
     { name: 'b.bias', dims: [2], data: Float32Array.from([0.1, -0.2]) },
   ];
-  const grads = (k: number) => [Float32Array.from([0.2, -0.4, 0, 1e-3].map((x) => x * k)), Float32Array.from([1, 1, 1]), Float32Array.from([-0.5, 0.25].map((x) => x / k))];
+  const grads = (k: number) => [
+    Float32Array.from([0.2, -0.4, 0, 1e-3].map((x) => x * k)),
+    Float32Array.from([1, 1, 1]),
+    Float32Array.from([-0.5, 0.25].map((x) => x / k)),
+  ];
   const lr = 1e-3;
   const p = mk();
   const opt = new AdamW(p, { weightDecay: 0.01 });
   opt.step(grads(1), lr);
   // Step 1 by hand for the parameter after the frozen one: lr·g/(|g|+ε), no decay on a bias.
-  [0.1, -0.2].forEach((x, j) => assert.ok(Math.abs(p[2].data[j] - (x - (lr * grads(1)[2][j]) / (Math.abs(grads(1)[2][j]) + 1e-8))) < 1e-7));
+  [0.1, -0.2].forEach((x, j) =>
+    assert.ok(Math.abs(p[2].data[j] - (x - (lr * grads(1)[2][j]) / (Math.abs(grads(1)[2][j]) + 1e-8))) < 1e-7),
+  );
   assert.deepEqual([...p[1].data], [3, 3, 3]);
   const st = opt.exportState();
-  assert.deepEqual(st.m.map((a) => a.length), [4, 0, 2]);
+  assert.deepEqual(
+    st.m.map((a) => a.length),
+    [4, 0, 2],
+  );
   const q = p.map((x) => ({ ...x, data: x.data.slice() }));
   const resumed = new AdamW(q, { weightDecay: 0.01 });
   resumed.importState(st);
@@ -121,7 +162,10 @@ test('AdamW over flat moments: a frozen parameter in between, and a checkpoint r
     resumed.step(grads(k), lr);
   }
   p.forEach((x, i) => assert.deepEqual([...q[i].data], [...x.data], `${x.name} after resuming`));
-  assert.throws(() => resumed.importState({ step: 1, m: [new Float32Array(4), new Float32Array(0), new Float32Array(3)], v: st.v }), /another set of parameters/);
+  assert.throws(
+    () => resumed.importState({ step: 1, m: [new Float32Array(4), new Float32Array(0), new Float32Array(3)], v: st.v }),
+    /another set of parameters/,
+  );
 });
 
 test('one TrainStep (fused graph, accumulator, flat AdamW) equals a plain run of the unfused graph + AdamW (bert-nli)', async () => {
@@ -142,8 +186,17 @@ test('one TrainStep (fused graph, accumulator, flat AdamW) equals a plain run of
     for (let k = 0; k < 3; k++) {
       const loss = await step.micro(feeds, 1);
       step.apply(1e-3);
-      const r = await s.run({ ...feeds, ...Object.fromEntries(b.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }])) }, [plain.outputs.loss, ...b.map((p) => plain.outputs.gradients[p.name])]);
-      assert.ok(Math.abs(loss - r[plain.outputs.loss].data[0]) < 1e-5, `step ${k}: loss ${loss} vs ${r[plain.outputs.loss].data[0]}`);
+      const r = await s.run(
+        {
+          ...feeds,
+          ...Object.fromEntries(b.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }])),
+        },
+        [plain.outputs.loss, ...b.map((p) => plain.outputs.gradients[p.name])],
+      );
+      assert.ok(
+        Math.abs(loss - r[plain.outputs.loss].data[0]) < 1e-5,
+        `step ${k}: loss ${loss} vs ${r[plain.outputs.loss].data[0]}`,
+      );
       const grads = b.map((p) => r[plain.outputs.gradients[p.name]].data);
       opt.step(grads, 1e-3);
       if (k > 0) continue;

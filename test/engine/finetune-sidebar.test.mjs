@@ -23,9 +23,21 @@ after(async () => {
 test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run; cancel after an epoch, then Resume', async () => {
   const data = path.join(dir, 'topics.csv');
   fs.writeFileSync(data, topicsCsv());
-  const req = { data, spec: { model: fixture('bert-mlm') }, mode: 'fine-tune', seed: 11, epochs: 2, learningRate: 2e-2, trainLayers: 'top-1', freezeEmbeddings: true };
+  const req = {
+    data,
+    spec: { model: fixture('bert-mlm') },
+    mode: 'fine-tune',
+    seed: 11,
+    epochs: 2,
+    learningRate: 2e-2,
+    trainLayers: 'top-1',
+    freezeEmbeddings: true,
+  };
   const ac = new AbortController();
-  const cut = await runFineTuneSession(engine, req, { signal: ac.signal, onProgress: (p) => p.phase === 'train' && p.epoch === 1 && ac.abort() });
+  const cut = await runFineTuneSession(engine, req, {
+    signal: ac.signal,
+    onProgress: (p) => p.phase === 'train' && p.epoch === 1 && ac.abort(),
+  });
   assert.equal(cut.report.head.learning_rate, 2e-2);
   assert.equal(cut.report.head.train_layers, 'top-1');
   assert.equal(cut.report.head.freeze_embeddings, true);
@@ -42,12 +54,24 @@ test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run;
   // The checkpoint is gone after a finished run: a second Resume has nothing to continue.
   await assert.rejects(runFineTuneSession(engine, { ...req, resume: true }, {}), (e) => e.code === 'no-checkpoint');
   // A bad train-layers value is one clear line.
-  await assert.rejects(runFineTuneSession(engine, { ...req, trainLayers: 'some' }, {}), (e) => e.code === 'bad-option' && /not all, head or top-K/.test(e.message));
+  await assert.rejects(
+    runFineTuneSession(engine, { ...req, trainLayers: 'some' }, {}),
+    (e) => e.code === 'bad-option' && /not all, head or top-K/.test(e.message),
+  );
 });
 
 test('train-layer choices for the sidebar: all, top-K for K < layers, head', () => {
-  assert.deepEqual(trainLayerOptions(4), [['all', 'all layers'], ['top-1', 'top 1 + head'], ['top-2', 'top 2 + head'], ['top-3', 'top 3 + head'], ['head', 'head only']]);
-  assert.deepEqual(trainLayerOptions(1), [['all', 'all layers'], ['head', 'head only']]);
+  assert.deepEqual(trainLayerOptions(4), [
+    ['all', 'all layers'],
+    ['top-1', 'top 1 + head'],
+    ['top-2', 'top 2 + head'],
+    ['top-3', 'top 3 + head'],
+    ['head', 'head only'],
+  ]);
+  assert.deepEqual(trainLayerOptions(1), [
+    ['all', 'all layers'],
+    ['head', 'head only'],
+  ]);
 });
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
@@ -55,17 +79,35 @@ const CITIES = ['paris', 'london', 'rome', 'berlin', 'madrid', 'vienna'];
 
 test('token and QA data in the sidebar: the preview names the task; a run reports entity P/R/F1 or exact/F1 beside the baselines', async () => {
   const conll = path.join(dir, 'people.conll');
-  const sentences = Array.from({ length: 30 }, (_, i) => `${NAMES[i % 8]} B-PER\nlives O\nin O\n${CITIES[i % 6]} B-LOC\n. O\n`);
+  const sentences = Array.from(
+    { length: 30 },
+    (_, i) => `${NAMES[i % 8]} B-PER\nlives O\nin O\n${CITIES[i % 6]} B-LOC\n. O\n`,
+  );
   fs.writeFileSync(conll, sentences.join('\n'));
   const p = previewTaskData(conll);
   assert.equal(p.task, 'token');
   assert.equal(p.format, 'conll');
   assert.equal(p.size, 30);
-  assert.deepEqual(p.labelCounts, [{ label: 'LOC', count: 30 }, { label: 'PER', count: 30 }]);
+  assert.deepEqual(p.labelCounts, [
+    { label: 'LOC', count: 30 },
+    { label: 'PER', count: 30 },
+  ]);
   assert.deepEqual(p.rows[0], { text: 'alice lives in paris .', label: 'B-PER O O B-LOC O', line: '1' });
   assert.deepEqual(taskOptions(p), [['token', 'token classification (entities)']]);
 
-  const run = await runFineTuneSession(engine, { data: conll, spec: { model: fixture('bert-mlm') }, mode: 'fine-tune', task: 'token', seed: 3, epochs: 1, learningRate: 1e-2 }, {});
+  const run = await runFineTuneSession(
+    engine,
+    {
+      data: conll,
+      spec: { model: fixture('bert-mlm') },
+      mode: 'fine-tune',
+      task: 'token',
+      seed: 3,
+      epochs: 1,
+      learningRate: 1e-2,
+    },
+    {},
+  );
   assert.equal(run.report.task, 'token');
   assert.deepEqual(run.report.task_metrics.metrics, run.outcome.metrics);
   assert.deepEqual(run.report.task_metrics.quantized, run.outcome.quantizedMetrics);
@@ -74,22 +116,46 @@ test('token and QA data in the sidebar: the preview names the task; a run report
   assert.deepEqual([v.labels, v.examples, v.cells], [['O', 'B-LOC', 'B-PER'], [], []]);
   const rows = taskMetricRows('token', run.report.task_metrics);
   assert.deepEqual(rows.header, ['entity P', 'R', 'F1']);
-  assert.deepEqual(rows.rows.map((r) => r[0]), ['Fine-tuned (fp32)', 'Fine-tuned (int8)', 'Majority tag per word']);
+  assert.deepEqual(
+    rows.rows.map((r) => r[0]),
+    ['Fine-tuned (fp32)', 'Fine-tuned (int8)', 'Majority tag per word'],
+  );
   assert.equal(rows.rows[0][3], `${(100 * run.outcome.metrics.f1).toFixed(1)}%`);
   assert.equal(rows.rows[2][3], `${(100 * run.outcome.baselines.majority_tag.f1).toFixed(1)}%`);
-  await assert.rejects(classifyWithFineTuned(run, ['bob lives in rome .']), (e) => e.code === 'bad-option' && /token-classification model/.test(e.message));
+  await assert.rejects(
+    classifyWithFineTuned(run, ['bob lives in rome .']),
+    (e) => e.code === 'bad-option' && /token-classification model/.test(e.message),
+  );
 
   const paragraphs = Array.from({ length: 10 }, (_, i) => {
     const context = `${NAMES[i % 8]} went to ${CITIES[i % 6]} last year .`;
-    return { context, qas: [{ id: `q${i}`, question: `where did ${NAMES[i % 8]} go ?`, answers: [{ text: CITIES[i % 6], answer_start: context.indexOf(CITIES[i % 6]) }] }] };
+    return {
+      context,
+      qas: [
+        {
+          id: `q${i}`,
+          question: `where did ${NAMES[i % 8]} go ?`,
+          answers: [{ text: CITIES[i % 6], answer_start: context.indexOf(CITIES[i % 6]) }],
+        },
+      ],
+    };
   });
   const squad = path.join(dir, 'trips.json');
   fs.writeFileSync(squad, JSON.stringify({ data: [{ paragraphs }] }));
   const q = previewTaskData(squad);
   assert.deepEqual([q.task, q.format, q.size, q.labelCounts], ['qa', 'squad', 10, [{ label: 'answered', count: 10 }]]);
   assert.deepEqual(q.rows[1], { text: 'where did bob go ?', label: 'london', line: q.rows[1].line });
-  assert.deepEqual(taskMetricRows('qa', { metrics: { exact: 0.5, f1: 0.625 }, baselines: {} }), { header: ['exact match', 'F1'], rows: [['Fine-tuned (fp32)', '50.0%', '62.5%']] });
+  assert.deepEqual(taskMetricRows('qa', { metrics: { exact: 0.5, f1: 0.625 }, baselines: {} }), {
+    header: ['exact match', 'F1'],
+    rows: [['Fine-tuned (fp32)', '50.0%', '62.5%']],
+  });
   // Classification data keeps its tasks: sequence, and pair first when a pair column is chosen.
-  assert.deepEqual(taskOptions({ task: 'sequence', pairColumn: 'hypothesis' }).map(([t]) => t), ['pair', 'sequence']);
-  assert.deepEqual(taskOptions({ task: 'sequence' }).map(([t]) => t), ['sequence']);
+  assert.deepEqual(
+    taskOptions({ task: 'sequence', pairColumn: 'hypothesis' }).map(([t]) => t),
+    ['pair', 'sequence'],
+  );
+  assert.deepEqual(
+    taskOptions({ task: 'sequence' }).map(([t]) => t),
+    ['sequence'],
+  );
 });

@@ -14,7 +14,16 @@ function fusedModel(fused: 'FastGelu' | 'SkipLayerNormalization'): Uint8Array {
   const tail =
     fused === 'FastGelu'
       ? [encodeNode('FastGelu', ['h', 'bias'], ['y'], 'fused_gelu', [], 'com.microsoft')]
-      : [encodeNode('SkipLayerNormalization', ['h', 'x', 'gamma', 'beta'], ['y'], 'fused_skip_ln', [{ name: 'epsilon', f: 1e-12 }], 'com.microsoft')];
+      : [
+          encodeNode(
+            'SkipLayerNormalization',
+            ['h', 'x', 'gamma', 'beta'],
+            ['y'],
+            'fused_skip_ln',
+            [{ name: 'epsilon', f: 1e-12 }],
+            'com.microsoft',
+          ),
+        ];
   const parts = [
     encodeNode('MatMul', ['x', 'W'], ['h'], 'matmul'),
     ...tail,
@@ -25,20 +34,41 @@ function fusedModel(fused: 'FastGelu' | 'SkipLayerNormalization'): Uint8Array {
     encodeValueInfo('input', 'x', DT_FLOAT, ['batch', 'seq', H]),
     encodeValueInfo('output', 'y', DT_FLOAT, ['batch', 'seq', H]),
   ];
-  const opset = (domain: string, version: number) => lenField(8, concatBytes([...(domain ? [stringField(1, domain)] : []), varintField(2, version)]));
-  return concatBytes([varintField(1, 8), opset('', 14), opset('com.microsoft', 1), lenField(7, concatBytes([...parts, stringField(2, 'g')]))]);
+  const opset = (domain: string, version: number) =>
+    lenField(8, concatBytes([...(domain ? [stringField(1, domain)] : []), varintField(2, version)]));
+  return concatBytes([
+    varintField(1, 8),
+    opset('', 14),
+    opset('com.microsoft', 1),
+    lenField(7, concatBytes([...parts, stringField(2, 'g')])),
+  ]);
 }
 
-for (const [op, node] of [['FastGelu', 'fused_gelu'], ['SkipLayerNormalization', 'fused_skip_ln']] as const) {
+for (const [op, node] of [
+  ['FastGelu', 'fused_gelu'],
+  ['SkipLayerNormalization', 'fused_skip_ln'],
+] as const) {
   test(`an ORT-optimised graph (com.microsoft.${op}) gives the named error and suggests the unoptimised onnx/model.onnx`, async () => {
-    await assert.rejects(buildGradientGraph(fusedModel(op), { objective: { kind: 'weighted-sum', outputs: ['y'] }, wrt: { parameters: ['W'] } }), (err: any) => {
-      assert.equal(err.code, 'grad-unsupported-op');
-      assert.equal(err.message, `No gradient rule for the ONNX operator com.microsoft.${op} (node "${node}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`);
-      assert.match(err.hint, /^Use the unoptimised export, onnx\/model\.onnx of the same hub repository/);
-      return true;
-    });
+    await assert.rejects(
+      buildGradientGraph(fusedModel(op), {
+        objective: { kind: 'weighted-sum', outputs: ['y'] },
+        wrt: { parameters: ['W'] },
+      }),
+      (err: any) => {
+        assert.equal(err.code, 'grad-unsupported-op');
+        assert.equal(
+          err.message,
+          `No gradient rule for the ONNX operator com.microsoft.${op} (node "${node}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`,
+        );
+        assert.match(err.hint, /^Use the unoptimised export, onnx\/model\.onnx of the same hub repository/);
+        return true;
+      },
+    );
     // Before the fused operator (h = x·W) the same graph differentiates.
-    const g = await buildGradientGraph(fusedModel(op), { objective: { kind: 'weighted-sum', outputs: ['h'] }, wrt: { parameters: ['W'] } });
+    const g = await buildGradientGraph(fusedModel(op), {
+      objective: { kind: 'weighted-sum', outputs: ['h'] },
+      wrt: { parameters: ['W'] },
+    });
     assert.deepEqual(Object.keys(g.outputs.gradients), ['W']);
   });
 }

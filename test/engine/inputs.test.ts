@@ -66,7 +66,14 @@ test('tokenize --json on 1 MB of text with one emoji: code-point offsets to the 
   assert.equal(out.tokens[n - 2], '.');
 
   // A reader that stops early closes the pipe: the CLI ends quietly (no EPIPE stack trace).
-  const head = spawnSync('bash', ['-c', `node "${path.join(ROOT, 'bin', 'bert-lens.js')}" tokenize --json < "${file}" | head -c 20; exit \${PIPESTATUS[0]}`], { encoding: 'utf8', timeout: 280_000 });
+  const head = spawnSync(
+    'bash',
+    [
+      '-c',
+      `node "${path.join(ROOT, 'bin', 'bert-lens.js')}" tokenize --json < "${file}" | head -c 20; exit \${PIPESTATUS[0]}`,
+    ],
+    { encoding: 'utf8', timeout: 280_000 },
+  );
   assert.equal(head.stdout, '{"tokens":["[CLS]","');
   assert.equal(head.stderr, '');
   assert.equal(head.status, 0);

@@ -16,15 +16,42 @@ async function boundaryErrors(file: string, code: string) {
 }
 
 test('the engine may not import vscode, the extension, the webviews or the CLI', async () => {
-  assert.match((await boundaryErrors('src/engine/tasks/probe.ts', "import * as vscode from 'vscode';\nexport const x = vscode;\n"))[0] ?? '', /Only src\/extension may import vscode/);
-  for (const target of ['../../extension/services', '../../webviews/protocol/ipc', '../../cli/format', '../extension']) {
-    const errors = await boundaryErrors('src/engine/tasks/probe.ts', `import { x } from '${target}';\nexport const y = x;\n`);
+  assert.match(
+    (
+      await boundaryErrors('src/engine/tasks/probe.ts', "import * as vscode from 'vscode';\nexport const x = vscode;\n")
+    )[0] ?? '',
+    /Only src\/extension may import vscode/,
+  );
+  for (const target of [
+    '../../extension/services',
+    '../../webviews/protocol/ipc',
+    '../../cli/format',
+    '../extension',
+  ]) {
+    const errors = await boundaryErrors(
+      'src/engine/tasks/probe.ts',
+      `import { x } from '${target}';\nexport const y = x;\n`,
+    );
     assert.equal(errors.length, 1, target);
     assert.match(errors[0], /may not import src\/extension, src\/webviews or src\/cli/);
   }
   // A type-only import is still an import of another layer.
-  assert.equal((await boundaryErrors('src/engine/probe.ts', "import type { Services } from '../extension/services';\nexport type S = Services;\n")).length, 1);
-  assert.deepEqual(await boundaryErrors('src/engine/tasks/probe.ts', "import { requireText } from './common';\nimport type { ModelSpec } from '../api';\nexport const y: ModelSpec = { model: requireText('x') };\n"), []);
+  assert.equal(
+    (
+      await boundaryErrors(
+        'src/engine/probe.ts',
+        "import type { Services } from '../extension/services';\nexport type S = Services;\n",
+      )
+    ).length,
+    1,
+  );
+  assert.deepEqual(
+    await boundaryErrors(
+      'src/engine/tasks/probe.ts',
+      "import { requireText } from './common';\nimport type { ModelSpec } from '../api';\nexport const y: ModelSpec = { model: requireText('x') };\n",
+    ),
+    [],
+  );
 });
 
 test('only src/engine/runtime.ts imports onnxruntime-node', async () => {
@@ -40,17 +67,36 @@ test('only src/engine/runtime.ts imports onnxruntime-node', async () => {
 });
 
 test('webviews import only types from the engine, plus their protocol', async () => {
-  assert.deepEqual(await boundaryErrors('src/webviews/apps/fillMask/probe.ts', "import type { Offset } from '../../../engine/api';\nimport { fmReady } from '../../protocol/fillMask';\nexport const o: Offset = [0, 1];\nexport const r = fmReady;\n"), []);
-  const value = await boundaryErrors('src/webviews/apps/fillMask/probe.ts', "import { requireText } from '../../../engine/tasks/common';\nexport const f = requireText;\n");
+  assert.deepEqual(
+    await boundaryErrors(
+      'src/webviews/apps/fillMask/probe.ts',
+      "import type { Offset } from '../../../engine/api';\nimport { fmReady } from '../../protocol/fillMask';\nexport const o: Offset = [0, 1];\nexport const r = fmReady;\n",
+    ),
+    [],
+  );
+  const value = await boundaryErrors(
+    'src/webviews/apps/fillMask/probe.ts',
+    "import { requireText } from '../../../engine/tasks/common';\nexport const f = requireText;\n",
+  );
   assert.equal(value.length, 1);
   assert.match(value[0], /only `import type` from the engine/);
-  for (const code of ["import * as vscode from 'vscode';\nexport const v = vscode;\n", "import { log } from '../../../extension/log';\nexport const l = log;\n", "import * as fs from 'node:fs';\nexport const f = fs;\n"]) {
+  for (const code of [
+    "import * as vscode from 'vscode';\nexport const v = vscode;\n",
+    "import { log } from '../../../extension/log';\nexport const l = log;\n",
+    "import * as fs from 'node:fs';\nexport const f = fs;\n",
+  ]) {
     assert.equal((await boundaryErrors('src/webviews/apps/fillMask/probe.ts', code)).length, 1, code);
   }
 });
 
 test('src/shared (imported by the engine and the webviews) imports only engine types, no front end, no Node', async () => {
-  assert.deepEqual(await boundaryErrors('src/shared/probe.ts', "import type { Offset } from '../engine/api';\nexport const o: Offset = [0, 1];\n"), []);
+  assert.deepEqual(
+    await boundaryErrors(
+      'src/shared/probe.ts',
+      "import type { Offset } from '../engine/api';\nexport const o: Offset = [0, 1];\n",
+    ),
+    [],
+  );
   for (const code of [
     "import { requireText } from '../engine/tasks/common';\nexport const f = requireText;\n",
     "import { fmReady } from '../webviews/protocol/fillMask';\nexport const r = fmReady;\n",
@@ -61,6 +107,18 @@ test('src/shared (imported by the engine and the webviews) imports only engine t
     assert.equal((await boundaryErrors('src/shared/probe.ts', code)).length, 1, code);
   }
   // Both sides may import it.
-  assert.deepEqual(await boundaryErrors('src/engine/tasks/probe.ts', "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n"), []);
-  assert.deepEqual(await boundaryErrors('src/webviews/protocol/probe.ts', "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n"), []);
+  assert.deepEqual(
+    await boundaryErrors(
+      'src/engine/tasks/probe.ts',
+      "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n",
+    ),
+    [],
+  );
+  assert.deepEqual(
+    await boundaryErrors(
+      'src/webviews/protocol/probe.ts',
+      "import { nestAttention } from '../../shared/attention';\nexport const n = nestAttention;\n",
+    ),
+    [],
+  );
 });

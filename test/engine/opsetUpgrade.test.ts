@@ -52,27 +52,31 @@ function model(opset: number, softmaxAxis: number): Uint8Array {
  *  axis 1; LogSoftmax on the last axis of [B, S]. Returns ra [B] and l [B·S]. */
 function forward(W: Float64Array, opset13Softmax = false): { ra: number[]; l: number[] } {
   const h = new Float64Array(B * S * H);
-  for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let j = 0; j < H; j++) {
-    let acc = 0;
-    for (let k = 0; k < H; k++) acc += X[(b * S + s) * H + k] * W[k * H + j];
-    h[(b * S + s) * H + j] = acc;
-  }
+  for (let b = 0; b < B; b++)
+    for (let s = 0; s < S; s++)
+      for (let j = 0; j < H; j++) {
+        let acc = 0;
+        for (let k = 0; k < H; k++) acc += X[(b * S + s) * H + k] * W[k * H + j];
+        h[(b * S + s) * H + j] = acc;
+      }
   const sm = new Float64Array(B * S * H);
   if (opset13Softmax) {
     // opset 13: along axis 1 only (each [b, ·, j] column)
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      const col = Array.from({ length: S }, (_, s) => h[(b * S + s) * H + j]);
-      const mx = Math.max(...col);
-      const z = col.reduce((a, v) => a + Math.exp(v - mx), 0);
-      col.forEach((v, s) => (sm[(b * S + s) * H + j] = Math.exp(v - mx) / z));
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < H; j++) {
+        const col = Array.from({ length: S }, (_, s) => h[(b * S + s) * H + j]);
+        const mx = Math.max(...col);
+        const z = col.reduce((a, v) => a + Math.exp(v - mx), 0);
+        col.forEach((v, s) => (sm[(b * S + s) * H + j] = Math.exp(v - mx) / z));
+      }
+  } else
+    for (let b = 0; b < B; b++) {
+      const row = h.subarray(b * S * H, (b + 1) * S * H);
+      const mx = Math.max(...row);
+      let z = 0;
+      for (const v of row) z += Math.exp(v - mx);
+      row.forEach((v, i) => (sm[b * S * H + i] = Math.exp(v - mx) / z));
     }
-  } else for (let b = 0; b < B; b++) {
-    const row = h.subarray(b * S * H, (b + 1) * S * H);
-    const mx = Math.max(...row);
-    let z = 0;
-    for (const v of row) z += Math.exp(v - mx);
-    row.forEach((v, i) => (sm[b * S * H + i] = Math.exp(v - mx) / z));
-  }
   const ra: number[] = [];
   const l: number[] = [];
   for (let b = 0; b < B; b++) {
@@ -112,7 +116,10 @@ test('the opset-13 reading of the same softmax gives other numbers: the upgrade 
   try {
     const out = await s.run({ x: { type: 'float32', data: X, dims: [B, S, H] } }, ['l']);
     const other = forward(Float64Array.from(W0), true);
-    assert.ok(other.l.some((v, i) => Math.abs(out.l.data[i] - v) > 1e-2), 'the two meanings differ on this input');
+    assert.ok(
+      other.l.some((v, i) => Math.abs(out.l.data[i] - v) > 1e-2),
+      'the two meanings differ on this input',
+    );
   } finally {
     await s.dispose();
   }
@@ -120,7 +127,10 @@ test('the opset-13 reading of the same softmax gives other numbers: the upgrade 
 
 test('opset-11 graph: gradients after the upgrade equal finite differences of the opset-11 meaning', async () => {
   const bytes = model(11, 1);
-  const g = await buildGradientGraph(bytes, { objective: { kind: 'weighted-sum', outputs: ['ra', 'l'] }, wrt: { parameters: ['W'] } });
+  const g = await buildGradientGraph(bytes, {
+    objective: { kind: 'weighted-sum', outputs: ['ra', 'l'] },
+    wrt: { parameters: ['W'] },
+  });
   const s = await openSession(g.bytes);
   let got: Float32Array;
   try {
@@ -157,9 +167,22 @@ test('upgrade: attributes become inputs, a last-axis softmax stays one node, a n
   const up = parseModel(upgradeToOpset13(model(11, 1), (t) => ({ h: 3, rb: 2 })[t]));
   assert.equal(up.opset, 17);
   const ops = up.nodes.map((n) => n.opType);
-  assert.deepEqual(ops, ['MatMul', 'Shape', 'Flatten', 'Softmax', 'Reshape', 'Unsqueeze', 'Squeeze', 'Split', 'ReduceSum', 'ReduceSum', 'LogSoftmax']);
+  assert.deepEqual(ops, [
+    'MatMul',
+    'Shape',
+    'Flatten',
+    'Softmax',
+    'Reshape',
+    'Unsqueeze',
+    'Squeeze',
+    'Split',
+    'ReduceSum',
+    'ReduceSum',
+    'LogSoftmax',
+  ]);
   for (const n of up.nodes) {
-    if (['Unsqueeze', 'Squeeze', 'ReduceSum'].includes(n.opType)) assert.ok(!n.attrs.has('axes') && n.inputs.length === 2, n.name);
+    if (['Unsqueeze', 'Squeeze', 'ReduceSum'].includes(n.opType))
+      assert.ok(!n.attrs.has('axes') && n.inputs.length === 2, n.name);
     if (n.opType === 'Split') assert.ok(!n.attrs.has('split') && n.inputs.length === 2 && n.attrs.get('axis')?.i === 2);
     if (n.opType === 'ReduceSum') assert.ok(n.attrs.has('keepdims'), 'other attributes kept');
   }
@@ -167,16 +190,36 @@ test('upgrade: attributes become inputs, a last-axis softmax stays one node, a n
   assert.equal(up.nodes.find((n) => n.opType === 'LogSoftmax')!.attrs.get('axis')!.i, -1);
   // Softmax on the last axis (2 of a rank-3 tensor): one node, axis -1.
   const last = parseModel(upgradeToOpset13(model(11, 2), (t) => ({ h: 3, rb: 2 })[t]));
-  assert.deepEqual(last.nodes.slice(0, 2).map((n) => [n.opType, n.attrs.get('axis')?.i]), [['MatMul', undefined], ['Softmax', -1]]);
+  assert.deepEqual(
+    last.nodes.slice(0, 2).map((n) => [n.opType, n.attrs.get('axis')?.i]),
+    [
+      ['MatMul', undefined],
+      ['Softmax', -1],
+    ],
+  );
   // An opset-13 model is left alone.
   const m13 = model(13, 1);
   assert.equal(upgradeToOpset13(m13), m13);
 });
 
 test('an old operator the upgrade does not rewrite is refused by name', async () => {
-  const parts = [encodeNode('Upsample', ['x', 'scales'], ['y'], 'the_upsample', [{ name: 'mode', s: 'nearest' }]), encodeInitializer('scales', [3], Float32Array.from([1, 1, 2])), encodeValueInfo('input', 'x', DT_FLOAT, [1, 2, 2]), encodeValueInfo('output', 'y', DT_FLOAT, [1, 2, 4])];
-  const bytes = concatBytes([varintField(1, 6), lenField(8, varintField(2, 9)), lenField(7, concatBytes([...parts, stringField(2, 'g')]))]);
-  assert.throws(() => upgradeToOpset13(bytes), (err: any) => err.code === 'grad-opset' && /without Upsample \(node "the_upsample"\)\); this model is opset 9\./.test(err.message));
+  const parts = [
+    encodeNode('Upsample', ['x', 'scales'], ['y'], 'the_upsample', [{ name: 'mode', s: 'nearest' }]),
+    encodeInitializer('scales', [3], Float32Array.from([1, 1, 2])),
+    encodeValueInfo('input', 'x', DT_FLOAT, [1, 2, 2]),
+    encodeValueInfo('output', 'y', DT_FLOAT, [1, 2, 4]),
+  ];
+  const bytes = concatBytes([
+    varintField(1, 6),
+    lenField(8, varintField(2, 9)),
+    lenField(7, concatBytes([...parts, stringField(2, 'g')])),
+  ]);
+  assert.throws(
+    () => upgradeToOpset13(bytes),
+    (err: any) =>
+      err.code === 'grad-opset' &&
+      /without Upsample \(node "the_upsample"\)\); this model is opset 9\./.test(err.message),
+  );
 });
 
 test('bert-lens saliency on an opset-11 model folder gives the opset-14 export’s numbers and PyTorch’s', async () => {
@@ -184,9 +227,13 @@ test('bert-lens saliency on an opset-11 model folder gives the opset-14 export�
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-opset11-'));
   const models: LoadedModel[] = [];
   try {
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(fixture('roberta-mlm'), f), path.join(dir, f));
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      fs.copyFileSync(path.join(fixture('roberta-mlm'), f), path.join(dir, f));
     fs.mkdirSync(path.join(dir, 'onnx'));
-    fs.copyFileSync(path.join(fixture('roberta-mlm-opset11'), 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
+    fs.copyFileSync(
+      path.join(fixture('roberta-mlm-opset11'), 'onnx', 'model.onnx'),
+      path.join(dir, 'onnx', 'model.onnx'),
+    );
     const old = await LoadedModel.load('opset11', dir, 'fp32', 'cpu');
     const cur = await LoadedModel.load('opset14', fixture('roberta-mlm'), 'fp32', 'cpu');
     models.push(old, cur);
@@ -197,9 +244,19 @@ test('bert-lens saliency on an opset-11 model folder gives the opset-14 export�
       const b = await saliency(cur, { text: grads.text, method });
       assert.deepEqual(a.tokens, b.tokens);
       assert.deepEqual(a.target, b.target);
-      a.scores.forEach((v, i) => assert.ok(Math.abs(v - b.scores[i]) <= 1e-5 + 1e-4 * Math.abs(b.scores[i]), `${method}[${i}] ${v} vs ${b.scores[i]}`));
+      a.scores.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - b.scores[i]) <= 1e-5 + 1e-4 * Math.abs(b.scores[i]),
+          `${method}[${i}] ${v} vs ${b.scores[i]}`,
+        ),
+      );
       const want = method === 'grad-input' ? ref.grad_input : ref.integrated_gradients.values;
-      a.scores.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-4 + 1e-3 * Math.abs(want[i]), `${method}[${i}] ${v} vs PyTorch ${want[i]}`));
+      a.scores.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - want[i]) <= 1e-4 + 1e-3 * Math.abs(want[i]),
+          `${method}[${i}] ${v} vs PyTorch ${want[i]}`,
+        ),
+      );
     }
   } finally {
     for (const m of models) await m.dispose();

@@ -6,7 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LoadedModel } from '../../src/engine/model';
-import { GATHER_POSITIONS_INPUT, addGraphOutputs, findAttentionOutputs, findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/graph';
+import {
+  GATHER_POSITIONS_INPUT,
+  addGraphOutputs,
+  findAttentionOutputs,
+  findHiddenStateOutputs,
+  inspectGraph,
+} from '../../src/engine/onnx/graph';
 import { scanModel } from '../../src/engine/onnx/scan';
 import { buildGradientGraph, findWordEmbeddingLookup } from '../../src/engine/grad/gradient';
 import { OBJECTIVE_INPUTS } from '../../src/engine/grad/objectives';
@@ -22,17 +28,27 @@ test('the streamed skeleton has the graph of the file without its weights, and O
   const bytes = new Uint8Array(fs.readFileSync(file));
   const sk = scanModel(file);
   assert.ok(sk.bytes.length < bytes.length / 20, `skeleton ${sk.bytes.length} B vs file ${bytes.length} B`);
-  assert.ok(sk.externalCount >= 30 && sk.externalBytes > bytes.length * 0.95, `${sk.externalCount} external initializers, ${sk.externalBytes} B`);
+  assert.ok(
+    sk.externalCount >= 30 && sk.externalBytes > bytes.length * 0.95,
+    `${sk.externalCount} external initializers, ${sk.externalBytes} B`,
+  );
   const a = inspectGraph(bytes);
   const b = inspectGraph(sk.bytes);
-  assert.deepEqual(b.nodes.map((n) => [n.opType, n.inputs, n.outputs]), a.nodes.map((n) => [n.opType, n.inputs, n.outputs]));
+  assert.deepEqual(
+    b.nodes.map((n) => [n.opType, n.inputs, n.outputs]),
+    a.nodes.map((n) => [n.opType, n.inputs, n.outputs]),
+  );
   assert.deepEqual(b.inputs, a.inputs);
   assert.deepEqual(b.outputs, a.outputs);
   assert.deepEqual([...b.initializers], [...a.initializers]);
   // The same logits from the file and from the skeleton (weights read from the file's byte ranges).
   const fromFile = await openSession(file);
   const fromSkeleton = await openSession(sk.bytes, 'cpu', { externalDataFolder: EMBEDDED + '/onnx' });
-  const feeds = { input_ids: { type: 'int64' as const, data: BigInt64Array.from([2n, 1400n, 4n, 3n]), dims: [1, 4] }, attention_mask: { type: 'int64' as const, data: BigInt64Array.from([1n, 1n, 1n, 1n]), dims: [1, 4] }, token_type_ids: { type: 'int64' as const, data: new BigInt64Array(4), dims: [1, 4] } };
+  const feeds = {
+    input_ids: { type: 'int64' as const, data: BigInt64Array.from([2n, 1400n, 4n, 3n]), dims: [1, 4] },
+    attention_mask: { type: 'int64' as const, data: BigInt64Array.from([1n, 1n, 1n, 1n]), dims: [1, 4] },
+    token_type_ids: { type: 'int64' as const, data: new BigInt64Array(4), dims: [1, 4] },
+  };
   const x = (await fromFile.run(feeds, ['logits'])).logits;
   const y = (await fromSkeleton.run(feeds, ['logits'])).logits;
   assert.deepEqual(y.dims, [1, 4, 8192]);
@@ -44,7 +60,8 @@ test('the streamed skeleton has the graph of the file without its weights, and O
 test('a truncated file is one clear error, from the scan and from the load', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-scale-'));
   fs.mkdirSync(path.join(dir, 'onnx'));
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(EMBEDDED, f), path.join(dir, f));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+    fs.copyFileSync(path.join(EMBEDDED, f), path.join(dir, f));
   const whole = fs.readFileSync(path.join(EMBEDDED, 'onnx', 'model.onnx'));
   fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), whole.subarray(0, 1_000_000));
   assert.throws(() => scanModel(path.join(dir, 'onnx', 'model.onnx')), /past the end|truncated/);
@@ -58,7 +75,10 @@ async function pathsAgree(folder: string, variant: 'fp32' | 'quantized', text: s
   const m = await LoadedModel.load('m', folder, variant);
   const notes = m.sessionNotes();
   // int8 exports quantize each MatMul input dynamically (per tensor), so their head keeps every row.
-  assert.ok(notes.gathered === (variant === 'fp32') && notes.attentions && notes.hidden && notes.sharedWeights, JSON.stringify(notes));
+  assert.ok(
+    notes.gathered === (variant === 'fp32') && notes.attentions && notes.hidden && notes.sharedWeights,
+    JSON.stringify(notes),
+  );
   const enc = await m.tokenizer.encode(text);
   const L = m.folder.numLayers;
   const n = enc.ids.length;
@@ -82,7 +102,14 @@ async function pathsAgree(folder: string, variant: 'fp32' | 'quantized', text: s
   const rows = [1, n - 2];
   const gathered = await m.maskedLogits(enc, rows);
   assert.deepEqual(gathered.dims, [2, v]);
-  rows.forEach((p, i) => assertClose(gathered.data.subarray(i * v, (i + 1) * v), r[out].data.subarray(p * v, (p + 1) * v), TOL, `${variant} gathered row ${p}`));
+  rows.forEach((p, i) =>
+    assertClose(
+      gathered.data.subarray(i * v, (i + 1) * v),
+      r[out].data.subarray(p * v, (p + 1) * v),
+      TOL,
+      `${variant} gathered row ${p}`,
+    ),
+  );
   // Introspection: attention maps and hidden states from the same session.
   const maps = await m.attentions([enc]);
   maps.forEach((t, l) => assertClose(t.data, r[att[l]].data, TOL, `${variant} attention layer ${l}`));
@@ -110,15 +137,34 @@ async function pathsAgree(folder: string, variant: 'fp32' | 'quantized', text: s
  *  logits equal the reference session's, and its gradient with respect to the word-embedding lookup equals the
  *  same gradient graph built from a full in-memory copy of the file (weights inside the graph, packed by ORT).
  *  It holds no Transpose of a weight: ORT would fold each into a private transposed copy. */
-async function backwardAgrees(m: LoadedModel, enc: { ids: number[] }, refLogits: Float32Array, bytes: Uint8Array): Promise<void> {
+async function backwardAgrees(
+  m: LoadedModel,
+  enc: { ids: number[] },
+  refLogits: Float32Array,
+  bytes: Uint8Array,
+): Promise<void> {
   const output = m.mlmOutput();
-  const options = (b: Uint8Array) => ({ objective: { kind: 'logprob' as const, output }, wrt: { internals: [findWordEmbeddingLookup(b)!.lookup] }, scaleInternals: true });
+  const options = (b: Uint8Array) => ({
+    objective: { kind: 'logprob' as const, output },
+    wrt: { internals: [findWordEmbeddingLookup(b)!.lookup] },
+    scaleInternals: true,
+  });
   const { graph, session } = await m.gradientSession(`saliency:logprob:${output}`, options);
   const g = inspectGraph(graph.bytes);
-  const weights = new Set([...g.initializers, ...g.nodes.filter((n) => n.opType === 'Identity' && g.initializers.has(n.inputs[0])).flatMap((n) => n.outputs)]);
+  const weights = new Set([
+    ...g.initializers,
+    ...g.nodes.filter((n) => n.opType === 'Identity' && g.initializers.has(n.inputs[0])).flatMap((n) => n.outputs),
+  ]);
   const copies = g.nodes.filter((n) => n.opType === 'Transpose' && weights.has(n.inputs[0]));
-  assert.deepEqual(copies.map((n) => n.inputs[0]), [], 'no Transpose of a weight in the backward graph');
-  assert.ok(g.nodes.some((n) => n.opType === 'Gemm'), 'input gradients through weights are Gemm with transB');
+  assert.deepEqual(
+    copies.map((n) => n.inputs[0]),
+    [],
+    'no Transpose of a weight in the backward graph',
+  );
+  assert.ok(
+    g.nodes.some((n) => n.opType === 'Gemm'),
+    'input gradients through weights are Gemm with transB',
+  );
   const old = await buildGradientGraph(bytes, options(bytes));
   const oldSession = await openSession(old.bytes);
   const lookup = Object.keys(graph.outputs.internals)[0];
@@ -126,7 +172,8 @@ async function backwardAgrees(m: LoadedModel, enc: { ids: number[] }, refLogits:
   const feedsFor = (gg: typeof graph) => {
     const f = m.feeds([enc as never], m.plain);
     f[OBJECTIVE_INPUTS.target] = { type: 'int64', data: BigInt64Array.from([7n]), dims: [1] };
-    if (gg.inputs.includes(OBJECTIVE_INPUTS.position)) f[OBJECTIVE_INPUTS.position] = { type: 'int64', data: BigInt64Array.from([BigInt(pos)]), dims: [1] };
+    if (gg.inputs.includes(OBJECTIVE_INPUTS.position))
+      f[OBJECTIVE_INPUTS.position] = { type: 'int64', data: BigInt64Array.from([BigInt(pos)]), dims: [1] };
     f[gg.scaleInput!] = { type: 'float32', data: Float32Array.from([1]), dims: [1] };
     return f;
   };
@@ -134,7 +181,10 @@ async function backwardAgrees(m: LoadedModel, enc: { ids: number[] }, refLogits:
   const b = await oldSession.run(feedsFor(old), [old.outputs.gradients[lookup], output]);
   assertClose(a[output].data, refLogits, 1e-4, 'backward graph logits vs reference');
   const ga = a[graph.outputs.gradients[lookup]].data;
-  assert.ok(ga.some((x) => Math.abs(x) > 1e-6), 'a non-zero gradient');
+  assert.ok(
+    ga.some((x) => Math.abs(x) > 1e-6),
+    'a non-zero gradient',
+  );
   assertClose(ga, b[old.outputs.gradients[lookup]].data, 1e-5, 'backward gradient: skeleton vs in-memory graph');
   await oldSession.dispose();
 }
@@ -162,9 +212,22 @@ test('a session opened on first use is announced: saliency says "preparing" once
     assert.equal(heard.length, 0, 'the one session opens with the model, unannounced');
     const first = await client.saliency(spec, { text: 'the [MASK] is steep.' }, { onProgress: (p) => perCall.push(p) });
     assert.equal(first.scores.length, first.tokens.length);
-    assert.deepEqual(heard.map((p) => [p.preparing, p.state]), [['saliency', 'opening'], ['saliency', 'ready']]);
-    assert.ok(heard.every((p) => p.model === heard[0].model && p.model.length > 0), JSON.stringify(heard));
-    assert.deepEqual(perCall.filter((p) => (p as PreparingProgress).preparing), heard, 'the calling request hears the same events');
+    assert.deepEqual(
+      heard.map((p) => [p.preparing, p.state]),
+      [
+        ['saliency', 'opening'],
+        ['saliency', 'ready'],
+      ],
+    );
+    assert.ok(
+      heard.every((p) => p.model === heard[0].model && p.model.length > 0),
+      JSON.stringify(heard),
+    );
+    assert.deepEqual(
+      perCall.filter((p) => (p as PreparingProgress).preparing),
+      heard,
+      'the calling request hears the same events',
+    );
     await client.saliency(spec, { text: 'the bank is [MASK].' });
     assert.equal(heard.length, 2, 'the backward session is opened once per model');
     stop();

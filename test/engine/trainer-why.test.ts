@@ -29,7 +29,11 @@ after(async () => {
 const A = ['goal', 'match', 'team', 'score', 'league', 'coach'];
 const B = ['recipe', 'oven', 'flour', 'sauce', 'bake', 'salt'];
 const rows = ['text,label'];
-for (let i = 0; i < 20; i++) rows.push(`"the ${A[i % 6]} and the ${A[(i + 3) % 6]}, ${A[(i + 1) % 6]}",sport`, `"the ${B[i % 6]} and the ${B[(i + 3) % 6]}, ${B[(i + 1) % 6]}",food`);
+for (let i = 0; i < 20; i++)
+  rows.push(
+    `"the ${A[i % 6]} and the ${A[(i + 3) % 6]}, ${A[(i + 1) % 6]}",sport`,
+    `"the ${B[i % 6]} and the ${B[(i + 3) % 6]}, ${B[(i + 1) % 6]}",food`,
+  );
 const data = path.join(tmp, 'topics.csv');
 fs.writeFileSync(data, rows.join('\n') + '\n');
 const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
@@ -53,16 +57,31 @@ async function checkAgainstSaved(view: TrainView, name: string): Promise<void> {
     for (const x of picks) {
       const ex = view.examples[x];
       const why = await m.trainingExplain(engine, { runId: view.runId, example: x, method, steps: 4 }, ctx());
-      assert.deepEqual(why.example, { index: x, file: data, line: ex.line, label: ex.label, predicted: ex.predicted, text: textOf(view, x) });
+      assert.deepEqual(why.example, {
+        index: x,
+        file: data,
+        line: ex.line,
+        label: ex.label,
+        predicted: ex.predicted,
+        text: textOf(view, x),
+      });
       assert.deepEqual(why.target, { label: ex.predicted, index: view.labels.indexOf(ex.predicted) });
       // The network explained is the one that predicted: its log p is the log of the run's test probability.
-      assert.ok(Math.abs(Math.exp(why.logprob) - ex.score) < 1e-5, `p ${Math.exp(why.logprob)} vs the run's ${ex.score}`);
+      assert.ok(
+        Math.abs(Math.exp(why.logprob) - ex.score) < 1e-5,
+        `p ${Math.exp(why.logprob)} vs the run's ${ex.score}`,
+      );
       const ref = await saliency(folder, { text: textOf(view, x), label: ex.predicted, method, steps: 4 });
       assert.deepEqual(why.tokens, ref.tokens);
       assert.equal(why.scores.length, ref.scores.length);
-      why.scores.forEach((v, i) => assert.ok(Math.abs(v - ref.scores[i]) <= 1e-6, `${method} token ${i}: ${v} vs ${ref.scores[i]}`));
+      why.scores.forEach((v, i) =>
+        assert.ok(Math.abs(v - ref.scores[i]) <= 1e-6, `${method} token ${i}: ${v} vs ${ref.scores[i]}`),
+      );
       assert.ok(Math.abs(why.logprob - ref.logprob) <= 1e-6);
-      assert.ok(why.scores.some((v) => Math.abs(v) > 1e-6), 'non-zero saliency');
+      assert.ok(
+        why.scores.some((v) => Math.abs(v) > 1e-6),
+        'non-zero saliency',
+      );
     }
   }
 }
@@ -73,7 +92,11 @@ test('fine-tuned run: Why this label? equals saliency on the saved folder, and e
   const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-why-'));
   const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
   fs.utimesSync(stale, twoDaysAgo, twoDaysAgo);
-  const view = await m.trainingTrain(engine, { data, spec: { model: fixture('bert-mlm') }, mode: 'fine-tune', epochs: 2, learningRate: 3e-3 }, ctx());
+  const view = await m.trainingTrain(
+    engine,
+    { data, spec: { model: fixture('bert-mlm') }, mode: 'fine-tune', epochs: 2, learningRate: 3e-3 },
+    ctx(),
+  );
   assert.equal(view.report.head.kind, 'fine-tuned');
   await checkAgainstSaved(view, 'ft');
   assert.ok(!fs.existsSync(stale), 'a day-old leftover is removed');
@@ -83,18 +106,32 @@ test('fine-tuned run: Why this label? equals saliency on the saved folder, and e
   assert.ok(dir && fs.existsSync(path.join(dir, 'onnx', 'model.onnx')));
   await m.trainingDispose(engine, { runId: view.runId }, ctx());
   assert.ok(!fs.existsSync(dir!), 'the temporary folder goes with the run');
-  await assert.rejects(m.trainingExplain(engine, { runId: view.runId, example: 0 }, ctx()), (e: EngineError) => e.code === 'training-run-missing');
+  await assert.rejects(
+    m.trainingExplain(engine, { runId: view.runId, example: 0 }, ctx()),
+    (e: EngineError) => e.code === 'training-run-missing',
+  );
 });
 
 test('frozen head on the fp32 encoder: Why this label? goes through encoder + pooling + head, as the saved folder', async () => {
-  const view = await m.trainingTrain(engine, { data, spec: { model: fixture('bert-mlm') }, mode: 'frozen', cacheDir: path.join(tmp, 'cache') }, ctx());
+  const view = await m.trainingTrain(
+    engine,
+    { data, spec: { model: fixture('bert-mlm') }, mode: 'frozen', cacheDir: path.join(tmp, 'cache') },
+    ctx(),
+  );
   assert.notEqual(view.report.head.kind, 'fine-tuned');
   await checkAgainstSaved(view, 'frozen');
-  await assert.rejects(m.trainingExplain(engine, { runId: view.runId, example: view.examples.length }, ctx()), (e: EngineError) => e.code === 'explain-example' && e.message.includes(`(the run has ${view.examples.length})`));
+  await assert.rejects(
+    m.trainingExplain(engine, { runId: view.runId, example: view.examples.length }, ctx()),
+    (e: EngineError) => e.code === 'explain-example' && e.message.includes(`(the run has ${view.examples.length})`),
+  );
 });
 
 test('frozen head on int8 features: one clear line that says how to get an explanation', async () => {
-  const view = await m.trainingTrain(engine, { data, spec: { model: EMBEDDED, variant: 'quantized' }, mode: 'frozen', cacheDir: path.join(tmp, 'cache') }, ctx());
+  const view = await m.trainingTrain(
+    engine,
+    { data, spec: { model: EMBEDDED, variant: 'quantized' }, mode: 'frozen', cacheDir: path.join(tmp, 'cache') },
+    ctx(),
+  );
   await assert.rejects(m.trainingExplain(engine, { runId: view.runId, example: 0 }, ctx()), (e: EngineError) => {
     assert.equal(e.code, 'explain-frozen');
     assert.match(e.message, /int8 encoder, which has no gradients/);

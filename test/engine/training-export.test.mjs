@@ -28,9 +28,18 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
   const dir = tmpDir();
   const data = writeCsv(dir);
   for (const opts of [{ head: 'logistic' }, { head: 'mlp', pooling: 'cls', lastLayers: 2, layer: -1 }]) {
-    const run = await t.session.runTraining(engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), ...opts }, {});
+    const run = await t.session.runTraining(
+      engine,
+      { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), ...opts },
+      {},
+    );
     const out = t.save.saveClassifier(run.outcome.classifier, run.report, { dataPath: data });
-    const texts = ['the goal and the coach', 'bake the flour', '', 'a much longer text about a match, a league and a recipe with salt and sauce'];
+    const texts = [
+      'the goal and the coach',
+      'bake the flour',
+      '',
+      'a much longer text about a match, a league and a recipe with salt and sauce',
+    ];
     const inProcess = await t.train.predictTexts(run.outcome.classifier, texts);
     // Load the folder as any model: the engine's own loader, then the plain ONNX session.
     const exported = await t.LoadedModel.load('exported', out, undefined, 'cpu');
@@ -42,7 +51,8 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
       const r = await exported.run([enc], ['logits']);
       assert.deepEqual(r.logits.dims, [1, 2]);
       const p = softmax(Array.from(r.logits.data));
-      for (let j = 0; j < 2; j++) assert.ok(Math.abs(p[j] - inProcess[i][j]) <= 1e-5, `${opts.head} text ${i}: ${p[j]} vs ${inProcess[i][j]}`);
+      for (let j = 0; j < 2; j++)
+        assert.ok(Math.abs(p[j] - inProcess[i][j]) <= 1e-5, `${opts.head} text ${i}: ${p[j]} vs ${inProcess[i][j]}`);
     }
     // Batched with padding gives the same numbers.
     const encs = await Promise.all(texts.map((x) => exported.tokenizer.encode(x)));
@@ -57,7 +67,8 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
     assert.deepEqual(config.label2id, { food: 0, sport: 1 });
     assert.deepEqual(config.architectures, ['BertLensClassifier']);
     assert.equal(config.model_type, 'bert');
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'training-report.json', 'MODEL_CARD.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'training-report.json', 'MODEL_CARD.md'])
+      assert.ok(fs.existsSync(path.join(out, f)), f);
     const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
     assert.match(card, /\| majority class \| 50\.0% \|/);
   }
@@ -69,14 +80,34 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
   const data = writeCsv(dir);
   const lines = [];
   const client = new EngineClient({ workerPath: WORKER });
-  const r = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log: (l) => lines.push(l) }, client);
+  const r = await t.trainCommand.runTrain(
+    { data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') },
+    { log: (l) => lines.push(l) },
+    client,
+  );
   // Today's keys, then the ones fine-tuning (#8) added for both modes, then the candidates and the pick.
-  assert.deepEqual(Object.keys(r), ['train_size', 'test_size', 'metrics', 'baselines', 'seconds', 'output', 'mode', 'task', 'epochs', 'history', 'candidates', 'recommendation']);
+  assert.deepEqual(Object.keys(r), [
+    'train_size',
+    'test_size',
+    'metrics',
+    'baselines',
+    'seconds',
+    'output',
+    'mode',
+    'task',
+    'epochs',
+    'history',
+    'candidates',
+    'recommendation',
+  ]);
   assert.deepEqual(Object.keys(r.candidates), ['frozen', 'hybrid', 'tfidf']);
   assert.deepEqual(r.candidates.frozen.test, r.metrics);
   assert.deepEqual(r.candidates.tfidf.test, r.baselines.tfidf_lr);
   assert.ok(['frozen', 'hybrid', 'tfidf'].includes(r.recommendation.candidate));
-  assert.ok(lines.some((l) => l.startsWith('Recommended (on validation): ')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('Recommended (on validation): ')),
+    lines.join('\n'),
+  );
   assert.equal(r.mode, 'frozen');
   assert.equal(r.task, 'sequence');
   assert.equal(r.history.length, r.epochs);
@@ -90,20 +121,37 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
   assert.ok(lines.some((l) => l.startsWith('classifier ')));
   // Progress crossed the thread boundary: the phases the worker reported became lines, in order.
   const at = (prefix) => lines.findIndex((l) => l.startsWith(prefix));
-  assert.ok(at('Reading data') >= 0 && at('Reading data') < at('Features: 40 texts') && at('Features: 40 texts') < at('epoch   1') && at('epoch   1') < at('classifier '), lines.join('\n'));
+  assert.ok(
+    at('Reading data') >= 0 &&
+      at('Reading data') < at('Features: 40 texts') &&
+      at('Features: 40 texts') < at('epoch   1') &&
+      at('epoch   1') < at('classifier '),
+    lines.join('\n'),
+  );
   assert.ok(lines.at(-1).startsWith(`Saved to ${r.output} (`));
   const report = JSON.parse(fs.readFileSync(path.join(r.output, 'training-report.json'), 'utf8'));
   assert.equal(report.metrics.accuracy, r.metrics.accuracy);
   assert.equal(report.split.seed, 1);
 
-  const r2 = await t.trainCommand.runTrain({ data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') }, { log() {} }, client);
+  const r2 = await t.trainCommand.runTrain(
+    { data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') },
+    { log() {} },
+    client,
+  );
   assert.equal(r2.output, path.join(dir, 'topics-classifier-2'));
   assert.equal(r2.metrics.accuracy, r.metrics.accuracy, 'same seed, same result');
 
   const taken = path.join(dir, 'taken');
   fs.mkdirSync(taken);
   fs.writeFileSync(path.join(taken, 'keep.txt'), 'mine');
-  await assert.rejects(t.trainCommand.runTrain({ data, model: FIXTURE, output: taken, cacheDir: path.join(dir, 'cache') }, { log() {} }, client), (e) => e.code === 'output-exists' && !!e.hint);
+  await assert.rejects(
+    t.trainCommand.runTrain(
+      { data, model: FIXTURE, output: taken, cacheDir: path.join(dir, 'cache') },
+      { log() {} },
+      client,
+    ),
+    (e) => e.code === 'output-exists' && !!e.hint,
+  );
   assert.deepEqual(fs.readdirSync(taken), ['keep.txt']);
   await client.dispose();
 });
@@ -115,10 +163,17 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   const m = t.methods.trainingMethods;
   const ctx = (events) => ({ signal: new AbortController().signal, progress: (p) => events.push(p) });
   const prev = await m.trainingPreview(engine, { path: data }, ctx([]));
-  assert.deepEqual(prev.labelCounts, [{ label: 'food', count: 20 }, { label: 'sport', count: 20 }]);
+  assert.deepEqual(prev.labelCounts, [
+    { label: 'food', count: 20 },
+    { label: 'sport', count: 20 },
+  ]);
   assert.equal(prev.rows.length, 8);
   const events = [];
-  const view = await m.trainingTrain(engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache') }, ctx(events));
+  const view = await m.trainingTrain(
+    engine,
+    { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache') },
+    ctx(events),
+  );
   assert.ok(events.some((e) => e.phase === 'features') && events.some((e) => e.phase === 'train'));
   assert.equal(view.examples.length, 8);
   assert.equal(view.cells.flat(2).length, 8);
@@ -128,7 +183,10 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   assert.ok(Math.abs(c.probabilities[0][0] + c.probabilities[0][1] - 1) < 1e-9);
   const saved = await m.trainingSave(engine, { runId: view.runId }, ctx([]));
   assert.equal(saved.dir, path.join(dir, 'topics-classifier'));
-  await assert.rejects(m.trainingSave(engine, { runId: view.runId, dir: saved.dir }, ctx([])), (e) => e.code === 'output-exists');
+  await assert.rejects(
+    m.trainingSave(engine, { runId: view.runId, dir: saved.dir }, ctx([])),
+    (e) => e.code === 'output-exists',
+  );
   await m.trainingSave(engine, { runId: view.runId, dir: saved.dir, overwrite: true }, ctx([]));
   await engine.unloadAll();
 });
@@ -137,9 +195,14 @@ test('a text longer than the model reads in windows: `classify` on the exported 
   const engine = new t.Engine();
   const dir = tmpDir();
   const data = writeCsv(dir);
-  const run = await t.session.runTraining(engine, { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), head: 'logistic' }, {});
+  const run = await t.session.runTraining(
+    engine,
+    { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), head: 'logistic' },
+    {},
+  );
   const out = t.save.saveClassifier(run.outcome.classifier, run.report, { dataPath: data });
-  const long = 'the goal and the coach of the team in the league. '.repeat(30) + 'bake the flour with salt and sauce. '.repeat(10);
+  const long =
+    'the goal and the coach of the team in the league. '.repeat(30) + 'bake the flour with salt and sauce. '.repeat(10);
   const [inProcess] = await t.train.predictTexts(run.outcome.classifier, [long]);
   const exported = await t.LoadedModel.load('exported', out, undefined, 'cpu');
   const enc = await exported.tokenizer.encode(long);

@@ -32,7 +32,33 @@ import { ROOT } from '../helpers';
 
 export const root = ROOT;
 
-const modules = { csv, data, dataChecks, split, metrics, tfidf, heads, features, train, extractor, featureCache, onnxHead, save, report, trainCommand, methods, random, discover, session, longTexts, errors, LoadedModel, Engine, runtime, classifyTask };
+const modules = {
+  csv,
+  data,
+  dataChecks,
+  split,
+  metrics,
+  tfidf,
+  heads,
+  features,
+  train,
+  extractor,
+  featureCache,
+  onnxHead,
+  save,
+  report,
+  trainCommand,
+  methods,
+  random,
+  discover,
+  session,
+  longTexts,
+  errors,
+  LoadedModel,
+  Engine,
+  runtime,
+  classifyTask,
+};
 
 export function training() {
   return modules;

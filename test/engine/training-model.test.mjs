@@ -9,11 +9,29 @@ const close = (a, b, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs $
 
 test('metrics: accuracy, macro-F1, per-class precision/recall, confusion matrix with example indexes', () => {
   const m = t.metrics.computeMetrics([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], ['a', 'b', 'c']);
-  assert.deepEqual(m.confusion, [[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
-  assert.deepEqual(m.confusionExamples, [[[0, 1], [2], []], [[], [3], [4]], [[], [], [5]]]);
+  assert.deepEqual(m.confusion, [
+    [2, 1, 0],
+    [0, 1, 1],
+    [0, 0, 1],
+  ]);
+  assert.deepEqual(m.confusionExamples, [
+    [[0, 1], [2], []],
+    [[], [3], [4]],
+    [[], [], [5]],
+  ]);
   close(m.accuracy, 4 / 6);
-  assert.deepEqual(m.perClass.map((c) => [c.label, c.precision, c.support]), [['a', 1, 3], ['b', 0.5, 2], ['c', 0.5, 1]]);
-  assert.deepEqual(m.perClass.map((c) => c.recall), [2 / 3, 0.5, 1]);
+  assert.deepEqual(
+    m.perClass.map((c) => [c.label, c.precision, c.support]),
+    [
+      ['a', 1, 3],
+      ['b', 0.5, 2],
+      ['c', 0.5, 1],
+    ],
+  );
+  assert.deepEqual(
+    m.perClass.map((c) => c.recall),
+    [2 / 3, 0.5, 1],
+  );
   close(m.macroF1, (0.8 + 0.5 + 2 / 3) / 3);
   const none = t.metrics.computeMetrics([0, 0], [0, 0], ['a', 'b']);
   assert.equal(none.perClass[1].f1, 0);
@@ -39,18 +57,45 @@ function separable(n = 30) {
   const B = ['recipe', 'oven', 'flour', 'sauce', 'bake', 'salt'];
   const ex = [];
   for (let i = 0; i < n; i++) {
-    ex.push({ text: `${A[i % 6]} ${A[(i * 5 + 1) % 6]} ${A[(i + 2) % 6]} ${i}`, label: 'sport', source: { file: '/d.csv', line: i + 2 } });
-    ex.push({ text: `${B[i % 6]} ${B[(i * 5 + 1) % 6]} ${B[(i + 2) % 6]} ${i}`, label: 'food', source: { file: '/d.csv', line: n + i + 2 } });
+    ex.push({
+      text: `${A[i % 6]} ${A[(i * 5 + 1) % 6]} ${A[(i + 2) % 6]} ${i}`,
+      label: 'sport',
+      source: { file: '/d.csv', line: i + 2 },
+    });
+    ex.push({
+      text: `${B[i % 6]} ${B[(i * 5 + 1) % 6]} ${B[(i + 2) % 6]} ${i}`,
+      label: 'food',
+      source: { file: '/d.csv', line: n + i + 2 },
+    });
   }
-  return { path: '/d.csv', format: 'csv', columns: ['text', 'label'], textColumn: 'text', labelColumn: 'label', examples: ex, labels: ['food', 'sport'], warnings: [] };
+  return {
+    path: '/d.csv',
+    format: 'csv',
+    columns: ['text', 'label'],
+    textColumn: 'text',
+    labelColumn: 'label',
+    examples: ex,
+    labels: ['food', 'sport'],
+    warnings: [],
+  };
 }
 
 test('training on a clearly separable dataset reaches 95% test accuracy (logistic and MLP), with progress per epoch', async () => {
   for (const head of ['logistic', 'mlp']) {
     const epochs = [];
-    const o = await t.train.trainClassifier(separable(), fakeExtractor(64), { head, cacheDir: tmpDir() }, { onProgress: (p) => p.phase === 'train' && epochs.push(p) });
+    const o = await t.train.trainClassifier(
+      separable(),
+      fakeExtractor(64),
+      { head, cacheDir: tmpDir() },
+      { onProgress: (p) => p.phase === 'train' && epochs.push(p) },
+    );
     assert.ok(o.metrics.accuracy >= 0.95, `${head}: ${o.metrics.accuracy}`);
-    assert.ok(epochs.length >= 1 && epochs.every((p, i) => p.epoch === i + 1 && Number.isFinite(p.loss) && p.valAccuracy >= 0 && p.valAccuracy <= 1));
+    assert.ok(
+      epochs.length >= 1 &&
+        epochs.every(
+          (p, i) => p.epoch === i + 1 && Number.isFinite(p.loss) && p.valAccuracy >= 0 && p.valAccuracy <= 1,
+        ),
+    );
     assert.equal(o.baselines.majority.accuracy, 0.5);
     assert.ok(o.baselines.tfidf_lr.accuracy >= 0.95);
     assert.deepEqual([o.split.train.length, o.split.val.length, o.split.test.length], [42, 6, 12]);
@@ -75,16 +120,41 @@ test('class weights: balanced weights are n / (k · n_class)', () => {
 test('cancel: an aborted signal stops training with CancelledError', async () => {
   const ac = new AbortController();
   await assert.rejects(
-    t.train.trainClassifier(separable(), fakeExtractor(16), { cacheDir: tmpDir() }, { signal: ac.signal, onProgress: (p) => p.phase === 'train' && ac.abort() }),
+    t.train.trainClassifier(
+      separable(),
+      fakeExtractor(16),
+      { cacheDir: tmpDir() },
+      { signal: ac.signal, onProgress: (p) => p.phase === 'train' && ac.abort() },
+    ),
     (e) => e.code === 'cancelled',
   );
 });
 
 test('a model whose hidden states cannot be found is refused with a clear error', async () => {
-  const fakeModel = { id: 'weird', folder: { numLayers: 2 }, graphInfo: () => ({ nodes: [], inputs: [], outputs: [], initializers: new Set(), consumers: new Map(), producer: new Map() }) };
-  await assert.rejects(t.extractor.EncoderFeatureExtractor.create(fakeModel, {}), (e) => e.code === 'model-outputs' && /hidden states of weird/.test(e.message) && !!e.hint);
+  const fakeModel = {
+    id: 'weird',
+    folder: { numLayers: 2 },
+    graphInfo: () => ({
+      nodes: [],
+      inputs: [],
+      outputs: [],
+      initializers: new Set(),
+      consumers: new Map(),
+      producer: new Map(),
+    }),
+  };
+  await assert.rejects(
+    t.extractor.EncoderFeatureExtractor.create(fakeModel, {}),
+    (e) => e.code === 'model-outputs' && /hidden states of weird/.test(e.message) && !!e.hint,
+  );
   const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'test/fixtures/bert-mlm/onnx/model.onnx')));
-  assert.throws(() => t.onnxHead.buildPooledModel(bytes, { hiddenTensors: ['nope'], pooling: 'mean', specialIds: [] }), (e) => e.code === 'model-outputs');
-  assert.throws(() => t.extractor.resolveLayers(4, 7), (e) => e.code === 'bad-layer' && /0 \(embeddings\) to 4/.test(e.message));
+  assert.throws(
+    () => t.onnxHead.buildPooledModel(bytes, { hiddenTensors: ['nope'], pooling: 'mean', specialIds: [] }),
+    (e) => e.code === 'model-outputs',
+  );
+  assert.throws(
+    () => t.extractor.resolveLayers(4, 7),
+    (e) => e.code === 'bad-layer' && /0 \(embeddings\) to 4/.test(e.message),
+  );
   assert.deepEqual(t.extractor.resolveLayers(4, -1, 2), [3, 4]);
 });

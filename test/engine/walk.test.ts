@@ -37,7 +37,11 @@ test('masking: 15 % of the non-special tokens, split 80/10/10, over many seeds; 
   }
   const rate = chosen / eligible;
   assert.ok(Math.abs(rate - 0.15) <= 0.015, `chosen ${(rate * 100).toFixed(2)} %`);
-  for (const [k, want] of [['mask', 0.8], ['random', 0.1], ['kept', 0.1]] as const) {
+  for (const [k, want] of [
+    ['mask', 0.8],
+    ['random', 0.1],
+    ['kept', 0.1],
+  ] as const) {
     const f = kinds[k] / chosen;
     assert.ok(Math.abs(f - want) <= 0.02, `${k}: ${(f * 100).toFixed(2)} % (want ${want * 100} ± 2)`);
   }
@@ -51,7 +55,10 @@ test('masking: the same seed gives the same draw, another seed another one; inpu
   const b = maskTokens(ids, special, { seed: 7, maskId: 4, vocabSize: 500 });
   const c = maskTokens(ids, special, { seed: 8, maskId: 4, vocabSize: 500 });
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a.chosen.map((x) => x.position), c.chosen.map((x) => x.position));
+  assert.notDeepEqual(
+    a.chosen.map((x) => x.position),
+    c.chosen.map((x) => x.position),
+  );
   assert.deepEqual(ids, copy);
   assert.equal(a.chosen.length, 9); // round(58 × 0.15)
   // a short text still gets one chosen token; nothing eligible gives none
@@ -63,7 +70,8 @@ test('mask preview: predictions at every chosen position equal the full masked-L
   const engine = new Engine();
   for (const model of [EMBEDDED, fixture('bert-mlm'), fixture('roberta-mlm')]) {
     const m = await engine.model({ model });
-    const text = 'The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river bank.';
+    const text =
+      'The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river bank.';
     const r = await maskPreview(m, { text, seed: 3 });
     assert.equal(r.chosen.length, r.predictions.length);
     const nonSpecial = (await m.tokenizer.encode(text)).specialTokensMask.filter((x) => !x).length;
@@ -88,8 +96,16 @@ test('mask preview: predictions at every chosen position equal the full masked-L
       assert.equal(p.position, r.chosen[k].position);
       const pr = softmax(logits.data.subarray(p.position * v, (p.position + 1) * v));
       const best = topK(pr, 5);
-      assert.deepEqual(p.predictions.map((x) => x.id), best);
-      assertClose(p.predictions.map((x) => x.score), best.map((id) => pr[id]), 1e-5, `${model} @${p.position}`);
+      assert.deepEqual(
+        p.predictions.map((x) => x.id),
+        best,
+      );
+      assertClose(
+        p.predictions.map((x) => x.score),
+        best.map((id) => pr[id]),
+        1e-5,
+        `${model} @${p.position}`,
+      );
       assert.ok(Math.abs(p.original.score - pr[p.original.id]) < 1e-5);
       assert.equal(p.original.rank, 1 + Array.from(pr).filter((x) => x > pr[p.original.id]).length);
     });
@@ -155,9 +171,19 @@ test('input embeddings: the segment flips at the first [SEP] of a pair; the int8
   const r = await inputEmbeddings(m, { text: 'the cat sat.', pair: 'it was happy.' });
   const sep = r.tokens.indexOf('[SEP]');
   assert.ok(sep > 0);
-  assert.deepEqual(r.rows.map((x) => x.segment), r.tokens.map((_, i) => (i <= sep ? 0 : 1)));
+  assert.deepEqual(
+    r.rows.map((x) => x.segment),
+    r.tokens.map((_, i) => (i <= sep ? 0 : 1)),
+  );
   const v = await inputEmbeddingVectors(m, { text: 'the cat sat.', pair: 'it was happy.' });
-  v.sum.forEach((s, i) => assertClose(v.word[i].map((x, d) => x + v.position[i][d] + v.segment[i][d]), s, 1e-5, `int8 token ${i}`));
+  v.sum.forEach((s, i) =>
+    assertClose(
+      v.word[i].map((x, d) => x + v.position[i][d] + v.segment[i][d]),
+      s,
+      1e-5,
+      `int8 token ${i}`,
+    ),
+  );
   // one segment row per segment: equal within a segment, different across
   assert.deepEqual(v.segment[1], v.segment[2]);
   assert.notDeepEqual(v.segment[1], v.segment[sep + 1]);

@@ -41,21 +41,34 @@ test('an aborted call rejects with CancelledError and the worker serves the next
 
 test('progress is reported for windowed work', async () => {
   const seen: { done: number; total: number }[] = [];
-  await client.embed({}, { text: long, layer: -1 }, { onProgress: (p) => seen.push(p as { done: number; total: number }) });
+  await client.embed(
+    {},
+    { text: long, layer: -1 },
+    { onProgress: (p) => seen.push(p as { done: number; total: number }) },
+  );
   assert.ok(seen.length >= 2, `several windows: ${JSON.stringify(seen)}`);
   assert.equal(seen[seen.length - 1].done, seen[seen.length - 1].total);
 });
 
 test('errors keep their code across the thread boundary', async () => {
-  await assert.rejects(client.fillMask({}, { text: 'no mask' }), (e: EngineError) => e instanceof EngineError && e.code === 'no-mask' && !!e.hint);
+  await assert.rejects(
+    client.fillMask({}, { text: 'no mask' }),
+    (e: EngineError) => e instanceof EngineError && e.code === 'no-mask' && !!e.hint,
+  );
 });
 
 test('one method map: the worker serves camelCase names only, and an unknown name is an error, not a hang', async () => {
   const names = Object.keys(methods);
-  assert.deepEqual(names.filter((n) => !/^[a-z][A-Za-z0-9]*$/.test(n)), []);
+  assert.deepEqual(
+    names.filter((n) => !/^[a-z][A-Za-z0-9]*$/.test(n)),
+    [],
+  );
   for (const n of ['fillMask', 'loadModel', 'trainingTrain', 'trainingClassify']) assert.ok(names.includes(n), n);
   const untyped = client.call as (method: string, params: unknown) => Promise<unknown>;
-  await assert.rejects(untyped.call(client, 'training.train', {}), (e: EngineError) => e.code === 'internal' && /unknown engine method training\.train/.test(e.message));
+  await assert.rejects(
+    untyped.call(client, 'training.train', {}),
+    (e: EngineError) => e.code === 'internal' && /unknown engine method training\.train/.test(e.message),
+  );
   // Compile-time half: `npm run typecheck` fails when one of these is no longer an error.
   const typeChecks = async () => {
     // @ts-expect-error a misspelt method name

@@ -5,7 +5,14 @@ import * as o from '../../src/extension/core/attentionOverlay';
 // "[CLS] the river ##bank flows [SEP]" over "the riverbank flows"
 const text = 'the riverbank flows';
 const tokens = ['[CLS]', 'the', 'river', '##bank', 'flows', '[SEP]'];
-const offsets = [[0, 0], [0, 3], [4, 9], [9, 13], [14, 19], [0, 0]];
+const offsets = [
+  [0, 0],
+  [0, 3],
+  [4, 9],
+  [9, 13],
+  [14, 19],
+  [0, 0],
+];
 const rollout = [
   [0.5, 0.1, 0.1, 0.1, 0.1, 0.1],
   [0.3, 0.3, 0.1, 0.1, 0.1, 0.1],
@@ -23,7 +30,13 @@ test('the focus row is the mean over the word’s pieces; special tokens and the
   assert.deepEqual(plan.focus, [104, 113]);
   // row = mean(river, ##bank) = [0.4, 0.1, 0.1, 0.1, 0.15, 0.15] → candidates: the (0.1), flows (0.15)
   assert.equal(plan.ranges.length, 2);
-  assert.deepEqual(plan.ranges.map((r) => [r.start, r.end]), [[100, 103], [114, 119]]);
+  assert.deepEqual(
+    plan.ranges.map((r) => [r.start, r.end]),
+    [
+      [100, 103],
+      [114, 119],
+    ],
+  );
   assert.ok(Math.abs(plan.max - 0.15) < 1e-12);
   const [the, flows] = plan.ranges;
   assert.equal(flows.level, o.OVERLAY_LEVELS, 'the strongest token gets the top level');
@@ -42,7 +55,14 @@ test('head mean of a layer: 1-based, negative from the end, out of range → las
   const plan = o.planAttentionOverlay(result, [14, 19], { kind: 'headMean', layer: -1 }, text);
   assert.equal(plan.source, 'head mean, layer 2');
   // reversed row of "flows": [0.1, 0.1, 0.2, 0.2, 0.2, 0.2] → the 0.1 (half), river 0.2 and ##bank 0.2 (top)
-  assert.deepEqual(plan.ranges.map((r) => [r.token, r.level]), [[1, 5], [2, 10], [3, 10]]);
+  assert.deepEqual(
+    plan.ranges.map((r) => [r.token, r.level]),
+    [
+      [1, 5],
+      [2, 10],
+      [3, 10],
+    ],
+  );
 });
 
 test('levels and alphas: zero weight is not painted, alpha grows with the level', () => {
@@ -53,5 +73,9 @@ test('levels and alphas: zero weight is not painted, alpha grows with the level'
   assert.equal(o.overlayLevel(1, 0), 0);
   assert.equal(o.overlayAlpha(o.OVERLAY_LEVELS), o.OVERLAY_MAX_ALPHA);
   assert.equal(o.overlayAlpha(5), 0.3);
-  assert.equal(o.planAttentionOverlay(result, [3, 4], { kind: 'rollout' }, text), undefined, 'a span between tokens covers nothing');
+  assert.equal(
+    o.planAttentionOverlay(result, [3, 4], { kind: 'rollout' }, text),
+    undefined,
+    'a span between tokens covers nothing',
+  );
 });

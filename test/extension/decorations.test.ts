@@ -11,7 +11,13 @@ test('entities are grouped by base label and shifted to document offsets', () =>
   ];
   const plan = d.planEntityDecorations(entities, 100);
   assert.deepEqual([...plan.keys()].sort(), ['LOC', 'PER']);
-  assert.deepEqual(plan.get('PER')!.map((r) => [r.start, r.end]), [[100, 104], [108, 112]]);
+  assert.deepEqual(
+    plan.get('PER')!.map((r) => [r.start, r.end]),
+    [
+      [100, 104],
+      [108, 112],
+    ],
+  );
   assert.match(plan.get('LOC')![0].hover, /LOC.*0\.800.*London/);
 });
 
@@ -27,7 +33,19 @@ test('replaced-token probabilities go into buckets; low ones are not shown', () 
   assert.equal(d.replacedBucket(0.2), 0);
   assert.equal(d.replacedBucket(1), d.REPLACED_BUCKETS - 1);
   assert.equal(d.replacedBucket(Number.NaN), undefined);
-  const plan = d.planReplacedDecorations({ tokens: ['[CLS]', 'the', 'cat', '[SEP]'], offsets: [[0, 0], [0, 3], [4, 7], [0, 0]], replaced: [0.9, 0.05, 0.95, 0.9] }, 10);
+  const plan = d.planReplacedDecorations(
+    {
+      tokens: ['[CLS]', 'the', 'cat', '[SEP]'],
+      offsets: [
+        [0, 0],
+        [0, 3],
+        [4, 7],
+        [0, 0],
+      ],
+      replaced: [0.9, 0.05, 0.95, 0.9],
+    },
+    10,
+  );
   const all = [...plan.values()].flat();
   assert.equal(all.length, 1);
   assert.deepEqual([all[0].start, all[0].end], [14, 17]);

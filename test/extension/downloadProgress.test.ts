@@ -9,10 +9,25 @@ test('with overallTotal the bar follows the whole download: small files do not f
   const steps = [
     map({ file: 'config.json', loaded: 1000, total: 1000, overallLoaded: 1000, overallTotal: total }),
     map({ file: 'tokenizer.json', loaded: 700e3, total: 700e3, overallLoaded: 701e3, overallTotal: total }),
-    map({ file: 'onnx/model_quantized.onnx', loaded: 49.299e6, total: 99.299e6, overallLoaded: 50e6, overallTotal: total }),
-    map({ file: 'onnx/model_quantized.onnx', loaded: 99.299e6, total: 99.299e6, overallLoaded: 100e6, overallTotal: total }),
+    map({
+      file: 'onnx/model_quantized.onnx',
+      loaded: 49.299e6,
+      total: 99.299e6,
+      overallLoaded: 50e6,
+      overallTotal: total,
+    }),
+    map({
+      file: 'onnx/model_quantized.onnx',
+      loaded: 99.299e6,
+      total: 99.299e6,
+      overallLoaded: 100e6,
+      overallTotal: total,
+    }),
   ];
-  assert.deepEqual(steps.map((s) => s.increment), [0, 0, 50, 50]);
+  assert.deepEqual(
+    steps.map((s) => s.increment),
+    [0, 0, 50, 50],
+  );
   assert.equal(steps[2].message, 'onnx/model_quantized.onnx 49% of 99.3 MB — 50.0 of 100.0 MB');
 });
 
@@ -31,11 +46,17 @@ test('without overallTotal it falls back to percent of the current file, restart
     map({ file: 'b', loaded: 30, total: 100 }),
     map({ file: 'c', loaded: 5e6 }),
   ];
-  assert.deepEqual(incs.map((s) => s.increment), [50, 50, 30, undefined]);
+  assert.deepEqual(
+    incs.map((s) => s.increment),
+    [50, 50, 30, undefined],
+  );
   assert.equal(incs[3].message, 'c 5.0 MB');
 });
 
 test('a waiting download says so', () => {
   const map = downloadProgressMapper();
-  assert.equal(map({ file: 'onnx/model.onnx', loaded: 0, waiting: true }).message, 'onnx/model.onnx (waiting for another download)');
+  assert.equal(
+    map({ file: 'onnx/model.onnx', loaded: 0, waiting: true }).message,
+    'onnx/model.onnx (waiting for another download)',
+  );
 });

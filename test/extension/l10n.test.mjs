@@ -15,25 +15,44 @@ const isKey = (s) => typeof s === 'string' && /^%[^%]+%$/.test(s);
 /** Every user-visible string of the manifest, with where it is. */
 function visibleStrings() {
   const c = pkg.contributes;
-  const out = [['displayName', pkg.displayName], ['description', pkg.description]];
-  for (const cmd of c.commands) for (const f of ['title', 'category', 'shortTitle']) if (cmd[f] !== undefined) out.push([`${cmd.command}.${f}`, cmd[f]]);
-  for (const list of Object.values(c.viewsContainers ?? {})) for (const v of list) out.push([`viewsContainer ${v.id}`, v.title]);
-  for (const list of Object.values(c.views ?? {})) for (const v of list) for (const f of ['name', 'contextualTitle']) if (v[f] !== undefined) out.push([`view ${v.id}.${f}`, v[f]]);
+  const out = [
+    ['displayName', pkg.displayName],
+    ['description', pkg.description],
+  ];
+  for (const cmd of c.commands)
+    for (const f of ['title', 'category', 'shortTitle'])
+      if (cmd[f] !== undefined) out.push([`${cmd.command}.${f}`, cmd[f]]);
+  for (const list of Object.values(c.viewsContainers ?? {}))
+    for (const v of list) out.push([`viewsContainer ${v.id}`, v.title]);
+  for (const list of Object.values(c.views ?? {}))
+    for (const v of list)
+      for (const f of ['name', 'contextualTitle']) if (v[f] !== undefined) out.push([`view ${v.id}.${f}`, v[f]]);
   for (const w of c.viewsWelcome ?? []) out.push([`viewsWelcome ${w.view}`, w.contents]);
   for (const cfg of [c.configuration].flat()) {
     out.push(['configuration.title', cfg.title]);
     for (const [name, p] of Object.entries(cfg.properties)) {
-      for (const f of ['description', 'markdownDescription', 'deprecationMessage', 'markdownDeprecationMessage']) if (p[f] !== undefined) out.push([`${name}.${f}`, p[f]]);
-      for (const f of ['enumDescriptions', 'markdownEnumDescriptions']) for (const [i, d] of (p[f] ?? []).entries()) out.push([`${name}.${f}[${i}]`, d]);
+      for (const f of ['description', 'markdownDescription', 'deprecationMessage', 'markdownDeprecationMessage'])
+        if (p[f] !== undefined) out.push([`${name}.${f}`, p[f]]);
+      for (const f of ['enumDescriptions', 'markdownEnumDescriptions'])
+        for (const [i, d] of (p[f] ?? []).entries()) out.push([`${name}.${f}[${i}]`, d]);
     }
   }
   for (const s of c.submenus ?? []) out.push([`submenu ${s.id}`, s.label]);
   for (const w of c.walkthroughs ?? []) {
     out.push([`walkthrough ${w.id}.title`, w.title], [`walkthrough ${w.id}.description`, w.description]);
-    for (const s of w.steps) out.push([`step ${s.id}.title`, s.title], [`step ${s.id}.description`, s.description], [`step ${s.id}.altText`, s.media?.altText]);
+    for (const s of w.steps)
+      out.push(
+        [`step ${s.id}.title`, s.title],
+        [`step ${s.id}.description`, s.description],
+        [`step ${s.id}.altText`, s.media?.altText],
+      );
   }
   for (const col of c.colors ?? []) out.push([`color ${col.id}`, col.description]);
-  for (const [k, v] of [['capabilities.untrustedWorkspaces', pkg.capabilities?.untrustedWorkspaces?.description], ['capabilities.virtualWorkspaces', pkg.capabilities?.virtualWorkspaces?.description]]) if (v !== undefined) out.push([k, v]);
+  for (const [k, v] of [
+    ['capabilities.untrustedWorkspaces', pkg.capabilities?.untrustedWorkspaces?.description],
+    ['capabilities.virtualWorkspaces', pkg.capabilities?.virtualWorkspaces?.description],
+  ])
+    if (v !== undefined) out.push([k, v]);
   return out;
 }
 
@@ -47,7 +66,8 @@ test('every user-visible manifest string is a %key% (titles, categories, setting
 test('every %key% in package.json exists in package.nls.json, and every nls key is used', () => {
   const text = JSON.stringify(pkg);
   const used = new Set([...text.matchAll(/"%([^"%]+)%"/g)].map((m) => m[1]));
-  for (const k of used) assert.equal(typeof nls[k], 'string', `package.json uses %${k}% but package.nls.json has no such key`);
+  for (const k of used)
+    assert.equal(typeof nls[k], 'string', `package.json uses %${k}% but package.nls.json has no such key`);
   const unused = Object.keys(nls).filter((k) => !used.has(k));
   assert.deepEqual(unused, [], 'package.nls.json keys that package.json never uses');
   for (const [k, v] of Object.entries(nls)) assert.ok(v.trim(), `${k} is empty`);
@@ -78,7 +98,9 @@ const PATTERNS = [
 ];
 
 test('runtime strings the extension shows go through vscode.l10n.t', () => {
-  const files = sources(join(root, 'src', 'extension')).filter((f) => !f.includes(`${join('src', 'extension', 'core')}`));
+  const files = sources(join(root, 'src', 'extension')).filter(
+    (f) => !f.includes(`${join('src', 'extension', 'core')}`),
+  );
   assert.ok(files.length > 20);
   const offenders = [];
   let wrapped = 0;
@@ -87,9 +109,10 @@ test('runtime strings the extension shows go through vscode.l10n.t', () => {
     lines.forEach((line, i) => {
       wrapped += (line.match(/vscode\.l10n\.t\(/g) ?? []).length;
       if (/^\s*(\/\/|\*)/.test(line) || /\/\/ l10n: /.test(line)) return; // a comment, or an explained exemption
-      if (PATTERNS.some((re) => re.test(line))) offenders.push(`${relative(root, f)}:${i + 1}: ${line.trim().slice(0, 120)}`);
+      if (PATTERNS.some((re) => re.test(line)))
+        offenders.push(`${relative(root, f)}:${i + 1}: ${line.trim().slice(0, 120)}`);
     });
   }
-  assert.deepEqual(offenders, [], 'wrap these user-visible strings in vscode.l10n.t(\'… {0} …\', args)');
+  assert.deepEqual(offenders, [], "wrap these user-visible strings in vscode.l10n.t('… {0} …', args)");
   assert.ok(wrapped > 100, `only ${wrapped} vscode.l10n.t calls`);
 });

@@ -14,7 +14,11 @@ test('wordAt finds the word around, before or after the cursor', () => {
 
 test('findOccurrences is whole-word and case-insensitive', () => {
   const s = 'Bank banks bank. embankment BANK';
-  assert.deepEqual(t.findOccurrences(s, 'bank'), [[0, 4], [11, 15], [28, 32]]);
+  assert.deepEqual(t.findOccurrences(s, 'bank'), [
+    [0, 4],
+    [11, 15],
+    [28, 32],
+  ]);
   assert.deepEqual(t.findOccurrences(s, 'a.b'), []);
 });
 
@@ -31,7 +35,10 @@ test('paragraphAt returns the blank-line-delimited paragraph, clamped', () => {
 });
 
 test('paragraphs lists non-empty paragraphs', () => {
-  assert.deepEqual(t.paragraphs('a b\n\nc\n\n\n'), [[0, 3], [5, 6]]);
+  assert.deepEqual(t.paragraphs('a b\n\nc\n\n\n'), [
+    [0, 3],
+    [5, 6],
+  ]);
 });
 
 test('isInComment recognises line and block comments', () => {

@@ -31,7 +31,8 @@ test('package.json contributes every decoration colour with all four defaults, a
 
 test('the ids the styles use are the contributed ones', () => {
   for (const label of ['PER', 'B-ORG', 'I-LOC', 'MISC', 'DATE', 'product']) {
-    for (const part of ['Background', 'Border', 'Foreground']) assert.ok(byId.has(t.entityColorId(label, part)), `${label} ${part}`);
+    for (const part of ['Background', 'Border', 'Foreground'])
+      assert.ok(byId.has(t.entityColorId(label, part)), `${label} ${part}`);
   }
   assert.equal(t.entityColorId('B-PER', 'Background'), 'bertLens.entity1Background');
   assert.equal(t.entityColorId('I-LOC', 'Border'), 'bertLens.entity3Border');
@@ -50,9 +51,16 @@ test('dark defaults render as the former fixed colours', () => {
   }
   assert.deepEqual(
     Array.from({ length: REPLACED_BUCKETS }, (_, b) => dark(t.replacedColorId(b))),
-    ['rgba(213, 94, 0, 0.22)', 'rgba(213, 94, 0, 0.32)', 'rgba(213, 94, 0, 0.42)', 'rgba(213, 94, 0, 0.52)', 'rgba(213, 94, 0, 0.62)'],
+    [
+      'rgba(213, 94, 0, 0.22)',
+      'rgba(213, 94, 0, 0.32)',
+      'rgba(213, 94, 0, 0.42)',
+      'rgba(213, 94, 0, 0.52)',
+      'rgba(213, 94, 0, 0.62)',
+    ],
   );
-  for (let l = 1; l <= OVERLAY_LEVELS; l++) assert.equal(dark(t.overlayColorId(l)), `rgba(0, 150, 255, ${overlayAlpha(l)})`);
+  for (let l = 1; l <= OVERLAY_LEVELS; l++)
+    assert.equal(dark(t.overlayColorId(l)), `rgba(0, 150, 255, ${overlayAlpha(l)})`);
   assert.equal(dark(t.OVERLAY_FOCUS_ID), 'rgba(0, 150, 255, 0.9)');
   assert.equal(byId.get(t.PARAGRAPH_LABEL_ID).defaults.dark, 'editorCodeLens.foreground');
 });

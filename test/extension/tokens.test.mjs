@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as t from '../../src/extension/core/tokens';
 // "[CLS] un ##believ ##able bank . [SEP]" over "unbelievable bank."
-const offsets = [[0, 0], [0, 2], [2, 8], [8, 12], [13, 17], [17, 18], [0, 0]];
+const offsets = [
+  [0, 0],
+  [0, 2],
+  [2, 8],
+  [8, 12],
+  [13, 17],
+  [17, 18],
+  [0, 0],
+];
 const text = 'unbelievable bank.';
 
 test('tokensInSpan maps a character span to its word pieces, skipping special tokens', () => {
@@ -19,7 +27,14 @@ test('spanOfTokens maps tokens back to characters', () => {
 
 test('wordsFromTokens groups touching pieces and keeps punctuation apart', () => {
   const words = t.wordsFromTokens(offsets, text);
-  assert.deepEqual(words.map((w) => w.span), [[0, 12], [13, 17], [17, 18]]);
+  assert.deepEqual(
+    words.map((w) => w.span),
+    [
+      [0, 12],
+      [13, 17],
+      [17, 18],
+    ],
+  );
   assert.deepEqual(words[0].tokens, [1, 2, 3]);
 });
 
@@ -28,7 +43,11 @@ test('shiftOffsets moves window offsets to document offsets', () => {
 });
 
 test('meanVector, norm and cosine', () => {
-  const v = [[1, 0], [3, 4], [0, 2]];
+  const v = [
+    [1, 0],
+    [3, 4],
+    [0, 2],
+  ];
   assert.deepEqual(t.meanVector(v, [1, 2]), [1.5, 3]);
   assert.equal(t.meanVector(v, []), undefined);
   assert.equal(t.norm([3, 4]), 5);

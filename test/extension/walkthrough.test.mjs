@@ -33,7 +33,10 @@ test('command titles: the title a command is registered with in code equals its 
   const code = sources(join(root, 'src', 'extension'));
   const declared = new Map(pkg.contributes.commands.map((c) => [c.command, resolveNls(c.title)]));
   // command('id', 'Title', …) and registerCommand('id', guarded(log, 'Title', …)) registrations
-  const registered = code.flatMap((file) => [...file.matchAll(/command\(\s*'(bertLens\.[\w.]+)',\s*'([^'\n]+)'/g), ...file.matchAll(/registerCommand\(\s*'(bertLens\.[\w.]+)',\s*guarded\([^,]+,\s*'([^'\n]+)'/g)]);
+  const registered = code.flatMap((file) => [
+    ...file.matchAll(/command\(\s*'(bertLens\.[\w.]+)',\s*'([^'\n]+)'/g),
+    ...file.matchAll(/registerCommand\(\s*'(bertLens\.[\w.]+)',\s*guarded\([^,]+,\s*'([^'\n]+)'/g),
+  ]);
   assert.ok(registered.length >= 20, `found ${registered.length} registrations`);
   for (const [, id, title] of registered) {
     assert.ok(declared.has(id), `${id} is registered in code but not declared in package.json`);
@@ -55,8 +58,10 @@ test('walkthrough: nine steps, each with Markdown text, an existing SVG with alt
     assert.match(readFileSync(join(root, s.media.svg), 'utf8'), /^<svg /);
     assert.ok(resolveNls(s.media.altText), `${s.id} alt text`);
     assert.ok(s.completionEvents.length >= 1);
-    for (const e of s.completionEvents) if (e.startsWith('onCommand:')) assert.ok(commands.has(e.slice(10)), `${s.id}: ${e}`);
-    for (const [, id] of text.matchAll(/\(command:([\w.]+)/g)) assert.ok(commands.has(id) || id === 'bertLens.trainer.focus', `${s.id} links to ${id}`);
+    for (const e of s.completionEvents)
+      if (e.startsWith('onCommand:')) assert.ok(commands.has(e.slice(10)), `${s.id}: ${e}`);
+    for (const [, id] of text.matchAll(/\(command:([\w.]+)/g))
+      assert.ok(commands.has(id) || id === 'bertLens.trainer.focus', `${s.id} links to ${id}`);
   }
   const bank = resolveNls(w.steps[0].description);
   assert.match(bank, /which model/);
@@ -64,14 +69,20 @@ test('walkthrough: nine steps, each with Markdown text, an existing SVG with alt
 
 test('conventions: workspace trust, virtual workspaces, extension kind, machine-scoped cache, settings metadata', () => {
   assert.deepEqual(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['bertLens.model', 'bertLens.cacheDir']);
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, [
+    'bertLens.model',
+    'bertLens.cacheDir',
+  ]);
   assert.equal(pkg.capabilities.virtualWorkspaces.supported, 'limited');
   assert.ok(resolveNls(pkg.capabilities.virtualWorkspaces.description));
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   const props = pkg.contributes.configuration.properties;
   assert.equal(props['bertLens.cacheDir'].scope, 'machine');
   assert.equal(props['bertLens.variant'].enumDescriptions.length, props['bertLens.variant'].enum.length);
-  assert.equal(props['bertLens.executionProvider'].enumDescriptions.length, props['bertLens.executionProvider'].enum.length);
+  assert.equal(
+    props['bertLens.executionProvider'].enumDescriptions.length,
+    props['bertLens.executionProvider'].enum.length,
+  );
   for (const k of ['bertLens.hover.layer', 'bertLens.attentionOverlay.layer']) {
     assert.equal(props[k].type, 'integer');
     assert.ok(Number.isInteger(props[k].minimum) && Number.isInteger(props[k].maximum), k);
@@ -97,26 +108,48 @@ test('menus: one BERT Lens editor submenu, Explorer entry for data files, when c
 
 test('theme colours have light, dark and high-contrast defaults; the icon is a 128 px PNG; marketplace fields', () => {
   assert.ok(pkg.contributes.colors.length >= 4);
-  for (const c of pkg.contributes.colors) for (const k of ['light', 'dark', 'highContrast']) assert.ok(c.defaults[k], `${c.id}.${k}`);
+  for (const c of pkg.contributes.colors)
+    for (const k of ['light', 'dark', 'highContrast']) assert.ok(c.defaults[k], `${c.id}.${k}`);
   const png = readFileSync(join(root, pkg.icon));
   assert.deepEqual([...png.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), 'PNG');
   assert.equal(png.readUInt32BE(16), 128);
   assert.equal(png.readUInt32BE(20), 128);
   assert.equal(pkg.preview, true);
   assert.ok(pkg.keywords.length >= 5);
-  for (const u of [pkg.repository.url, pkg.bugs.url, pkg.homepage]) assert.match(u, /^https:\/\/github\.com\/bert-lens\/bert-lens/);
+  for (const u of [pkg.repository.url, pkg.bugs.url, pkg.homepage])
+    assert.match(u, /^https:\/\/github\.com\/bert-lens\/bert-lens/);
   assert.ok(existsSync(join(root, 'CHANGELOG.md')));
 });
 
 test('the "bank" sentence names the model and never claims a separation the numbers do not show', () => {
-  const small = wt.describeBankLesson({ model: '', modelLabel: 'mini-bert-uncased (embedded)', layer: 4, river: 0.842, rates: 0.694, sensesSeparated: false });
+  const small = wt.describeBankLesson({
+    model: '',
+    modelLabel: 'mini-bert-uncased (embedded)',
+    layer: 4,
+    river: 0.842,
+    rates: 0.694,
+    sensesSeparated: false,
+  });
   assert.match(small, /mini-bert-uncased \(embedded\)/);
   assert.match(small, /0\.842/);
   assert.match(small, /does not separate/);
   assert.doesNotMatch(small, /closer to each other/);
   // even a caller's wrong flag cannot make it claim what the numbers do not say
-  assert.match(wt.describeBankLesson({ model: 'x', modelLabel: 'x', layer: 12, river: 0.9, rates: 0.5, sensesSeparated: true }), /does not separate/);
-  assert.match(wt.describeBankLesson({ model: 'b', modelLabel: 'Xenova/bert-base-uncased', layer: 12, river: 0.41, rates: 0.77, sensesSeparated: true }), /closer to each other than to the river/);
+  assert.match(
+    wt.describeBankLesson({ model: 'x', modelLabel: 'x', layer: 12, river: 0.9, rates: 0.5, sensesSeparated: true }),
+    /does not separate/,
+  );
+  assert.match(
+    wt.describeBankLesson({
+      model: 'b',
+      modelLabel: 'Xenova/bert-base-uncased',
+      layer: 12,
+      river: 0.41,
+      rates: 0.77,
+      sensesSeparated: true,
+    }),
+    /closer to each other than to the river/,
+  );
 });
 
 test('the full lesson\'s size: the hub\'s total in MB, "already downloaded" when cached, else the estimate labelled "about"', () => {
@@ -138,7 +171,10 @@ test('word-piece statistics: the most split words with ## pieces, and the [UNK] 
   assert.equal(s.tokens, 10);
   assert.equal(s.unknown, 1);
   assert.equal(s.unknownRate, 0.1);
-  assert.deepEqual(s.rarest, [{ word: 'xylophonist', pieces: ['x', '##yl', '##oph', '##on', '##ist'] }, { word: 'tokenised', pieces: ['token', '##ised'] }]);
+  assert.deepEqual(s.rarest, [
+    { word: 'xylophonist', pieces: ['x', '##yl', '##oph', '##on', '##ist'] },
+    { word: 'tokenised', pieces: ['token', '##ised'] },
+  ]);
 });
 
 test('Predict Masked Token list: the original marked current and never the pre-selected best; punctuation hidden by default', async () => {
@@ -151,12 +187,32 @@ test('Predict Masked Token list: the original marked current and never the pre-s
     { word: 'lingo', score: 0.01, pieces: ['ling', '##o'] },
   ];
   const r = c.listCandidates('Language', cands);
-  assert.deepEqual(r.items.map((i) => i.word), ['language', 'tool', 'lingo']);
-  assert.deepEqual(r.items.map((i) => i.current), [true, false, false]);
+  assert.deepEqual(
+    r.items.map((i) => i.word),
+    ['language', 'tool', 'lingo'],
+  );
+  assert.deepEqual(
+    r.items.map((i) => i.current),
+    [true, false, false],
+  );
   assert.equal(r.best, 1, 'the best candidate that changes the text');
   assert.deepEqual(r.items[2].pieces, ['ling', '##o'], 'each row shows its own pieces');
-  assert.deepEqual(c.listCandidates('Language', cands, true).items.map((i) => i.word), ['language', '.', 'x', 'tool', 'lingo']);
+  assert.deepEqual(
+    c.listCandidates('Language', cands, true).items.map((i) => i.word),
+    ['language', '.', 'x', 'tool', 'lingo'],
+  );
   // masking punctuation itself keeps punctuation candidates
-  assert.deepEqual(c.listCandidates(',', [{ word: '.', score: 0.6 }, { word: ',', score: 0.3 }]).items.map((i) => [i.word, i.current]), [['.', false], [',', true]]);
+  assert.deepEqual(
+    c
+      .listCandidates(',', [
+        { word: '.', score: 0.6 },
+        { word: ',', score: 0.3 },
+      ])
+      .items.map((i) => [i.word, i.current]),
+    [
+      ['.', false],
+      [',', true],
+    ],
+  );
   assert.ok(!c.isNoise('7') && c.isNoise('—') && c.isNoise('a') && !c.isNoise('an'));
 });

@@ -6,8 +6,26 @@ import { distillRows, distillSummary } from '../../src/webviews/apps/trainer/dis
 import { isClassifierConfig } from '../../src/extension/trainer/distillTeachers';
 import * as ds from '../../src/webviews/protocol/distill';
 
-const teacher = { model: 't', accuracy: 0.96, macro_f1: 0.95, ms_per_example: 8, parameters: 5_450_000, size_bytes: 21_900_000, layers: 4, variant: 'fp32' };
-const student = { model: 's', accuracy: 0.94, macro_f1: 0.9405, ms_per_example: 4.4, parameters: 3_880_000, size_bytes: 15_600_000, layers: 2, variant: 'fp32' };
+const teacher = {
+  model: 't',
+  accuracy: 0.96,
+  macro_f1: 0.95,
+  ms_per_example: 8,
+  parameters: 5_450_000,
+  size_bytes: 21_900_000,
+  layers: 4,
+  variant: 'fp32',
+};
+const student = {
+  model: 's',
+  accuracy: 0.94,
+  macro_f1: 0.9405,
+  ms_per_example: 4.4,
+  parameters: 3_880_000,
+  size_bytes: 15_600_000,
+  layers: 2,
+  variant: 'fp32',
+};
 
 test('distill rows: teacher, student and their ratio per metric', () => {
   assert.deepEqual(distillRows(teacher, student), [
@@ -18,12 +36,18 @@ test('distill rows: teacher, student and their ratio per metric', () => {
     { metric: 'ms / example', teacher: '8.00', student: '4.40', ratio: '0.55×' },
     { metric: 'Layers', teacher: '4', student: '2', ratio: '' },
   ]);
-  assert.equal(distillSummary(teacher, student), "The student keeps 97.9% of the teacher's accuracy with 0.71× its parameters, at 0.55× its time per example.");
+  assert.equal(
+    distillSummary(teacher, student),
+    "The student keeps 97.9% of the teacher's accuracy with 0.71× its parameters, at 0.55× its time per example.",
+  );
   assert.equal(distillRows({ ...teacher, accuracy: 0 }, student)[0].ratio, '');
 });
 
 test('teacher picker: sequence classifiers with labels only', () => {
-  assert.equal(isClassifierConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }), true);
+  assert.equal(
+    isClassifierConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }),
+    true,
+  );
   assert.equal(isClassifierConfig({ architectures: ['BertForMaskedLM'] }), false);
   assert.equal(isClassifierConfig({ architectures: ['BertForSequenceClassification'] }), false);
   assert.equal(isClassifierConfig({ architectures: ['BertForTokenClassification'], id2label: { 0: 'O' } }), false);
@@ -34,9 +58,18 @@ test('teacher picker: sequence classifiers with labels only', () => {
 test('distill messages: guards check the params at the trust boundary', () => {
   const ok = ds.dsSettings.create({ ...ds.defaultDistillSettings, teacher: '/m' });
   assert.equal(ds.dsSettings.is(ok), true);
-  assert.equal(ds.dsSettings.is({ method: 'distill/settings', params: { student: 'embedded', temperature: '2', alpha: 0.5, epochs: 3 } }), false);
+  assert.equal(
+    ds.dsSettings.is({
+      method: 'distill/settings',
+      params: { student: 'embedded', temperature: '2', alpha: 0.5, epochs: 3 },
+    }),
+    false,
+  );
   assert.equal(ds.dsRun.is(ds.dsRun.create({ data: '/d.csv' })), true);
   assert.equal(ds.dsRun.is({ method: 'distill/run', params: {} }), false);
-  assert.equal(ds.dsState.is(ds.dsState.create({ settings: ds.defaultDistillSettings, teachers: [], history: [] })), true);
+  assert.equal(
+    ds.dsState.is(ds.dsState.create({ settings: ds.defaultDistillSettings, teachers: [], history: [] })),
+    true,
+  );
   assert.deepEqual(ds.defaultDistillSettings, { student: 'embedded', temperature: 2, alpha: 0.5, epochs: 3 });
 });

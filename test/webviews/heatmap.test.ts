@@ -14,7 +14,10 @@ test('subMatrix selects rows/columns and can renormalise rows', () => {
   const s = hm.subMatrix(m, [1, 2, 3], true);
   assert.equal(s.length, 3);
   for (const row of s) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-12);
-  assert.deepEqual(hm.subMatrix(m, [1, 2], false), [[0.5, 0.1], [0.1, 0.5]]);
+  assert.deepEqual(hm.subMatrix(m, [1, 2], false), [
+    [0.5, 0.1],
+    [0.1, 0.5],
+  ]);
 });
 
 test('matrix SVG export has one cell per pair and escaped labels', () => {

@@ -19,6 +19,9 @@ test('message guards check the method and the params', () => {
 test('toggleMask adds sorted spans and removes overlapping ones', () => {
   let m = fm.toggleMask([], [10, 14]);
   m = fm.toggleMask(m, [0, 4]);
-  assert.deepEqual(m, [[0, 4], [10, 14]]);
+  assert.deepEqual(m, [
+    [0, 4],
+    [10, 14],
+  ]);
   assert.deepEqual(fm.toggleMask(m, [11, 12]), [[0, 4]]);
 });

@@ -6,7 +6,14 @@ import * as paragraphs from '../../src/extension/trainer/paragraphs';
 import * as view from '../../src/webviews/apps/trainer/view';
 
 test('chart paths: loss scaled to its maximum, accuracy on 0..1', () => {
-  const c = view.chartPaths([{ epoch: 1, loss: 2, valAccuracy: 0.5 }, { epoch: 2, loss: 1, valAccuracy: 1 }], 100, 50);
+  const c = view.chartPaths(
+    [
+      { epoch: 1, loss: 2, valAccuracy: 0.5 },
+      { epoch: 2, loss: 1, valAccuracy: 1 },
+    ],
+    100,
+    50,
+  );
   assert.equal(c.loss, 'M0.0,0.0 L100.0,25.0');
   assert.equal(c.accuracy, 'M0.0,25.0 L100.0,0.0');
   assert.equal(c.maxLoss, 2);
@@ -27,6 +34,20 @@ test('comparison rows mark the best macro-F1 (ties included)', () => {
 
 test('paragraph units: blank-line blocks, or lines when there are no blank lines', () => {
   const text = 'first para\nstill first\n\nsecond\n\n\nthird\n';
-  assert.deepEqual(paragraphs.splitUnits(text).map((u) => [u.text, u.lastLine, text.slice(u.start, u.end) === u.text]), [['first para\nstill first', 1, true], ['second', 3, true], ['third', 6, true]]);
-  assert.deepEqual(paragraphs.splitUnits('a\r\nb\r\nc').map((u) => [u.text, u.lastLine]), [['a', 0], ['b', 1], ['c', 2]]);
+  assert.deepEqual(
+    paragraphs.splitUnits(text).map((u) => [u.text, u.lastLine, text.slice(u.start, u.end) === u.text]),
+    [
+      ['first para\nstill first', 1, true],
+      ['second', 3, true],
+      ['third', 6, true],
+    ],
+  );
+  assert.deepEqual(
+    paragraphs.splitUnits('a\r\nb\r\nc').map((u) => [u.text, u.lastLine]),
+    [
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ],
+  );
 });

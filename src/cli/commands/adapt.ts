@@ -14,7 +14,8 @@ function positive(args: ParsedArgs, name: string, integer: boolean): number | un
   const v = args.options[name];
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (v === true || !Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new UsageError(`--${name} needs a positive ${integer ? 'whole ' : ''}number, not "${String(v)}".`);
+  if (v === true || !Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x)))
+    throw new UsageError(`--${name} needs a positive ${integer ? 'whole ' : ''}number, not "${String(v)}".`);
   return x;
 }
 
@@ -51,12 +52,17 @@ export const adapt: Command = {
     const onProgress = (p: AdaptMethodProgress) => {
       // Loading messages stay out, so that bad input prints its one line alone.
       if (!('phase' in p)) return;
-      if (p.phase === 'evaluated') io.err(`held-out ${p.which}: masked-token accuracy ${(100 * p.metrics.accuracy).toFixed(1)} %, pseudo-perplexity ${p.metrics.pseudoPerplexity.toFixed(2)} (${p.metrics.positions} positions)`);
+      if (p.phase === 'evaluated')
+        io.err(
+          `held-out ${p.which}: masked-token accuracy ${(100 * p.metrics.accuracy).toFixed(1)} %, pseudo-perplexity ${p.metrics.pseudoPerplexity.toFixed(2)} (${p.metrics.positions} positions)`,
+        );
       else if (p.phase === 'step') {
         const now = Date.now();
         if (now - lastLog < 2000 && p.step !== p.totalSteps) return;
         lastLog = now;
-        io.err(`epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, chosen ${p.chosen.mask} [MASK] / ${p.chosen.random} random / ${p.chosen.kept} kept, ETA ${Math.round(p.etaSeconds)}s`);
+        io.err(
+          `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, chosen ${p.chosen.mask} [MASK] / ${p.chosen.random} random / ${p.chosen.kept} kept, ETA ${Math.round(p.etaSeconds)}s`,
+        );
       } else if (p.phase === 'epoch') io.err(`epoch ${p.epoch}: training loss ${p.trainLoss.toFixed(3)}`);
     };
     try {
@@ -91,7 +97,9 @@ export const adapt: Command = {
             ],
           ),
         );
-        io.out(`chosen over the run: ${r.chosen.mask} [MASK], ${r.chosen.random} random, ${r.chosen.kept} kept; ${r.corpus.files} file(s), ${r.corpus.lines} lines (${r.corpus.heldOutLines} held out); ${r.epochs} epoch(s), ${r.steps} steps, ${r.seconds.toFixed(1)} s`);
+        io.out(
+          `chosen over the run: ${r.chosen.mask} [MASK], ${r.chosen.random} random, ${r.chosen.kept} kept; ${r.corpus.files} file(s), ${r.corpus.lines} lines (${r.corpus.heldOutLines} held out); ${r.epochs} epoch(s), ${r.steps} steps, ${r.seconds.toFixed(1)} s`,
+        );
         io.out(`saved: ${r.output} (use it with --model ${r.output})`);
       }
       return 0;

@@ -10,7 +10,12 @@ export const classify: Command = {
   loadsModel: true,
   async run(args, io, client) {
     const r = await client.classify(specFrom(args), { text: textArg(args), pair: stringOption(args, 'pair') });
-    await emitter(args, io)({ labels: r.labels }, () => table(['label', 'score', ''], r.labels.map((l) => [l.label, l.score, bar(l.score)])));
+    await emitter(args, io)({ labels: r.labels }, () =>
+      table(
+        ['label', 'score', ''],
+        r.labels.map((l) => [l.label, l.score, bar(l.score)]),
+      ),
+    );
     return 0;
   },
 };

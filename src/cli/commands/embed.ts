@@ -14,9 +14,22 @@ export const embed: Command = {
     const pooling = (stringOption(args, 'pooling') ?? 'none') as Pooling;
     const r = await client.embed(specFrom(args), { text: textArg(args), layer: intOption(args, 'layer', -1), pooling });
     if (pooling === 'none') {
-      await emit({ tokens: r.tokens, vectors: r.vectors }, () => table(['token', 'norm', 'first values'], r.tokens.map((t, i) => [t, Math.hypot(...r.vectors![i]), r.vectors![i].slice(0, 4).map(fmt).join(' ') + ' …'])));
+      await emit({ tokens: r.tokens, vectors: r.vectors }, () =>
+        table(
+          ['token', 'norm', 'first values'],
+          r.tokens.map((t, i) => [
+            t,
+            Math.hypot(...r.vectors![i]),
+            r.vectors![i].slice(0, 4).map(fmt).join(' ') + ' …',
+          ]),
+        ),
+      );
     } else {
-      await emit({ tokens: r.tokens, pooled: r.pooled, layer: r.layer }, () => `${pooling} pooling, layer ${r.layer}, ${r.pooled!.length} dims: ${r.pooled!.slice(0, 8).map(fmt).join(' ')} …`);
+      await emit(
+        { tokens: r.tokens, pooled: r.pooled, layer: r.layer },
+        () =>
+          `${pooling} pooling, layer ${r.layer}, ${r.pooled!.length} dims: ${r.pooled!.slice(0, 8).map(fmt).join(' ')} …`,
+      );
     }
     return 0;
   },

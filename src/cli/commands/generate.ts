@@ -6,7 +6,14 @@ export const generate: Command = {
   name: 'generate',
   usage: `generate TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--cache on|off]
                                       causal LM: continue TEXT (temperature 0 = greedy)`,
-  options: { 'max-new-tokens': opt.str, temperature: opt.str, 'top-k': opt.str, 'top-p': opt.str, seed: opt.str, cache: opt.str },
+  options: {
+    'max-new-tokens': opt.str,
+    temperature: opt.str,
+    'top-k': opt.str,
+    'top-p': opt.str,
+    seed: opt.str,
+    cache: opt.str,
+  },
   async run(args, io, client) {
     const t = textArg(args);
     const cache = stringOption(args, 'cache') ?? 'on';
@@ -21,8 +28,17 @@ export const generate: Command = {
       useCache: cache === 'on',
     });
     if (r.note) io.err(`note: ${r.note}`);
-    if (isJson(args)) io.out(JSON.stringify({ text: r.text, tokens: r.tokens.map((k) => ({ token: k.token, id: k.id, score: k.score, text: k.text })), stop: r.stop, ...(r.note ? { note: r.note } : {}) }));
-    else io.out(`${t}${r.text}\n\n(${r.tokens.length} tokens, stopped: ${r.stop}${r.cached ? ', key/value cache' : ''})`);
+    if (isJson(args))
+      io.out(
+        JSON.stringify({
+          text: r.text,
+          tokens: r.tokens.map((k) => ({ token: k.token, id: k.id, score: k.score, text: k.text })),
+          stop: r.stop,
+          ...(r.note ? { note: r.note } : {}),
+        }),
+      );
+    else
+      io.out(`${t}${r.text}\n\n(${r.tokens.length} tokens, stopped: ${r.stop}${r.cached ? ', key/value cache' : ''})`);
     return 0;
   },
 };

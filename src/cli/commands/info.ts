@@ -9,7 +9,14 @@ export const info: Command = {
   loadsModel: true,
   async run(args, io, client) {
     const s = await client.loadModel(specFrom(args));
-    await emitter(args, io)(s, () => table(['field', 'value'], Object.entries(s).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])));
+    await emitter(args, io)(s, () =>
+      table(
+        ['field', 'value'],
+        Object.entries(s)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      ),
+    );
     return 0;
   },
 };

@@ -10,12 +10,39 @@ export const maskPreview: Command = {
   loadsModel: true,
   async run(args, io, client) {
     const text = textArg(args);
-    const r = await client.maskPreview(specFrom(args), { text, seed: intOption(args, 'seed', 0), topK: intOption(args, 'top-k', 5) });
-    const chosen = r.chosen.map((c) => ({ position: c.position, original: c.original, replacement: c.replacement, kind: c.kind }));
-    const predictions = r.predictions.map((p) => ({ position: p.position, predictions: p.predictions, original: p.original }));
-    await emitter(args, io)({ tokens: r.tokens, corrupted: r.corrupted, seed: r.seed, chosen, predictions }, () =>
-      `seed ${r.seed}: ${chosen.length} of ${r.tokens.length} tokens chosen (80 % ${r.maskToken}, 10 % random, 10 % kept)\n` +
-      table(['pos', 'original', 'kind', 'model reads', 'top prediction', 'p', 'original p (rank)'], r.predictions.map((p, k) => [p.position, chosen[k].original, chosen[k].kind, chosen[k].replacement, p.predictions[0].token, fmt(p.predictions[0].score), `${fmt(p.original.score)} (${p.original.rank})`])));
+    const r = await client.maskPreview(specFrom(args), {
+      text,
+      seed: intOption(args, 'seed', 0),
+      topK: intOption(args, 'top-k', 5),
+    });
+    const chosen = r.chosen.map((c) => ({
+      position: c.position,
+      original: c.original,
+      replacement: c.replacement,
+      kind: c.kind,
+    }));
+    const predictions = r.predictions.map((p) => ({
+      position: p.position,
+      predictions: p.predictions,
+      original: p.original,
+    }));
+    await emitter(args, io)(
+      { tokens: r.tokens, corrupted: r.corrupted, seed: r.seed, chosen, predictions },
+      () =>
+        `seed ${r.seed}: ${chosen.length} of ${r.tokens.length} tokens chosen (80 % ${r.maskToken}, 10 % random, 10 % kept)\n` +
+        table(
+          ['pos', 'original', 'kind', 'model reads', 'top prediction', 'p', 'original p (rank)'],
+          r.predictions.map((p, k) => [
+            p.position,
+            chosen[k].original,
+            chosen[k].kind,
+            chosen[k].replacement,
+            p.predictions[0].token,
+            fmt(p.predictions[0].score),
+            `${fmt(p.original.score)} (${p.original.rank})`,
+          ]),
+        ),
+    );
     return 0;
   },
 };

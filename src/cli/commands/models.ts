@@ -8,7 +8,12 @@ export const models: Command = {
   options: {},
   async run(args, io, client) {
     const r = await client.listModels(specFrom(args));
-    await emitter(args, io)({ models: r.models.map((m) => ({ id: m.id, path: m.path, variants: m.variants })) }, () => table(['id', 'variants', 'path'], r.models.map((m) => [m.id, m.variants.join(','), m.path])));
+    await emitter(args, io)({ models: r.models.map((m) => ({ id: m.id, path: m.path, variants: m.variants })) }, () =>
+      table(
+        ['id', 'variants', 'path'],
+        r.models.map((m) => [m.id, m.variants.join(','), m.path]),
+      ),
+    );
     return 0;
   },
 };

@@ -11,7 +11,13 @@ export const nextToken: Command = {
     const t = textArg(args);
     const r = await client.nextToken(specFrom(args), { text: t, topK: intOption(args, 'top-k', 5) });
     if (isJson(args)) io.out(JSON.stringify({ predictions: r.predictions }));
-    else io.out(table(['token', 'text', 'id', 'score', ''], r.predictions.map((p) => [p.token, JSON.stringify(p.text), p.id, p.score, bar(p.score)])));
+    else
+      io.out(
+        table(
+          ['token', 'text', 'id', 'score', ''],
+          r.predictions.map((p) => [p.token, JSON.stringify(p.text), p.id, p.score, bar(p.score)]),
+        ),
+      );
     return 0;
   },
 };

@@ -19,7 +19,12 @@ export const qa: Command = {
       const [start, end] = cp([a.start, a.end]);
       return { text: a.text, start, end, score: a.score };
     });
-    await emitter(args, io)({ answers }, () => table(['answer', 'start', 'end', 'score'], answers.map((a) => [a.text, a.start, a.end, a.score])));
+    await emitter(args, io)({ answers }, () =>
+      table(
+        ['answer', 'start', 'end', 'score'],
+        answers.map((a) => [a.text, a.start, a.end, a.score]),
+      ),
+    );
     return 0;
   },
 };

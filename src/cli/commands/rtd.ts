@@ -9,7 +9,12 @@ export const rtd: Command = {
   loadsModel: true,
   async run(args, io, client) {
     const r = await client.replacedTokens(specFrom(args), { text: textArg(args) });
-    await emitter(args, io)({ tokens: r.tokens, replaced: r.replaced }, () => table(['token', 'P(replaced)', ''], r.tokens.map((t, i) => [t, r.replaced[i], bar(r.replaced[i])])));
+    await emitter(args, io)({ tokens: r.tokens, replaced: r.replaced }, () =>
+      table(
+        ['token', 'P(replaced)', ''],
+        r.tokens.map((t, i) => [t, r.replaced[i], bar(r.replaced[i])]),
+      ),
+    );
     return 0;
   },
 };

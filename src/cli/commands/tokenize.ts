@@ -15,7 +15,12 @@ export const tokenize: Command = {
     const r = await client.tokenize(specFrom(args), { text, pair });
     const [cpText, cpPair] = [codePointConverter(text), pair !== undefined ? codePointConverter(pair) : undefined];
     const offsets = r.offsets.map((o, i) => (cpPair && r.typeIds[i] === 1 ? cpPair(o) : cpText(o)));
-    await emitter(args, io)({ tokens: r.tokens, ids: r.ids, offsets }, () => table(['#', 'token', 'id', 'offset', 'type'], r.tokens.map((t, i) => [i, t, r.ids[i], `${offsets[i][0]}:${offsets[i][1]}`, r.typeIds[i]])));
+    await emitter(args, io)({ tokens: r.tokens, ids: r.ids, offsets }, () =>
+      table(
+        ['#', 'token', 'id', 'offset', 'type'],
+        r.tokens.map((t, i) => [i, t, r.ids[i], `${offsets[i][0]}:${offsets[i][1]}`, r.typeIds[i]]),
+      ),
+    );
     return 0;
   },
 };

@@ -43,21 +43,32 @@ export const train: Command = {
   // would not wait for).
   async run(args, io, client) {
     const data = stringOption(args, 'data') ?? args.positionals[0];
-    if (!data) throw new UsageError('train needs --data FILE (CSV, TSV, JSONL) or a folder with one sub-folder per label.');
+    if (!data)
+      throw new UsageError('train needs --data FILE (CSV, TSV, JSONL) or a folder with one sub-folder per label.');
     const json = args.options.json === true;
     const log = (line: string) => (json ? io.err(line) : io.out(line));
     const mode = stringOption(args, 'mode');
-    if (mode !== undefined && mode !== 'fine-tune' && mode !== 'frozen') throw new UsageError(`--mode must be fine-tune or frozen, not "${mode}".`);
+    if (mode !== undefined && mode !== 'fine-tune' && mode !== 'frozen')
+      throw new UsageError(`--mode must be fine-tune or frozen, not "${mode}".`);
     const task = stringOption(args, 'task') as FineTuneTask | undefined;
     const engine = new Engine();
     // No --mode: fine-tune when the model has an fp32 variant (gradients need it), otherwise the frozen head.
     let fineTuning = mode === 'fine-tune';
     if (mode === undefined) {
-      const m = await engine.model({ model: stringOption(args, 'model'), variant: stringOption(args, 'variant') as Variant | undefined });
+      const m = await engine.model({
+        model: stringOption(args, 'model'),
+        variant: stringOption(args, 'variant') as Variant | undefined,
+      });
       fineTuning = m.folder.variants.includes('fp32');
-      if (!fineTuning) log(`This model has no fp32 variant, so the encoder cannot be fine-tuned: training a head on frozen features (--mode frozen).`);
+      if (!fineTuning)
+        log(
+          `This model has no fp32 variant, so the encoder cannot be fine-tuned: training a head on frozen features (--mode frozen).`,
+        );
     }
-    if (!fineTuning && (task === 'token' || task === 'qa')) throw new UsageError(`--mode frozen trains sequence and pair classifiers only; ${task} needs --mode fine-tune (use --train-layers head for a head on a frozen encoder).`);
+    if (!fineTuning && (task === 'token' || task === 'qa'))
+      throw new UsageError(
+        `--mode frozen trains sequence and pair classifiers only; ${task} needs --mode fine-tune (use --train-layers head for a head on a frozen encoder).`,
+      );
     if (fineTuning) {
       const num = (name: string) => {
         const v = stringOption(args, name);

@@ -39,7 +39,9 @@ export class Emitter {
     let name = this.consts.get(key);
     if (!name) {
       name = this.fresh('const');
-      this.initializers.push(encodeInitializer(name, scalar ? [] : [values.length], BigInt64Array.from(values.map(BigInt))));
+      this.initializers.push(
+        encodeInitializer(name, scalar ? [] : [values.length], BigInt64Array.from(values.map(BigInt))),
+      );
       this.consts.set(key, name);
     }
     return name;
@@ -51,7 +53,9 @@ export class Emitter {
     let name = this.consts.get(key);
     if (!name) {
       name = this.fresh('const');
-      this.initializers.push(encodeInitializer(name, values.length === 1 ? [] : [values.length], Float32Array.from(values)));
+      this.initializers.push(
+        encodeInitializer(name, values.length === 1 ? [] : [values.length], Float32Array.from(values)),
+      );
       this.consts.set(key, name);
     }
     return name;
@@ -68,7 +72,11 @@ export class Emitter {
 
   /** Float zeros of the runtime shape of `t`. */
   zerosLike(t: string): string {
-    return this.op('ConstantOfShape', [this.shape(t)], [{ name: 'value', t: tensorPayload('value', [1], Float32Array.from([0])) }]);
+    return this.op(
+      'ConstantOfShape',
+      [this.shape(t)],
+      [{ name: 'value', t: tensorPayload('value', [1], Float32Array.from([0])) }],
+    );
   }
 
   add(a: string, b: string): string {
@@ -99,8 +107,16 @@ export class Emitter {
     return this.op('ReduceSum', axes ? [a, this.i64(axes)] : [a], [{ name: 'keepdims', i: keepdims ? 1 : 0 }]);
   }
   reduceMean(a: string, axes: number[], keepdims: boolean): string {
-    if (this.opset >= 18) return this.op('ReduceMean', [a, this.i64(axes)], [{ name: 'keepdims', i: keepdims ? 1 : 0 }]);
-    return this.op('ReduceMean', [a], [{ name: 'axes', ints: axes }, { name: 'keepdims', i: keepdims ? 1 : 0 }]);
+    if (this.opset >= 18)
+      return this.op('ReduceMean', [a, this.i64(axes)], [{ name: 'keepdims', i: keepdims ? 1 : 0 }]);
+    return this.op(
+      'ReduceMean',
+      [a],
+      [
+        { name: 'axes', ints: axes },
+        { name: 'keepdims', i: keepdims ? 1 : 0 },
+      ],
+    );
   }
   castFloat(a: string): string {
     return this.op('Cast', [a], [{ name: 'to', i: 1 }]);

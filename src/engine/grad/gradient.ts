@@ -12,7 +12,19 @@ import { addGraphOutputs } from '../onnx/graph';
 import { WT_VARINT, concatBytes, readFields } from '../onnx/protobuf';
 import { TENSOR_INT64_DATA, TENSOR_RAW, readPackedInt64s } from '../onnx/schema';
 import { Emitter, PREFIX } from './emitter';
-import { DT_FLOAT, DT_INT64, type OnnxModel, type OnnxNode, encodeNode, encodeValueInfo, parseModel, readInitializer, renameNodeInputs, tensorHeader, writeModel } from './onnxModel';
+import {
+  DT_FLOAT,
+  DT_INT64,
+  type OnnxModel,
+  type OnnxNode,
+  encodeNode,
+  encodeValueInfo,
+  parseModel,
+  readInitializer,
+  renameNodeInputs,
+  tensorHeader,
+  writeModel,
+} from './onnxModel';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
 import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
 import { rankQuestions, upgradeToOpset13 } from './upgrade';
@@ -69,7 +81,9 @@ const PROBE_SEQ = 5;
 
 /** Name of the tensor the word-embedding lookup produces: the Gather whose indices are `input_ids`, with its
  *  vocabulary matrix (an initializer or an alias) and the initializer's name. */
-export function findWordEmbeddingLookup(bytes: Uint8Array | OnnxModel): { lookup: string; matrix: string; initializer: string } | undefined {
+export function findWordEmbeddingLookup(
+  bytes: Uint8Array | OnnxModel,
+): { lookup: string; matrix: string; initializer: string } | undefined {
   const m = bytes instanceof Uint8Array ? parseModel(bytes) : bytes;
   const aliases = aliasMap(m);
   for (const n of m.nodes) {
@@ -84,22 +98,37 @@ export function findWordEmbeddingLookup(bytes: Uint8Array | OnnxModel): { lookup
 /** Identity-alias output → the initializer it names. */
 function aliasMap(m: OnnxModel): Map<string, string> {
   const map = new Map<string, string>();
-  for (const n of m.nodes) if (n.opType === 'Identity' && m.initializers.has(n.inputs[0])) map.set(n.outputs[0], n.inputs[0]);
+  for (const n of m.nodes)
+    if (n.opType === 'Identity' && m.initializers.has(n.inputs[0])) map.set(n.outputs[0], n.inputs[0]);
   return map;
 }
 
-const TYPE_NAMES: Record<number, string> = { 1: 'float32', 7: 'int64', 9: 'bool', 6: 'int32', 10: 'float16', 11: 'float64' };
+const TYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  7: 'int64',
+  9: 'bool',
+  6: 'int32',
+  10: 'float16',
+  11: 'float64',
+};
 
 function probeFeeds(m: OnnxModel): Record<string, InputTensor> {
   const feeds: Record<string, InputTensor> = {};
   for (const inp of m.inputs) {
-    const dims = (inp.dims ?? [undefined, undefined]).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? PROBE_BATCH : PROBE_SEQ));
+    const dims = (inp.dims ?? [undefined, undefined]).map((d, i) =>
+      typeof d === 'number' && d > 0 ? d : i === 0 ? PROBE_BATCH : PROBE_SEQ,
+    );
     const size = dims.reduce((a, b) => a * b, 1);
     if (inp.elemType === DT_FLOAT) {
       feeds[inp.name] = { type: 'float32', data: new Float32Array(size).fill(0.5), dims };
       continue;
     }
-    if (inp.elemType !== DT_INT64) throw new EngineError('grad-inputs', `The graph input ${inp.name} has an element type BERT Lens cannot probe (${TYPE_NAMES[inp.elemType] ?? inp.elemType}).`, 'Use a standard BERT-family export (int64 ids and masks).');
+    if (inp.elemType !== DT_INT64)
+      throw new EngineError(
+        'grad-inputs',
+        `The graph input ${inp.name} has an element type BERT Lens cannot probe (${TYPE_NAMES[inp.elemType] ?? inp.elemType}).`,
+        'Use a standard BERT-family export (int64 ids and masks).',
+      );
     const data = new BigInt64Array(size);
     const last = dims[dims.length - 1];
     for (let i = 0; i < size; i++) {
@@ -150,11 +179,23 @@ function readInt64s(bytes: Uint8Array, start: number, end: number): number[] | u
  *  without a rule, 'grad-int8' for quantized graphs, 'grad-objective' when the objective does not depend on the
  *  requested tensors or names an unknown output. `load.externalDataFolder`: where a model whose weights are
  *  external data (a skeleton, see onnx/scan.ts) reads them from, for the probe run. */
-export async function buildGradientGraph(modelBytes: Uint8Array, options: GradientOptions, load: { externalDataFolder?: string } = {}): Promise<GradientGraph> {
+export async function buildGradientGraph(
+  modelBytes: Uint8Array,
+  options: GradientOptions,
+  load: { externalDataFolder?: string } = {},
+): Promise<GradientGraph> {
   let m = parseModel(modelBytes);
-  const quantOps = m.nodes.filter((n) => /^(DynamicQuantizeLinear|MatMulInteger|QuantizeLinear|DequantizeLinear|QLinearMatMul|ConvInteger|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(n.opType));
+  const quantOps = m.nodes.filter((n) =>
+    /^(DynamicQuantizeLinear|MatMulInteger|QuantizeLinear|DequantizeLinear|QLinearMatMul|ConvInteger|DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(
+      n.opType,
+    ),
+  );
   if (quantOps.length) {
-    throw new EngineError('grad-int8', `Gradients need the fp32 variant; this model has the int8 (quantized) variant loaded (${quantOps[0].opType} operators).`, 'Use the fp32 variant (onnx/model.onnx), e.g. --variant fp32.');
+    throw new EngineError(
+      'grad-int8',
+      `Gradients need the fp32 variant; this model has the int8 (quantized) variant loaded (${quantOps[0].opType} operators).`,
+      'Use the fp32 variant (onnx/model.onnx), e.g. --variant fp32.',
+    );
   }
   if (m.opset < 13) {
     // The gradient graph runs at opset 17; before 13, Squeeze/Unsqueeze/Split/ReduceSum took attributes that
@@ -163,8 +204,21 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     const old = m;
     const asked = rankQuestions(modelBytes).filter((t) => !old.inputs.some((i) => i.name === t));
     const outputs = new Set(old.outputs.map((o) => o.name));
-    const ranks: Record<string, TensorMeta> = asked.length ? await probeTensors(addGraphOutputs(modelBytes, asked.filter((t) => !outputs.has(t))), probeFeeds(old), asked, load.externalDataFolder) : {};
-    modelBytes = upgradeToOpset13(modelBytes, (t) => ranks[t]?.dims.length ?? old.inputs.find((i) => i.name === t)?.dims?.length);
+    const ranks: Record<string, TensorMeta> = asked.length
+      ? await probeTensors(
+          addGraphOutputs(
+            modelBytes,
+            asked.filter((t) => !outputs.has(t)),
+          ),
+          probeFeeds(old),
+          asked,
+          load.externalDataFolder,
+        )
+      : {};
+    modelBytes = upgradeToOpset13(
+      modelBytes,
+      (t) => ranks[t]?.dims.length ?? old.inputs.find((i) => i.name === t)?.dims?.length,
+    );
     m = parseModel(modelBytes);
   }
   const producers = new Map<string, OnnxNode>();
@@ -174,9 +228,18 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   // ---- probe: element type and shape of every tensor ----
   const names = [...new Set(m.nodes.flatMap((n) => n.outputs).filter((o) => o && !m.initializers.has(o)))];
   const existing = new Set(m.outputs.map((o) => o.name));
-  const probeBytes = addGraphOutputs(modelBytes, names.filter((n) => !existing.has(n)));
-  const meta: Record<string, TensorMeta> = await probeTensors(probeBytes, probeFeeds(m), names, load.externalDataFolder);
-  for (const [name, init] of m.initializers) meta[name] = { type: TYPE_NAMES[init.dataType] ?? String(init.dataType), dims: init.dims };
+  const probeBytes = addGraphOutputs(
+    modelBytes,
+    names.filter((n) => !existing.has(n)),
+  );
+  const meta: Record<string, TensorMeta> = await probeTensors(
+    probeBytes,
+    probeFeeds(m),
+    names,
+    load.externalDataFolder,
+  );
+  for (const [name, init] of m.initializers)
+    meta[name] = { type: TYPE_NAMES[init.dataType] ?? String(init.dataType), dims: init.dims };
   const feedsMeta = probeFeeds(m);
   for (const [name, f] of Object.entries(feedsMeta)) meta[name] = { type: f.type, dims: f.dims };
   const isFloat = (t: string) => meta[t]?.type === 'float32';
@@ -185,17 +248,30 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   const wantedParams: string[] = [];
   const requested = options.wrt.parameters;
   if (requested === 'all') {
-    for (const [name, init] of m.initializers) if (init.dataType === DT_FLOAT && init.dims.length > 0) wantedParams.push(name);
-    for (const [alias, init] of aliases) if (m.initializers.get(init)!.dataType === DT_FLOAT && m.initializers.get(init)!.dims.length > 0) wantedParams.push(alias);
+    for (const [name, init] of m.initializers)
+      if (init.dataType === DT_FLOAT && init.dims.length > 0) wantedParams.push(name);
+    for (const [alias, init] of aliases)
+      if (m.initializers.get(init)!.dataType === DT_FLOAT && m.initializers.get(init)!.dims.length > 0)
+        wantedParams.push(alias);
   } else if (requested) {
     for (const p of requested) {
-      if (!m.initializers.has(p) && !aliases.has(p)) throw new EngineError('grad-wrt', `The model has no parameter named "${p}".`, 'Name an initializer of the graph or an Identity alias of one.');
+      if (!m.initializers.has(p) && !aliases.has(p))
+        throw new EngineError(
+          'grad-wrt',
+          `The model has no parameter named "${p}".`,
+          'Name an initializer of the graph or an Identity alias of one.',
+        );
       wantedParams.push(p);
     }
   }
   const internals = options.wrt.internals ?? [];
   for (const t of internals) {
-    if (!producers.has(t) || !isFloat(t)) throw new EngineError('grad-wrt', `The model has no float tensor named "${t}" to differentiate against.`, 'Name the output of a node of the graph (e.g. the word-embedding lookup).');
+    if (!producers.has(t) || !isFloat(t))
+      throw new EngineError(
+        'grad-wrt',
+        `The model has no float tensor named "${t}" to differentiate against.`,
+        'Name the output of a node of the graph (e.g. the word-embedding lookup).',
+      );
   }
   const e = new Emitter(Math.max(m.opset, 17));
   const replaceNodes = new Map<number, Uint8Array | null>();
@@ -212,7 +288,10 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
       const scaleR = `${PREFIX}scale_r/${t}`;
       const p = producers.get(t)!;
       const list = extraAfter.get(p.index) ?? [];
-      list.push(encodeNode('Reshape', [SCALE_INPUT, shape], [scaleR], `${scaleR}_node`), encodeNode('Mul', [t, scaleR], [scaled], `${scaled}_node`));
+      list.push(
+        encodeNode('Reshape', [SCALE_INPUT, shape], [scaleR], `${scaleR}_node`),
+        encodeNode('Mul', [t, scaleR], [scaled], `${scaled}_node`),
+      );
       extraAfter.set(p.index, list);
       renames.set(t, scaled);
       leafOf.set(t, scaled);
@@ -230,7 +309,8 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   // ---- which tensors carry gradient: reached from a requested tensor along differentiable slots ----
   const reached = new Set<string>([...wantedParams, ...leafOf.values()]);
   const reachedNodes = new Set<number>();
-  const readersOf = (n: OnnxNode): string[] => (leafOf.size && options.scaleInternals ? n.inputs.map((i) => (leafOf.has(i) ? leafOf.get(i)! : i)) : n.inputs);
+  const readersOf = (n: OnnxNode): string[] =>
+    leafOf.size && options.scaleInternals ? n.inputs.map((i) => (leafOf.has(i) ? leafOf.get(i)! : i)) : n.inputs;
   for (const n of m.nodes) {
     if (n.opType === 'Identity' && m.initializers.has(n.inputs[0])) continue; // an alias is its own parameter
     if (NON_DIFFERENTIABLE.has(n.opType)) continue;
@@ -242,7 +322,10 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
   }
 
   // ---- objective ----
-  const obj: ObjectiveNodes = buildObjective(e, options.objective, { dims: (t) => meta[t]?.dims, isOutput: (t) => producers.has(t) || m.initializers.has(t) });
+  const obj: ObjectiveNodes = buildObjective(e, options.objective, {
+    dims: (t) => meta[t]?.dims,
+    isOutput: (t) => producers.has(t) || m.initializers.has(t),
+  });
   const seeds = obj.seeds;
   // needed: ancestors of the objective outputs
   const needed = new Set<string>();
@@ -256,7 +339,11 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     if (leafOf.size && options.scaleInternals) for (const [orig, sc] of leafOf) if (t === sc) stack.push(orig);
   }
   if (!Object.keys(seeds).some((t) => reached.has(t))) {
-    throw new EngineError('grad-objective', `The objective (${Object.keys(seeds).join(', ')}) does not depend on the requested tensors.`, 'Differentiate against parameters or tensors that lead to the objective.');
+    throw new EngineError(
+      'grad-objective',
+      `The objective (${Object.keys(seeds).join(', ')}) does not depend on the requested tensors.`,
+      'Differentiate against parameters or tensors that lead to the objective.',
+    );
   }
 
   // ---- reverse pass ----
@@ -281,7 +368,12 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     e,
     dims: (t) => {
       const d = meta[t]?.dims;
-      if (!d) throw new EngineError('grad-probe', `The probe run did not report the shape of ${t}.`, 'Report this model; its graph could not be analysed.');
+      if (!d)
+        throw new EngineError(
+          'grad-probe',
+          `The probe run did not report the shape of ${t}.`,
+          'Report this model; its graph could not be analysed.',
+        );
       return d;
     },
     wants: (t) => !!t && reached.has(t) && needed.has(t),
@@ -297,9 +389,17 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
       if (n.domain === 'com.microsoft') {
         // Fused operators (Attention, SkipLayerNormalization, FastGelu, BiasGelu, EmbedLayerNormalization…) come
         // from ONNX Runtime's graph optimiser: the same model exported without it differentiates.
-        throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator com.microsoft.${n.opType} (node "${n.name}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`, 'Use the unoptimised export, onnx/model.onnx of the same hub repository (not a *_optimized.onnx or optimum -O2/-O3/-O4 file), or re-export without ONNX Runtime optimisation.');
+        throw new EngineError(
+          'grad-unsupported-op',
+          `No gradient rule for the ONNX operator com.microsoft.${n.opType} (node "${n.name}"), a fused operator of ONNX Runtime's optimiser, which lies between the requested tensors and the objective.`,
+          'Use the unoptimised export, onnx/model.onnx of the same hub repository (not a *_optimized.onnx or optimum -O2/-O3/-O4 file), or re-export without ONNX Runtime optimisation.',
+        );
       }
-      throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node "${n.name}"), which lies between the requested tensors and the objective.`, 'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.');
+      throw new EngineError(
+        'grad-unsupported-op',
+        `No gradient rule for the ONNX operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node "${n.name}"), which lies between the requested tensors and the objective.`,
+        'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.',
+      );
     }
     const gy = n.outputs.map((o) => gradOf(o));
     const view: OnnxNode = { ...n, inputs: readersOf(n) };
@@ -367,7 +467,8 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     }
     // An initializer fed as an input but still read through an alias that is not a parameter: keep it readable.
     for (const [alias, init] of aliases) {
-      if (dropInitializers.has(init) && !parameters[alias] && replaceNodes.get(producers.get(alias)!.index) === null) replaceNodes.delete(producers.get(alias)!.index);
+      if (dropInitializers.has(init) && !parameters[alias] && replaceNodes.get(producers.get(alias)!.index) === null)
+        replaceNodes.delete(producers.get(alias)!.index);
     }
   }
   const bytes = writeModel(m, {
@@ -384,17 +485,26 @@ export async function buildGradientGraph(modelBytes: Uint8Array, options: Gradie
     inputs,
     objectiveInputs: Object.fromEntries(obj.inputs.map((i) => [i.role, i.name])),
     scaleInput: options.scaleInternals && internals.length ? SCALE_INPUT : undefined,
-    outputs: { loss: obj.loss, perExample: obj.perExample, gradients, internals: internalOutputs, model: m.outputs.map((o) => o.name) },
+    outputs: {
+      loss: obj.loss,
+      perExample: obj.perExample,
+      gradients,
+      internals: internalOutputs,
+      model: m.outputs.map((o) => o.name),
+    },
     parameters,
     untouched,
   };
 }
 
 /** Float32 values of initializers (a training loop's starting weights when parameters are inputs). */
-export function readParameters(modelBytes: Uint8Array, names: string[]): Record<string, { dims: number[]; data: Float32Array }> {
+export function readParameters(
+  modelBytes: Uint8Array,
+  names: string[],
+): Record<string, { dims: number[]; data: Float32Array }> {
   const m = parseModel(modelBytes);
   const aliases = aliasMap(m);
   const out: Record<string, { dims: number[]; data: Float32Array }> = {};
-  for (const n of names) out[n] = readInitializer(m, m.initializers.has(n) ? n : aliases.get(n) ?? n);
+  for (const n of names) out[n] = readInitializer(m, m.initializers.has(n) ? n : (aliases.get(n) ?? n));
   return out;
 }

@@ -58,11 +58,17 @@ interface Ctx {
 }
 
 function rankOf(ctx: Ctx, t: string): number {
-  if (!ctx.isOutput(t)) throw new EngineError('grad-objective', `The model has no output or tensor named "${t}".`, 'Name one of the model outputs (e.g. logits).');
+  if (!ctx.isOutput(t))
+    throw new EngineError(
+      'grad-objective',
+      `The model has no output or tensor named "${t}".`,
+      'Name one of the model outputs (e.g. logits).',
+    );
   return ctx.dims(t)!.length;
 }
 
-const symDims = (rank: number, last?: string) => Array.from({ length: rank }, (_, i) => (i === 0 ? 'batch' : i === rank - 1 && last ? last : `d${i}`));
+const symDims = (rank: number, last?: string) =>
+  Array.from({ length: rank }, (_, i) => (i === 0 ? 'batch' : i === rank - 1 && last ? last : `d${i}`));
 
 export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNodes {
   const inputs: ObjectiveInput[] = [];
@@ -77,7 +83,11 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
     inputs.push({ role: 'position', name: OBJECTIVE_INPUTS.position, elemType: DT_INT64, dims: ['batch'] });
     const b = e.op('Gather', [e.shape(z), e.i64([0], true)]);
     const range = e.op('Range', [e.i64([0], true), b, e.i64([1], true)]);
-    return e.op('Concat', [e.unsqueeze(range, [1]), e.unsqueeze(OBJECTIVE_INPUTS.position, [1])], [{ name: 'axis', i: 1 }]);
+    return e.op(
+      'Concat',
+      [e.unsqueeze(range, [1]), e.unsqueeze(OBJECTIVE_INPUTS.position, [1])],
+      [{ name: 'axis', i: 1 }],
+    );
   };
   const oneHot = (idx: string, depth: string) => e.op('OneHot', [idx, depth, e.f32(0, 1)], [{ name: 'axis', i: -1 }]);
 
@@ -85,7 +95,11 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
     case 'logprob': {
       const z = o.output;
       const rank = rankOf(ctx, z);
-      if (rank !== 2 && rank !== 3) throw new EngineError('grad-objective', `A log-probability objective needs an output shaped [batch, classes] or [batch, seq, classes]; ${z} has rank ${rank}.`);
+      if (rank !== 2 && rank !== 3)
+        throw new EngineError(
+          'grad-objective',
+          `A log-probability objective needs an output shaped [batch, classes] or [batch, seq, classes]; ${z} has rank ${rank}.`,
+        );
       inputs.push({ role: 'target', name: OBJECTIVE_INPUTS.target, elemType: DT_INT64, dims: ['batch'] });
       const idx = rank === 3 ? rowIndex(z) : undefined;
       const row = idx ? e.op('GatherND', [z, idx]) : z;
@@ -100,7 +114,11 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
     case 'log-sigmoid': {
       const z = o.output;
       const rank = rankOf(ctx, z);
-      if (rank !== 2) throw new EngineError('grad-objective', `A log-sigmoid objective needs an output shaped [batch, seq]; ${z} has rank ${rank}.`);
+      if (rank !== 2)
+        throw new EngineError(
+          'grad-objective',
+          `A log-sigmoid objective needs an output shaped [batch, seq]; ${z} has rank ${rank}.`,
+        );
       const idx = rowIndex(z);
       const x = e.op('GatherND', [z, idx]);
       const per = e.neg(e.op('Softplus', [e.neg(x)]));
@@ -113,19 +131,30 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
       const outs = o.kind === 'cross-entropy' ? o.outputs : [o.output];
       if (!outs.length) throw new EngineError('grad-objective', 'A cross-entropy objective needs at least one output.');
       const ignore = o.ignoreIndex ?? -100;
-      if (o.weights) inputs.push({ role: 'weights', name: OBJECTIVE_INPUTS.weights, elemType: DT_FLOAT, dims: ['batch'] });
+      if (o.weights)
+        inputs.push({ role: 'weights', name: OBJECTIVE_INPUTS.weights, elemType: DT_FLOAT, dims: ['batch'] });
       const losses: string[] = [];
       const k = outs.length;
       outs.forEach((z, j) => {
         const rank = rankOf(ctx, z);
         const labelRank = o.kind === 'cross-entropy' ? rank - 1 : rank;
-        if (labelRank < 1) throw new EngineError('grad-objective', `The output ${z} has no batch axis to put labels on.`);
+        if (labelRank < 1)
+          throw new EngineError('grad-objective', `The output ${z} has no batch axis to put labels on.`);
         const labels = OBJECTIVE_INPUTS.labels(j);
-        inputs.push({ role: j === 0 ? 'labels' : `labels_${j}`, name: labels, elemType: DT_INT64, dims: symDims(labelRank) });
+        inputs.push({
+          role: j === 0 ? 'labels' : `labels_${j}`,
+          name: labels,
+          elemType: DT_INT64,
+          dims: symDims(labelRank),
+        });
         const valid = e.op('Not', [e.op('Equal', [labels, e.i64([ignore], true)])]);
         const safe = e.op('Where', [valid, labels, e.i64([0], true)]);
         let vw = e.castFloat(valid);
-        if (o.weights) vw = e.mul(vw, e.reshape(OBJECTIVE_INPUTS.weights, e.i64([-1, ...Array.from({ length: labelRank - 1 }, () => 1)])));
+        if (o.weights)
+          vw = e.mul(
+            vw,
+            e.reshape(OBJECTIVE_INPUTS.weights, e.i64([-1, ...Array.from({ length: labelRank - 1 }, () => 1)])),
+          );
         const den = e.op('Max', [e.reduceSum(vw, undefined, false), e.f32(1e-12)]);
         let lossEach: string;
         let gEach: string;
@@ -133,7 +162,10 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
           const lsm = e.op('LogSoftmax', [z], [{ name: 'axis', i: -1 }]);
           const oh = oneHot(safe, lastDim(z));
           lossEach = e.neg(e.reduceSum(e.mul(oh, lsm), [-1], false));
-          gEach = e.mul(e.sub(e.op('Softmax', [z], [{ name: 'axis', i: -1 }]), oh), e.unsqueeze(e.div(vw, e.mul(den, e.f32(k))), [-1]));
+          gEach = e.mul(
+            e.sub(e.op('Softmax', [z], [{ name: 'axis', i: -1 }]), oh),
+            e.unsqueeze(e.div(vw, e.mul(den, e.f32(k))), [-1]),
+          );
         } else {
           const y = e.castFloat(safe);
           lossEach = e.sub(e.op('Softplus', [z]), e.mul(z, y));
@@ -148,8 +180,16 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
     case 'distillation': {
       const z = o.output;
       const rank = rankOf(ctx, z);
-      if (rank !== 2) throw new EngineError('grad-objective', `Distillation needs an output shaped [batch, classes]; ${z} has rank ${rank}.`);
-      if (!(o.temperature > 0) || !(o.alpha >= 0 && o.alpha <= 1)) throw new EngineError('grad-objective', `Distillation needs a temperature > 0 and 0 ≤ α ≤ 1 (got T = ${o.temperature}, α = ${o.alpha}).`);
+      if (rank !== 2)
+        throw new EngineError(
+          'grad-objective',
+          `Distillation needs an output shaped [batch, classes]; ${z} has rank ${rank}.`,
+        );
+      if (!(o.temperature > 0) || !(o.alpha >= 0 && o.alpha <= 1))
+        throw new EngineError(
+          'grad-objective',
+          `Distillation needs a temperature > 0 and 0 ≤ α ≤ 1 (got T = ${o.temperature}, α = ${o.alpha}).`,
+        );
       const t = OBJECTIVE_INPUTS.teacher;
       const labels = OBJECTIVE_INPUTS.labels(0);
       inputs.push({ role: 'teacher', name: t, elemType: DT_FLOAT, dims: ['batch', 'classes'] });
@@ -186,4 +226,3 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
     }
   }
 }
-

@@ -55,7 +55,18 @@ import {
 
 // Field numbers, data types and the encoders live in ../onnx/schema.ts (one copy); re-exported here for the
 // gradient builder's modules.
-export { type Attr, DT_BOOL, DT_FLOAT, DT_INT64, encodeAttr, encodeInitializer, encodeNode, encodeValueInfo, tensorHeader, tensorPayload } from '../onnx/schema';
+export {
+  type Attr,
+  DT_BOOL,
+  DT_FLOAT,
+  DT_INT64,
+  encodeAttr,
+  encodeInitializer,
+  encodeNode,
+  encodeValueInfo,
+  tensorHeader,
+  tensorPayload,
+} from '../onnx/schema';
 
 export interface OnnxNode {
   index: number;
@@ -117,11 +128,21 @@ function parseNode(bytes: Uint8Array, f: Field, index: number): OnnxNode {
   const n: OnnxNode = { index, name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: new Map(), field: f };
   for (const nf of readFields(bytes, f.valStart, f.valEnd)) {
     switch (nf.no) {
-      case NODE_INPUT: n.inputs.push(fieldString(bytes, nf)); break;
-      case NODE_OUTPUT: n.outputs.push(fieldString(bytes, nf)); break;
-      case NODE_NAME: n.name = fieldString(bytes, nf); break;
-      case NODE_OP_TYPE: n.opType = fieldString(bytes, nf); break;
-      case NODE_DOMAIN: n.domain = fieldString(bytes, nf); break;
+      case NODE_INPUT:
+        n.inputs.push(fieldString(bytes, nf));
+        break;
+      case NODE_OUTPUT:
+        n.outputs.push(fieldString(bytes, nf));
+        break;
+      case NODE_NAME:
+        n.name = fieldString(bytes, nf);
+        break;
+      case NODE_OP_TYPE:
+        n.opType = fieldString(bytes, nf);
+        break;
+      case NODE_DOMAIN:
+        n.domain = fieldString(bytes, nf);
+        break;
       case NODE_ATTRIBUTE: {
         const a = parseAttr(bytes, nf);
         n.attrs.set(a.name, a);
@@ -163,7 +184,8 @@ function parseValueInfo(bytes: Uint8Array, f: Field): ValueInfo {
 export function parseModel(bytes: Uint8Array): OnnxModel {
   const top = readFields(bytes);
   const graphs = top.filter((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN);
-  if (graphs.length !== 1) throw new Error(graphs.length ? 'ONNX model with a split graph field' : 'not an ONNX model (no graph)');
+  if (graphs.length !== 1)
+    throw new Error(graphs.length ? 'ONNX model with a split graph field' : 'not an ONNX model (no graph)');
   let irVersion = 0;
   let opset = 0;
   for (const f of top) {
@@ -180,7 +202,17 @@ export function parseModel(bytes: Uint8Array): OnnxModel {
   }
   const g = graphs[0];
   const graphFields = readFields(bytes, g.valStart, g.valEnd);
-  const model: OnnxModel = { bytes, irVersion, opset, nodes: [], initializers: new Map(), inputs: [], outputs: [], graphField: g, graphFields };
+  const model: OnnxModel = {
+    bytes,
+    irVersion,
+    opset,
+    nodes: [],
+    initializers: new Map(),
+    inputs: [],
+    outputs: [],
+    graphField: g,
+    graphFields,
+  };
   for (const f of graphFields) {
     if (f.no === GRAPH_NODE) model.nodes.push(parseNode(bytes, f, model.nodes.length));
     else if (f.no === GRAPH_INITIALIZER) {
@@ -275,7 +307,8 @@ export function writeModel(model: OnnxModel, e: ModelEdits): Uint8Array {
   let sawDefault = false;
   for (const f of readFields(b)) {
     if (f === model.graphField || (f.no === MODEL_GRAPH && f.start === model.graphField.start)) top.push(graph);
-    else if (f.no === MODEL_IR_VERSION) top.push(varintField(MODEL_IR_VERSION, Math.max(f.value!, opset >= 17 ? 8 : f.value!)));
+    else if (f.no === MODEL_IR_VERSION)
+      top.push(varintField(MODEL_IR_VERSION, Math.max(f.value!, opset >= 17 ? 8 : f.value!)));
     else if (f.no === MODEL_OPSET) {
       let domain = '';
       for (const of of readFields(b, f.valStart, f.valEnd)) if (of.no === OPSET_DOMAIN) domain = fieldString(b, of);

@@ -44,10 +44,16 @@ const attrI = (n: OnnxNode, name: string, dflt: number) => n.attrs.get(name)?.i 
 const attrF = (n: OnnxNode, name: string, dflt: number) => n.attrs.get(name)?.f ?? dflt;
 
 function unsupported(n: OnnxNode, why: string): never {
-  throw new EngineError('grad-unsupported-op', `No gradient rule for the ONNX operator ${n.opType} (node "${n.name}") ${why}.`, 'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.');
+  throw new EngineError(
+    'grad-unsupported-op',
+    `No gradient rule for the ONNX operator ${n.opType} (node "${n.name}") ${why}.`,
+    'Use a standard (unoptimised) BERT-family export, e.g. onnx/model.onnx from the same repository.',
+  );
 }
 
-const elementwise = (f: (n: OnnxNode, gy: string, c: RuleContext) => string): Rule => (n, g, c) => [c.wants(n.inputs[0]) ? f(n, g[0]!, c) : undefined];
+const elementwise =
+  (f: (n: OnnxNode, gy: string, c: RuleContext) => string): Rule =>
+  (n, g, c) => [c.wants(n.inputs[0]) ? f(n, g[0]!, c) : undefined];
 
 export const RULES: Record<string, Rule> = {
   Identity: (_n, g) => [g[0]],
@@ -63,12 +69,18 @@ export const RULES: Record<string, Rule> = {
   Sub: (n, g, c) => {
     const yd = c.dims(n.outputs[0]);
     const [a, b] = n.inputs;
-    return [c.wants(a) ? unbroadcast(c, g[0]!, a, yd) : undefined, c.wants(b) ? unbroadcast(c, c.e.neg(g[0]!), b, yd) : undefined];
+    return [
+      c.wants(a) ? unbroadcast(c, g[0]!, a, yd) : undefined,
+      c.wants(b) ? unbroadcast(c, c.e.neg(g[0]!), b, yd) : undefined,
+    ];
   },
   Mul: (n, g, c) => {
     const yd = c.dims(n.outputs[0]);
     const [a, b] = n.inputs;
-    return [c.wants(a) ? unbroadcast(c, c.e.mul(g[0]!, b), a, yd) : undefined, c.wants(b) ? unbroadcast(c, c.e.mul(g[0]!, a), b, yd) : undefined];
+    return [
+      c.wants(a) ? unbroadcast(c, c.e.mul(g[0]!, b), a, yd) : undefined,
+      c.wants(b) ? unbroadcast(c, c.e.mul(g[0]!, a), b, yd) : undefined,
+    ];
   },
   Div: (n, g, c) => {
     const yd = c.dims(n.outputs[0]);
@@ -177,7 +189,16 @@ export const RULES: Record<string, Rule> = {
     const tB = attrI(n, 'transB', 0);
     const gy = g[0]!;
     const e = c.e;
-    const gemm = (x: string, y: string, ta: number, tb: number) => e.op('Gemm', [x, y], [{ name: 'alpha', f: alpha }, { name: 'transA', i: ta }, { name: 'transB', i: tb }]);
+    const gemm = (x: string, y: string, ta: number, tb: number) =>
+      e.op(
+        'Gemm',
+        [x, y],
+        [
+          { name: 'alpha', f: alpha },
+          { name: 'transA', i: ta },
+          { name: 'transB', i: tb },
+        ],
+      );
     const out: (string | undefined)[] = [undefined, undefined, undefined];
     if (c.wants(a)) out[0] = tA ? (tB ? gemm(b, gy, 1, 1) : gemm(b, gy, 0, 1)) : gemm(gy, b, 0, tB ? 0 : 1);
     if (c.wants(b)) out[1] = tB ? gemm(gy, a, 1, tA) : gemm(a, gy, tA ? 0 : 1, 0);
@@ -222,7 +243,10 @@ export const RULES: Record<string, Rule> = {
     const inv = new Array<number>(r);
     p.forEach((v, i) => (inv[v] = i));
     const gr = c.dims(n.outputs[0]).length + (c.dims(idx).length === 0 ? 1 : 0);
-    const gp = [...Array.from({ length: q }, (_, i) => axis + i), ...Array.from({ length: gr }, (_, i) => i).filter((i) => i < axis || i >= axis + q)];
+    const gp = [
+      ...Array.from({ length: q }, (_, i) => axis + i),
+      ...Array.from({ length: gr }, (_, i) => i).filter((i) => i < axis || i >= axis + q),
+    ];
     const zshape = e.op('Gather', [e.shape(data), e.i64(p)]);
     const zeros = e.op('ConstantOfShape', [zshape]);
     const s = e.op('ScatterND', [zeros, indices, e.transpose(gy, gp)], [{ name: 'reduction', s: 'add' }]);
@@ -274,7 +298,12 @@ export const RULES: Record<string, Rule> = {
     axes.forEach((ax, j) => {
       const dim = e.op('Gather', [e.shape(data), e.i64([ax], true)]);
       const range = e.op('Range', [e.i64([0], true), dim, e.i64([1], true)]);
-      const kept = e.op('Slice', [range, e.op('Gather', [starts, e.i64([j])]), e.op('Gather', [ends, e.i64([j])]), e.i64([0])]);
+      const kept = e.op('Slice', [
+        range,
+        e.op('Gather', [starts, e.i64([j])]),
+        e.op('Gather', [ends, e.i64([j])]),
+        e.i64([0]),
+      ]);
       const first = e.op('ReduceMin', [kept], [{ name: 'keepdims', i: 1 }]);
       const last = e.op('ReduceMax', [kept], [{ name: 'keepdims', i: 1 }]);
       begins[ax] = first;
@@ -326,7 +355,10 @@ function reduceRule(n: OnnxNode, g: (string | undefined)[], c: RuleContext, mean
       if (n.inputs[1]) unsupported(n, 'with axes computed at run time and keepdims=0');
       axes = Array.from({ length: rank }, (_, i) => i);
     }
-    gy = e.unsqueeze(gy, axes.map((a) => norm(a, rank)).sort((a, b) => a - b));
+    gy = e.unsqueeze(
+      gy,
+      axes.map((a) => norm(a, rank)).sort((a, b) => a - b),
+    );
   }
   let dx = e.op('Expand', [gy, e.shape(x)]);
   if (mean) {
@@ -357,7 +389,34 @@ export const DIFFERENTIABLE_SLOTS: Record<string, number[]> = {
 
 /** Operators whose outputs carry no gradient whatever their inputs (comparisons, shapes, index math…). */
 export const NON_DIFFERENTIABLE = new Set([
-  'Shape', 'Size', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf',
-  'ArgMax', 'ArgMin', 'NonZero', 'ConstantOfShape', 'Range', 'Constant', 'OneHot', 'TopK', 'EyeLike', 'RandomNormalLike',
-  'RandomUniformLike', 'Sign', 'Floor', 'Ceil', 'Round', 'CumSum', 'Trilu',
+  'Shape',
+  'Size',
+  'Equal',
+  'Greater',
+  'Less',
+  'GreaterOrEqual',
+  'LessOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'IsInf',
+  'ArgMax',
+  'ArgMin',
+  'NonZero',
+  'ConstantOfShape',
+  'Range',
+  'Constant',
+  'OneHot',
+  'TopK',
+  'EyeLike',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'CumSum',
+  'Trilu',
 ]);

@@ -16,16 +16,38 @@
 import { EngineError } from '../errors';
 import { WT_LEN, concatBytes, fieldString, lenField, readFields, stringField } from '../onnx/protobuf';
 import { ATTR_NAME, GRAPH_NODE, NODE_ATTRIBUTE, NODE_INPUT } from '../onnx/schema';
-import { type Attr, type OnnxModel, type OnnxNode, encodeAttr, encodeInitializer, encodeNode, parseModel, writeModel } from './onnxModel';
+import {
+  type Attr,
+  type OnnxModel,
+  type OnnxNode,
+  encodeAttr,
+  encodeInitializer,
+  encodeNode,
+  parseModel,
+  writeModel,
+} from './onnxModel';
 
 export const MIN_UPGRADE_OPSET = 9;
 const P = 'bertlens_opset13/';
 
 /** Operators with an old form this upgrade does not rewrite. */
-const REFUSED: Record<string, number> = { Upsample: 99, Scatter: 99, Resize: 11, Loop: 99, If: 99, Scan: 99, MaxUnpool: 11, BatchNormalization: 9 };
+const REFUSED: Record<string, number> = {
+  Upsample: 99,
+  Scatter: 99,
+  Resize: 11,
+  Loop: 99,
+  If: 99,
+  Scan: 99,
+  MaxUnpool: 11,
+  BatchNormalization: 9,
+};
 
 function refuse(opset: number, what: string): never {
-  throw new EngineError('grad-opset', `Gradients need an ONNX export of opset 13 or later, or one BERT Lens can upgrade (opset ${MIN_UPGRADE_OPSET}–12 without ${what}); this model is opset ${opset}.`, 'Re-export the model with opset 14 (the default of recent exporters).');
+  throw new EngineError(
+    'grad-opset',
+    `Gradients need an ONNX export of opset 13 or later, or one BERT Lens can upgrade (opset ${MIN_UPGRADE_OPSET}–12 without ${what}); this model is opset ${opset}.`,
+    'Re-export the model with opset 14 (the default of recent exporters).',
+  );
 }
 
 /** A node of the original graph with new inputs, some attributes dropped and others added. */
@@ -47,7 +69,10 @@ function rewrite(m: OnnxModel, n: OnnxNode, inputs: string[], drop: string[], ad
 /** The model rewritten with opset-13 semantics (and declared opset 17, as the gradient graph is written), or the
  *  bytes unchanged when the model is opset 13 or later. `rankOf` gives the rank of a tensor when known (from a
  *  probe run); without it, a softmax is written out exactly with Flatten → op → Reshape. */
-export function upgradeToOpset13(bytes: Uint8Array, rankOf: (tensor: string) => number | undefined = () => undefined): Uint8Array {
+export function upgradeToOpset13(
+  bytes: Uint8Array,
+  rankOf: (tensor: string) => number | undefined = () => undefined,
+): Uint8Array {
   const m = parseModel(bytes);
   if (m.opset >= 13) return bytes;
   if (m.opset < MIN_UPGRADE_OPSET) refuse(m.opset, 'operators older than opset 9');
@@ -98,7 +123,12 @@ export function upgradeToOpset13(bytes: Uint8Array, rankOf: (tensor: string) => 
               encodeNode('Shape', [x], [`${base}/shape`], `${base}/shape_node`),
               encodeNode('Flatten', [x], [`${base}/flat`], `${base}/flatten_node`, [{ name: 'axis', i: axis }]),
               encodeNode(n.opType, [`${base}/flat`], [`${base}/rows`], `${base}/rows_node`, [{ name: 'axis', i: -1 }]),
-              encodeNode('Reshape', [`${base}/rows`, `${base}/shape`], [n.outputs[0]], n.name || `${base}/reshape_node`),
+              encodeNode(
+                'Reshape',
+                [`${base}/rows`, `${base}/shape`],
+                [n.outputs[0]],
+                n.name || `${base}/reshape_node`,
+              ),
             ]),
           );
         }
@@ -108,14 +138,30 @@ export function upgradeToOpset13(bytes: Uint8Array, rankOf: (tensor: string) => 
         if (m.opset < 10) {
           const starts = ints('starts') ?? [];
           const axes = ints('axes');
-          replace.set(n.index, rewrite(m, n, [n.inputs[0], i64(starts), i64(ints('ends') ?? []), ...(axes ? [i64(axes)] : [])], ['starts', 'ends', 'axes']));
+          replace.set(
+            n.index,
+            rewrite(
+              m,
+              n,
+              [n.inputs[0], i64(starts), i64(ints('ends') ?? []), ...(axes ? [i64(axes)] : [])],
+              ['starts', 'ends', 'axes'],
+            ),
+          );
         }
         break;
       case 'Clip':
         if (m.opset < 11) {
           const min = n.attrs.get('min')?.f;
           const max = n.attrs.get('max')?.f;
-          replace.set(n.index, rewrite(m, n, [n.inputs[0], min === undefined ? '' : f32(min), max === undefined ? '' : f32(max)], ['min', 'max']));
+          replace.set(
+            n.index,
+            rewrite(
+              m,
+              n,
+              [n.inputs[0], min === undefined ? '' : f32(min), max === undefined ? '' : f32(max)],
+              ['min', 'max'],
+            ),
+          );
         }
         break;
       case 'TopK':
@@ -124,14 +170,23 @@ export function upgradeToOpset13(bytes: Uint8Array, rankOf: (tensor: string) => 
       case 'Pad':
         if (m.opset < 11) {
           const value = n.attrs.get('value')?.f;
-          replace.set(n.index, rewrite(m, n, [n.inputs[0], i64(ints('pads') ?? []), ...(value !== undefined ? [f32(value)] : [])], ['pads', 'value']));
+          replace.set(
+            n.index,
+            rewrite(
+              m,
+              n,
+              [n.inputs[0], i64(ints('pads') ?? []), ...(value !== undefined ? [f32(value)] : [])],
+              ['pads', 'value'],
+            ),
+          );
         }
         break;
       case 'Dropout':
         if (m.opset < 12) replace.set(n.index, rewrite(m, n, [n.inputs[0]], ['ratio', 'is_test']));
         break;
       default:
-        if (REFUSED[n.opType] !== undefined && m.opset < REFUSED[n.opType]) refuse(m.opset, `${n.opType} (node "${n.name}")`);
+        if (REFUSED[n.opType] !== undefined && m.opset < REFUSED[n.opType])
+          refuse(m.opset, `${n.opType} (node "${n.name}")`);
     }
   }
   return writeModel(m, {
@@ -148,5 +203,11 @@ export function upgradeToOpset13(bytes: Uint8Array, rankOf: (tensor: string) => 
 export function rankQuestions(bytes: Uint8Array): string[] {
   const m = parseModel(bytes);
   if (m.opset >= 13) return [];
-  return [...new Set(m.nodes.filter((n) => !n.domain && (n.opType === 'Softmax' || n.opType === 'LogSoftmax' || n.opType === 'Hardmax')).map((n) => n.inputs[0]))];
+  return [
+    ...new Set(
+      m.nodes
+        .filter((n) => !n.domain && (n.opType === 'Softmax' || n.opType === 'LogSoftmax' || n.opType === 'Hardmax'))
+        .map((n) => n.inputs[0]),
+    ),
+  ];
 }

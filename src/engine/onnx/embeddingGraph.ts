@@ -81,7 +81,13 @@ export function findEmbeddingTensors(info: GraphInfo): EmbeddingTensors | undefi
   const expand = (t: string, depth: number) => {
     const p = info.producer.get(t);
     const n = p !== undefined ? info.nodes[p] : undefined;
-    if (n && n.opType === 'Add' && depth < 4 && n.inputs.every((i) => !info.initializers.has(i)) && n.inputs.every((i) => tableGather(info, i) || info.nodes[info.producer.get(i) ?? -1]?.opType === 'Add')) {
+    if (
+      n &&
+      n.opType === 'Add' &&
+      depth < 4 &&
+      n.inputs.every((i) => !info.initializers.has(i)) &&
+      n.inputs.every((i) => tableGather(info, i) || info.nodes[info.producer.get(i) ?? -1]?.opType === 'Add')
+    ) {
       for (const i of n.inputs) expand(i, depth + 1);
     } else leaves.push(t);
   };
@@ -92,7 +98,9 @@ export function findEmbeddingTensors(info: GraphInfo): EmbeddingTensors | undefi
   const word = gathers.find((x) => directInput(info, x.g!.inputs[1]) === 'input_ids');
   if (!word) return undefined;
   const rest = gathers.filter((x) => x !== word);
-  let segment = rest.find((x) => directInput(info, x.g!.inputs[1]) === 'token_type_ids' || dependsOn(info, x.g!.inputs[1], 'token_type_ids'));
+  let segment = rest.find(
+    (x) => directInput(info, x.g!.inputs[1]) === 'token_type_ids' || dependsOn(info, x.g!.inputs[1], 'token_type_ids'),
+  );
   let source: EmbeddingTensors['segmentSource'] = segment ? 'token_type_ids' : 'none';
   let position: (typeof rest)[number] | undefined;
   if (segment) position = rest.find((x) => x !== segment);
@@ -102,7 +110,10 @@ export function findEmbeddingTensors(info: GraphInfo): EmbeddingTensors | undefi
     // range; the segment index is a constant. Table names break a tie when both are constants.
     const fromIds = rest.filter((x) => dependsOn(info, x.g!.inputs[1], 'input_ids'));
     if (fromIds.length === 1) position = fromIds[0];
-    else position = rest.find((x) => /position/i.test(x.g!.inputs[0])) ?? rest.find((x) => !/token_type|segment/i.test(x.g!.inputs[0]));
+    else
+      position =
+        rest.find((x) => /position/i.test(x.g!.inputs[0])) ??
+        rest.find((x) => !/token_type|segment/i.test(x.g!.inputs[0]));
     segment = rest.find((x) => x !== position);
     source = 'single-row';
   }

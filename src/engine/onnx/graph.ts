@@ -45,7 +45,13 @@ export interface GraphInfo {
   producer: Map<string, number>;
 }
 
-const FUSED_ATTENTION_OPS = new Set(['Attention', 'MultiHeadAttention', 'PackedAttention', 'PackedMultiHeadAttention', 'GroupQueryAttention']);
+const FUSED_ATTENTION_OPS = new Set([
+  'Attention',
+  'MultiHeadAttention',
+  'PackedAttention',
+  'PackedMultiHeadAttention',
+  'GroupQueryAttention',
+]);
 
 function graphFieldOf(bytes: Uint8Array): Field {
   const top = readFields(bytes);
@@ -58,11 +64,21 @@ function parseNode(bytes: Uint8Array, f: Field, index: number): GraphNode {
   const node: GraphNode = { index, name: '', opType: '', domain: '', inputs: [], outputs: [], intAttrs: {}, field: f };
   for (const nf of readFields(bytes, f.valStart, f.valEnd)) {
     switch (nf.no) {
-      case NODE_INPUT: node.inputs.push(fieldString(bytes, nf)); break;
-      case NODE_OUTPUT: node.outputs.push(fieldString(bytes, nf)); break;
-      case NODE_NAME: node.name = fieldString(bytes, nf); break;
-      case NODE_OP_TYPE: node.opType = fieldString(bytes, nf); break;
-      case NODE_DOMAIN: node.domain = fieldString(bytes, nf); break;
+      case NODE_INPUT:
+        node.inputs.push(fieldString(bytes, nf));
+        break;
+      case NODE_OUTPUT:
+        node.outputs.push(fieldString(bytes, nf));
+        break;
+      case NODE_NAME:
+        node.name = fieldString(bytes, nf);
+        break;
+      case NODE_OP_TYPE:
+        node.opType = fieldString(bytes, nf);
+        break;
+      case NODE_DOMAIN:
+        node.domain = fieldString(bytes, nf);
+        break;
       case NODE_ATTRIBUTE: {
         let name = '';
         let i: number | undefined;
@@ -86,15 +102,25 @@ function valueInfoName(bytes: Uint8Array, f: Field): string {
 /** Parses node and value names; weights are skipped, not decoded. */
 export function inspectGraph(bytes: Uint8Array): GraphInfo {
   graphFieldOf(bytes); // throws when there is no graph at all
-  const info: GraphInfo = { nodes: [], inputs: [], outputs: [], initializers: new Set(), consumers: new Map(), producer: new Map() };
+  const info: GraphInfo = {
+    nodes: [],
+    inputs: [],
+    outputs: [],
+    initializers: new Set(),
+    consumers: new Map(),
+    producer: new Map(),
+  };
   // Several graph fields merge into one (that is how addGraphOutputs works): read them all, in order.
-  const fields = readFields(bytes).filter((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN).flatMap((g) => readFields(bytes, g.valStart, g.valEnd));
+  const fields = readFields(bytes)
+    .filter((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN)
+    .flatMap((g) => readFields(bytes, g.valStart, g.valEnd));
   for (const f of fields) {
     if (f.no === GRAPH_NODE) info.nodes.push(parseNode(bytes, f, info.nodes.length));
     else if (f.no === GRAPH_INPUT) info.inputs.push(valueInfoName(bytes, f));
     else if (f.no === GRAPH_OUTPUT) info.outputs.push(valueInfoName(bytes, f));
     else if (f.no === GRAPH_INITIALIZER) {
-      for (const tf of readFields(bytes, f.valStart, f.valEnd)) if (tf.no === TENSOR_NAME) info.initializers.add(fieldString(bytes, tf));
+      for (const tf of readFields(bytes, f.valStart, f.valEnd))
+        if (tf.no === TENSOR_NAME) info.initializers.add(fieldString(bytes, tf));
     }
   }
   info.inputs = info.inputs.filter((n) => !info.initializers.has(n));
@@ -117,7 +143,9 @@ export function hasFusedAttention(info: GraphInfo): boolean {
 /** The attention-probability tensors, one per layer, in layer order: Softmax over the last axis. */
 export function findAttentionOutputs(info: GraphInfo, numLayers: number): string[] | undefined {
   if (hasFusedAttention(info)) return undefined;
-  const softmaxes = info.nodes.filter((n) => n.opType === 'Softmax' && (n.intAttrs.axis === undefined || n.intAttrs.axis === -1 || n.intAttrs.axis === 3));
+  const softmaxes = info.nodes.filter(
+    (n) => n.opType === 'Softmax' && (n.intAttrs.axis === undefined || n.intAttrs.axis === -1 || n.intAttrs.axis === 3),
+  );
   if (softmaxes.length < numLayers) return undefined;
   return softmaxes.slice(0, numLayers).map((n) => n.outputs[0]);
 }
@@ -232,7 +260,9 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
   const targets = new Set((info.consumers.get(hidden) ?? []).filter((i) => headNodes.has(i)));
   if (targets.size === 0) throw new Error(`no node between ${hidden} and ${headOutput}`);
   const gathered = `${hidden}/bertlens_gathered`;
-  const gatherNode = encodeNode('Gather', [hidden, GATHER_POSITIONS_INPUT], [gathered], 'bertlens_gather_rows', [{ name: 'axis', i: 1 }]);
+  const gatherNode = encodeNode('Gather', [hidden, GATHER_POSITIONS_INPUT], [gathered], 'bertlens_gather_rows', [
+    { name: 'axis', i: 1 },
+  ]);
   const positionsInput = encodeValueInfo('input', GATHER_POSITIONS_INPUT, DT_INT64, ['num_positions']);
 
   const g = graphFieldOf(bytes);
@@ -251,7 +281,9 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
       continue;
     }
     const nodeParts = readFields(bytes, f.valStart, f.valEnd).map((nf) =>
-      nf.no === NODE_INPUT && fieldString(bytes, nf) === hidden ? stringField(NODE_INPUT, gathered) : bytes.subarray(nf.start, nf.end),
+      nf.no === NODE_INPUT && fieldString(bytes, nf) === hidden
+        ? stringField(NODE_INPUT, gathered)
+        : bytes.subarray(nf.start, nf.end),
     );
     parts.push(lenField(GRAPH_NODE, concatBytes(nodeParts)));
   }
@@ -259,6 +291,7 @@ export function gatherBeforeHead(bytes: Uint8Array, hidden: string, headOutput: 
   const newGraph = lenField(MODEL_GRAPH, concatBytes(parts));
   // Keep every other top-level field (opsets, IR version, metadata) byte for byte.
   const out: Uint8Array[] = [];
-  for (const f of readFields(bytes)) out.push(f === g || (f.no === MODEL_GRAPH && f.start === g.start) ? newGraph : bytes.subarray(f.start, f.end));
+  for (const f of readFields(bytes))
+    out.push(f === g || (f.no === MODEL_GRAPH && f.start === g.start) ? newGraph : bytes.subarray(f.start, f.end));
   return concatBytes(out);
 }

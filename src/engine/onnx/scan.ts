@@ -13,7 +13,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WT_I32, WT_I64, WT_LEN, WT_VARINT, concatBytes, lenField, stringField, varintField } from './protobuf';
-import { ENTRY_KEY, ENTRY_VALUE, GRAPH_INITIALIZER, LOCATION_EXTERNAL, MODEL_GRAPH, TENSOR_DATA_LOCATION, TENSOR_EXTERNAL_DATA, TENSOR_RAW } from './schema';
+import {
+  ENTRY_KEY,
+  ENTRY_VALUE,
+  GRAPH_INITIALIZER,
+  LOCATION_EXTERNAL,
+  MODEL_GRAPH,
+  TENSOR_DATA_LOCATION,
+  TENSOR_EXTERNAL_DATA,
+  TENSOR_RAW,
+} from './schema';
 
 /** raw_data smaller than this stays inline in the skeleton (shape constants, LayerNorm epsilons …). */
 const INLINE_LIMIT = 4096;
@@ -156,8 +165,14 @@ function externalInitializer(r: FileReader, f: RawField, location: string): { by
     const whole = wholeField(r, f);
     return { bytes: whole, external: 0 };
   }
-  const entry = (k: string, v: string) => lenField(TENSOR_EXTERNAL_DATA, concatBytes([stringField(ENTRY_KEY, k), stringField(ENTRY_VALUE, v)]));
-  parts.push(entry('location', location), entry('offset', String(raw.offset)), entry('length', String(raw.length)), varintField(TENSOR_DATA_LOCATION, LOCATION_EXTERNAL));
+  const entry = (k: string, v: string) =>
+    lenField(TENSOR_EXTERNAL_DATA, concatBytes([stringField(ENTRY_KEY, k), stringField(ENTRY_VALUE, v)]));
+  parts.push(
+    entry('location', location),
+    entry('offset', String(raw.offset)),
+    entry('length', String(raw.length)),
+    varintField(TENSOR_DATA_LOCATION, LOCATION_EXTERNAL),
+  );
   return { bytes: lenField(GRAPH_INITIALIZER, concatBytes(parts)), external: raw.length };
 }
 

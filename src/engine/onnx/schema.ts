@@ -2,7 +2,16 @@
 // (./protobuf.ts): field numbers of onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
 // ValueInfoProto, TypeProto), data types, and the encoders and readers built on them. Used by onnx/graph.ts,
 // onnx/scan.ts, grad/onnxModel.ts, grad/gradient.ts and training/ (onnxHead, fineTuneGraph, fineTuneExport).
-import { WT_VARINT, concatBytes, fieldString, floatField, lenField, readFields, stringField, varintField } from './protobuf';
+import {
+  WT_VARINT,
+  concatBytes,
+  fieldString,
+  floatField,
+  lenField,
+  readFields,
+  stringField,
+  varintField,
+} from './protobuf';
 
 // ModelProto
 export const MODEL_IR_VERSION = 1;
@@ -88,7 +97,14 @@ export function encodeAttr(a: Attr): Uint8Array {
 }
 
 /** A GraphProto's `node` field. */
-export function encodeNode(op: string, inputs: string[], outputs: string[], name: string, attrs: Attr[] = [], domain = ''): Uint8Array {
+export function encodeNode(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attrs: Attr[] = [],
+  domain = '',
+): Uint8Array {
   return lenField(
     GRAPH_NODE,
     concatBytes([
@@ -105,7 +121,12 @@ export function encodeNode(op: string, inputs: string[], outputs: string[], name
 /** A TensorProto payload (without the field tag), for initializers and Constant/ConstantOfShape values. */
 export function tensorPayload(name: string, dims: number[], data: Float32Array | BigInt64Array): Uint8Array {
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  return concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, data instanceof Float32Array ? DT_FLOAT : DT_INT64), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw)]);
+  return concatBytes([
+    ...dims.map((d) => varintField(TENSOR_DIMS, d)),
+    varintField(TENSOR_DATA_TYPE, data instanceof Float32Array ? DT_FLOAT : DT_INT64),
+    stringField(TENSOR_NAME, name),
+    lenField(TENSOR_RAW, raw),
+  ]);
 }
 
 /** A GraphProto's `initializer` field (raw data). */
@@ -114,11 +135,26 @@ export function encodeInitializer(name: string, dims: number[], data: Float32Arr
 }
 
 /** A GraphProto's `input` or `output` field: the name, and the element type and shape when given. */
-export function encodeValueInfo(field: 'input' | 'output', name: string, elemType?: number, dims?: (number | string)[]): Uint8Array {
+export function encodeValueInfo(
+  field: 'input' | 'output',
+  name: string,
+  elemType?: number,
+  dims?: (number | string)[],
+): Uint8Array {
   const parts = [stringField(VALUE_NAME, name)];
   if (elemType !== undefined) {
     const tt = [varintField(TT_ELEM, elemType)];
-    if (dims) tt.push(lenField(TT_SHAPE, concatBytes(dims.map((d) => lenField(SHAPE_DIM, typeof d === 'number' ? varintField(DIM_VALUE, d) : stringField(DIM_PARAM, d))))));
+    if (dims)
+      tt.push(
+        lenField(
+          TT_SHAPE,
+          concatBytes(
+            dims.map((d) =>
+              lenField(SHAPE_DIM, typeof d === 'number' ? varintField(DIM_VALUE, d) : stringField(DIM_PARAM, d)),
+            ),
+          ),
+        ),
+      );
     parts.push(lenField(VALUE_TYPE, lenField(TYPE_TENSOR, concatBytes(tt))));
   }
   return lenField(field === 'input' ? GRAPH_INPUT : GRAPH_OUTPUT, concatBytes(parts));
@@ -161,7 +197,11 @@ export function readPackedInt64s(bytes: Uint8Array, start: number, end: number):
 }
 
 /** Name, data type and dims of a TensorProto payload in bytes[start, end) (no data decoded). */
-export function tensorHeader(bytes: Uint8Array, start: number, end: number): { name: string; dataType: number; dims: number[] } {
+export function tensorHeader(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): { name: string; dataType: number; dims: number[] } {
   const h = { name: '', dataType: 0, dims: [] as number[] };
   for (const tf of readFields(bytes, start, end)) {
     if (tf.no === TENSOR_NAME) h.name = fieldString(bytes, tf);

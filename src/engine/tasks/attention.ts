@@ -7,11 +7,19 @@ import type { LoadedModel } from '../model';
 import { type TaskContext, checkAborted, requireText } from './common';
 import { headMeanOf, nestAttention, rolloutOf } from './attentionTensors';
 
-export async function attentionTensors(m: LoadedModel, req: { text: string; pair?: string }, ctx: TaskContext = {}): Promise<AttentionTensors> {
+export async function attentionTensors(
+  m: LoadedModel,
+  req: { text: string; pair?: string },
+  ctx: TaskContext = {},
+): Promise<AttentionTensors> {
   const text = requireText(req.text);
   const enc = await m.tokenizer.encode(text, req.pair);
   if (enc.ids.length > m.folder.maxLength) {
-    throw new EngineError('too-long', `The text is ${enc.ids.length} tokens; attention is shown for at most ${m.folder.maxLength} (the model's maximum length).`, 'Select a sentence or a paragraph, not the whole document.');
+    throw new EngineError(
+      'too-long',
+      `The text is ${enc.ids.length} tokens; attention is shown for at most ${m.folder.maxLength} (the model's maximum length).`,
+      'Select a sentence or a paragraph, not the whole document.',
+    );
   }
   checkAborted(ctx);
   const maps = await m.attentions([enc]);
@@ -22,9 +30,22 @@ export async function attentionTensors(m: LoadedModel, req: { text: string; pair
   maps.forEach((t, l) => attentions.set(t.data.subarray(0, heads * n * n), l * heads * n * n));
   checkAborted(ctx);
   const headMean = headMeanOf(attentions, layers, heads, n);
-  return { tokens: enc.tokens, offsets: enc.offsets, layers, heads, n, attentions, headMean, rollout: rolloutOf(headMean, layers, n) };
+  return {
+    tokens: enc.tokens,
+    offsets: enc.offsets,
+    layers,
+    heads,
+    n,
+    attentions,
+    headMean,
+    rollout: rolloutOf(headMean, layers, n),
+  };
 }
 
-export async function attention(m: LoadedModel, req: { text: string; pair?: string }, ctx: TaskContext = {}): Promise<AttentionResult> {
+export async function attention(
+  m: LoadedModel,
+  req: { text: string; pair?: string },
+  ctx: TaskContext = {},
+): Promise<AttentionResult> {
   return nestAttention(await attentionTensors(m, req, ctx));
 }

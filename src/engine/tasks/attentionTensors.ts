@@ -59,6 +59,9 @@ export { nestAttention } from '../../shared/attention';
  *  streams (its writer prints a Float32Array as an array of numbers, the same text as the nested arrays). */
 export function attentionRows(t: Pick<AttentionTensors, 'attentions' | 'layers' | 'heads' | 'n'>): Float32Array[][][] {
   const { layers, heads, n } = t;
-  const row = (base: number) => Array.from({ length: n }, (_, i) => t.attentions.subarray(base + i * n, base + (i + 1) * n));
-  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => row((l * heads + h) * n * n)));
+  const row = (base: number) =>
+    Array.from({ length: n }, (_, i) => t.attentions.subarray(base + i * n, base + (i + 1) * n));
+  return Array.from({ length: layers }, (_, l) =>
+    Array.from({ length: heads }, (_, h) => row((l * heads + h) * n * n)),
+  );
 }

@@ -1,5 +1,15 @@
 // Worker methods of the causal-LM area (issue #12), merged into the engine worker's method table.
-import type { DirectionsRequest, DirectionsResult, GenerateProgress, GenerateRequest, GenerateResult, NextTokenRequest, NextTokenResult, SurprisalRequest, SurprisalResult } from '../api';
+import type {
+  DirectionsRequest,
+  DirectionsResult,
+  GenerateProgress,
+  GenerateRequest,
+  GenerateResult,
+  NextTokenRequest,
+  NextTokenResult,
+  SurprisalRequest,
+  SurprisalResult,
+} from '../api';
 import type { LoadedModel } from '../model';
 import type { Method, MethodContext, MethodTable, TaskProgress, WithSpec } from '../rpc';
 import type { Engine } from '../engine';
@@ -24,7 +34,9 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
     // Held for the task's duration (see Engine.use), as the other tasks are.
-    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }));
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) =>
+      fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress }),
+    );
   };
 }
 

@@ -17,7 +17,8 @@ const HEAD_HINTS: Partial<Record<Head, string>> = {
   'masked-lm': 'a masked-LM model (the embedded model, or e.g. Xenova/bert-base-uncased)',
   'token-classification': 'a token-classification (NER) model, e.g. Xenova/bert-base-NER',
   'question-answering': 'a question-answering model, e.g. Xenova/distilbert-base-cased-distilled-squad',
-  'sequence-classification': 'a sequence-classification model, e.g. Xenova/distilbert-base-uncased-finetuned-sst-2-english, or one trained with `bert-lens train`',
+  'sequence-classification':
+    'a sequence-classification model, e.g. Xenova/distilbert-base-uncased-finetuned-sst-2-english, or one trained with `bert-lens train`',
   'next-sentence': 'a BertForPreTraining or BertForNextSentencePrediction export',
   'replaced-token-detection': 'an ELECTRA discriminator, e.g. Xenova/electra-small-discriminator',
   'causal-lm': 'a causal (GPT-style) language model, e.g. --model Xenova/gpt2 or Xenova/distilgpt2',
@@ -27,23 +28,39 @@ export function requireHead(m: LoadedModel, task: string, heads: Head[]): void {
   if (heads.includes(m.folder.head)) return;
   const arch = m.folder.config.architectures?.[0] ?? m.folder.head;
   if (m.folder.head === 'causal-lm' && heads.includes('masked-lm')) {
-    throw new EngineError('wrong-head', `${task} needs a masked-LM model, but ${m.id} is a causal language model (${arch}): it has no mask token and only predicts the next token from the left.`, `Use \`next-token\` or \`generate\` with it, or \`directions --causal-model ${m.id}\` to compare it with BERT.`);
+    throw new EngineError(
+      'wrong-head',
+      `${task} needs a masked-LM model, but ${m.id} is a causal language model (${arch}): it has no mask token and only predicts the next token from the left.`,
+      `Use \`next-token\` or \`generate\` with it, or \`directions --causal-model ${m.id}\` to compare it with BERT.`,
+    );
   }
-  throw new EngineError('wrong-head', `${task} needs a model with a ${heads[0]} head, but ${m.id} is ${arch} (${m.folder.head}).`, `Choose ${HEAD_HINTS[heads[0]] ?? `a ${heads[0]} model`}.`);
+  throw new EngineError(
+    'wrong-head',
+    `${task} needs a model with a ${heads[0]} head, but ${m.id} is ${arch} (${m.folder.head}).`,
+    `Choose ${HEAD_HINTS[heads[0]] ?? `a ${heads[0]} model`}.`,
+  );
 }
 
 /** `topK` from any front end (the API takes plain JSON): a whole number, else one clear error. */
 export function checkTopK(topK: unknown, fallback: number): number {
   if (topK === undefined || topK === null) return fallback;
   if (typeof topK !== 'number' || !Number.isInteger(topK)) {
-    throw new EngineError('bad-top-k', `topK must be a whole number (got ${typeof topK === 'number' ? String(topK) : (JSON.stringify(topK) ?? String(topK))}).`, 'Pass for example topK: 5 (--top-k 5).');
+    throw new EngineError(
+      'bad-top-k',
+      `topK must be a whole number (got ${typeof topK === 'number' ? String(topK) : (JSON.stringify(topK) ?? String(topK))}).`,
+      'Pass for example topK: 5 (--top-k 5).',
+    );
   }
   return topK;
 }
 
 export function requireText(text: string | undefined, what = 'text'): string {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new EngineError('empty-text', `The ${what} is empty.`, `Give some ${what} (select it in the editor, or pass it as an argument).`);
+    throw new EngineError(
+      'empty-text',
+      `The ${what} is empty.`,
+      `Give some ${what} (select it in the editor, or pass it as an argument).`,
+    );
   }
   return text;
 }
@@ -58,7 +75,10 @@ export function windowsFor(m: LoadedModel, text: string, first?: string): Promis
 
 /** The whole text's tokens, the windows that cover them (the whole encoding itself when it fits: encoded once),
  *  and where each token is read. */
-export async function encodeFull(m: LoadedModel, text: string): Promise<{ full: Encoded; windows: Window[]; where: { w: number; i: number }[] }> {
+export async function encodeFull(
+  m: LoadedModel,
+  text: string,
+): Promise<{ full: Encoded; windows: Window[]; where: { w: number; i: number }[] }> {
   const full = await m.tokenizer.encode(text);
   const windows = await encodeWindows(m.tokenizer, text, m.folder.maxLength, stride(m), undefined, full);
   return { full, windows, where: assignTokens(full, windows) };
@@ -97,7 +117,9 @@ export function assignTokens(full: Encoded, windows: Window[], sequence = 0): { 
     const [s, t] = full.offsets[j];
     for (let w = 0; w < windows.length; w++) {
       const e = windows[w].encoded;
-      const i = e.offsets.findIndex((o, k) => !e.specialTokensMask[k] && (e.sequenceIds[k] ?? 0) === sequence && o[0] < t && o[1] > s);
+      const i = e.offsets.findIndex(
+        (o, k) => !e.specialTokensMask[k] && (e.sequenceIds[k] ?? 0) === sequence && o[0] < t && o[1] > s,
+      );
       if (i >= 0) return { w, i };
     }
     throw new EngineError('internal', `window merge lost token ${j} (${full.tokens[j]})`);

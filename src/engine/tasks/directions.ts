@@ -22,31 +22,60 @@ export const DIRECTION_LABELS = {
 function column(r: FillMaskResult, originalIds: number[]): { candidates: WordCandidate[]; original: number } {
   const span = r.spans?.[0];
   if (!span) throw new EngineError('no-word', 'The span covers no word.', 'Select a word (or put the cursor on one).');
-  const original = span.masks.reduce((p, mk, j) => p * (r.masks[mk].targets?.find((t) => t.id === originalIds[j])?.score ?? 0), 1);
+  const original = span.masks.reduce(
+    (p, mk, j) => p * (r.masks[mk].targets?.find((t) => t.id === originalIds[j])?.score ?? 0),
+    1,
+  );
   return { candidates: span.candidates, original };
 }
 
-async function bertColumn(m: LoadedModel, text: string, span: Offset, topk: number): Promise<{ candidates: WordCandidate[]; original: number }> {
+async function bertColumn(
+  m: LoadedModel,
+  text: string,
+  span: Offset,
+  topk: number,
+): Promise<{ candidates: WordCandidate[]; original: number }> {
   const enc = await m.tokenizer.encode(text);
-  const pieces = enc.ids.filter((_, i) => !enc.specialTokensMask[i] && enc.offsets[i][0] < span[1] && enc.offsets[i][1] > span[0]);
-  const r = await fillMask(m, { text, spans: [span], topK: topk, targets: pieces.map((id) => m.tokenizer.idToToken(id)) });
+  const pieces = enc.ids.filter(
+    (_, i) => !enc.specialTokensMask[i] && enc.offsets[i][0] < span[1] && enc.offsets[i][1] > span[0],
+  );
+  const r = await fillMask(m, {
+    text,
+    spans: [span],
+    topK: topk,
+    targets: pieces.map((id) => m.tokenizer.idToToken(id)),
+  });
   return column(r, pieces);
 }
 
-export async function directions(m: LoadedModel, causal: LoadedModel | undefined, req: DirectionsRequest, ctx: TaskContext = {}): Promise<DirectionsResult> {
+export async function directions(
+  m: LoadedModel,
+  causal: LoadedModel | undefined,
+  req: DirectionsRequest,
+  ctx: TaskContext = {},
+): Promise<DirectionsResult> {
   requireHead(m, 'Directions', ['masked-lm', 'pretraining']);
   if (causal) requireHead(causal, 'The causal column of directions', ['causal-lm']);
   const text = requireText(req.text);
   const topk = Math.max(1, Math.min(req.topK ?? 5, 50));
   let [s, e] = req.span;
   if (!(Number.isInteger(s) && Number.isInteger(e) && 0 <= s && s < e && e <= text.length)) {
-    throw new EngineError('bad-span', `The span ${s}:${e} is outside the text (0:${text.length}).`, 'Pass --span START:END within the text.');
+    throw new EngineError(
+      'bad-span',
+      `The span ${s}:${e} is outside the text (0:${text.length}).`,
+      'Pass --span START:END within the text.',
+    );
   }
   // Trim spaces and punctuation at the edges; what is left must be a word.
   while (s < e && /[\s\p{P}]/u.test(text[s])) s++;
   while (e > s && /[\s\p{P}]/u.test(text[e - 1])) e--;
   const word = text.slice(s, e);
-  if (!/[\p{L}\p{N}]/u.test(word)) throw new EngineError('no-word', `The span ${req.span[0]}:${req.span[1]} covers no word ("${text.slice(req.span[0], req.span[1])}").`, 'Select a word, or pass --span START:END around one.');
+  if (!/[\p{L}\p{N}]/u.test(word))
+    throw new EngineError(
+      'no-word',
+      `The span ${req.span[0]}:${req.span[1]} covers no word ("${text.slice(req.span[0], req.span[1])}").`,
+      'Select a word, or pass --span START:END around one.',
+    );
 
   const leftText = text.slice(0, e);
   const rightText = text.slice(s);
@@ -73,7 +102,12 @@ export async function directions(m: LoadedModel, causal: LoadedModel | undefined
     left_only: left.candidates,
     right_only: right.candidates,
     causal: causalCol,
-    original: { bidirectional: both.original, left_only: left.original, right_only: right.original, causal: causalOriginal },
+    original: {
+      bidirectional: both.original,
+      left_only: left.original,
+      right_only: right.original,
+      causal: causalOriginal,
+    },
     labels: { ...DIRECTION_LABELS, causal: causal ? DIRECTION_LABELS.causal : null },
     texts: { bidirectional: text, left_only: leftText, right_only: rightText, causal: causalText },
   };
@@ -82,7 +116,12 @@ export async function directions(m: LoadedModel, causal: LoadedModel | undefined
 /** The causal model at the word: its next-token distribution after the left context gives the candidates
  *  (words that start with a word-initial token), and the product of p(piece | left, previous pieces) gives the
  *  original word's probability. */
-async function causalColumn(m: LoadedModel, left: string, word: string, topk: number): Promise<{ candidates: WordCandidate[]; original: number }> {
+async function causalColumn(
+  m: LoadedModel,
+  left: string,
+  word: string,
+  topk: number,
+): Promise<{ candidates: WordCandidate[]; original: number }> {
   // Byte-level BPE keeps the space before a word inside the word's first token ("Ġdog"): the context ends
   // before that space, and the word is scored with it.
   const trimmed = left.replace(/\s+$/, '');
@@ -94,7 +133,12 @@ async function causalColumn(m: LoadedModel, left: string, word: string, topk: nu
   let cut = 0;
   while (cut < ctxIds.length && cut < whole.length && whole[cut] === ctxIds[cut]) cut++;
   const bos = bosId(m);
-  if (cut === 0 && bos === undefined) throw new EngineError('no-context', 'The causal model needs some text before the word (it has no BOS token to start from).', 'Pick a word that is not the first one.');
+  if (cut === 0 && bos === undefined)
+    throw new EngineError(
+      'no-context',
+      'The causal model needs some text before the word (it has no BOS token to start from).',
+      'Pick a word that is not the first one.',
+    );
   let ids = cut === 0 ? [bos!, ...whole] : whole;
   let start = cut === 0 ? 1 : cut; // index of the word's first piece
   const pieces = ids.slice(start);
@@ -102,7 +146,12 @@ async function causalColumn(m: LoadedModel, left: string, word: string, topk: nu
     const drop = ids.length - m.folder.maxLength;
     ids = ids.slice(drop);
     start -= drop;
-    if (start < 1) throw new EngineError('too-long', `The word is longer than the causal model's context (${m.folder.maxLength} tokens).`, 'Select a shorter word.');
+    if (start < 1)
+      throw new EngineError(
+        'too-long',
+        `The word is longer than the causal model's context (${m.folder.maxLength} tokens).`,
+        'Select a shorter word.',
+      );
   }
   const { data, vocab } = await causalLogits(m, ids);
   let original = 1;

@@ -1,6 +1,14 @@
 // Contextual embeddings: per-token vectors of any layer, pooled sentence vectors, and the similarity of one
 // word's occurrences in different contexts (the "bank" / "bank" lesson).
-import type { EmbedBatchRequest, EmbedBatchResult, EmbedRequest, EmbedResult, Occurrence, SimilarityRequest, SimilarityResult } from '../api';
+import type {
+  EmbedBatchRequest,
+  EmbedBatchResult,
+  EmbedRequest,
+  EmbedResult,
+  Occurrence,
+  SimilarityRequest,
+  SimilarityResult,
+} from '../api';
 import { EngineError } from '../errors';
 import { cosine, meanRows, norm } from '../math';
 import type { LoadedModel } from '../model';
@@ -11,13 +19,22 @@ export function resolveLayer(m: LoadedModel, layer = -1): number {
   const L = m.folder.numLayers;
   const l = layer < 0 ? L + 1 + layer : layer;
   if (!Number.isInteger(l) || l < 0 || l > L) {
-    throw new EngineError('bad-layer', `Layer ${layer} does not exist: ${m.id} has layers 0 (embeddings) to ${L}.`, `Pass a layer from 0 to ${L}, or -1 for the last.`);
+    throw new EngineError(
+      'bad-layer',
+      `Layer ${layer} does not exist: ${m.id} has layers 0 (embeddings) to ${L}.`,
+      `Pass a layer from 0 to ${L}, or -1 for the last.`,
+    );
   }
   return l;
 }
 
 /** Per-token vectors of the whole text at `layer`, merged across windows. */
-export async function tokenVectors(m: LoadedModel, text: string, layer: number, ctx: TaskContext = {}): Promise<{ full: Encoded; vectors: Float32Array[] }> {
+export async function tokenVectors(
+  m: LoadedModel,
+  text: string,
+  layer: number,
+  ctx: TaskContext = {},
+): Promise<{ full: Encoded; vectors: Float32Array[] }> {
   const { full, windows, where } = await encodeFull(m, text);
   const states: { data: Float32Array; h: number }[] = [];
   for (const w of windows) {
@@ -34,7 +51,8 @@ export async function embed(m: LoadedModel, req: EmbedRequest, ctx: TaskContext 
   const text = requireText(req.text);
   const layer = resolveLayer(m, req.layer ?? -1);
   const pooling = req.pooling ?? 'none';
-  if (!['none', 'cls', 'mean', 'max'].includes(pooling)) throw new EngineError('bad-pooling', `Unknown pooling "${pooling}".`, 'Use none, cls, mean or max.');
+  if (!['none', 'cls', 'mean', 'max'].includes(pooling))
+    throw new EngineError('bad-pooling', `Unknown pooling "${pooling}".`, 'Use none, cls, mean or max.');
   const { full, vectors } = await tokenVectors(m, text, layer, ctx);
   const result: EmbedResult = { tokens: full.tokens, offsets: full.offsets, layer };
   if (pooling === 'none') result.vectors = vectors.map((v) => Array.from(v));
@@ -50,11 +68,17 @@ function pool(vectors: ArrayLike<number>[], pooling: 'cls' | 'mean' | 'max'): nu
 
 /** Pooled vectors for many texts: texts that fit are padded into batches (one ONNX run per batch, pooling over
  *  each text's own tokens); a longer text goes through the windowed path on its own. */
-export async function embedBatch(m: LoadedModel, req: EmbedBatchRequest, ctx: TaskContext = {}): Promise<EmbedBatchResult> {
-  if (!Array.isArray(req.texts) || req.texts.length === 0) throw new EngineError('empty-text', 'No texts to embed.', 'Pass at least one text.');
+export async function embedBatch(
+  m: LoadedModel,
+  req: EmbedBatchRequest,
+  ctx: TaskContext = {},
+): Promise<EmbedBatchResult> {
+  if (!Array.isArray(req.texts) || req.texts.length === 0)
+    throw new EngineError('empty-text', 'No texts to embed.', 'Pass at least one text.');
   const layer = resolveLayer(m, req.layer ?? -1);
   const pooling = req.pooling ?? 'mean';
-  if (!['cls', 'mean', 'max'].includes(pooling)) throw new EngineError('bad-pooling', `Unknown pooling "${pooling}".`, 'Use cls, mean or max.');
+  if (!['cls', 'mean', 'max'].includes(pooling))
+    throw new EngineError('bad-pooling', `Unknown pooling "${pooling}".`, 'Use cls, mean or max.');
   const size = Math.max(1, Math.min(req.batchSize ?? 32, 256));
   const pooled: number[][] = new Array(req.texts.length);
   const encoded = await Promise.all(req.texts.map((t, i) => m.tokenizer.encode(requireText(t, `text ${i + 1}`))));
@@ -64,10 +88,15 @@ export async function embedBatch(m: LoadedModel, req: EmbedBatchRequest, ctx: Ta
   for (let b = 0; b < fits.length; b += size) {
     checkAborted(ctx);
     const idx = fits.slice(b, b + size);
-    const [t] = await m.hiddenStates(idx.map((i) => encoded[i]), [layer]);
+    const [t] = await m.hiddenStates(
+      idx.map((i) => encoded[i]),
+      [layer],
+    );
     const [, seq, h] = t.dims;
     idx.forEach((i, k) => {
-      const rows = Array.from({ length: encoded[i].ids.length }, (_, r) => t.data.subarray((k * seq + r) * h, (k * seq + r + 1) * h));
+      const rows = Array.from({ length: encoded[i].ids.length }, (_, r) =>
+        t.data.subarray((k * seq + r) * h, (k * seq + r + 1) * h),
+      );
       pooled[i] = pool(rows, pooling);
     });
     ctx.onProgress?.({ done: Math.min(b + size, fits.length), total: req.texts.length });
@@ -84,17 +113,29 @@ function escapeRegExp(s: string): string {
 }
 
 /** Mean vector of the tokens overlapping [start, end). */
-function spanVector(full: Encoded, vectors: Float32Array[], start: number, end: number): { vector: number[]; tokens: number[] } | undefined {
-  const tokens = full.offsets.map((o, i) => (!full.specialTokensMask[i] && o[0] < end && o[1] > start ? i : -1)).filter((i) => i >= 0);
+function spanVector(
+  full: Encoded,
+  vectors: Float32Array[],
+  start: number,
+  end: number,
+): { vector: number[]; tokens: number[] } | undefined {
+  const tokens = full.offsets
+    .map((o, i) => (!full.specialTokensMask[i] && o[0] < end && o[1] > start ? i : -1))
+    .filter((i) => i >= 0);
   if (!tokens.length) return undefined;
   return { vector: meanRows(tokens.map((i) => vectors[i])), tokens };
 }
 
-export async function similarity(m: LoadedModel, req: SimilarityRequest, ctx: TaskContext = {}): Promise<SimilarityResult> {
+export async function similarity(
+  m: LoadedModel,
+  req: SimilarityRequest,
+  ctx: TaskContext = {},
+): Promise<SimilarityResult> {
   const text = requireText(req.text);
   const [s, e] = req.span;
   const word = text.slice(s, e);
-  if (!word.trim()) throw new EngineError('empty-selection', 'There is no word at that position.', 'Put the cursor on a word.');
+  if (!word.trim())
+    throw new EngineError('empty-selection', 'There is no word at that position.', 'Put the cursor on a word.');
   const layer = resolveLayer(m, req.layer ?? -1);
   const { full, vectors } = await tokenVectors(m, text, layer, ctx);
   const target = spanVector(full, vectors, s, e);
@@ -105,7 +146,8 @@ export async function similarity(m: LoadedModel, req: SimilarityRequest, ctx: Ta
     const start = mt.index!;
     if (start === s) continue;
     const v = spanVector(full, vectors, start, start + mt[0].length);
-    if (v) occurrences.push({ start, end: start + mt[0].length, text: mt[0], similarity: cosine(target.vector, v.vector) });
+    if (v)
+      occurrences.push({ start, end: start + mt[0].length, text: mt[0], similarity: cosine(target.vector, v.vector) });
   }
   occurrences.sort((a, b) => b.similarity - a.similarity);
   return {

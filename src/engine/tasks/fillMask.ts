@@ -1,7 +1,15 @@
 // Fill-mask: top-k predictions at every mask (mask tokens in the text, or character spans masked piece by
 // piece), optional target words, and whole-word candidates for masked spans. The vocabulary head runs for the
 // masked rows only.
-import type { FillMaskRequest, FillMaskResult, MaskResult, Offset, Prediction, SpanResult, WordCandidate } from '../api';
+import type {
+  FillMaskRequest,
+  FillMaskResult,
+  MaskResult,
+  Offset,
+  Prediction,
+  SpanResult,
+  WordCandidate,
+} from '../api';
 import { EngineError } from '../errors';
 import { softmax, topK } from '../math';
 import type { LoadedModel } from '../model';
@@ -40,12 +48,21 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
   const topk = Math.max(1, Math.min(checkTopK(req.topK, 5), 100));
   const { maskId, maskToken } = m.tokenizer;
   if (maskId === undefined || maskToken === undefined) {
-    throw new EngineError('no-mask-token', `The tokenizer of ${m.id} has no mask token.`, 'Use a masked-LM model whose tokenizer defines mask_token.');
+    throw new EngineError(
+      'no-mask-token',
+      `The tokenizer of ${m.id} has no mask token.`,
+      'Use a masked-LM model whose tokenizer defines mask_token.',
+    );
   }
   const spans = (req.spans ?? []).filter((s) => s[1] > s[0]);
-  if (req.spans && spans.length === 0) throw new EngineError('empty-selection', 'The span to mask is empty.', 'Select a word, or put the cursor on one.');
+  if (req.spans && spans.length === 0)
+    throw new EngineError('empty-selection', 'The span to mask is empty.', 'Select a word, or put the cursor on one.');
   if (!spans.length && !text.includes(maskToken)) {
-    throw new EngineError('no-mask', `The text has no ${maskToken}.`, `Write ${maskToken} where a word should be predicted (or select a word to mask in the editor).`);
+    throw new EngineError(
+      'no-mask',
+      `The text has no ${maskToken}.`,
+      `Write ${maskToken} where a word should be predicted (or select a word to mask in the editor).`,
+    );
   }
 
   const { full, windows, where } = await encodeFull(m, text);
@@ -54,7 +71,12 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
     for (const w of windows) if (w.encoded !== full) applySpans(w.encoded, spans, maskId, maskToken);
   }
   const maskPositions = full.ids.map((id, i) => (id === maskId ? i : -1)).filter((i) => i >= 0);
-  if (!maskPositions.length) throw new EngineError('no-mask', 'No token falls inside the span to mask.', 'Select a word rather than spaces or punctuation.');
+  if (!maskPositions.length)
+    throw new EngineError(
+      'no-mask',
+      'No token falls inside the span to mask.',
+      'Select a word rather than spaces or punctuation.',
+    );
 
   const targets = req.targets?.length ? await targetIds(m, req.targets) : [];
 
@@ -68,7 +90,10 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
   let done = 0;
   for (const [w, ps] of byWindow) {
     checkAborted(ctx);
-    const logits = await m.maskedLogits(windows[w].encoded, ps.map((p) => where[p].i));
+    const logits = await m.maskedLogits(
+      windows[w].encoded,
+      ps.map((p) => where[p].i),
+    );
     const v = logits.dims[1];
     ps.forEach((p, k) => probs.set(p, softmax(logits.data.subarray(k * v, (k + 1) * v))));
     ctx.onProgress?.({ done: ++done, total: byWindow.size });
@@ -76,7 +101,11 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
 
   const masks: MaskResult[] = maskPositions.map((p) => {
     const pr = probs.get(p)!;
-    const predictions: Prediction[] = topK(pr, topk).map((id) => ({ token: m.tokenizer.idToToken(id), id, score: pr[id] }));
+    const predictions: Prediction[] = topK(pr, topk).map((id) => ({
+      token: m.tokenizer.idToToken(id),
+      id,
+      score: pr[id],
+    }));
     const r: MaskResult = { position: p, offset: full.offsets[p], predictions };
     if (targets.length) r.targets = targets.map((t) => ({ token: t.word, id: t.id, score: pr[t.id] }));
     return r;
@@ -95,7 +124,11 @@ export async function fillMask(m: LoadedModel, req: FillMaskRequest, ctx: TaskCo
         original,
         pieces: origEnc.tokens,
         masks: idx,
-        candidates: await wholeWords(m, idx.map((k) => probs.get(masks[k].position)!), topk),
+        candidates: await wholeWords(
+          m,
+          idx.map((k) => probs.get(masks[k].position)!),
+          topk,
+        ),
       });
     }
   }
@@ -124,7 +157,8 @@ async function wholeWords(m: LoadedModel, perPiece: Float64Array[], k: number): 
     const word = (await m.tokenizer.decode(b.ids)).trim();
     if (!word) continue;
     const prev = seen.get(word);
-    if (prev) prev.score += b.score; // two piece sequences spelling the same word
+    if (prev)
+      prev.score += b.score; // two piece sequences spelling the same word
     else seen.set(word, { word, score: b.score, ids: b.ids, pieces: b.ids.map((id) => m.tokenizer.idToToken(id)) });
   }
   return [...seen.values()].sort((a, b) => b.score - a.score).slice(0, k);

@@ -33,11 +33,19 @@ async function runEmbeddingBlock(m: LoadedModel, req: InputEmbeddingsRequest, ct
   const text = requireText(req.text);
   const found = findEmbeddingTensors(m.graphInfo());
   if (!found) {
-    throw new EngineError('embeddings-unavailable', `The word, position and token-type embeddings of ${m.id} cannot be located in its graph (an optimised export fuses them).`, 'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).');
+    throw new EngineError(
+      'embeddings-unavailable',
+      `The word, position and token-type embeddings of ${m.id} cannot be located in its graph (an optimised export fuses them).`,
+      'Use the unoptimised export (onnx/model.onnx or model_quantized.onnx from the same repository).',
+    );
   }
   const enc = await m.tokenizer.encode(text, req.pair);
   if (enc.ids.length > m.folder.maxLength) {
-    throw new EngineError('too-long', `Input embeddings are shown for one window: the text has ${enc.ids.length} tokens, ${m.id} takes ${m.folder.maxLength}.`, 'Select a sentence or two.');
+    throw new EngineError(
+      'too-long',
+      `Input embeddings are shown for one window: the text has ${enc.ids.length} tokens, ${m.id} takes ${m.folder.maxLength}.`,
+      'Select a sentence or two.',
+    );
   }
   checkAborted(ctx);
   const names = [found.word, found.position, ...(found.segment ? [found.segment] : []), found.sum, found.output];
@@ -47,11 +55,16 @@ async function runEmbeddingBlock(m: LoadedModel, req: InputEmbeddingsRequest, ct
   const width = last(out[found.word]);
   const hiddenWidth = last(out[found.output]);
   const zero = new Float32Array(width);
-  const at = (name: string | undefined, i: number): Float32Array => (name ? row(out[name], i, name === found.output ? hiddenWidth : width) : zero);
+  const at = (name: string | undefined, i: number): Float32Array =>
+    name ? row(out[name], i, name === found.output ? hiddenWidth : width) : zero;
   return { enc, found, width, at };
 }
 
-export async function inputEmbeddings(m: LoadedModel, req: InputEmbeddingsRequest, ctx: TaskContext = {}): Promise<InputEmbeddingsResult> {
+export async function inputEmbeddings(
+  m: LoadedModel,
+  req: InputEmbeddingsRequest,
+  ctx: TaskContext = {},
+): Promise<InputEmbeddingsResult> {
   const { enc, found, width, at } = await runEmbeddingBlock(m, req, ctx);
   const rows: InputEmbeddingRow[] = [];
   const positions: Float32Array[] = [];
@@ -78,9 +91,16 @@ export async function inputEmbeddings(m: LoadedModel, req: InputEmbeddingsReques
   const position_similarity = positions.map((a) => positions.map((b) => cos(a, b)));
   const family = m.folder.family;
   const notes: string[] = [];
-  if (found.segmentSource === 'none') notes.push(`${m.id} (${family}) has no token-type embeddings: segment_norm is 0.`);
-  if (found.segmentSource === 'single-row') notes.push(`${m.id} (${family}) has a single token type: its one row is added to every token, whatever the segment.`);
-  if (width !== m.folder.hiddenSize) notes.push(`Factorised embeddings: the vectors have ${width} dimensions, reported before the projection to the hidden size ${m.folder.hiddenSize}.`);
+  if (found.segmentSource === 'none')
+    notes.push(`${m.id} (${family}) has no token-type embeddings: segment_norm is 0.`);
+  if (found.segmentSource === 'single-row')
+    notes.push(
+      `${m.id} (${family}) has a single token type: its one row is added to every token, whatever the segment.`,
+    );
+  if (width !== m.folder.hiddenSize)
+    notes.push(
+      `Factorised embeddings: the vectors have ${width} dimensions, reported before the projection to the hidden size ${m.folder.hiddenSize}.`,
+    );
   return {
     tokens: enc.tokens,
     rows,
@@ -93,8 +113,17 @@ export async function inputEmbeddings(m: LoadedModel, req: InputEmbeddingsReques
 }
 
 /** The raw vectors behind one result (word, position, segment, their graph sum, the LayerNorm output). */
-export async function inputEmbeddingVectors(m: LoadedModel, req: InputEmbeddingsRequest): Promise<Record<'word' | 'position' | 'segment' | 'sum' | 'output', number[][]>> {
+export async function inputEmbeddingVectors(
+  m: LoadedModel,
+  req: InputEmbeddingsRequest,
+): Promise<Record<'word' | 'position' | 'segment' | 'sum' | 'output', number[][]>> {
   const { enc, found, at } = await runEmbeddingBlock(m, req, {});
   const rows = (name: string | undefined) => enc.ids.map((_, i) => Array.from(at(name, i)));
-  return { word: rows(found.word), position: rows(found.position), segment: rows(found.segment), sum: rows(found.sum), output: rows(found.output) };
+  return {
+    word: rows(found.word),
+    position: rows(found.position),
+    segment: rows(found.segment),
+    sum: rows(found.sum),
+    output: rows(found.output),
+  };
 }

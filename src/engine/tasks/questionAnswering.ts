@@ -7,7 +7,11 @@ import { type TaskContext, checkAborted, checkTopK, requireHead, requireText, wi
 
 const MAX_ANSWER_TOKENS = 30;
 
-export async function questionAnswering(m: LoadedModel, req: { question: string; context: string; topK?: number }, ctx: TaskContext = {}): Promise<QaResult> {
+export async function questionAnswering(
+  m: LoadedModel,
+  req: { question: string; context: string; topK?: number },
+  ctx: TaskContext = {},
+): Promise<QaResult> {
   requireHead(m, 'Question answering', ['question-answering']);
   const question = requireText(req.question, 'question');
   const context = requireText(req.context, 'context');

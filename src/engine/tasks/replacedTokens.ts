@@ -4,7 +4,11 @@ import { sigmoid } from '../math';
 import type { LoadedModel } from '../model';
 import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
-export async function replacedTokens(m: LoadedModel, req: { text: string }, ctx: TaskContext = {}): Promise<ReplacedTokensResult> {
+export async function replacedTokens(
+  m: LoadedModel,
+  req: { text: string },
+  ctx: TaskContext = {},
+): Promise<ReplacedTokensResult> {
   requireHead(m, 'Replaced-token detection', ['replaced-token-detection']);
   const text = requireText(req.text);
   const { full, windows, where } = await encodeFull(m, text);

@@ -17,13 +17,24 @@ import { type TaskContext, checkAborted, encodeFull, requireText, windowsFor } f
 const METHODS: SaliencyMethod[] = ['grad-l2', 'grad-input', 'integrated-gradients'];
 const MAX_STEPS = 256;
 
-type Kind = 'masked-lm' | 'sequence-classification' | 'token-classification' | 'question-answering' | 'replaced-token-detection';
+type Kind =
+  'masked-lm' | 'sequence-classification' | 'token-classification' | 'question-answering' | 'replaced-token-detection';
 
 function kindOf(m: LoadedModel): Kind {
   const h = m.folder.head;
   if (h === 'masked-lm' || h === 'pretraining') return 'masked-lm';
-  if (h === 'sequence-classification' || h === 'token-classification' || h === 'question-answering' || h === 'replaced-token-detection') return h;
-  throw new EngineError('unsupported-head', `Saliency is not available for a ${h} model (${m.id}).`, 'Use a masked-LM, sequence-classification, token-classification, question-answering or ELECTRA discriminator model.');
+  if (
+    h === 'sequence-classification' ||
+    h === 'token-classification' ||
+    h === 'question-answering' ||
+    h === 'replaced-token-detection'
+  )
+    return h;
+  throw new EngineError(
+    'unsupported-head',
+    `Saliency is not available for a ${h} model (${m.id}).`,
+    'Use a masked-LM, sequence-classification, token-classification, question-answering or ELECTRA discriminator model.',
+  );
 }
 
 function outputFor(m: LoadedModel, kind: Kind): string {
@@ -43,14 +54,19 @@ async function targetId(m: LoadedModel, word: string): Promise<number> {
   const direct = [word, `Ġ${word}`, `▁${word}`].map((t) => m.tokenizer.tokenToId(t)).find((id) => id !== undefined);
   if (direct !== undefined) return direct;
   const pieces = (await m.tokenizer.encode(word, undefined, false)).tokens;
-  throw new EngineError('saliency-target', `"${word}" is not a single vocabulary piece of ${m.id} (it is ${pieces.length ? pieces.join(' ') : 'no piece at all'}).`, 'Give one of those pieces, or another word, as the target.');
+  throw new EngineError(
+    'saliency-target',
+    `"${word}" is not a single vocabulary piece of ${m.id} (it is ${pieces.length ? pieces.join(' ') : 'no piece at all'}).`,
+    'Give one of those pieces, or another word, as the target.',
+  );
 }
 
 function labelIndex(m: LoadedModel, label: string, count: number): number {
   const labels = m.folder.labels ?? Array.from({ length: count }, (_, i) => `LABEL_${i}`);
   let i = labels.indexOf(label);
   if (i < 0) i = labels.findIndex((l) => l.toLowerCase() === label.toLowerCase());
-  if (i < 0) throw new EngineError('saliency-label', `${m.id} has no label "${label}".`, `Use one of: ${labels.join(', ')}.`);
+  if (i < 0)
+    throw new EngineError('saliency-label', `${m.id} has no label "${label}".`, `Use one of: ${labels.join(', ')}.`);
   return i;
 }
 
@@ -69,9 +85,19 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
   const kind = kindOf(m);
   const text = requireText(req.text);
   const method = req.method ?? 'grad-l2';
-  if (!METHODS.includes(method)) throw new EngineError('saliency-method', `Unknown saliency method "${String(method)}".`, `Use one of: ${METHODS.join(', ')}.`);
+  if (!METHODS.includes(method))
+    throw new EngineError(
+      'saliency-method',
+      `Unknown saliency method "${String(method)}".`,
+      `Use one of: ${METHODS.join(', ')}.`,
+    );
   const steps = req.steps ?? 16;
-  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) throw new EngineError('saliency-steps', `--steps must be a whole number from 1 to ${MAX_STEPS} (got ${steps}).`, 'The default is 16.');
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS)
+    throw new EngineError(
+      'saliency-steps',
+      `--steps must be a whole number from 1 to ${MAX_STEPS} (got ${steps}).`,
+      'The default is 16.',
+    );
   const output = outputFor(m, kind);
 
   // ---- tokens, target position and the window that contains it ----
@@ -101,23 +127,43 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     }
   } else if (req.pair !== undefined) {
     enc = await m.tokenizer.encode(text, requireText(req.pair, 'second text'));
-    if (enc.ids.length > m.folder.maxLength) throw new EngineError('too-long', `The pair is ${enc.ids.length} tokens; saliency explains at most ${m.folder.maxLength}.`, 'Shorten the texts.');
+    if (enc.ids.length > m.folder.maxLength)
+      throw new EngineError(
+        'too-long',
+        `The pair is ${enc.ids.length} tokens; saliency explains at most ${m.folder.maxLength}.`,
+        'Shorten the texts.',
+      );
   } else {
     const { full, windows, where } = await encodeFull(m, text);
     const spans = (req.spans ?? []).filter((sp) => sp[1] > sp[0]);
     if (spans.length) {
-      if (kind !== 'masked-lm' || m.tokenizer.maskId === undefined) throw new EngineError('saliency-spans', 'Masking spans needs a masked-LM model.', 'Remove the spans, or select a masked-LM model.');
+      if (kind !== 'masked-lm' || m.tokenizer.maskId === undefined)
+        throw new EngineError(
+          'saliency-spans',
+          'Masking spans needs a masked-LM model.',
+          'Remove the spans, or select a masked-LM model.',
+        );
       maskSpans(full, spans, m.tokenizer.maskId, m.tokenizer.maskToken ?? '');
-      for (const w of windows) if (w.encoded !== full) maskSpans(w.encoded, spans, m.tokenizer.maskId, m.tokenizer.maskToken ?? '');
+      for (const w of windows)
+        if (w.encoded !== full) maskSpans(w.encoded, spans, m.tokenizer.maskId, m.tokenizer.maskToken ?? '');
     }
     let p = req.position;
     if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= full.ids.length)) {
-      throw new EngineError('bad-position', `--position ${p} is outside the text's ${full.ids.length} tokens (0–${full.ids.length - 1}).`, 'Count tokens from 0, special tokens included (bert-lens tokenize shows them).');
+      throw new EngineError(
+        'bad-position',
+        `--position ${p} is outside the text's ${full.ids.length} tokens (0–${full.ids.length - 1}).`,
+        'Count tokens from 0, special tokens included (bert-lens tokenize shows them).',
+      );
     }
     if (kind === 'masked-lm' && p === undefined) {
       const { maskId, maskToken } = m.tokenizer;
       p = maskId === undefined ? -1 : full.ids.indexOf(maskId);
-      if (p < 0) throw new EngineError('no-mask', `The text has no ${maskToken ?? 'mask token'}.`, `Write ${maskToken ?? 'a mask token'} where a word should be predicted, or pass --position N.`);
+      if (p < 0)
+        throw new EngineError(
+          'no-mask',
+          `The text has no ${maskToken ?? 'mask token'}.`,
+          `Write ${maskToken ?? 'a mask token'} where a word should be predicted, or pass --position N.`,
+        );
     }
     const w = p === undefined ? 0 : where[p].w;
     enc = windows[w].encoded;
@@ -125,37 +171,73 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     if (windows.length > 1) {
       // The whole text's token range (content tokens) this window covers.
       const inner = enc.ids.map((_, i) => i).filter((i) => !enc.specialTokensMask[i]);
-      const at = (i: number) => full.offsets.findIndex((o, j) => !full.specialTokensMask[j] && o[0] === enc.offsets[i][0]);
+      const at = (i: number) =>
+        full.offsets.findIndex((o, j) => !full.specialTokensMask[j] && o[0] === enc.offsets[i][0]);
       window = { start: Math.max(0, at(inner[0])), end: at(inner[inner.length - 1]) + 1, totalTokens: full.ids.length };
     }
   }
   if ((kind === 'question-answering' || req.pair !== undefined) && req.position !== undefined) {
-    if (!Number.isInteger(req.position) || req.position < 0 || req.position >= enc.ids.length) throw new EngineError('bad-position', `--position ${req.position} is outside the ${enc.ids.length} tokens.`, 'Count tokens from 0, special tokens included.');
+    if (!Number.isInteger(req.position) || req.position < 0 || req.position >= enc.ids.length)
+      throw new EngineError(
+        'bad-position',
+        `--position ${req.position} is outside the ${enc.ids.length} tokens.`,
+        'Count tokens from 0, special tokens included.',
+      );
     position = req.position;
   }
   if (kind === 'masked-lm' && position === undefined) {
     const { maskId, maskToken } = m.tokenizer;
     position = maskId === undefined ? -1 : enc.ids.indexOf(maskId);
-    if (position < 0) throw new EngineError('no-mask', `The text has no ${maskToken ?? 'mask token'}.`, `Write ${maskToken ?? 'a mask token'} where a word should be predicted, or pass --position N.`);
+    if (position < 0)
+      throw new EngineError(
+        'no-mask',
+        `The text has no ${maskToken ?? 'mask token'}.`,
+        `Write ${maskToken ?? 'a mask token'} where a word should be predicted, or pass --position N.`,
+      );
   }
-  if (req.target !== undefined && kind !== 'masked-lm') throw new EngineError('saliency-target', '--target WORD is for masked-LM models.', kind === 'replaced-token-detection' ? 'Pick the token with --position N.' : 'Use --label LABEL to choose the label to explain.');
-  if (req.label !== undefined && (kind === 'masked-lm' || kind === 'question-answering' || kind === 'replaced-token-detection')) {
-    throw new EngineError('saliency-label', `--label is for classification models; ${m.id} is a ${kind} model.`, kind === 'masked-lm' ? 'Use --target WORD.' : 'Pick the token with --position N.');
+  if (req.target !== undefined && kind !== 'masked-lm')
+    throw new EngineError(
+      'saliency-target',
+      '--target WORD is for masked-LM models.',
+      kind === 'replaced-token-detection'
+        ? 'Pick the token with --position N.'
+        : 'Use --label LABEL to choose the label to explain.',
+    );
+  if (
+    req.label !== undefined &&
+    (kind === 'masked-lm' || kind === 'question-answering' || kind === 'replaced-token-detection')
+  ) {
+    throw new EngineError(
+      'saliency-label',
+      `--label is for classification models; ${m.id} is a ${kind} model.`,
+      kind === 'masked-lm' ? 'Use --target WORD.' : 'Pick the token with --position N.',
+    );
   }
 
   // ---- the gradient graph (built once per model and objective) ----
-  const objective: Objective = kind === 'replaced-token-detection' ? { kind: 'log-sigmoid', output } : { kind: 'logprob', output };
+  const objective: Objective =
+    kind === 'replaced-token-detection' ? { kind: 'log-sigmoid', output } : { kind: 'logprob', output };
   let lookupName = '';
-  const { graph, session } = await m.gradientSession(`saliency:${objective.kind}:${output}`, (bytes) => {
-    const lookup = findWordEmbeddingLookup(bytes);
-    if (!lookup) throw new EngineError('grad-no-embedding', `The word-embedding lookup of ${m.id} could not be found (a Gather of input_ids on a vocabulary matrix).`, 'Use a standard BERT-family export.');
-    return { objective, wrt: { internals: [lookup.lookup] }, scaleInternals: true };
-  }, { preparing: 'saliency', onPreparing: ctx.onPreparing });
+  const { graph, session } = await m.gradientSession(
+    `saliency:${objective.kind}:${output}`,
+    (bytes) => {
+      const lookup = findWordEmbeddingLookup(bytes);
+      if (!lookup)
+        throw new EngineError(
+          'grad-no-embedding',
+          `The word-embedding lookup of ${m.id} could not be found (a Gather of input_ids on a vocabulary matrix).`,
+          'Use a standard BERT-family export.',
+        );
+      return { objective, wrt: { internals: [lookup.lookup] }, scaleInternals: true };
+    },
+    { preparing: 'saliency', onPreparing: ctx.onPreparing },
+  );
   lookupName = Object.keys(graph.outputs.internals)[0];
   checkAborted(ctx);
 
   const needsPosition = graph.inputs.includes(OBJECTIVE_INPUTS.position);
-  const run = (scales: number[], target: number, pos: number) => runBatch(m, session, graph, enc, scales, target, pos, needsPosition, lookupName, output);
+  const run = (scales: number[], target: number, pos: number) =>
+    runBatch(m, session, graph, enc, scales, target, pos, needsPosition, lookupName, output);
 
   // ---- target: the prediction unless one is given ----
   const s = enc.ids.length;
@@ -191,7 +273,12 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
       if (pos === undefined) {
         const outside = labels.findIndex((l) => l === 'O');
         pos = enc.ids.findIndex((_, i) => !enc.specialTokensMask[i] && predicted(i) !== outside);
-        if (pos < 0) throw new EngineError('no-entity', 'The model finds no entity in this text.', 'Pick a token with --position N.');
+        if (pos < 0)
+          throw new EngineError(
+            'no-entity',
+            'The model finds no entity in this text.',
+            'Pick a token with --position N.',
+          );
       }
       position = pos;
       target = req.label !== undefined ? labelIndex(m, req.label, c) : predicted(pos);
@@ -229,11 +316,17 @@ export async function saliency(m: LoadedModel, req: SaliencyRequest, ctx: TaskCo
     return acc;
   };
   let scores: number[];
-  if (method === 'grad-l2') scores = Array.from({ length: s }, (_, i) => Math.sqrt(dot(grad.data, i * h, grad.data, i * h)));
-  else if (method === 'grad-input') scores = Array.from({ length: s }, (_, i) => dot(grad.data, i * h, emb.data, i * h));
+  if (method === 'grad-l2')
+    scores = Array.from({ length: s }, (_, i) => Math.sqrt(dot(grad.data, i * h, grad.data, i * h)));
+  else if (method === 'grad-input')
+    scores = Array.from({ length: s }, (_, i) => dot(grad.data, i * h, emb.data, i * h));
   else {
     checkAborted(ctx);
-    const ig = await run(Array.from({ length: steps }, (_, k) => (k + 1) / steps), target, pos);
+    const ig = await run(
+      Array.from({ length: steps }, (_, k) => (k + 1) / steps),
+      target,
+      pos,
+    );
     const g = ig.grad.data;
     const mean = new Float32Array(s * h);
     for (let k = 0; k < steps; k++) for (let t = 0; t < s * h; t++) mean[t] += g[k * s * h + t] / steps;
@@ -282,11 +375,27 @@ interface BatchResult {
   emb: OutputTensor;
 }
 
-async function runBatch(m: LoadedModel, session: RuntimeSession, graph: GradientGraph, enc: Encoded, scales: number[], target: number, pos: number, needsPosition: boolean, lookup: string, output: string): Promise<BatchResult> {
+async function runBatch(
+  m: LoadedModel,
+  session: RuntimeSession,
+  graph: GradientGraph,
+  enc: Encoded,
+  scales: number[],
+  target: number,
+  pos: number,
+  needsPosition: boolean,
+  lookup: string,
+  output: string,
+): Promise<BatchResult> {
   const b = scales.length;
-  const feeds: Record<string, InputTensor> = m.feeds(Array.from({ length: b }, () => enc), m.plain);
-  if (graph.inputs.includes(OBJECTIVE_INPUTS.target)) feeds[OBJECTIVE_INPUTS.target] = { type: 'int64', data: new BigInt64Array(b).fill(BigInt(target)), dims: [b] };
-  if (needsPosition) feeds[OBJECTIVE_INPUTS.position] = { type: 'int64', data: new BigInt64Array(b).fill(BigInt(pos)), dims: [b] };
+  const feeds: Record<string, InputTensor> = m.feeds(
+    Array.from({ length: b }, () => enc),
+    m.plain,
+  );
+  if (graph.inputs.includes(OBJECTIVE_INPUTS.target))
+    feeds[OBJECTIVE_INPUTS.target] = { type: 'int64', data: new BigInt64Array(b).fill(BigInt(target)), dims: [b] };
+  if (needsPosition)
+    feeds[OBJECTIVE_INPUTS.position] = { type: 'int64', data: new BigInt64Array(b).fill(BigInt(pos)), dims: [b] };
   feeds[graph.scaleInput!] = { type: 'float32', data: Float32Array.from(scales), dims: [b] };
   const names = [graph.outputs.perExample!, graph.outputs.gradients[lookup], graph.outputs.internals[lookup], output];
   const out = await session.run(feeds, names);

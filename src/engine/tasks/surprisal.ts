@@ -11,7 +11,12 @@ import type { Encoded } from '../tokenizer';
 import { type TaskContext, checkAborted, encodeFull, requireHead, requireText } from './common';
 
 /** log-softmax value, rank (1 = best) and the top-k of one logits row, for the token `target`. */
-function scoreRow(m: LoadedModel, row: ArrayLike<number>, target: number, k: number): { logprob: number; rank: number; top: Prediction[] } {
+function scoreRow(
+  m: LoadedModel,
+  row: ArrayLike<number>,
+  target: number,
+  k: number,
+): { logprob: number; rank: number; top: Prediction[] } {
   let max = -Infinity;
   for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
   let sum = 0;
@@ -29,14 +34,23 @@ function perplexity(logprobs: (number | null)[]): number {
   return xs.length ? Math.exp(-xs.reduce((a, b) => a + b, 0) / xs.length) : NaN;
 }
 
-export async function surprisal(m: LoadedModel, req: SurprisalRequest, ctx: TaskContext = {}): Promise<SurprisalResult> {
+export async function surprisal(
+  m: LoadedModel,
+  req: SurprisalRequest,
+  ctx: TaskContext = {},
+): Promise<SurprisalResult> {
   const text = requireText(req.text);
   if (m.folder.head === 'causal-lm') return causalSurprisal(m, text, req, ctx);
   requireHead(m, 'Surprisal', ['masked-lm', 'pretraining']);
   return pseudoLikelihood(m, text, req, ctx);
 }
 
-async function causalSurprisal(m: LoadedModel, text: string, req: SurprisalRequest, ctx: TaskContext): Promise<SurprisalResult> {
+async function causalSurprisal(
+  m: LoadedModel,
+  text: string,
+  req: SurprisalRequest,
+  ctx: TaskContext,
+): Promise<SurprisalResult> {
   const k = Math.max(1, Math.min(req.topK ?? 5, 50));
   const enc = await encodeCausal(m, text);
   const n = enc.ids.length;
@@ -63,14 +77,32 @@ async function causalSurprisal(m: LoadedModel, text: string, req: SurprisalReque
     if (e >= n) break;
     s = e - Math.floor(L / 2);
   }
-  return { method: 'causal', tokens: enc.tokens, offsets: enc.offsets, logprobs, ranks, top, perplexity: perplexity(logprobs) };
+  return {
+    method: 'causal',
+    tokens: enc.tokens,
+    offsets: enc.offsets,
+    logprobs,
+    ranks,
+    top,
+    perplexity: perplexity(logprobs),
+  };
 }
 
-async function pseudoLikelihood(m: LoadedModel, text: string, req: SurprisalRequest, ctx: TaskContext): Promise<SurprisalResult> {
+async function pseudoLikelihood(
+  m: LoadedModel,
+  text: string,
+  req: SurprisalRequest,
+  ctx: TaskContext,
+): Promise<SurprisalResult> {
   const k = Math.max(1, Math.min(req.topK ?? 5, 50));
   const batchSize = Math.max(1, Math.min(req.batchSize ?? 16, 128));
   const { maskId } = m.tokenizer;
-  if (maskId === undefined) throw new EngineError('no-mask-token', `The tokenizer of ${m.id} has no mask token, so pseudo-likelihood cannot be computed.`, 'Use a masked-LM model whose tokenizer defines mask_token.');
+  if (maskId === undefined)
+    throw new EngineError(
+      'no-mask-token',
+      `The tokenizer of ${m.id} has no mask token, so pseudo-likelihood cannot be computed.`,
+      'Use a masked-LM model whose tokenizer defines mask_token.',
+    );
   const { full, windows, where } = await encodeFull(m, text);
   const scored = full.ids.map((_, i) => i).filter((i) => !full.specialTokensMask[i]);
   if (!scored.length) throw new EngineError('empty-text', 'The text has no tokens to score.', 'Give some words.');
@@ -79,7 +111,14 @@ async function pseudoLikelihood(m: LoadedModel, text: string, req: SurprisalRequ
   for (const i of scored) {
     const last = groups[groups.length - 1];
     const j = last?.[last.length - 1];
-    if (req.wholeWord && j !== undefined && full.wordIds[i] !== null && full.wordIds[i] === full.wordIds[j] && where[i].w === where[j].w) last.push(i);
+    if (
+      req.wholeWord &&
+      j !== undefined &&
+      full.wordIds[i] !== null &&
+      full.wordIds[i] === full.wordIds[j] &&
+      where[i].w === where[j].w
+    )
+      last.push(i);
     else groups.push([i]);
   }
   // One masked copy of its window per group; a run takes a batch of copies from the same window, all with the

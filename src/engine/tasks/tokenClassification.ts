@@ -13,12 +13,20 @@ interface TokenScores {
   word: number | null;
 }
 
-export async function tokenClassification(m: LoadedModel, req: { text: string; aggregation?: Aggregation }, ctx: TaskContext = {}): Promise<TokenClassificationResult> {
+export async function tokenClassification(
+  m: LoadedModel,
+  req: { text: string; aggregation?: Aggregation },
+  ctx: TaskContext = {},
+): Promise<TokenClassificationResult> {
   requireHead(m, 'Entity recognition', ['token-classification']);
   const text = requireText(req.text);
   const aggregation = req.aggregation ?? 'simple';
   if (!['none', 'simple', 'first', 'average', 'max'].includes(aggregation)) {
-    throw new EngineError('bad-aggregation', `Unknown aggregation "${aggregation}".`, 'Use none, simple, first, average or max.');
+    throw new EngineError(
+      'bad-aggregation',
+      `Unknown aggregation "${aggregation}".`,
+      'Use none, simple, first, average or max.',
+    );
   }
   const labels = m.folder.labels ?? [];
   const { full, windows, where } = await encodeFull(m, text);
@@ -74,7 +82,8 @@ export async function tokenClassification(m: LoadedModel, req: { text: string; a
       const ts = words.get(w)!;
       let probs: Float64Array;
       if (aggregation === 'first') probs = ts[0].probs;
-      else if (aggregation === 'max') probs = ts.reduce((b, t) => (Math.max(...t.probs) > Math.max(...b.probs) ? t : b)).probs;
+      else if (aggregation === 'max')
+        probs = ts.reduce((b, t) => (Math.max(...t.probs) > Math.max(...b.probs) ? t : b)).probs;
       else {
         probs = new Float64Array(classes);
         for (const t of ts) for (let c = 0; c < classes; c++) probs[c] += t.probs[c] / ts.length;

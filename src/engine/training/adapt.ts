@@ -52,7 +52,18 @@ export type AdaptProgress =
   | { phase: 'loading'; message: string }
   | { phase: 'evaluating'; which: 'before' | 'after'; done: number; total: number }
   | { phase: 'evaluated'; which: 'before' | 'after'; metrics: MlmMetrics }
-  | { phase: 'step'; epoch: number; epochs: number; step: number; totalSteps: number; loss: number; lr: number; chosen: KindCounts; etaSeconds: number; sample?: AdaptSample }
+  | {
+      phase: 'step';
+      epoch: number;
+      epochs: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      chosen: KindCounts;
+      etaSeconds: number;
+      sample?: AdaptSample;
+    }
   | { phase: 'epoch'; epoch: number; trainLoss: number };
 
 export interface AdaptCorpusInfo {
@@ -95,24 +106,48 @@ export function checkAdaptable(model: LoadedModel): void {
   const f = model.folder;
   const arch = f.config.architectures?.[0] ?? f.head;
   if (f.head === 'causal-lm') {
-    throw new EngineError('wrong-head', `Adaptation continues masked-LM pre-training, but ${model.id} is a causal language model (${arch}): it predicts the next token, never a masked one.`, 'Use a masked-LM model (for example the embedded one, or a *ForMaskedLM hub export).');
+    throw new EngineError(
+      'wrong-head',
+      `Adaptation continues masked-LM pre-training, but ${model.id} is a causal language model (${arch}): it predicts the next token, never a masked one.`,
+      'Use a masked-LM model (for example the embedded one, or a *ForMaskedLM hub export).',
+    );
   }
   if (f.head !== 'masked-lm' && f.head !== 'pretraining') {
-    throw new EngineError('wrong-head', `Adaptation needs a masked-LM head, but ${model.id} is ${arch} (${f.head}): it has no vocabulary output to predict masked tokens with.`, 'Adapt the masked-LM model it was fine-tuned from, then fine-tune the adapted model (train --mode fine-tune --model <adapted folder>).');
+    throw new EngineError(
+      'wrong-head',
+      `Adaptation needs a masked-LM head, but ${model.id} is ${arch} (${f.head}): it has no vocabulary output to predict masked tokens with.`,
+      'Adapt the masked-LM model it was fine-tuned from, then fine-tune the adapted model (train --mode fine-tune --model <adapted folder>).',
+    );
   }
   if (model.tokenizer.maskId === undefined) {
-    throw new EngineError('no-mask-token', `The tokenizer of ${model.id} has no mask token.`, 'Use a masked-LM model whose tokenizer defines mask_token.');
+    throw new EngineError(
+      'no-mask-token',
+      `The tokenizer of ${model.id} has no mask token.`,
+      'Use a masked-LM model whose tokenizer defines mask_token.',
+    );
   }
   if (!f.variants.includes('fp32')) {
-    throw new EngineError('needs-fp32', `Adaptation trains the fp32 weights (onnx/model.onnx); ${model.id} has only ${f.variants.map((v) => VARIANT_FILES[v]).join(', ') || 'no ONNX file'}.`, "Use a model folder with onnx/model.onnx (the hub repository's fp32 export).");
+    throw new EngineError(
+      'needs-fp32',
+      `Adaptation trains the fp32 weights (onnx/model.onnx); ${model.id} has only ${f.variants.map((v) => VARIANT_FILES[v]).join(', ') || 'no ONNX file'}.`,
+      "Use a model folder with onnx/model.onnx (the hub repository's fp32 export).",
+    );
   }
   if (f.family === 'other') {
-    throw new EngineError('unsupported-family', `Adaptation supports BERT, DistilBERT, RoBERTa, ALBERT and ELECTRA masked-LM models; ${model.id} is "${f.config.model_type ?? 'unknown'}".`, 'Pick a BERT-family masked-LM model.');
+    throw new EngineError(
+      'unsupported-family',
+      `Adaptation supports BERT, DistilBERT, RoBERTa, ALBERT and ELECTRA masked-LM models; ${model.id} is "${f.config.model_type ?? 'unknown'}".`,
+      'Pick a BERT-family masked-LM model.',
+    );
   }
 }
 
 /** Graph inputs for a batch of token rows (padded to the longest), as the model declares them. */
-export function mlmFeeds(inputNames: readonly string[], rows: readonly (readonly number[])[], padId: number): Record<string, InputTensor> {
+export function mlmFeeds(
+  inputNames: readonly string[],
+  rows: readonly (readonly number[])[],
+  padId: number,
+): Record<string, InputTensor> {
   const len = Math.max(...rows.map((r) => r.length));
   const n = rows.length;
   const ids = new BigInt64Array(n * len).fill(BigInt(padId));
@@ -127,7 +162,8 @@ export function mlmFeeds(inputNames: readonly string[], rows: readonly (readonly
   for (const name of inputNames) {
     if (name === 'input_ids') feeds[name] = { type: 'int64', data: ids, dims: [n, len] };
     else if (name === 'attention_mask') feeds[name] = { type: 'int64', data: mask, dims: [n, len] };
-    else if (name === 'token_type_ids') feeds[name] = { type: 'int64', data: new BigInt64Array(n * len), dims: [n, len] };
+    else if (name === 'token_type_ids')
+      feeds[name] = { type: 'int64', data: new BigInt64Array(n * len), dims: [n, len] };
     else if (name === 'position_ids') {
       const pos = new BigInt64Array(n * len);
       for (let b = 0; b < n; b++) for (let i = 0; i < len; i++) pos[b * len + i] = BigInt(i);
@@ -152,7 +188,11 @@ export function mlmObjective(output: string): Objective {
 }
 
 /** Inputs and labels of one training batch for the gradient graph. */
-export function mlmTrainFeeds(inputNames: readonly string[], masked: readonly MaskedBlock[], padId: number): Record<string, InputTensor> {
+export function mlmTrainFeeds(
+  inputNames: readonly string[],
+  masked: readonly MaskedBlock[],
+  padId: number,
+): Record<string, InputTensor> {
   return {
     ...mlmFeeds(
       inputNames,
@@ -167,7 +207,7 @@ export function mlmTrainFeeds(inputNames: readonly string[], masked: readonly Ma
 export function scoreRow(row: Float32Array, target: number): { logProb: number; top: number } {
   let max = -Infinity;
   let top = 0;
-  for (let j = 0; j < row.length; j++) if (row[j] > max) (max = row[j]), (top = j);
+  for (let j = 0; j < row.length; j++) if (row[j] > max) ((max = row[j]), (top = j));
   let sum = 0;
   for (let j = 0; j < row.length; j++) sum += Math.exp(row[j] - max);
   return { logProb: row[target] - max - Math.log(sum), top };
@@ -178,7 +218,13 @@ function seedFor(seed: number, epoch: number, index: number): number {
 }
 
 /** Held-out masked-LM metrics of a network (ONNX bytes, or an open session) on masked inputs. */
-export async function evaluateMlm(network: Uint8Array | RuntimeSession, output: string, masked: readonly MaskedBlock[], padId: number, o: { batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<MlmMetrics> {
+export async function evaluateMlm(
+  network: Uint8Array | RuntimeSession,
+  output: string,
+  masked: readonly MaskedBlock[],
+  padId: number,
+  o: { batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<MlmMetrics> {
   const session = network instanceof Uint8Array ? await openSession(network, 'cpu') : network;
   try {
     const bs = Math.max(1, o.batchSize ?? 8);
@@ -201,7 +247,10 @@ export async function evaluateMlm(network: Uint8Array | RuntimeSession, output: 
       const [, len, v] = r.dims;
       batch.forEach((m, b) => {
         for (const c of m.chosen) {
-          const { logProb, top } = scoreRow(r.data.subarray((b * len + c.position) * v, (b * len + c.position + 1) * v), c.original);
+          const { logProb, top } = scoreRow(
+            r.data.subarray((b * len + c.position) * v, (b * len + c.position + 1) * v),
+            c.original,
+          );
           nll -= logProb;
           if (top === c.original) correct++;
           n++;
@@ -220,7 +269,18 @@ export async function evaluateMlm(network: Uint8Array | RuntimeSession, output: 
 const firstLr = (hidden: number) => (hidden >= 512 ? 5e-5 : 1e-4);
 
 /** The text of `paths`, split and packed for `model` (exported for tests and the benchmark). */
-export async function prepareAdaptData(model: LoadedModel, paths: string[], o: { maxLength?: number; seed?: number; signal?: AbortSignal } = {}): Promise<{ corpus: Corpus; train: Block[]; heldOut: Block[]; maxLength: number; trainLines: number; heldOutLines: number }> {
+export async function prepareAdaptData(
+  model: LoadedModel,
+  paths: string[],
+  o: { maxLength?: number; seed?: number; signal?: AbortSignal } = {},
+): Promise<{
+  corpus: Corpus;
+  train: Block[];
+  heldOut: Block[];
+  maxLength: number;
+  trainLines: number;
+  heldOutLines: number;
+}> {
   const corpus = readCorpus(paths);
   const maxLength = Math.max(8, Math.min(Math.floor(o.maxLength ?? 128), model.folder.maxLength));
   const split = splitLines(corpus.lines.length, o.seed ?? DEFAULT_SEED);
@@ -236,18 +296,29 @@ export async function prepareAdaptData(model: LoadedModel, paths: string[], o: {
     maxLength,
     o.signal,
   );
-  if (!train.length || !heldOut.length) throw new EngineError('data-too-small', 'The text yields no token to train on or to hold out.', 'Add more text.');
+  if (!train.length || !heldOut.length)
+    throw new EngineError('data-too-small', 'The text yields no token to train on or to hold out.', 'Add more text.');
   return { corpus, train, heldOut, maxLength, trainLines: split.train.length, heldOutLines: split.heldOut.length };
 }
 
 /** Continues masked-LM training of `model` (its fp32 graph) on the text of `paths`. */
-export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOptions = {}, ctx: { signal?: AbortSignal; onProgress?: (p: AdaptProgress) => void } = {}): Promise<AdaptOutcome> {
+export async function adapt(
+  model: LoadedModel,
+  paths: string[],
+  opts: AdaptOptions = {},
+  ctx: { signal?: AbortSignal; onProgress?: (p: AdaptProgress) => void } = {},
+): Promise<AdaptOutcome> {
   const t0 = performance.now();
   checkAdaptable(model);
   const folder = model.folder;
   const tk = model.tokenizer;
   const seed = opts.seed ?? DEFAULT_SEED;
-  if (!Number.isInteger(seed)) throw new EngineError('bad-seed', `The seed must be an integer (got ${String(opts.seed)}).`, 'Pass --seed with a whole number.');
+  if (!Number.isInteger(seed))
+    throw new EngineError(
+      'bad-seed',
+      `The seed must be an integer (got ${String(opts.seed)}).`,
+      'Pass --seed with a whole number.',
+    );
   const evalSeed = opts.evalSeed ?? EVAL_MASK_SEED;
   const epochs = Math.max(1, Math.floor(opts.epochs ?? 1));
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8));
@@ -257,7 +328,11 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
   const padId = tk.padId;
 
   ctx.onProgress?.({ phase: 'loading', message: 'Reading the text' });
-  const { corpus, train, heldOut, maxLength, trainLines, heldOutLines } = await prepareAdaptData(model, paths, { maxLength: opts.maxLength, seed, signal: ctx.signal });
+  const { corpus, train, heldOut, maxLength, trainLines, heldOutLines } = await prepareAdaptData(model, paths, {
+    maxLength: opts.maxLength,
+    seed,
+    signal: ctx.signal,
+  });
   const maskOpts = { maskId: tk.maskId!, vocabSize: tk.vocabSize(), excludeIds: excludedIds(model) };
   const evalMasks = heldOut.map((b, i) => maskBlock(b, { ...maskOpts, seed: seedFor(evalSeed, 0, i) }, wholeWord));
   const heldOutChosen = emptyCounts();
@@ -272,12 +347,17 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
     wrt: { parameters: all.map((p) => p.name) },
     parametersAsInputs: true,
   });
-  const params = all.filter((p) => grad.outputs.gradients[p.name] !== undefined).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
+  const params = all
+    .filter((p) => grad.outputs.gradients[p.name] !== undefined)
+    .map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
   // Parameters the loss does not reach (an NSP head) are still graph inputs: fed unchanged.
   const fixed = all.filter((p) => grad.outputs.gradients[p.name] === undefined && grad.inputs.includes(p.name));
 
   ctx.onProgress?.({ phase: 'evaluating', which: 'before', done: 0, total: evalMasks.length });
-  const before = await evaluateMlm(bytes, output, evalMasks, padId, { signal: ctx.signal, onProgress: (done, total) => ctx.onProgress?.({ phase: 'evaluating', which: 'before', done, total }) });
+  const before = await evaluateMlm(bytes, output, evalMasks, padId, {
+    signal: ctx.signal,
+    onProgress: (done, total) => ctx.onProgress?.({ phase: 'evaluating', which: 'before', done, total }),
+  });
   ctx.onProgress?.({ phase: 'evaluated', which: 'before', metrics: before });
 
   const session = await openSession(grad.bytes, 'cpu');
@@ -301,13 +381,20 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
       let lossN = 0;
       for (const batchIdx of batches) {
         if (ctx.signal?.aborted) throw new CancelledError();
-        const masked = batchIdx.map((i) => maskBlock(train[i], { ...maskOpts, seed: seedFor(seed, epoch, i + 1) }, wholeWord));
+        const masked = batchIdx.map((i) =>
+          maskBlock(train[i], { ...maskOpts, seed: seedFor(seed, epoch, i + 1) }, wholeWord),
+        );
         for (const m of masked) addCounts(chosen, m.chosen);
         const feeds = mlmTrainFeeds(session.inputNames, masked, padId);
         for (const p of [...params, ...fixed]) feeds[p.name] = { type: 'float32', data: p.data, dims: p.dims };
         const now = performance.now();
-        const wantSample = ctx.onProgress !== undefined && (now - lastSample >= sampleInterval || opt.stepCount === totalSteps - 1);
-        const fetch = [grad.outputs.loss, ...params.map((p) => grad.outputs.gradients[p.name]), ...(wantSample ? [output] : [])];
+        const wantSample =
+          ctx.onProgress !== undefined && (now - lastSample >= sampleInterval || opt.stepCount === totalSteps - 1);
+        const fetch = [
+          grad.outputs.loss,
+          ...params.map((p) => grad.outputs.gradients[p.name]),
+          ...(wantSample ? [output] : []),
+        ];
         const r = await session.run(feeds, fetch);
         const loss = r[grad.outputs.loss].data[0];
         const n = masked.reduce((s, m) => s + m.chosen.length, 0);
@@ -321,11 +408,27 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
         let sample: AdaptSample | undefined;
         if (wantSample) {
           lastSample = now;
-          sample = liveSample(model, batchIdx.map((i) => train[i]), masked, r[output]);
+          sample = liveSample(
+            model,
+            batchIdx.map((i) => train[i]),
+            masked,
+            r[output],
+          );
         }
         const elapsed = (performance.now() - tTrain) / 1000;
         const eta = (elapsed / opt.stepCount) * (totalSteps - opt.stepCount);
-        ctx.onProgress?.({ phase: 'step', epoch, epochs, step: opt.stepCount, totalSteps, loss, lr: stepLr, chosen: { ...chosen }, etaSeconds: eta, sample });
+        ctx.onProgress?.({
+          phase: 'step',
+          epoch,
+          epochs,
+          step: opt.stepCount,
+          totalSteps,
+          loss,
+          lr: stepLr,
+          chosen: { ...chosen },
+          etaSeconds: eta,
+          sample,
+        });
         await yieldToEventLoop();
       }
       const trainLoss = lossN ? lossSum / lossN : 0;
@@ -337,7 +440,10 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
   }
   const adapted = writeParameters(bytes, params);
   ctx.onProgress?.({ phase: 'evaluating', which: 'after', done: 0, total: evalMasks.length });
-  const after = await evaluateMlm(adapted, output, evalMasks, padId, { signal: ctx.signal, onProgress: (done, total) => ctx.onProgress?.({ phase: 'evaluating', which: 'after', done, total }) });
+  const after = await evaluateMlm(adapted, output, evalMasks, padId, {
+    signal: ctx.signal,
+    onProgress: (done, total) => ctx.onProgress?.({ phase: 'evaluating', which: 'after', done, total }),
+  });
   ctx.onProgress?.({ phase: 'evaluated', which: 'after', metrics: after });
   return {
     bytes: adapted,
@@ -371,13 +477,18 @@ export async function adapt(model: LoadedModel, paths: string[], opts: AdaptOpti
 }
 
 /** The batch row that shows the most kinds (all three when one does), with the model's guesses there. */
-function liveSample(model: LoadedModel, blocks: Block[], masked: MaskedBlock[], logits: { data: Float32Array; dims: number[] }): AdaptSample {
+function liveSample(
+  model: LoadedModel,
+  blocks: Block[],
+  masked: MaskedBlock[],
+  logits: { data: Float32Array; dims: number[] },
+): AdaptSample {
   const [, len, v] = logits.dims;
   let best = 0;
   let bestKinds = -1;
   masked.forEach((m, b) => {
     const k = new Set(m.chosen.map((c) => c.kind)).size;
-    if (k > bestKinds) (best = b), (bestKinds = k);
+    if (k > bestKinds) ((best = b), (bestKinds = k));
   });
   const m = masked[best];
   const block = blocks[best];
@@ -392,7 +503,13 @@ function liveSample(model: LoadedModel, blocks: Block[], masked: MaskedBlock[], 
       continue;
     }
     const { top } = scoreRow(logits.data.subarray((best * len + i) * v, (best * len + i + 1) * v), c.original);
-    tokens.push({ text: tk.idToToken(c.replacement), kind: c.kind, original: tk.idToToken(c.original), guess: tk.idToToken(top), correct: top === c.original });
+    tokens.push({
+      text: tk.idToToken(c.replacement),
+      kind: c.kind,
+      original: tk.idToToken(c.original),
+      guess: tk.idToToken(top),
+      correct: top === c.original,
+    });
   }
   return { source: block.source, tokens };
 }

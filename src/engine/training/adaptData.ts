@@ -9,8 +9,34 @@ import { createRng, shuffleInPlace } from './random';
 import { yieldToEventLoop } from './heads';
 
 /** Extensions read when walking a folder (a file named explicitly is read whatever its extension). */
-export const TEXT_EXTENSIONS = ['.md', '.markdown', '.mdx', '.txt', '.text', '.rst', '.adoc', '.asciidoc', '.org', '.tex', '.textile', '.wiki'];
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', 'build', '.vscode-test', '.e2e', '__pycache__', '.venv', 'venv', 'target', 'test-results']);
+export const TEXT_EXTENSIONS = [
+  '.md',
+  '.markdown',
+  '.mdx',
+  '.txt',
+  '.text',
+  '.rst',
+  '.adoc',
+  '.asciidoc',
+  '.org',
+  '.tex',
+  '.textile',
+  '.wiki',
+];
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'out',
+  'build',
+  '.vscode-test',
+  '.e2e',
+  '__pycache__',
+  '.venv',
+  'venv',
+  'target',
+  'test-results',
+]);
 /** Files above this size are skipped (logs, dumps, generated text). */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const MAX_FILES = 5000;
@@ -70,14 +96,21 @@ export function proseLines(text: string, file: string, markdown: boolean): Corpu
 
 /** Reads the text of `paths` (files and folders). One clear error when there is no text at all. */
 export function readCorpus(paths: string[]): Corpus {
-  if (!paths.length) throw new EngineError('no-data', 'No data given.', 'Pass --data with a text file or a folder of .md/.txt/.rst files.');
+  if (!paths.length)
+    throw new EngineError(
+      'no-data',
+      'No data given.',
+      'Pass --data with a text file or a folder of .md/.txt/.rst files.',
+    );
   const files: string[] = [];
   const skipped: Corpus['skipped'] = [];
   const walk = (dir: string, depth: number) => {
     if (depth > MAX_DEPTH || files.length >= MAX_FILES) return;
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      entries = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return;
     }
@@ -86,7 +119,8 @@ export function readCorpus(paths: string[]): Corpus {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) walk(p, depth + 1);
-      } else if (e.isFile() && TEXT_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && files.length < MAX_FILES) files.push(p);
+      } else if (e.isFile() && TEXT_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && files.length < MAX_FILES)
+        files.push(p);
     }
   };
   for (const p of paths) {
@@ -94,7 +128,11 @@ export function readCorpus(paths: string[]): Corpus {
     try {
       st = fs.statSync(p);
     } catch {
-      throw new EngineError('data-not-found', `${p} does not exist.`, 'Pass --data with a text file or a folder of .md/.txt/.rst files.');
+      throw new EngineError(
+        'data-not-found',
+        `${p} does not exist.`,
+        'Pass --data with a text file or a folder of .md/.txt/.rst files.',
+      );
     }
     if (st.isDirectory()) walk(p, 0);
     else files.push(p);
@@ -135,15 +173,26 @@ export function readCorpus(paths: string[]): Corpus {
   }
   if (!lines.length) {
     const where = paths.length === 1 ? paths[0] : `${paths.length} paths`;
-    const why = files.length ? `${files.length} file(s) found but none holds prose (lines of two words or more)${skipped.length ? `; ${skipped.length} skipped as binary or too large` : ''}` : `no text files (${TEXT_EXTENSIONS.slice(0, 6).join(' ')} …)`;
-    throw new EngineError('no-text', `No text to adapt on in ${where}: ${why}.`, 'Pass --data with a text file, or a folder holding .md, .txt or .rst files.');
+    const why = files.length
+      ? `${files.length} file(s) found but none holds prose (lines of two words or more)${skipped.length ? `; ${skipped.length} skipped as binary or too large` : ''}`
+      : `no text files (${TEXT_EXTENSIONS.slice(0, 6).join(' ')} …)`;
+    throw new EngineError(
+      'no-text',
+      `No text to adapt on in ${where}: ${why}.`,
+      'Pass --data with a text file, or a folder holding .md, .txt or .rst files.',
+    );
   }
   return { files: read, lines, skipped, truncated };
 }
 
 /** Seeded split of line indexes: 10 % held out (at least one line), the rest for training, each in file order. */
 export function splitLines(n: number, seed: number, heldOutFraction = 0.1): { train: number[]; heldOut: number[] } {
-  if (n < 2) throw new EngineError('data-too-small', `The text has ${n} line of prose; adaptation needs at least 2 (one to train on, one to hold out).`, 'Add more text, or point --data at a larger folder.');
+  if (n < 2)
+    throw new EngineError(
+      'data-too-small',
+      `The text has ${n} line of prose; adaptation needs at least 2 (one to train on, one to hold out).`,
+      'Add more text, or point --data at a larger folder.',
+    );
   const order = shuffleInPlace(
     Array.from({ length: n }, (_, i) => i),
     createRng(seed),
@@ -165,13 +214,28 @@ export interface Block {
 
 /** Packs lines into blocks of at most `maxLength` tokens: each line is tokenized alone (no special tokens), lines
  *  are concatenated while they fit, and a line longer than a block is cut into block-sized pieces. */
-export async function packLines(tokenizer: TextTokenizer, lines: CorpusLine[], maxLength: number, signal?: AbortSignal): Promise<Block[]> {
+export async function packLines(
+  tokenizer: TextTokenizer,
+  lines: CorpusLine[],
+  maxLength: number,
+  signal?: AbortSignal,
+): Promise<Block[]> {
   const empty = await tokenizer.encode('');
-  if (!empty.ids.length) throw new EngineError('tokenizer', 'The tokenizer adds no special tokens, so inputs cannot be framed as the model was trained.', 'Use a BERT-family masked-LM model.');
+  if (!empty.ids.length)
+    throw new EngineError(
+      'tokenizer',
+      'The tokenizer adds no special tokens, so inputs cannot be framed as the model was trained.',
+      'Use a BERT-family masked-LM model.',
+    );
   const prefix = empty.ids.slice(0, 1);
   const suffix = empty.ids.slice(1);
   const room = maxLength - prefix.length - suffix.length;
-  if (room < 4) throw new EngineError('bad-max-length', `A maximum length of ${maxLength} tokens leaves no room for text.`, 'Use --max-length 32 or more.');
+  if (room < 4)
+    throw new EngineError(
+      'bad-max-length',
+      `A maximum length of ${maxLength} tokens leaves no room for text.`,
+      'Use --max-length 32 or more.',
+    );
   const blocks: Block[] = [];
   let ids: number[] = [];
   let words: number[] = [];

@@ -7,7 +7,8 @@ import { EngineError } from '../errors';
 import type { ModelFolder } from '../models/modelFolder';
 import { quantizeDynamic } from './fineTuneExport';
 
-const TOKENIZER_FILE = /^(tokenizer\.json|tokenizer_config\.json|vocab\.(txt|json)|merges\.txt|special_tokens_map\.json|added_tokens\.json|spiece\.model|sentencepiece\.bpe\.model)$/;
+const TOKENIZER_FILE =
+  /^(tokenizer\.json|tokenizer_config\.json|vocab\.(txt|json)|merges\.txt|special_tokens_map\.json|added_tokens\.json|spiece\.model|sentencepiece\.bpe\.model)$/;
 
 /** `<data>-adapted` next to the data (a file loses its extension), then `-2`, `-3`…: the first that does not exist. */
 export function defaultAdaptedDir(dataPath: string): string {
@@ -20,10 +21,21 @@ export function defaultAdaptedDir(dataPath: string): string {
 /** Refuses a file, the source model's own folder, and an existing non-empty folder unless `overwrite`. */
 export function checkAdaptOutput(dir: string, source: string, overwrite = false): void {
   const abs = path.resolve(dir);
-  if (abs === path.resolve(source)) throw new EngineError('output-exists', `${abs} is the folder of the model being adapted; it is never overwritten.`, 'Choose another --output folder.');
+  if (abs === path.resolve(source))
+    throw new EngineError(
+      'output-exists',
+      `${abs} is the folder of the model being adapted; it is never overwritten.`,
+      'Choose another --output folder.',
+    );
   if (!fs.existsSync(abs)) return;
-  if (!fs.statSync(abs).isDirectory()) throw new EngineError('output-exists', `${abs} exists and is a file.`, 'Choose another --output folder.');
-  if (fs.readdirSync(abs).length && !overwrite) throw new EngineError('output-exists', `${abs} already exists and is not empty; nothing was written.`, 'Choose another --output folder, leave --output out for a new one next to the data, or pass --overwrite to replace the model files in it.');
+  if (!fs.statSync(abs).isDirectory())
+    throw new EngineError('output-exists', `${abs} exists and is a file.`, 'Choose another --output folder.');
+  if (fs.readdirSync(abs).length && !overwrite)
+    throw new EngineError(
+      'output-exists',
+      `${abs} already exists and is not empty; nothing was written.`,
+      'Choose another --output folder, leave --output out for a new one next to the data, or pass --overwrite to replace the model files in it.',
+    );
 }
 
 export interface AdaptedSave {
@@ -60,11 +72,22 @@ export function saveAdapted(s: AdaptedSave): string {
   checkAdaptOutput(dir, s.source.path, s.overwrite);
   fs.mkdirSync(path.join(dir, 'onnx'), { recursive: true });
   // A previous model's variants must not stay next to the new weights.
-  for (const f of fs.readdirSync(path.join(dir, 'onnx'))) if (/\.onnx(_data)?$/.test(f)) fs.rmSync(path.join(dir, 'onnx', f));
+  for (const f of fs.readdirSync(path.join(dir, 'onnx')))
+    if (/\.onnx(_data)?$/.test(f)) fs.rmSync(path.join(dir, 'onnx', f));
   fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), s.bytes);
   if (s.quantized) fs.writeFileSync(path.join(dir, 'onnx', 'model_quantized.onnx'), quantizeDynamic(s.bytes));
-  for (const f of fs.readdirSync(s.source.path)) if (TOKENIZER_FILE.test(f)) fs.copyFileSync(path.join(s.source.path, f), path.join(dir, f));
-  const config = { ...s.source.config, bert_lens: { ...((s.source.config.bert_lens as object | undefined) ?? {}), adapted: true, base_model: s.report.base_model, data: s.report.data, max_length: s.report.max_length } };
+  for (const f of fs.readdirSync(s.source.path))
+    if (TOKENIZER_FILE.test(f)) fs.copyFileSync(path.join(s.source.path, f), path.join(dir, f));
+  const config = {
+    ...s.source.config,
+    bert_lens: {
+      ...((s.source.config.bert_lens as object | undefined) ?? {}),
+      adapted: true,
+      base_model: s.report.base_model,
+      data: s.report.data,
+      max_length: s.report.max_length,
+    },
+  };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'adapt-report.json'), JSON.stringify(s.report, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), card(s));

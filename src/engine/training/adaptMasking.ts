@@ -27,7 +27,12 @@ export function addCounts(into: KindCounts, chosen: readonly MaskChoice[]): void
 /** Whole-word masking: words (runs of equal `words[i]` among non-special tokens) in a seeded random order are
  *  chosen while the chosen tokens stay within round(rate × eligible) (at least one word); then each chosen token
  *  becomes the mask (80 %), a random token (10 %) or stays (10 %). */
-export function maskWholeWords(ids: readonly number[], special: readonly number[], words: readonly number[], o: MaskingOptions): MaskingResult {
+export function maskWholeWords(
+  ids: readonly number[],
+  special: readonly number[],
+  words: readonly number[],
+  o: MaskingOptions,
+): MaskingResult {
   const rate = o.rate ?? 0.15;
   const pMask = o.maskFraction ?? 0.8;
   const pRandom = o.randomFraction ?? 0.1;
@@ -79,7 +84,9 @@ export function maskWholeWords(ids: readonly number[], special: readonly number[
 
 /** The corrupted input and labels of one block for one draw (`seed`). */
 export function maskBlock(block: Block, o: MaskingOptions, wholeWord = false): MaskedBlock {
-  const r = wholeWord ? maskWholeWords(block.ids, block.special, block.words, o) : maskTokens(block.ids, block.special, o);
+  const r = wholeWord
+    ? maskWholeWords(block.ids, block.special, block.words, o)
+    : maskTokens(block.ids, block.special, o);
   const labels = new Array<number>(block.ids.length).fill(IGNORE_INDEX);
   for (const c of r.chosen) labels[c.position] = c.original;
   return { ...r, labels };

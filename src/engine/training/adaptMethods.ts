@@ -90,7 +90,12 @@ function reportOf(model: string, data: string[], o: AdaptOutcome): AdaptReport {
 export const adaptMethods: MethodTable<keyof AdaptMethods> = {
   trainingAdapt: async (engine, params, ctx) => {
     const { spec, data, output, overwrite, quantized, ...opts } = params;
-    if (!Array.isArray(data) || !data.length) throw new EngineError('no-data', 'No data given.', 'Pass --data with a text file or a folder of .md/.txt/.rst files.');
+    if (!Array.isArray(data) || !data.length)
+      throw new EngineError(
+        'no-data',
+        'No data given.',
+        'Pass --data with a text file or a folder of .md/.txt/.rst files.',
+      );
     return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => {
       checkAdaptable(m);
       // The output folder is checked before minutes of training, not after.
@@ -100,7 +105,10 @@ export const adaptMethods: MethodTable<keyof AdaptMethods> = {
       const runId = `adapt-${Date.now().toString(36)}-${++counter}`;
       runs.set(runId, { outcome, source: m.folder, report, data });
       while (runs.size > 2) runs.delete(runs.keys().next().value as string);
-      const saved = output !== undefined ? saveAdapted({ dir: output, source: m.folder, bytes: outcome.bytes, report, overwrite, quantized }) : null;
+      const saved =
+        output !== undefined
+          ? saveAdapted({ dir: output, source: m.folder, bytes: outcome.bytes, report, overwrite, quantized })
+          : null;
       return {
         masked_accuracy: report.masked_accuracy,
         pseudo_perplexity: report.pseudo_perplexity,
@@ -127,8 +135,18 @@ export const adaptMethods: MethodTable<keyof AdaptMethods> = {
   },
   trainingAdaptSave: async (_engine, params) => {
     const run = runs.get(params.runId);
-    if (!run) throw new EngineError('training-run-missing', 'That adapted model is no longer in memory.', 'Adapt it again.');
-    return { dir: saveAdapted({ dir: params.dir ?? defaultAdaptedDir(run.data[0]), source: run.source, bytes: run.outcome.bytes, report: run.report, overwrite: params.overwrite, quantized: params.quantized }) };
+    if (!run)
+      throw new EngineError('training-run-missing', 'That adapted model is no longer in memory.', 'Adapt it again.');
+    return {
+      dir: saveAdapted({
+        dir: params.dir ?? defaultAdaptedDir(run.data[0]),
+        source: run.source,
+        bytes: run.outcome.bytes,
+        report: run.report,
+        overwrite: params.overwrite,
+        quantized: params.quantized,
+      }),
+    };
   },
   trainingAdaptDispose: async (_engine, params) => {
     runs.delete(params.runId);

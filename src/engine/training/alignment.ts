@@ -31,7 +31,12 @@ export function pieceWords(enc: PieceEncoding, spans: [number, number][]): numbe
 
 /** Labels per piece: the word's label on its first piece and IGNORE_INDEX on the others (HF's default), or on
  *  every piece with `allPieces`; IGNORE_INDEX on special tokens. */
-export function alignLabels(enc: PieceEncoding, spans: [number, number][], wordLabels: number[], allPieces = false): number[] {
+export function alignLabels(
+  enc: PieceEncoding,
+  spans: [number, number][],
+  wordLabels: number[],
+  allPieces = false,
+): number[] {
   const words = pieceWords(enc, spans);
   const out: number[] = [];
   let prev = -1;
@@ -73,9 +78,21 @@ export function answerPositions(enc: PieceEncoding, contextSeq: number, start: n
 
 /** Best answer span of one window: max start_logit + end_logit over context pieces with start ≤ end and at most
  *  maxAnswerPieces long; returns the character span, or undefined when the window holds no context. */
-export function bestSpan(enc: PieceEncoding, contextSeq: number, startLogits: ArrayLike<number>, endLogits: ArrayLike<number>, maxAnswerPieces = 30): { start: number; end: number; score: number } | undefined {
+export function bestSpan(
+  enc: PieceEncoding,
+  contextSeq: number,
+  startLogits: ArrayLike<number>,
+  endLogits: ArrayLike<number>,
+  maxAnswerPieces = 30,
+): { start: number; end: number; score: number } | undefined {
   const ctx: number[] = [];
-  for (let i = 0; i < enc.offsets.length; i++) if (!enc.specialTokensMask[i] && (enc.sequenceIds?.[i] ?? contextSeq) === contextSeq && enc.offsets[i][1] > enc.offsets[i][0]) ctx.push(i);
+  for (let i = 0; i < enc.offsets.length; i++)
+    if (
+      !enc.specialTokensMask[i] &&
+      (enc.sequenceIds?.[i] ?? contextSeq) === contextSeq &&
+      enc.offsets[i][1] > enc.offsets[i][0]
+    )
+      ctx.push(i);
   let best: { start: number; end: number; score: number } | undefined;
   for (let a = 0; a < ctx.length; a++) {
     for (let b = a; b < ctx.length && ctx[b] - ctx[a] < maxAnswerPieces; b++) {

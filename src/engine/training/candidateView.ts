@@ -21,8 +21,14 @@ export function candidateLines(c: Candidates, r?: Recommendation): string[] {
     const s = c[n];
     if (!s) continue;
     const name = `${CANDIDATE_TITLES[n]}${r?.candidate === n ? ' ★' : ''}`;
-    out.push(`${name.padEnd(26)}  ${p(s.val?.accuracy)}  ${p(s.val?.macro_f1)}  ${p(s.test.accuracy)}    ${p(s.test.macro_f1)}`);
+    out.push(
+      `${name.padEnd(26)}  ${p(s.val?.accuracy)}  ${p(s.val?.macro_f1)}  ${p(s.test.accuracy)}    ${p(s.test.macro_f1)}`,
+    );
   }
-  out.push(r ? `Recommended (on validation): ${r.reason}.` : 'No validation split: no recommendation (the test split is not used to choose).');
+  out.push(
+    r
+      ? `Recommended (on validation): ${r.reason}.`
+      : 'No validation split: no recommendation (the test split is not used to choose).',
+  );
   return out;
 }

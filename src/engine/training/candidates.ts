@@ -9,7 +9,15 @@ import { type Head, headProbabilities, trainHead } from './heads';
 import { argmax, computeMetrics } from './metrics';
 import { TFIDF_HEAD_OPTIONS } from './train';
 import { fitTfidf, tfidfTransformer } from './tfidf';
-import type { CandidateName, CandidateScores, Candidates, Dataset, Recommendation, SplitIndexes, SplitScores } from './types';
+import type {
+  CandidateName,
+  CandidateScores,
+  Candidates,
+  Dataset,
+  Recommendation,
+  SplitIndexes,
+  SplitScores,
+} from './types';
 
 import { CANDIDATE_ORDER, CANDIDATE_TITLES } from './candidateView';
 
@@ -40,12 +48,17 @@ export function hybridRow(x: Float32Array, t: SparseRow): SparseRow {
   const s = 1 / Math.sqrt(d);
   const idx = new Int32Array(d + t.idx.length);
   const val = new Float32Array(d + t.idx.length);
-  for (let j = 0; j < d; j++) (idx[j] = j), (val[j] = Math.fround(x[j] * s));
-  for (let k = 0; k < t.idx.length; k++) (idx[d + k] = d + t.idx[k]), (val[d + k] = t.val[k]);
+  for (let j = 0; j < d; j++) ((idx[j] = j), (val[j] = Math.fround(x[j] * s)));
+  for (let k = 0; k < t.idx.length; k++) ((idx[d + k] = d + t.idx[k]), (val[d + k] = t.val[k]));
   return { idx, val };
 }
 
-function scores(predict: (i: number) => number, y: ArrayLike<number>, split: SplitIndexes, labels: string[]): CandidateScores {
+function scores(
+  predict: (i: number) => number,
+  y: ArrayLike<number>,
+  split: SplitIndexes,
+  labels: string[],
+): CandidateScores {
   const on = (idx: number[]): SplitScores => {
     const m = computeMetrics(
       idx.map((i) => y[i]),
@@ -70,7 +83,17 @@ export async function scoreCandidates(inp: CandidateInput): Promise<Candidates> 
   const X = pooled.map((f) => standardize(f, std.mean, std.scale));
   let frozenHead = inp.frozen?.head;
   if (!frozenHead) {
-    frozenHead = (await trainHead(pick(X, split.train), pick(y, split.train), pick(X, split.val), pick(y, split.val), X[0].length, k, { kind: 'logistic', seed, classWeights, signal })).head;
+    frozenHead = (
+      await trainHead(
+        pick(X, split.train),
+        pick(y, split.train),
+        pick(X, split.val),
+        pick(y, split.val),
+        X[0].length,
+        k,
+        { kind: 'logistic', seed, classWeights, signal },
+      )
+    ).head;
   }
   const fh = frozenHead;
   const frozen = scores((i) => argmax(headProbabilities(fh, X[i])), y, split, labels);
@@ -82,14 +105,31 @@ export async function scoreCandidates(inp: CandidateInput): Promise<Candidates> 
   const transform = tfidfTransformer(tf);
   const rows = examples.map(transform);
   const V = Math.max(1, tf.vocabulary.length);
-  const tfHead = (await trainHead(pick(rows, split.train), pick(y, split.train), pick(rows, split.val), pick(y, split.val), V, k, { ...TFIDF_HEAD_OPTIONS, seed, classWeights, signal })).head;
+  const tfHead = (
+    await trainHead(pick(rows, split.train), pick(y, split.train), pick(rows, split.val), pick(y, split.val), V, k, {
+      ...TFIDF_HEAD_OPTIONS,
+      seed,
+      classWeights,
+      signal,
+    })
+  ).head;
   const tfidf = scores((i) => argmax(headProbabilities(tfHead, rows[i])), y, split, labels);
 
   // Hybrid: one logistic head on [pooled / √d, TF-IDF], with the TF-IDF head's options.
   const d = X[0].length;
   const H = X.map((x, i) => hybridRow(x, rows[i]));
-  const hyHead = (await trainHead(pick(H, split.train), pick(y, split.train), pick(H, split.val), pick(y, split.val), d + V, k, { ...TFIDF_HEAD_OPTIONS, seed, classWeights, signal })).head;
-  const hybrid = { ...scores((i) => argmax(headProbabilities(hyHead, H[i])), y, split, labels), features: { pooled: d, tfidf: V, width: hyHead.inputDim } };
+  const hyHead = (
+    await trainHead(pick(H, split.train), pick(y, split.train), pick(H, split.val), pick(y, split.val), d + V, k, {
+      ...TFIDF_HEAD_OPTIONS,
+      seed,
+      classWeights,
+      signal,
+    })
+  ).head;
+  const hybrid = {
+    ...scores((i) => argmax(headProbabilities(hyHead, H[i])), y, split, labels),
+    features: { pooled: d, tfidf: V, width: hyHead.inputDim },
+  };
 
   return { frozen, ...(inp.fineTuned ? { fine_tuned: inp.fineTuned } : {}), hybrid, tfidf };
 }
@@ -102,7 +142,8 @@ const p2 = (x: number) => x.toFixed(2);
 export function recommend(c: Candidates, avgWords?: number): Recommendation | undefined {
   const scored = CANDIDATE_ORDER.filter((n) => c[n]?.val).map((n) => ({ name: n, val: c[n]!.val! }));
   if (!scored.length) return undefined;
-  const better = (a: (typeof scored)[0], b: (typeof scored)[0]) => a.val.accuracy - b.val.accuracy || a.val.macro_f1 - b.val.macro_f1;
+  const better = (a: (typeof scored)[0], b: (typeof scored)[0]) =>
+    a.val.accuracy - b.val.accuracy || a.val.macro_f1 - b.val.macro_f1;
   // Stable: among equals the earlier (cheaper) candidate stays first.
   const ranked = scored.slice().sort((a, b) => better(b, a));
   const best = ranked[0];
@@ -110,14 +151,18 @@ export function recommend(c: Candidates, avgWords?: number): Recommendation | un
   const tied = ranked.filter((r) => r !== best && better(r, best) === 0).map((r) => r.name);
   const short = avgWords !== undefined && avgWords <= 60;
   const why: Record<CandidateName, string> = {
-    tfidf: short ? 'the texts are short and topical: their words alone separate the labels, at a fraction of the cost' : 'the labels follow the words used: word counts do as well as the encoder, at a fraction of the cost',
+    tfidf: short
+      ? 'the texts are short and topical: their words alone separate the labels, at a fraction of the cost'
+      : 'the labels follow the words used: word counts do as well as the encoder, at a fraction of the cost',
     frozen: 'the pretrained encoder’s features suffice; nothing trained on top of them did better',
     hybrid: 'words and the encoder’s features each add something: together they beat either alone',
     fine_tuned: 'training the encoder on this data beats its frozen features and word counts',
   };
   let line = `${CANDIDATE_TITLES[best.name]}: ${p2(best.val.accuracy)} validation accuracy`;
   if (next) line += ` vs ${p2(next.val.accuracy)} ${CANDIDATE_TITLES[next.name]}`;
-  line += tied.length ? `; as good as ${tied.map((n) => CANDIDATE_TITLES[n]).join(' and ')} on validation, and cheaper` : `; ${why[best.name]}`;
+  line += tied.length
+    ? `; as good as ${tied.map((n) => CANDIDATE_TITLES[n]).join(' and ')} on validation, and cheaper`
+    : `; ${why[best.name]}`;
   return { candidate: best.name, reason: line, split: 'validation' };
 }
 

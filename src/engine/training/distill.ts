@@ -57,7 +57,16 @@ export interface DistillOptions {
 export type DistillProgress =
   | { phase: 'loading'; message: string }
   | { phase: 'teacher'; done: number; total: number }
-  | { phase: 'step'; epoch: number; step: number; totalSteps: number; loss: number; lr: number; examplesPerSecond: number; etaSeconds: number }
+  | {
+      phase: 'step';
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      examplesPerSecond: number;
+      etaSeconds: number;
+    }
   | { phase: 'epoch'; epoch: number; trainLoss: number; valAccuracy: number; best: boolean }
   | { phase: 'evaluating'; what: string };
 
@@ -115,7 +124,13 @@ interface Item {
 
 /** The distillation loss in plain JS (the batch mean of α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y)),
  *  for validation; training uses the same loss built into the backward graph. */
-export function distillationLoss(student: ArrayLike<number>[], teacher: ArrayLike<number>[], labels: number[], T: number, alpha: number): number {
+export function distillationLoss(
+  student: ArrayLike<number>[],
+  teacher: ArrayLike<number>[],
+  labels: number[],
+  T: number,
+  alpha: number,
+): number {
   const logSoftmax = (z: number[]) => {
     const m = Math.max(...z);
     const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
@@ -137,24 +152,46 @@ const firstLr = (hidden: number) => (hidden >= 512 ? 5e-5 : 1e-4);
 /** The teacher's class names, or a clear error when it is not a sequence classifier. */
 export function teacherLabels(teacher: ModelFolder, id: string): string[] {
   if (teacher.head !== 'sequence-classification' || !teacher.labels?.length) {
-    throw new EngineError('distill-teacher', `The teacher must be a sequence-classification model; ${id} is a ${teacher.head} model${teacher.head === 'sequence-classification' ? ' without id2label' : ''}.`, 'Use a model saved by `bert-lens train --mode fine-tune`, or a hub *ForSequenceClassification export.');
+    throw new EngineError(
+      'distill-teacher',
+      `The teacher must be a sequence-classification model; ${id} is a ${teacher.head} model${teacher.head === 'sequence-classification' ? ' without id2label' : ''}.`,
+      'Use a model saved by `bert-lens train --mode fine-tune`, or a hub *ForSequenceClassification export.',
+    );
   }
   return teacher.labels;
 }
 
 /** How the student gets its head: a fresh one (encoders), or its own when it classifies into the teacher's
  *  label set. Clear errors for a causal model and for a classifier with other labels. */
-export function studentPlan(student: ModelFolder, id: string, labels: string[], studentLayers?: number): { head: 'fresh' | 'classifier'; order?: number[] } {
+export function studentPlan(
+  student: ModelFolder,
+  id: string,
+  labels: string[],
+  studentLayers?: number,
+): { head: 'fresh' | 'classifier'; order?: number[] } {
   if (student.head === 'causal-lm' || student.family === 'other' || student.family === 'gpt2') {
-    throw new EngineError('distill-student', `The student must be a BERT-family encoder (masked LM, feature extractor or classifier); ${id} is a ${student.head} model of type "${student.config.model_type ?? 'unknown'}".`, 'Use the embedded model (--student embedded) or another BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model.');
+    throw new EngineError(
+      'distill-student',
+      `The student must be a BERT-family encoder (masked LM, feature extractor or classifier); ${id} is a ${student.head} model of type "${student.config.model_type ?? 'unknown'}".`,
+      'Use the embedded model (--student embedded) or another BERT, DistilBERT, RoBERTa, ALBERT or ELECTRA model.',
+    );
   }
   if (student.head !== 'sequence-classification') return { head: 'fresh' };
   const own = student.labels ?? [];
   const same = own.length === labels.length && labels.every((l) => own.includes(l));
   if (!same) {
-    throw new EngineError('distill-labels', `The student and the teacher have different label sets: student ${id} has [${own.join(', ')}], the teacher has [${labels.join(', ')}].`, 'Use a student with the same labels, or a masked-LM / feature model (it gets a fresh head with the teacher’s labels).');
+    throw new EngineError(
+      'distill-labels',
+      `The student and the teacher have different label sets: student ${id} has [${own.join(', ')}], the teacher has [${labels.join(', ')}].`,
+      'Use a student with the same labels, or a masked-LM / feature model (it gets a fresh head with the teacher’s labels).',
+    );
   }
-  if (studentLayers !== undefined) throw new EngineError('bad-option', '--student-layers applies to a student that gets a fresh head, not to a classifier kept whole.', 'Leave --student-layers out, or use a masked-LM student.');
+  if (studentLayers !== undefined)
+    throw new EngineError(
+      'bad-option',
+      '--student-layers applies to a student that gets a fresh head, not to a classifier kept whole.',
+      'Leave --student-layers out, or use a masked-LM student.',
+    );
   // Teacher class k is the student's class order[k].
   return { head: 'classifier', order: labels.map((l) => own.indexOf(l)) };
 }
@@ -203,15 +240,35 @@ const MEMORY_ENTRIES = 4;
 
 function cacheKey(file: string, texts: { text: string; pair?: string }[], maxLength: number): string {
   const st = fs.statSync(file);
-  const h = crypto.createHash('sha256').update(JSON.stringify({ file: path.resolve(file), size: st.size, mtime: st.mtimeMs, maxLength }));
-  for (const t of texts) h.update(t.text).update('\u0000').update(t.pair ?? '\u0001').update('\u0000');
+  const h = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ file: path.resolve(file), size: st.size, mtime: st.mtimeMs, maxLength }));
+  for (const t of texts)
+    h.update(t.text)
+      .update('\u0000')
+      .update(t.pair ?? '\u0001')
+      .update('\u0000');
   return h.digest('hex').slice(0, 24);
 }
 
 /** The teacher's logits for every item (in item order), from memory, disk, or one batched pass. */
-async function teacherLogits(session: RuntimeSession, file: string, data: TaskData, items: Item[], k: number, maxLength: number, padId: number, cacheDir: string | false, ctx: { signal?: AbortSignal; onProgress?: (p: DistillProgress) => void }): Promise<{ logits: Float32Array[]; from: DistillOutcome['teacherLogits'] }> {
+async function teacherLogits(
+  session: RuntimeSession,
+  file: string,
+  data: TaskData,
+  items: Item[],
+  k: number,
+  maxLength: number,
+  padId: number,
+  cacheDir: string | false,
+  ctx: { signal?: AbortSignal; onProgress?: (p: DistillProgress) => void },
+): Promise<{ logits: Float32Array[]; from: DistillOutcome['teacherLogits'] }> {
   const examples = data.dataset.examples as { text: string; pair?: string }[];
-  const key = cacheKey(file, items.map((it) => examples[it.example]), maxLength);
+  const key = cacheKey(
+    file,
+    items.map((it) => examples[it.example]),
+    maxLength,
+  );
   const mem = memoryCache.get(key);
   if (mem) return { logits: mem, from: 'memory' };
   const diskFile = cacheDir === false ? undefined : path.join(cacheDir, `${key}.f32`);
@@ -239,7 +296,12 @@ async function teacherLogits(session: RuntimeSession, file: string, data: TaskDa
       ['logits'],
     );
     const out = r.logits;
-    if (out.data.length !== idx.length * k) throw new EngineError('distill-teacher', `The teacher's logits have ${out.data.length / idx.length} classes per example, its config names ${k}.`, 'Check the teacher’s config.json (id2label).');
+    if (out.data.length !== idx.length * k)
+      throw new EngineError(
+        'distill-teacher',
+        `The teacher's logits have ${out.data.length / idx.length} classes per example, its config names ${k}.`,
+        'Check the teacher’s config.json (id2label).',
+      );
     idx.forEach((i, b) => (logits[i] = out.data.slice(b * k, (b + 1) * k)));
     ctx.onProgress?.({ phase: 'teacher', done: Math.min(order.length, s + B), total: order.length });
     await yieldToEventLoop();
@@ -278,7 +340,15 @@ export function defaultTeacherCacheDir(): string {
 const MIN_TIMED = 256;
 const MAX_PASSES = 16;
 
-async function compare(teacher: RuntimeSession, student: RuntimeSession, items: Item[], order: number[] | undefined, padT: number, padS: number, signal?: AbortSignal): Promise<{ t: number[][]; s: number[][]; msT: number; msS: number }> {
+async function compare(
+  teacher: RuntimeSession,
+  student: RuntimeSession,
+  items: Item[],
+  order: number[] | undefined,
+  padT: number,
+  padS: number,
+  signal?: AbortSignal,
+): Promise<{ t: number[][]; s: number[][]; msT: number; msS: number }> {
   const B = 16;
   const sorted = items.map((_, i) => i).sort((a, b) => items[a].s.ids.length - items[b].s.ids.length || a - b);
   const t: number[][] = new Array(items.length);
@@ -287,7 +357,14 @@ async function compare(teacher: RuntimeSession, student: RuntimeSession, items: 
   let msS = 0;
   const runT = async (idx: number[]) => {
     const t0 = performance.now();
-    const r = await teacher.run(modelFeeds(teacher.inputNames, idx.map((i) => ({ enc: items[i].t })), padT), ['logits']);
+    const r = await teacher.run(
+      modelFeeds(
+        teacher.inputNames,
+        idx.map((i) => ({ enc: items[i].t })),
+        padT,
+      ),
+      ['logits'],
+    );
     const dt = performance.now() - t0;
     const k = r.logits.data.length / idx.length;
     idx.forEach((i, b) => (t[i] = Array.from(r.logits.data.subarray(b * k, (b + 1) * k))));
@@ -295,7 +372,14 @@ async function compare(teacher: RuntimeSession, student: RuntimeSession, items: 
   };
   const runS = async (idx: number[]) => {
     const t0 = performance.now();
-    const r = await student.run(modelFeeds(student.inputNames, idx.map((i) => ({ enc: items[i].s })), padS), ['logits']);
+    const r = await student.run(
+      modelFeeds(
+        student.inputNames,
+        idx.map((i) => ({ enc: items[i].s })),
+        padS,
+      ),
+      ['logits'],
+    );
     const dt = performance.now() - t0;
     const k = r.logits.data.length / idx.length;
     idx.forEach((i, b) => {
@@ -335,28 +419,55 @@ function fp32Bytes(folder: ModelFolder): Uint8Array {
 }
 
 /** Distils `teacher` into `student` on the data's training split; compares both on its test split. */
-export async function distill(teacher: LoadedModel, student: LoadedModel, data: TaskData, opts: DistillOptions = {}, ctx: { signal?: AbortSignal; onProgress?: (p: DistillProgress) => void } = {}): Promise<DistillOutcome> {
+export async function distill(
+  teacher: LoadedModel,
+  student: LoadedModel,
+  data: TaskData,
+  opts: DistillOptions = {},
+  ctx: { signal?: AbortSignal; onProgress?: (p: DistillProgress) => void } = {},
+): Promise<DistillOutcome> {
   const t0 = performance.now();
-  if (data.task !== 'sequence' && data.task !== 'pair') throw new EngineError('distill-task', `Distillation trains sequence and pair classifiers; this data is for ${data.task}.`, 'Give a CSV, TSV or JSONL file with a text and a label column.');
+  if (data.task !== 'sequence' && data.task !== 'pair')
+    throw new EngineError(
+      'distill-task',
+      `Distillation trains sequence and pair classifiers; this data is for ${data.task}.`,
+      'Give a CSV, TSV or JSONL file with a text and a label column.',
+    );
   const labels = teacherLabels(teacher.folder, teacher.id);
   const missing = data.dataset.labels.filter((l) => !labels.includes(l));
   if (missing.length) {
-    throw new EngineError('distill-labels', `The data has label(s) the teacher does not know: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? '…' : ''} (the teacher's labels: ${labels.join(', ')}).`, 'Use data labelled with the teacher’s labels, or a teacher trained on this data (bert-lens train --mode fine-tune).');
+    throw new EngineError(
+      'distill-labels',
+      `The data has label(s) the teacher does not know: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? '…' : ''} (the teacher's labels: ${labels.join(', ')}).`,
+      'Use data labelled with the teacher’s labels, or a teacher trained on this data (bert-lens train --mode fine-tune).',
+    );
   }
   const sf = student.folder;
   const plan = studentPlan(sf, student.id, labels, opts.studentLayers);
-  if (!sf.variants.includes('fp32')) throw new EngineError('needs-fp32', `The student needs the fp32 variant (onnx/model.onnx) to be trained; ${student.id} has only ${sf.variants.join(', ') || 'no'} variant(s).`, 'Use a student model folder with onnx/model.onnx (hub ONNX exports such as Xenova/bert-base-uncased have one).');
+  if (!sf.variants.includes('fp32'))
+    throw new EngineError(
+      'needs-fp32',
+      `The student needs the fp32 variant (onnx/model.onnx) to be trained; ${student.id} has only ${sf.variants.join(', ') || 'no'} variant(s).`,
+      'Use a student model folder with onnx/model.onnx (hub ONNX exports such as Xenova/bert-base-uncased have one).',
+    );
   const T = opts.temperature ?? DEFAULT_TEMPERATURE;
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!(T > 0) || !Number.isFinite(T)) throw new EngineError('bad-option', `The temperature must be a positive number, not ${T}.`, 'For example --temperature 2.');
-  if (!(alpha >= 0 && alpha <= 1)) throw new EngineError('bad-option', `α must be between 0 and 1, not ${alpha}.`, 'For example --alpha 0.5.');
+  if (!(T > 0) || !Number.isFinite(T))
+    throw new EngineError(
+      'bad-option',
+      `The temperature must be a positive number, not ${T}.`,
+      'For example --temperature 2.',
+    );
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new EngineError('bad-option', `α must be between 0 and 1, not ${alpha}.`, 'For example --alpha 0.5.');
   const seed = opts.seed ?? DEFAULT_SEED;
   const epochs = Math.max(1, Math.floor(opts.epochs ?? 3));
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 16));
   const lr = opts.learningRate ?? firstLr(sf.hiddenSize);
   const maxLength = Math.min(opts.maxLength ?? 128, sf.maxLength, teacher.folder.maxLength);
   const { split } = data;
-  if (!split.train.length || !split.test.length) throw new EngineError('data-too-small', 'The training or test split is empty.', 'Add examples.');
+  if (!split.train.length || !split.test.length)
+    throw new EngineError('data-too-small', 'The training or test split is empty.', 'Add examples.');
 
   // ---- student network ----
   ctx.onProgress?.({ phase: 'loading', message: 'Building the student' });
@@ -366,21 +477,53 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
   let layers = sf.numLayers;
   if (plan.head === 'fresh') {
     const hidden = findHiddenStateOutputs(inspectGraph(encoder), sf.numLayers);
-    if (!hidden) throw new EngineError('model-outputs', `The hidden states of ${student.id} cannot be located in its ONNX graph.`, 'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).');
+    if (!hidden)
+      throw new EngineError(
+        'model-outputs',
+        `The hidden states of ${student.id} cannot be located in its ONNX graph.`,
+        'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).',
+      );
     if (opts.studentLayers !== undefined) {
       const n = Math.floor(opts.studentLayers);
-      if (!(n >= 1 && n <= sf.numLayers)) throw new EngineError('bad-option', `--student-layers must be between 1 and ${sf.numLayers} (the student's layers), not ${opts.studentLayers}.`, `For example --student-layers ${Math.max(1, Math.floor(sf.numLayers / 2))}.`);
+      if (!(n >= 1 && n <= sf.numLayers))
+        throw new EngineError(
+          'bad-option',
+          `--student-layers must be between 1 and ${sf.numLayers} (the student's layers), not ${opts.studentLayers}.`,
+          `For example --student-layers ${Math.max(1, Math.floor(sf.numLayers / 2))}.`,
+        );
       layers = n;
     }
-    pooling = opts.pooling && opts.pooling !== 'auto' ? { kind: opts.pooling, reason: 'as asked' } : await choosePooling(student, data, split.train);
-    const spec = { family: sf.family, task: data.task, hiddenTensor: hidden[layers], hiddenSize: sf.hiddenSize, numLabels: labels.length, seed, pooling: pooling.kind, initializerRange: typeof sf.config.initializer_range === 'number' ? (sf.config.initializer_range as number) : 0.02 };
+    pooling =
+      opts.pooling && opts.pooling !== 'auto'
+        ? { kind: opts.pooling, reason: 'as asked' }
+        : await choosePooling(student, data, split.train);
+    const spec = {
+      family: sf.family,
+      task: data.task,
+      hiddenTensor: hidden[layers],
+      hiddenSize: sf.hiddenSize,
+      numLabels: labels.length,
+      seed,
+      pooling: pooling.kind,
+      initializerRange:
+        typeof sf.config.initializer_range === 'number' ? (sf.config.initializer_range as number) : 0.02,
+    };
     net = buildFineTuneModel(encoder, spec).bytes;
   } else {
     net = encoder;
-    if (!inspectGraph(encoder).outputs.includes('logits')) throw new EngineError('model-outputs', `The student classifier ${student.id} has no "logits" output.`, 'Use a hub-layout classification export.');
+    if (!inspectGraph(encoder).outputs.includes('logits'))
+      throw new EngineError(
+        'model-outputs',
+        `The student classifier ${student.id} has no "logits" output.`,
+        'Use a hub-layout classification export.',
+      );
   }
   const params = readParameters(net).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
-  const grad = await buildGradientGraph(net, { objective: { kind: 'distillation', output: 'logits', temperature: T, alpha }, wrt: { parameters: params.map((p) => p.name) }, parametersAsInputs: true });
+  const grad = await buildGradientGraph(net, {
+    objective: { kind: 'distillation', output: 'logits', temperature: T, alpha },
+    wrt: { parameters: params.map((p) => p.name) },
+    parametersAsInputs: true,
+  });
   const reached = params.filter((p) => grad.outputs.gradients[p.name] !== undefined);
 
   // ---- tokens, teacher logits ----
@@ -410,13 +553,25 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
     ctx.onProgress?.({ phase: 'loading', message: "Computing the teacher's logits" });
     const k = labels.length;
     const cacheDir = opts.cacheDir === undefined ? defaultTeacherCacheDir() : opts.cacheDir;
-    const tl = await teacherLogits(teacherSession, teacherFile, data, items, k, maxLength, teacher.tokenizer.padId, cacheDir, ctx);
+    const tl = await teacherLogits(
+      teacherSession,
+      teacherFile,
+      data,
+      items,
+      k,
+      maxLength,
+      teacher.tokenizer.padId,
+      cacheDir,
+      ctx,
+    );
     // In the student's class order when it keeps its own head.
-    const soft = plan.order ? tl.logits.map((row) => {
-      const r = new Float32Array(k);
-      plan.order!.forEach((j, c) => (r[j] = row[c]));
-      return r;
-    }) : tl.logits;
+    const soft = plan.order
+      ? tl.logits.map((row) => {
+          const r = new Float32Array(k);
+          plan.order!.forEach((j, c) => (r[j] = row[c]));
+          return r;
+        })
+      : tl.logits;
     const goldOf = (it: Item) => (plan.order ? plan.order[it.label] : it.label);
     const trainSet = new Set(split.train);
     const valSet = new Set(split.val);
@@ -449,9 +604,24 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
         }
         const idx = b.map((j) => trainIdx[j]);
         const feeds: Record<string, InputTensor> = {
-          ...modelFeeds(session.inputNames, idx.map((i) => ({ enc: items[i].s })), padS),
-          [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: BigInt64Array.from(idx.map((i) => BigInt(goldOf(items[i])))), dims: [idx.length] },
-          [OBJECTIVE_INPUTS.teacher]: { type: 'float32', data: concatRows(idx.map((i) => soft[i]), k), dims: [idx.length, k] },
+          ...modelFeeds(
+            session.inputNames,
+            idx.map((i) => ({ enc: items[i].s })),
+            padS,
+          ),
+          [OBJECTIVE_INPUTS.labels(0)]: {
+            type: 'int64',
+            data: BigInt64Array.from(idx.map((i) => BigInt(goldOf(items[i])))),
+            dims: [idx.length],
+          },
+          [OBJECTIVE_INPUTS.teacher]: {
+            type: 'float32',
+            data: concatRows(
+              idx.map((i) => soft[i]),
+              k,
+            ),
+            dims: [idx.length, k],
+          },
         };
         for (const p of params) feeds[p.name] = { type: 'float32', data: p.data, dims: p.dims };
         const r = await session.run(feeds, [grad.outputs.loss, ...reached.map((p) => grad.outputs.gradients[p.name])]);
@@ -460,12 +630,23 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
         lossN += idx.length;
         const stepLr = linearScheduleLr(lr, opt.stepCount, totalSteps);
         opt.step(
-          params.map((p) => (grad.outputs.gradients[p.name] ? r[grad.outputs.gradients[p.name]].data : new Float32Array(p.data.length))),
+          params.map((p) =>
+            grad.outputs.gradients[p.name] ? r[grad.outputs.gradients[p.name]].data : new Float32Array(p.data.length),
+          ),
           stepLr,
         );
         seen += idx.length;
         const eps = seen / Math.max(1e-6, (performance.now() - tStart) / 1000);
-        ctx.onProgress?.({ phase: 'step', epoch, step: opt.stepCount, totalSteps, loss, lr: stepLr, examplesPerSecond: eps, etaSeconds: ((totalSteps - opt.stepCount) * batchSize) / Math.max(1e-6, eps) });
+        ctx.onProgress?.({
+          phase: 'step',
+          epoch,
+          step: opt.stepCount,
+          totalSteps,
+          loss,
+          lr: stepLr,
+          examplesPerSecond: eps,
+          etaSeconds: ((totalSteps - opt.stepCount) * batchSize) / Math.max(1e-6, eps),
+        });
         await yieldToEventLoop();
       }
       if (cancelled) break;
@@ -482,7 +663,14 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
             break;
           }
           const idx = vIdx.slice(s, s + 32);
-          const r = await v.run(modelFeeds(v.inputNames, idx.map((i) => ({ enc: items[i].s })), padS), ['logits']);
+          const r = await v.run(
+            modelFeeds(
+              v.inputNames,
+              idx.map((i) => ({ enc: items[i].s })),
+              padS,
+            ),
+            ['logits'],
+          );
           idx.forEach((i, b) => {
             const z = r.logits.data.slice(b * k, (b + 1) * k);
             vLogits.push(z);
@@ -496,8 +684,15 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
       const valAccuracy = correct / vIdx.length;
       history.push({ epoch, train_loss: lossN ? lossSum / lossN : 0, val_metric: valAccuracy });
       // Best: the higher validation accuracy; on a tie (small validation sets), the lower distillation loss.
-      const valLoss = distillationLoss(vLogits, vIdx.map((i) => soft[i]), vIdx.map((i) => goldOf(items[i])), T, alpha);
-      const isBest = valAccuracy > best.metric + 1e-9 || (Math.abs(valAccuracy - best.metric) <= 1e-9 && valLoss < best.loss);
+      const valLoss = distillationLoss(
+        vLogits,
+        vIdx.map((i) => soft[i]),
+        vIdx.map((i) => goldOf(items[i])),
+        T,
+        alpha,
+      );
+      const isBest =
+        valAccuracy > best.metric + 1e-9 || (Math.abs(valAccuracy - best.metric) <= 1e-9 && valLoss < best.loss);
       if (isBest) {
         best = { epoch, metric: valAccuracy, loss: valLoss };
         bestParams = params.map((p) => p.data.slice());
@@ -517,11 +712,37 @@ export async function distill(teacher: LoadedModel, student: LoadedModel, data: 
     const testItems = items.filter((it) => testSet.has(it.example));
     const cmp = await compare(teacherSession, evalSession, testItems, plan.order, teacher.tokenizer.padId, padS);
     const gold = testItems.map((it) => it.label);
-    const teacherMetrics = computeMetrics(gold, cmp.t.map((z) => argmax(z)), labels);
-    const studentMetrics = computeMetrics(gold, cmp.s.map((z) => argmax(z)), labels);
+    const teacherMetrics = computeMetrics(
+      gold,
+      cmp.t.map((z) => argmax(z)),
+      labels,
+    );
+    const studentMetrics = computeMetrics(
+      gold,
+      cmp.s.map((z) => argmax(z)),
+      labels,
+    );
     const n = testItems.length;
-    const teacherSide: DistillSide = { model: teacher.id, accuracy: teacherMetrics.accuracy, macro_f1: teacherMetrics.macroF1, ms_per_example: cmp.msT / n, parameters: countParameters(new Uint8Array(fs.readFileSync(teacherFile))), size_bytes: fs.statSync(teacherFile).size, layers: teacher.folder.numLayers, variant: teacherVariant };
-    const studentSide: DistillSide = { model: student.id, accuracy: studentMetrics.accuracy, macro_f1: studentMetrics.macroF1, ms_per_example: cmp.msS / n, parameters: countParameters(bytes), size_bytes: bytes.byteLength, layers, variant: 'fp32' };
+    const teacherSide: DistillSide = {
+      model: teacher.id,
+      accuracy: teacherMetrics.accuracy,
+      macro_f1: teacherMetrics.macroF1,
+      ms_per_example: cmp.msT / n,
+      parameters: countParameters(new Uint8Array(fs.readFileSync(teacherFile))),
+      size_bytes: fs.statSync(teacherFile).size,
+      layers: teacher.folder.numLayers,
+      variant: teacherVariant,
+    };
+    const studentSide: DistillSide = {
+      model: student.id,
+      accuracy: studentMetrics.accuracy,
+      macro_f1: studentMetrics.macroF1,
+      ms_per_example: cmp.msS / n,
+      parameters: countParameters(bytes),
+      size_bytes: bytes.byteLength,
+      layers,
+      variant: 'fp32',
+    };
     const layerKey = sf.family === 'distilbert' ? 'n_layers' : 'num_hidden_layers';
     const studentFolder: ModelFolder = { ...sf, numLayers: layers, config: { ...sf.config, [layerKey]: layers } };
     return {

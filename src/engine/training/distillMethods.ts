@@ -67,7 +67,10 @@ const MAX_RUNS = 2;
 /** `<data>-distilled`, then `-2`, `-3`…: the first name that does not exist yet. */
 export function defaultDistilledDir(dataPath: string): string {
   const abs = path.resolve(dataPath);
-  const base = path.join(path.dirname(abs), `${path.basename(abs).replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '')}-distilled`);
+  const base = path.join(
+    path.dirname(abs),
+    `${path.basename(abs).replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '')}-distilled`,
+  );
   if (!fs.existsSync(base)) return base;
   for (let i = 2; ; i++) if (!fs.existsSync(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -125,30 +128,65 @@ export function saveDistilled(run: DistillRun, dir: string, overwrite = false): 
     maxLength: o.maxLength,
     report,
     overwrite,
-    info: { distilled_from: o.teacher.model, temperature: o.temperature, alpha: o.alpha, layers: o.student.layers, pooling: o.pooling?.kind },
+    info: {
+      distilled_from: o.teacher.model,
+      temperature: o.temperature,
+      alpha: o.alpha,
+      layers: o.student.layers,
+      pooling: o.pooling?.kind,
+    },
   });
 }
 
 export const distillMethods: MethodTable<keyof DistillMethods> = {
   trainingDistill: async (engine, params, ctx) => {
-    if (!params.teacher) throw new EngineError('bad-option', 'Distillation needs a teacher model.', 'Name a sequence-classification model, e.g. one saved by `bert-lens train --mode fine-tune`.');
+    if (!params.teacher)
+      throw new EngineError(
+        'bad-option',
+        'Distillation needs a teacher model.',
+        'Name a sequence-classification model, e.g. one saved by `bert-lens train --mode fine-tune`.',
+      );
     ctx.progress({ phase: 'loading', message: 'Reading data' });
-    const data = loadTaskData(params.data, { seed: params.seed, textColumn: params.textColumn, labelColumn: params.labelColumn, pairColumn: params.pairColumn, task: params.pairColumn ? 'pair' : undefined });
+    const data = loadTaskData(params.data, {
+      seed: params.seed,
+      textColumn: params.textColumn,
+      labelColumn: params.labelColumn,
+      pairColumn: params.pairColumn,
+      task: params.pairColumn ? 'pair' : undefined,
+    });
     ctx.progress({ phase: 'loading', message: 'Loading the teacher and the student' });
     const outcome = await engine.use(params.teacher, { signal: ctx.signal }, (teacher) =>
       engine.use(params.student ?? {}, { signal: ctx.signal }, (student) => {
-        const { teacher: _t, student: _s, data: _d, textColumn: _tc, labelColumn: _lc, pairColumn: _pc, ...opts } = params;
+        const {
+          teacher: _t,
+          student: _s,
+          data: _d,
+          textColumn: _tc,
+          labelColumn: _lc,
+          pairColumn: _pc,
+          ...opts
+        } = params;
         return distill(teacher, student, data, opts, { signal: ctx.signal, onProgress: ctx.progress });
       }),
     );
-    const run: DistillRun = { id: `distill-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`, request: params, outcome, dataPath: data.dataset.path };
+    const run: DistillRun = {
+      id: `distill-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
+      request: params,
+      outcome,
+      dataPath: data.dataset.path,
+    };
     runs.set(run.id, run);
     while (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value as string);
     return distillView(run);
   },
   trainingDistillSave: async (_engine, params) => {
     const run = runs.get(params.runId);
-    if (!run) throw new EngineError('training-run-missing', 'That distilled student is no longer in memory.', 'Distil it again (the teacher’s logits are cached, so it is quicker).');
+    if (!run)
+      throw new EngineError(
+        'training-run-missing',
+        'That distilled student is no longer in memory.',
+        'Distil it again (the teacher’s logits are cached, so it is quicker).',
+      );
     return { dir: saveDistilled(run, params.dir ?? defaultDistilledDir(run.dataPath), params.overwrite) };
   },
 };

@@ -91,31 +91,71 @@ export async function disposeExplainer(runId: string): Promise<void> {
 
 function checkIndex(example: number, count: number): void {
   if (!Number.isInteger(example) || example < 0 || example >= count) {
-    throw new EngineError('explain-example', `Test example ${example} does not exist (the run has ${count}).`, 'Pick an example from the results list.');
+    throw new EngineError(
+      'explain-example',
+      `Test example ${example} does not exist (the run has ${count}).`,
+      'Pick an example from the results list.',
+    );
   }
 }
 
 /** Saliency of the predicted label of a fine-tuned run's test example, through the fine-tuned graph. */
-export async function explainFineTunedExample(run: FineTunedRun, req: ExplainExampleRequest, signal?: AbortSignal): Promise<ExplainedExample> {
-  if (!('columns' in run.dataset)) throw new EngineError('explain-example', '"Why this label?" explains sequence and pair classification runs; this run tags tokens or answers questions.', 'Use Explain Prediction on the saved model instead.');
+export async function explainFineTunedExample(
+  run: FineTunedRun,
+  req: ExplainExampleRequest,
+  signal?: AbortSignal,
+): Promise<ExplainedExample> {
+  if (!('columns' in run.dataset))
+    throw new EngineError(
+      'explain-example',
+      '"Why this label?" explains sequence and pair classification runs; this run tags tokens or answers questions.',
+      'Use Explain Prediction on the saved model instead.',
+    );
   const dataset = run.dataset;
   const preds = run.outcome.testPredictions ?? [];
   checkIndex(req.example, preds.length);
   const p = preds[req.example];
   const x = explainerFor(run.id, (dir) =>
-    saveFineTuned({ dir, overwrite: true, skipQuantized: true, source: run.model.folder, task: run.outcome.task, labels: run.outcome.labels, bytes: run.outcome.bytes, maxLength: run.outcome.maxLength, info: { pooling: run.outcome.pooling?.kind } }),
+    saveFineTuned({
+      dir,
+      overwrite: true,
+      skipQuantized: true,
+      source: run.model.folder,
+      task: run.outcome.task,
+      labels: run.outcome.labels,
+      bytes: run.outcome.bytes,
+      maxLength: run.outcome.maxLength,
+      info: { pooling: run.outcome.pooling?.kind },
+    }),
   );
-  return explain(await x.model, dataset.examples[p.index], dataset.labels[p.label], run.outcome.labels[p.predicted], req, 'fine-tuned', signal);
+  return explain(
+    await x.model,
+    dataset.examples[p.index],
+    dataset.labels[p.label],
+    run.outcome.labels[p.predicted],
+    req,
+    'fine-tuned',
+    signal,
+  );
 }
 
 /** Saliency of the predicted label of a frozen-head run's test example, through encoder + pooling + head. Only
  *  when the features came from the fp32 encoder: the int8 encoder has no gradients, and explaining the head on
  *  fp32 features would explain another network than the one that predicted. */
-export async function explainFrozenExample(run: TrainRun, req: ExplainExampleRequest, signal?: AbortSignal): Promise<ExplainedExample> {
+export async function explainFrozenExample(
+  run: TrainRun,
+  req: ExplainExampleRequest,
+  signal?: AbortSignal,
+): Promise<ExplainedExample> {
   const preds = run.outcome.predictions;
   checkIndex(req.example, preds.length);
   const c = run.outcome.classifier;
-  if (!(c.extractor instanceof EncoderFeatureExtractor)) throw new EngineError('explain-frozen', 'This classifier was not trained on an ONNX encoder, so its labels cannot be explained.', 'Train with a model folder.');
+  if (!(c.extractor instanceof EncoderFeatureExtractor))
+    throw new EngineError(
+      'explain-frozen',
+      'This classifier was not trained on an ONNX encoder, so its labels cannot be explained.',
+      'Train with a model folder.',
+    );
   const variant = c.extractor.model.variant;
   if (variant !== 'fp32') {
     throw new EngineError(
@@ -125,13 +165,47 @@ export async function explainFrozenExample(run: TrainRun, req: ExplainExampleReq
     );
   }
   const p = preds[req.example];
-  const x = explainerFor(run.id, (dir) => saveClassifier(c, run.report, { dir, dataPath: run.dataset.path, overwrite: true }));
-  return explain(await x.model, run.dataset.examples[p.index], run.dataset.labels[p.label], run.dataset.labels[p.predicted], req, 'frozen-head', signal);
+  const x = explainerFor(run.id, (dir) =>
+    saveClassifier(c, run.report, { dir, dataPath: run.dataset.path, overwrite: true }),
+  );
+  return explain(
+    await x.model,
+    run.dataset.examples[p.index],
+    run.dataset.labels[p.label],
+    run.dataset.labels[p.predicted],
+    req,
+    'frozen-head',
+    signal,
+  );
 }
 
-async function explain(m: LoadedModel, e: { text: string; pair?: string; source: { file: string; line: number } }, label: string, predicted: string, req: ExplainExampleRequest, network: ExplainedExample['network'], signal?: AbortSignal): Promise<ExplainedExample> {
-  const r = await saliency(m, { text: e.text, pair: e.pair, label: predicted, method: req.method ?? 'grad-input', steps: req.steps }, { signal });
-  return { ...r, example: { index: req.example, file: e.source.file, line: e.source.line, label, predicted, text: e.text, ...(e.pair !== undefined ? { pair: e.pair } : {}) }, network };
+async function explain(
+  m: LoadedModel,
+  e: { text: string; pair?: string; source: { file: string; line: number } },
+  label: string,
+  predicted: string,
+  req: ExplainExampleRequest,
+  network: ExplainedExample['network'],
+  signal?: AbortSignal,
+): Promise<ExplainedExample> {
+  const r = await saliency(
+    m,
+    { text: e.text, pair: e.pair, label: predicted, method: req.method ?? 'grad-input', steps: req.steps },
+    { signal },
+  );
+  return {
+    ...r,
+    example: {
+      index: req.example,
+      file: e.source.file,
+      line: e.source.line,
+      label,
+      predicted,
+      text: e.text,
+      ...(e.pair !== undefined ? { pair: e.pair } : {}),
+    },
+    network,
+  };
 }
 
 /** The temporary folder a run is explained from, while it exists (tests). */

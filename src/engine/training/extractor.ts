@@ -39,7 +39,11 @@ export interface LayerSpec {
 export function resolveLayers(numLayers: number, layer = -1, lastLayers = 1): number[] {
   const last = layer < 0 ? numLayers + 1 + layer : layer;
   if (!Number.isInteger(last) || last < 0 || last > numLayers) {
-    throw new EngineError('bad-layer', `Layer ${layer} does not exist: this model has hidden states 0 (embeddings) to ${numLayers}.`, `Pick a layer between 0 and ${numLayers} (or -1 for the last).`);
+    throw new EngineError(
+      'bad-layer',
+      `Layer ${layer} does not exist: this model has hidden states 0 (embeddings) to ${numLayers}.`,
+      `Pick a layer between 0 and ${numLayers} (or -1 for the last).`,
+    );
   }
   const n = Math.max(1, Math.min(lastLayers, last + 1));
   return Array.from({ length: n }, (_, i) => last - n + 1 + i);
@@ -65,7 +69,15 @@ export function truncateEncoded(e: Encoded, maxLength: number): Encoded {
     excess--;
   }
   const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
-  return { ids: pick(e.ids), tokens: pick(e.tokens), offsets: pick(e.offsets), typeIds: pick(e.typeIds), specialTokensMask: pick(e.specialTokensMask), wordIds: pick(e.wordIds), sequenceIds: pick(e.sequenceIds) };
+  return {
+    ids: pick(e.ids),
+    tokens: pick(e.tokens),
+    offsets: pick(e.offsets),
+    typeIds: pick(e.typeIds),
+    specialTokensMask: pick(e.specialTokensMask),
+    wordIds: pick(e.wordIds),
+    sequenceIds: pick(e.sequenceIds),
+  };
 }
 
 export class EncoderFeatureExtractor implements FeatureExtractor {
@@ -86,7 +98,11 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     const layers = resolveLayers(folder.numLayers, opts.layer, opts.lastLayers);
     const hidden = findHiddenStateOutputs(model.graphInfo(), folder.numLayers);
     if (!hidden) {
-      throw new EngineError('model-outputs', `The hidden states of ${model.id} cannot be located in its ONNX graph, so no features can be pooled.`, 'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).');
+      throw new EngineError(
+        'model-outputs',
+        `The hidden states of ${model.id} cannot be located in its ONNX graph, so no features can be pooled.`,
+        'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).',
+      );
     }
     const pooling = opts.pooling ?? 'mean';
     const probe = await model.tokenizer.encode('a', 'b');
@@ -96,8 +112,25 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     const session = await openSession(buildPooledModel(encoderBytes, spec), 'cpu');
     const maxLength = Math.min(opts.maxLength ?? 256, folder.maxLength);
     const dim = folder.hiddenSize * layers.length;
-    const key = JSON.stringify({ model: model.id, variant: model.variant, layers, pooling, maxLength, long: 'window-mean' });
-    return new EncoderFeatureExtractor(model, spec, layers, maxLength, dim, key, session, encoderBytes, opts.batchSize ?? 16);
+    const key = JSON.stringify({
+      model: model.id,
+      variant: model.variant,
+      layers,
+      pooling,
+      maxLength,
+      long: 'window-mean',
+    });
+    return new EncoderFeatureExtractor(
+      model,
+      spec,
+      layers,
+      maxLength,
+      dim,
+      key,
+      session,
+      encoderBytes,
+      opts.batchSize ?? 16,
+    );
   }
 
   async encode(text: string, pair?: string): Promise<Encoded> {
@@ -111,7 +144,16 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     if (pair !== undefined) return [await this.encode(text, pair)];
     const whole = await this.model.tokenizer.encode(text);
     if (whole.ids.length <= this.maxLength) return [whole];
-    return (await encodeWindows(this.model.tokenizer, text, this.maxLength, Math.max(1, Math.floor(this.maxLength / 4)), undefined, whole)).map((w) => w.encoded);
+    return (
+      await encodeWindows(
+        this.model.tokenizer,
+        text,
+        this.maxLength,
+        Math.max(1, Math.floor(this.maxLength / 4)),
+        undefined,
+        whole,
+      )
+    ).map((w) => w.encoded);
   }
 
   async embedBatch(texts: string[], pairs?: string[], opts: EmbedOptions = {}): Promise<Float32Array[]> {

@@ -16,7 +16,13 @@ import { type Encoded, encodeWindows } from '../tokenizer';
 import { IGNORE_INDEX, alignLabels, answerPositions, bestSpan, pieceWords, wordPredictions } from './alignment';
 import { IMBALANCE_RATIO } from './data/dataChecks';
 import { truncateEncoded } from './extractor';
-import { type GraphParameter, type HeadParameter, buildFineTuneModel, readParameters, writeParameters } from './fineTuneGraph';
+import {
+  type GraphParameter,
+  type HeadParameter,
+  buildFineTuneModel,
+  readParameters,
+  writeParameters,
+} from './fineTuneGraph';
 import { quantizeDynamic } from './fineTuneExport';
 import { classWeightsFor, yieldToEventLoop } from './heads';
 import { argmax, computeMetrics } from './metrics';
@@ -75,7 +81,16 @@ export interface FineTuneOptions {
 
 export type FineTuneProgress =
   | { phase: 'loading'; message: string }
-  | { phase: 'step'; epoch: number; step: number; totalSteps: number; loss: number; lr: number; examplesPerSecond: number; etaSeconds: number }
+  | {
+      phase: 'step';
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      examplesPerSecond: number;
+      etaSeconds: number;
+    }
   | { phase: 'epoch'; epoch: number; trainLoss: number; valMetric: number; best: boolean }
   | { phase: 'evaluating'; what: string };
 
@@ -85,7 +100,10 @@ export interface EpochRecord {
   val_metric: number;
 }
 
-export type TaskMetrics = { accuracy: number; macro_f1: number } | { precision: number; recall: number; f1: number } | { exact: number; f1: number };
+export type TaskMetrics =
+  | { accuracy: number; macro_f1: number }
+  | { precision: number; recall: number; f1: number }
+  | { exact: number; f1: number };
 
 export interface FineTuneOutcome {
   task: FineTuneTask;
@@ -153,21 +171,42 @@ function contextSeq(enc: Encoded): number {
 }
 
 /** Encodes every example of the task into model inputs with labels (QA: one item per window). */
-async function encodeItems(data: TaskData, m: LoadedModel, labels: string[], maxLength: number, docStride: number, allPieces: boolean, signal?: AbortSignal): Promise<Item[]> {
+async function encodeItems(
+  data: TaskData,
+  m: LoadedModel,
+  labels: string[],
+  maxLength: number,
+  docStride: number,
+  allPieces: boolean,
+  signal?: AbortSignal,
+): Promise<Item[]> {
   const tk = m.tokenizer;
   const items: Item[] = [];
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   if (data.task === 'sequence' || data.task === 'pair') {
     for (let i = 0; i < data.dataset.examples.length; i++) {
       const e = data.dataset.examples[i];
-      items.push({ example: i, enc: truncateEncoded(await tk.encode(e.text, data.task === 'pair' ? (e.pair ?? '') : undefined), maxLength), label: labelIndex.get(e.label)! });
+      items.push({
+        example: i,
+        enc: truncateEncoded(await tk.encode(e.text, data.task === 'pair' ? (e.pair ?? '') : undefined), maxLength),
+        label: labelIndex.get(e.label)!,
+      });
       if (i % 256 === 255) await pause(signal);
     }
   } else if (data.task === 'token') {
     for (let i = 0; i < data.dataset.examples.length; i++) {
       const e = data.dataset.examples[i];
       const enc = truncateEncoded(await tk.encode(e.text), maxLength);
-      items.push({ example: i, enc, labels: alignLabels(enc, e.spans, e.tags.map((t) => labelIndex.get(t)!), allPieces) });
+      items.push({
+        example: i,
+        enc,
+        labels: alignLabels(
+          enc,
+          e.spans,
+          e.tags.map((t) => labelIndex.get(t)!),
+          allPieces,
+        ),
+      });
       if (i % 256 === 255) await pause(signal);
     }
   } else if (data.task === 'qa') {
@@ -189,7 +228,11 @@ async function encodeItems(data: TaskData, m: LoadedModel, labels: string[], max
   return items;
 }
 
-export function modelFeeds(inputNames: readonly string[], batch: readonly { enc: Encoded }[], padId: number): Record<string, InputTensor> {
+export function modelFeeds(
+  inputNames: readonly string[],
+  batch: readonly { enc: Encoded }[],
+  padId: number,
+): Record<string, InputTensor> {
   const len = Math.max(...batch.map((b) => b.enc.ids.length));
   const n = batch.length;
   const ids = new BigInt64Array(n * len).fill(BigInt(padId));
@@ -219,8 +262,19 @@ export function modelFeeds(inputNames: readonly string[], batch: readonly { enc:
 function labelFeeds(task: FineTuneTask, batch: Item[], weights?: Float64Array): Record<string, InputTensor> {
   const n = batch.length;
   if (task === 'sequence' || task === 'pair') {
-    const f: Record<string, InputTensor> = { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: BigInt64Array.from(batch.map((b) => BigInt(b.label!))), dims: [n] } };
-    if (weights) f[OBJECTIVE_INPUTS.weights] = { type: 'float32', data: Float32Array.from(batch.map((b) => weights[b.label!])), dims: [n] };
+    const f: Record<string, InputTensor> = {
+      [OBJECTIVE_INPUTS.labels(0)]: {
+        type: 'int64',
+        data: BigInt64Array.from(batch.map((b) => BigInt(b.label!))),
+        dims: [n],
+      },
+    };
+    if (weights)
+      f[OBJECTIVE_INPUTS.weights] = {
+        type: 'float32',
+        data: Float32Array.from(batch.map((b) => weights[b.label!])),
+        dims: [n],
+      };
     return f;
   }
   if (task === 'token') {
@@ -230,14 +284,29 @@ function labelFeeds(task: FineTuneTask, batch: Item[], weights?: Float64Array): 
     return { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: l, dims: [n, len] } };
   }
   return {
-    [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: BigInt64Array.from(batch.map((b) => BigInt(b.start!))), dims: [n] },
-    [OBJECTIVE_INPUTS.labels(1)]: { type: 'int64', data: BigInt64Array.from(batch.map((b) => BigInt(b.end!))), dims: [n] },
+    [OBJECTIVE_INPUTS.labels(0)]: {
+      type: 'int64',
+      data: BigInt64Array.from(batch.map((b) => BigInt(b.start!))),
+      dims: [n],
+    },
+    [OBJECTIVE_INPUTS.labels(1)]: {
+      type: 'int64',
+      data: BigInt64Array.from(batch.map((b) => BigInt(b.end!))),
+      dims: [n],
+    },
   };
 }
 
 /** Parameters fed to the step: the trainable ones per the mode. Top-K: those not needed to compute the hidden
  *  state below the K top layers. Freeze embeddings: those needed for hidden state 0. */
-export function selectTrainable(bytes: Uint8Array, params: GraphParameter[], head: HeadParameter[], numLayers: number, mode: TrainLayers, freezeEmbeddings: boolean): Set<string> {
+export function selectTrainable(
+  bytes: Uint8Array,
+  params: GraphParameter[],
+  head: HeadParameter[],
+  numLayers: number,
+  mode: TrainLayers,
+  freezeEmbeddings: boolean,
+): Set<string> {
   const headNames = new Set(head.map((h) => h.name));
   if (mode === 'head') return headNames;
   const info = inspectGraph(bytes);
@@ -259,11 +328,21 @@ export function selectTrainable(bytes: Uint8Array, params: GraphParameter[], hea
   };
   let frozen = new Set<string>();
   if (typeof mode === 'number') {
-    if (!hidden) throw new EngineError('model-outputs', 'The layers of this export cannot be located, so --train-layers top-K is not available.', 'Use --train-layers all or head.');
+    if (!hidden)
+      throw new EngineError(
+        'model-outputs',
+        'The layers of this export cannot be located, so --train-layers top-K is not available.',
+        'Use --train-layers all or head.',
+      );
     const k = Math.max(0, Math.min(numLayers, Math.floor(mode)));
     frozen = ancestorsInputs(hidden[numLayers - k]);
   } else if (freezeEmbeddings) {
-    if (!hidden) throw new EngineError('model-outputs', 'The embeddings of this export cannot be located, so they cannot be frozen.', 'Train all parameters.');
+    if (!hidden)
+      throw new EngineError(
+        'model-outputs',
+        'The embeddings of this export cannot be located, so they cannot be frozen.',
+        'Train all parameters.',
+      );
     frozen = ancestorsInputs(hidden[0]);
   }
   if (typeof mode === 'number' && freezeEmbeddings && hidden) for (const n of ancestorsInputs(hidden[0])) frozen.add(n);
@@ -285,7 +364,14 @@ interface CheckpointState {
   sizes: number[];
 }
 
-function writeCheckpoint(dir: string, state: CheckpointState, params: Float32Array[], m: Float32Array[], v: Float32Array[], best: Float32Array[]): void {
+function writeCheckpoint(
+  dir: string,
+  state: CheckpointState,
+  params: Float32Array[],
+  m: Float32Array[],
+  v: Float32Array[],
+  best: Float32Array[],
+): void {
   fs.mkdirSync(dir, { recursive: true });
   const parts = [...params, ...m, ...v, ...best];
   const total = parts.reduce((s, p) => s + p.byteLength, 0);
@@ -324,7 +410,15 @@ function readCheckpoint(dir: string, fp: string): { state: CheckpointState; tens
 }
 
 /** Runs a forward-only session over items in batches; returns each item's output rows. */
-async function forwardAll(session: RuntimeSession, items: Item[], outputs: string[], padId: number, batchSize: number, signal?: AbortSignal, extra: Record<string, InputTensor> = {}): Promise<Float32Array[][]> {
+async function forwardAll(
+  session: RuntimeSession,
+  items: Item[],
+  outputs: string[],
+  padId: number,
+  batchSize: number,
+  signal?: AbortSignal,
+  extra: Record<string, InputTensor> = {},
+): Promise<Float32Array[][]> {
   const res: Float32Array[][] = items.map(() => []);
   const order = items.map((_, i) => i).sort((a, b) => items[a].enc.ids.length - items[b].enc.ids.length || a - b);
   for (let s = 0; s < order.length; s += batchSize) {
@@ -343,7 +437,15 @@ async function forwardAll(session: RuntimeSession, items: Item[], outputs: strin
 
 /** Task metrics of a forward graph on a set of examples: a model's bytes (a session opened for the call), or an
  *  open session whose trained parameters are inputs (EvalGraph) with their values. */
-async function evaluate(net: Uint8Array | { session: RuntimeSession; feeds: Record<string, InputTensor> }, data: TaskData, items: Item[], exampleIdx: number[], labels: string[], padId: number, signal?: AbortSignal): Promise<{ metrics: TaskMetrics; full?: Metrics; predictions?: FineTuneOutcome['testPredictions'] }> {
+async function evaluate(
+  net: Uint8Array | { session: RuntimeSession; feeds: Record<string, InputTensor> },
+  data: TaskData,
+  items: Item[],
+  exampleIdx: number[],
+  labels: string[],
+  padId: number,
+  signal?: AbortSignal,
+): Promise<{ metrics: TaskMetrics; full?: Metrics; predictions?: FineTuneOutcome['testPredictions'] }> {
   const want = new Set(exampleIdx);
   const subset = items.filter((it) => want.has(it.example));
   const own = net instanceof Uint8Array;
@@ -391,7 +493,8 @@ async function evaluate(net: Uint8Array | { session: RuntimeSession; feeds: Reco
       const nullScore = st[0] + en[0];
       const cur = best.get(it.example) ?? { text: '', score: -Infinity, nullScore: Infinity };
       cur.nullScore = Math.min(cur.nullScore, nullScore);
-      if (span && span.score > cur.score) (cur.score = span.score), (cur.text = e.context.slice(span.start, span.end));
+      if (span && span.score > cur.score)
+        ((cur.score = span.score), (cur.text = e.context.slice(span.start, span.end)));
       best.set(it.example, cur);
     });
     const anyImpossible = exampleIdx.some((i) => data.dataset.examples[i].answers.length === 0);
@@ -413,12 +516,20 @@ function labelsOf(data: TaskData): string[] {
 }
 
 /** 'cls' unless the last layer's first-token states of up to 8 training texts are near-identical. */
-export async function choosePooling(model: LoadedModel, data: TaskData, train: number[]): Promise<{ kind: 'cls' | 'mean'; reason: string }> {
+export async function choosePooling(
+  model: LoadedModel,
+  data: TaskData,
+  train: number[],
+): Promise<{ kind: 'cls' | 'mean'; reason: string }> {
   if (data.task !== 'sequence' && data.task !== 'pair') return { kind: 'cls', reason: '' };
   const picks = train.slice(0, 8).map((i) => data.dataset.examples[i]);
   if (picks.length < 2) return { kind: 'cls', reason: 'too few texts to check the [CLS] states' };
   try {
-    const enc = await Promise.all(picks.map(async (e) => truncateEncoded(await model.tokenizer.encode(e.text, data.task === 'pair' ? (e.pair ?? '') : undefined), 64)));
+    const enc = await Promise.all(
+      picks.map(async (e) =>
+        truncateEncoded(await model.tokenizer.encode(e.text, data.task === 'pair' ? (e.pair ?? '') : undefined), 64),
+      ),
+    );
     const [h] = await model.hiddenStates(enc, [model.folder.numLayers]);
     const [, s, d] = h.dims;
     const v = enc.map((_, b) => {
@@ -428,10 +539,14 @@ export async function choosePooling(model: LoadedModel, data: TaskData, train: n
     });
     let sum = 0;
     let pairs = 0;
-    for (let a = 0; a < v.length; a++) for (let b = a + 1; b < v.length; b++) (sum += v[a].reduce((t, x, k) => t + x * v[b][k], 0)), pairs++;
+    for (let a = 0; a < v.length; a++)
+      for (let b = a + 1; b < v.length; b++) ((sum += v[a].reduce((t, x, k) => t + x * v[b][k], 0)), pairs++);
     const cos = sum / pairs;
     return cos >= 0.98
-      ? { kind: 'mean', reason: `the encoder's [CLS] states barely depend on the text (mean cosine ${cos.toFixed(3)} over ${v.length} training texts), so the head reads the mean of the token states` }
+      ? {
+          kind: 'mean',
+          reason: `the encoder's [CLS] states barely depend on the text (mean cosine ${cos.toFixed(3)} over ${v.length} training texts), so the head reads the mean of the token states`,
+        }
       : { kind: 'cls', reason: `the family's convention ([CLS] state; mean cosine ${cos.toFixed(3)} between texts)` };
   } catch {
     return { kind: 'cls', reason: "the family's convention" };
@@ -439,13 +554,27 @@ export async function choosePooling(model: LoadedModel, data: TaskData, train: n
 }
 
 /** Fine-tunes `model` (its fp32 graph) on the task data; returns the best epoch's network and its metrics. */
-export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTuneOptions = {}, ctx: { signal?: AbortSignal; onProgress?: (p: FineTuneProgress) => void } = {}): Promise<FineTuneOutcome> {
+export async function fineTune(
+  model: LoadedModel,
+  data: TaskData,
+  opts: FineTuneOptions = {},
+  ctx: { signal?: AbortSignal; onProgress?: (p: FineTuneProgress) => void } = {},
+): Promise<FineTuneOutcome> {
   const t0 = performance.now();
   const folder = model.folder;
   if (!folder.variants.includes('fp32')) {
-    throw new EngineError('needs-fp32', `Fine-tuning needs the fp32 variant (onnx/model.onnx); this model has only ${folder.variants.join(', ') || 'no'} variant(s).`, 'Use a model folder with onnx/model.onnx, or --mode frozen to train a head on frozen features.');
+    throw new EngineError(
+      'needs-fp32',
+      `Fine-tuning needs the fp32 variant (onnx/model.onnx); this model has only ${folder.variants.join(', ') || 'no'} variant(s).`,
+      'Use a model folder with onnx/model.onnx, or --mode frozen to train a head on frozen features.',
+    );
   }
-  if (folder.family === 'other') throw new EngineError('unsupported-family', `Fine-tuning supports BERT, DistilBERT, RoBERTa, ALBERT and ELECTRA encoders; this model's type is "${folder.config.model_type ?? 'unknown'}".`, 'Pick a BERT-family model.');
+  if (folder.family === 'other')
+    throw new EngineError(
+      'unsupported-family',
+      `Fine-tuning supports BERT, DistilBERT, RoBERTa, ALBERT and ELECTRA encoders; this model's type is "${folder.config.model_type ?? 'unknown'}".`,
+      'Pick a BERT-family model.',
+    );
   const seed = opts.seed ?? DEFAULT_SEED;
   const task = data.task;
   const labels = labelsOf(data);
@@ -465,17 +594,41 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
   ctx.onProgress?.({ phase: 'loading', message: 'Building the training graph' });
   let encoder: Uint8Array | undefined = new Uint8Array(fs.readFileSync(path.join(folder.path, VARIANT_FILES.fp32)));
   const hidden = findHiddenStateOutputs(inspectGraph(encoder), folder.numLayers);
-  if (!hidden) throw new EngineError('model-outputs', `The last hidden state of ${model.id} cannot be located in its ONNX graph.`, 'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).');
-  const spec = { family: folder.family, task, hiddenTensor: hidden[folder.numLayers], hiddenSize: folder.hiddenSize, numLabels: task === 'qa' ? 2 : labels.length, seed, initializerRange: typeof folder.config.initializer_range === 'number' ? (folder.config.initializer_range as number) : 0.02 };
+  if (!hidden)
+    throw new EngineError(
+      'model-outputs',
+      `The last hidden state of ${model.id} cannot be located in its ONNX graph.`,
+      'Use an unoptimised BERT-family export (onnx/model.onnx of a hub ONNX repository).',
+    );
+  const spec = {
+    family: folder.family,
+    task,
+    hiddenTensor: hidden[folder.numLayers],
+    hiddenSize: folder.hiddenSize,
+    numLabels: task === 'qa' ? 2 : labels.length,
+    seed,
+    initializerRange:
+      typeof folder.config.initializer_range === 'number' ? (folder.config.initializer_range as number) : 0.02,
+  };
   let pooling: FineTuneOutcome['pooling'];
   if (task === 'sequence' || task === 'pair') {
-    pooling = opts.pooling && opts.pooling !== 'auto' ? { kind: opts.pooling, reason: 'as asked' } : await choosePooling(model, data, split.train);
+    pooling =
+      opts.pooling && opts.pooling !== 'auto'
+        ? { kind: opts.pooling, reason: 'as asked' }
+        : await choosePooling(model, data, split.train);
   }
   const net = buildFineTuneModel(encoder, { ...spec, pooling: pooling?.kind });
   encoder = undefined; // memory: a base-size export is ~440 MB; only the network's bytes are needed from here
   const params = (() => {
     const all = readParameters(net.bytes); // copies of every weight; the frozen ones are dropped on return
-    const trainableNames = selectTrainable(net.bytes, all, net.head, folder.numLayers, trainLayers, opts.freezeEmbeddings ?? false);
+    const trainableNames = selectTrainable(
+      net.bytes,
+      all,
+      net.head,
+      folder.numLayers,
+      trainLayers,
+      opts.freezeEmbeddings ?? false,
+    );
     return all.filter((p) => trainableNames.has(p.name)).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
   })();
   const outputs = task === 'qa' ? ['start_logits', 'end_logits'] : ['logits'];
@@ -500,7 +653,8 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
   // Validation and test run one forward session, opened once, whose trained parameters are inputs: no model bytes
   // or session per epoch (each would be a copy of every weight).
   const evalGraph = await openEvalGraph(net.bytes, params);
-  const paramFeeds = (values: Float32Array[]) => Object.fromEntries(params.map((p, k) => [p.name, { type: 'float32' as const, data: values[k], dims: p.dims }]));
+  const paramFeeds = (values: Float32Array[]) =>
+    Object.fromEntries(params.map((p, k) => [p.name, { type: 'float32' as const, data: values[k], dims: p.dims }]));
   const trainer = new TrainStep(graph, params, { weightDecay: opts.weightDecay ?? 0.01 });
   const opt = trainer.optimizer;
 
@@ -516,7 +670,24 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     const microPerEpoch = Math.ceil(trainItems.length / microBatch);
     const stepsPerEpoch = Math.ceil(microPerEpoch / accumulation);
     const totalSteps = stepsPerEpoch * epochs;
-    const fp = fingerprint({ data: data.dataset.path, n: items.length, model: model.id, folder: folder.path, task, seed, lr, epochs, batchSize, microBatch, maxLength, trainLayers, fe: opts.freezeEmbeddings ?? false, allPieces: opts.allPieces ?? false, wd: opts.weightDecay ?? 0.01, labels });
+    const fp = fingerprint({
+      data: data.dataset.path,
+      n: items.length,
+      model: model.id,
+      folder: folder.path,
+      task,
+      seed,
+      lr,
+      epochs,
+      batchSize,
+      microBatch,
+      maxLength,
+      trainLayers,
+      fe: opts.freezeEmbeddings ?? false,
+      allPieces: opts.allPieces ?? false,
+      wd: opts.weightDecay ?? 0.01,
+      labels,
+    });
     const checkpointDir = opts.checkpointDir ?? path.join(os.tmpdir(), 'bert-lens-finetune', fp);
     let history: EpochRecord[] = [];
     let best = { epoch: 0, metric: -Infinity };
@@ -526,7 +697,12 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let resumedFrom: number | undefined;
     if (opts.resume) {
       const ck = readCheckpoint(checkpointDir, fp);
-      if (!ck) throw new EngineError('no-checkpoint', `No checkpoint of this run to resume from (looked in ${checkpointDir}).`, 'Run without --resume; a checkpoint is written after each epoch.');
+      if (!ck)
+        throw new EngineError(
+          'no-checkpoint',
+          `No checkpoint of this run to resume from (looked in ${checkpointDir}).`,
+          'Run without --resume; a checkpoint is written after each epoch.',
+        );
       const [p, m, v, b] = ck.tensors;
       p.forEach((t, k) => params[k].data.set(t));
       opt.importState({ step: ck.state.step, m, v });
@@ -563,7 +739,10 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
           break;
         }
         const batch = batches[b].map((i) => trainItems[i]);
-        const feeds: Record<string, InputTensor> = { ...modelFeeds(session.inputNames, batch, padId), ...labelFeeds(task, batch, weights) };
+        const feeds: Record<string, InputTensor> = {
+          ...modelFeeds(session.inputNames, batch, padId),
+          ...labelFeeds(task, batch, weights),
+        };
         const tb = performance.now();
         const loss = await trainer.micro(feeds, batch.length);
         lossSum += loss * batch.length;
@@ -578,7 +757,16 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
           const elapsed = (performance.now() - tStart) / 1000;
           const eps = seen / Math.max(1e-6, elapsed);
           const remaining = (totalSteps - opt.stepCount) * batchSize;
-          ctx.onProgress?.({ phase: 'step', epoch, step: opt.stepCount, totalSteps, loss, lr: stepLr, examplesPerSecond: eps, etaSeconds: remaining / Math.max(1e-6, eps) });
+          ctx.onProgress?.({
+            phase: 'step',
+            epoch,
+            step: opt.stepCount,
+            totalSteps,
+            loss,
+            lr: stepLr,
+            examplesPerSecond: eps,
+            etaSeconds: remaining / Math.max(1e-6, eps),
+          });
         } else {
           trainSeconds += (performance.now() - tb) / 1000;
           seen += batch.length;
@@ -589,7 +777,15 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       // ---- validation ----
       ctx.onProgress?.({ phase: 'evaluating', what: 'validation' });
       const valIdx = split.val.length ? split.val : split.train;
-      const { metrics } = await evaluate({ session: evalGraph, feeds: paramFeeds(params.map((p) => p.data)) }, data, items, valIdx, labels, padId, ctx.signal).catch((e) => {
+      const { metrics } = await evaluate(
+        { session: evalGraph, feeds: paramFeeds(params.map((p) => p.data)) },
+        data,
+        items,
+        valIdx,
+        labels,
+        padId,
+        ctx.signal,
+      ).catch((e) => {
         if (e instanceof CancelledError) return { metrics: undefined as unknown as TaskMetrics };
         throw e;
       });
@@ -608,7 +804,23 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
       } else sinceBest++;
       ctx.onProgress?.({ phase: 'epoch', epoch, trainLoss: record.train_loss, valMetric, best: isBest });
       const st = opt.exportState();
-      writeCheckpoint(checkpointDir, { fingerprint: fp, epoch, history, best, sinceBest, step: opt.stepCount, names: params.map((p) => p.name), sizes: params.map((p) => p.data.length) }, params.map((p) => p.data), st.m, st.v, bestParams ?? params.map((p) => p.data));
+      writeCheckpoint(
+        checkpointDir,
+        {
+          fingerprint: fp,
+          epoch,
+          history,
+          best,
+          sinceBest,
+          step: opt.stepCount,
+          names: params.map((p) => p.name),
+          sizes: params.map((p) => p.data.length),
+        },
+        params.map((p) => p.data),
+        st.m,
+        st.v,
+        bestParams ?? params.map((p) => p.data),
+      );
     }
     await trainer.dispose(); // memory: the training session and AdamW's moments are not needed from here
     if (!bestParams) {
@@ -622,9 +834,17 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
 
     // ---- test ----
     ctx.onProgress?.({ phase: 'evaluating', what: 'test' });
-    const test = await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.test, labels, padId);
+    const test = await evaluate(
+      { session: evalGraph, feeds: paramFeeds(bestParams) },
+      data,
+      items,
+      split.test,
+      labels,
+      padId,
+    );
     let quantizedMetrics: TaskMetrics | undefined;
-    if (opts.evaluateQuantized !== false) quantizedMetrics = (await evaluate(quantizeDynamic(bestBytes), data, items, split.test, labels, padId)).metrics;
+    if (opts.evaluateQuantized !== false)
+      quantizedMetrics = (await evaluate(quantizeDynamic(bestBytes), data, items, split.test, labels, padId)).metrics;
     const baselines: Record<string, TaskMetrics> = {};
     let sequenceBaselines: FineTuneOutcome['sequenceBaselines'];
     if (opts.baselines !== false) {
@@ -647,8 +867,15 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
     let valMetrics: TaskMetrics | undefined;
     let candidates: Candidates | undefined;
     let recommendation: Recommendation | undefined;
-    if (split.val.length) valMetrics = (await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.val, labels, padId)).metrics;
-    if (!cancelled && (data.task === 'sequence' || data.task === 'pair') && (opts.candidates ?? opts.baselines) !== false) {
+    if (split.val.length)
+      valMetrics = (
+        await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.val, labels, padId)
+      ).metrics;
+    if (
+      !cancelled &&
+      (data.task === 'sequence' || data.task === 'pair') &&
+      (opts.candidates ?? opts.baselines) !== false
+    ) {
       ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
       const ds = data.dataset;
       const idx = new Map(labels.map((l, i) => [l, i]));
@@ -661,7 +888,19 @@ export async function fineTune(model: LoadedModel, data: TaskData, opts: FineTun
           { signal: ctx.signal },
         );
         const classWeights = opts.classWeights === 'none' ? 'none' : 'balanced';
-        candidates = await scoreCandidates({ signal: ctx.signal, dataset: ds, y: Int32Array.from(ds.examples, (e) => idx.get(e.label)!), split, seed, pooled, classWeights, fineTuned: { ...(valMetrics ? { val: valMetrics as { accuracy: number; macro_f1: number } } : {}), test: test.metrics as { accuracy: number; macro_f1: number } } });
+        candidates = await scoreCandidates({
+          signal: ctx.signal,
+          dataset: ds,
+          y: Int32Array.from(ds.examples, (e) => idx.get(e.label)!),
+          split,
+          seed,
+          pooled,
+          classWeights,
+          fineTuned: {
+            ...(valMetrics ? { val: valMetrics as { accuracy: number; macro_f1: number } } : {}),
+            test: test.metrics as { accuracy: number; macro_f1: number },
+          },
+        });
         recommendation = recommend(candidates, averageWords(ds));
       } finally {
         await extractor.dispose();

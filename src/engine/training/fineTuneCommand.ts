@@ -5,7 +5,14 @@ import type { ModelSpec } from '../api';
 import type { Engine } from '../engine';
 import { EngineError } from '../errors';
 import { checkOutputDir, defaultFineTunedDir, saveFineTuned } from './fineTuneExport';
-import { type FineTuneOptions, type FineTuneProgress, type EpochRecord, type TaskMetrics, type TrainLayers, fineTune } from './fineTune';
+import {
+  type FineTuneOptions,
+  type FineTuneProgress,
+  type EpochRecord,
+  type TaskMetrics,
+  type TrainLayers,
+  fineTune,
+} from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
 import type { Candidates, Recommendation } from './types';
 
@@ -54,39 +61,74 @@ export function parseTrainLayers(v: string | number | undefined): TrainLayers {
   if (v === undefined || v === 'all') return 'all';
   if (v === 'head') return 'head';
   const m = /^(?:top-?)?(\d+)$/.exec(String(v));
-  if (!m) throw new EngineError('bad-option', `--train-layers "${v}" is not all, head or top-K.`, 'For example --train-layers top-2 (the top two layers and the head).');
+  if (!m)
+    throw new EngineError(
+      'bad-option',
+      `--train-layers "${v}" is not all, head or top-K.`,
+      'For example --train-layers top-2 (the top two layers and the head).',
+    );
   return Number(m[1]);
 }
 
-const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+const fmtTime = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`;
 
-export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: string): void; onProgress?: (p: FineTuneProgress) => void }, engine: Engine, signal?: AbortSignal): Promise<FineTuneJsonResult> {
+export async function runFineTuneCommand(
+  args: FineTuneArgs,
+  io: { log(line: string): void; onProgress?: (p: FineTuneProgress) => void },
+  engine: Engine,
+  signal?: AbortSignal,
+): Promise<FineTuneJsonResult> {
   const t0 = performance.now();
-  if (args.task && !FINE_TUNE_TASKS.includes(args.task)) throw new EngineError('bad-option', `Unknown task "${args.task}".`, `Use one of: ${FINE_TUNE_TASKS.join(', ')}.`);
+  if (args.task && !FINE_TUNE_TASKS.includes(args.task))
+    throw new EngineError('bad-option', `Unknown task "${args.task}".`, `Use one of: ${FINE_TUNE_TASKS.join(', ')}.`);
   const trainLayers = parseTrainLayers(args.trainLayers);
-  const data = loadTaskData(args.data, { task: args.task, seed: args.seed, textColumn: args.textColumn, labelColumn: args.labelColumn, pairColumn: args.pairColumn });
+  const data = loadTaskData(args.data, {
+    task: args.task,
+    seed: args.seed,
+    textColumn: args.textColumn,
+    labelColumn: args.labelColumn,
+    pairColumn: args.pairColumn,
+  });
   for (const w of 'warnings' in data.dataset ? data.dataset.warnings : []) io.log(`warning: ${w.message}`);
   const output = args.output ?? defaultFineTunedDir(data.dataset.path);
   checkOutputDir(output); // before hours of training, not after
   io.log(`Loading model…`);
   const model = await engine.model({ model: args.model, variant: args.variant }, { signal });
-  io.log(`Fine-tuning ${model.id} for ${data.task} (${data.split.train.length} train / ${data.split.val.length} validation / ${data.split.test.length} test)`);
+  io.log(
+    `Fine-tuning ${model.id} for ${data.task} (${data.split.train.length} train / ${data.split.val.length} validation / ${data.split.test.length} test)`,
+  );
   let lastLog = 0;
-  const outcome = await fineTune(model, data, { ...args, trainLayers }, {
-    signal,
-    onProgress: (p) => {
-      io.onProgress?.(p);
-      if (p.phase === 'step') {
-        const now = performance.now();
-        if (now - lastLog > 5000 || p.step === p.totalSteps || p.step === 1) {
-          lastLog = now;
-          io.log(`epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s  ETA ${fmtTime(p.etaSeconds)}`);
-        }
-      } else if (p.phase === 'epoch') io.log(`epoch ${p.epoch} done: train loss ${p.trainLoss.toFixed(4)}, validation ${(100 * p.valMetric).toFixed(1)}%${p.best ? ' (best so far)' : ''}`);
-      else if (p.phase === 'loading') io.log(`${p.message}…`);
+  const outcome = await fineTune(
+    model,
+    data,
+    { ...args, trainLayers },
+    {
+      signal,
+      onProgress: (p) => {
+        io.onProgress?.(p);
+        if (p.phase === 'step') {
+          const now = performance.now();
+          if (now - lastLog > 5000 || p.step === p.totalSteps || p.step === 1) {
+            lastLog = now;
+            io.log(
+              `epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s  ETA ${fmtTime(p.etaSeconds)}`,
+            );
+          }
+        } else if (p.phase === 'epoch')
+          io.log(
+            `epoch ${p.epoch} done: train loss ${p.trainLoss.toFixed(4)}, validation ${(100 * p.valMetric).toFixed(1)}%${p.best ? ' (best so far)' : ''}`,
+          );
+        else if (p.phase === 'loading') io.log(`${p.message}…`);
+      },
     },
-  });
-  if (outcome.cancelled) io.log(`Cancelled: keeping the best epoch so far (${outcome.bestEpoch}); resume with --resume.`);
+  );
+  if (outcome.cancelled)
+    io.log(`Cancelled: keeping the best epoch so far (${outcome.bestEpoch}); resume with --resume.`);
   if (outcome.pooling) io.log(`Head pooling: ${outcome.pooling.kind} — ${outcome.pooling.reason}.`);
   const report = {
     created: new Date().toISOString(),
@@ -94,7 +136,18 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     task: outcome.task,
     model: model.id,
     split: { seed: args.seed ?? 42, train: outcome.trainSize, validation: outcome.valSize, test: outcome.testSize },
-    training: { learning_rate: outcome.learningRate, epochs: outcome.epochs, best_epoch: outcome.bestEpoch, stopped_early: outcome.stoppedEarly, cancelled: outcome.cancelled, train_layers: String(trainLayers), trainable_values: outcome.trainable.values, max_length: outcome.maxLength, pooling: outcome.pooling, dropout: 'none' },
+    training: {
+      learning_rate: outcome.learningRate,
+      epochs: outcome.epochs,
+      best_epoch: outcome.bestEpoch,
+      stopped_early: outcome.stoppedEarly,
+      cancelled: outcome.cancelled,
+      train_layers: String(trainLayers),
+      trainable_values: outcome.trainable.values,
+      max_length: outcome.maxLength,
+      pooling: outcome.pooling,
+      dropout: 'none',
+    },
     metrics: outcome.metrics,
     quantized_metrics: outcome.quantizedMetrics,
     baselines: outcome.baselines,
@@ -102,7 +155,16 @@ export async function runFineTuneCommand(args: FineTuneArgs, io: { log(line: str
     candidates: outcome.candidates,
     recommendation: outcome.recommendation,
   };
-  const dir = saveFineTuned({ dir: output, source: model.folder, task: outcome.task, labels: outcome.labels, bytes: outcome.bytes, maxLength: outcome.maxLength, report, info: { pooling: outcome.pooling?.kind, train_layers: String(trainLayers) } });
+  const dir = saveFineTuned({
+    dir: output,
+    source: model.folder,
+    task: outcome.task,
+    labels: outcome.labels,
+    bytes: outcome.bytes,
+    maxLength: outcome.maxLength,
+    report,
+    info: { pooling: outcome.pooling?.kind, train_layers: String(trainLayers) },
+  });
   const r: FineTuneJsonResult = {
     mode: 'fine-tune',
     task: outcome.task,

@@ -8,11 +8,32 @@ import type { Family } from '../api';
 import { EngineError } from '../errors';
 import { WT_LEN, concatBytes, fieldString, lenField, readFields, stringField, varintField } from '../onnx/protobuf';
 import type { ModelFolder } from '../models/modelFolder';
-import { type Attr, DT_FLOAT as FLOAT, DT_INT8 as INT8, GRAPH_INITIALIZER, GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, TENSOR_RAW, encodeNode } from '../onnx/schema';
+import {
+  type Attr,
+  DT_FLOAT as FLOAT,
+  DT_INT8 as INT8,
+  GRAPH_INITIALIZER,
+  GRAPH_NODE,
+  MODEL_GRAPH,
+  NODE_OP_TYPE,
+  TENSOR_DATA_TYPE,
+  TENSOR_DIMS,
+  TENSOR_NAME,
+  TENSOR_RAW,
+  encodeNode,
+} from '../onnx/schema';
 import { parseGraph } from './onnxHead';
 import type { FineTuneTask } from './taskData';
 
-const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'spiece.model', 'sentencepiece.bpe.model'];
+const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'special_tokens_map.json',
+  'spiece.model',
+  'sentencepiece.bpe.model',
+];
 
 const CLASS_PREFIX: Record<string, string> = {
   bert: 'Bert',
@@ -41,7 +62,10 @@ function isEmptyDir(p: string): boolean {
 /** `<data>-finetuned`, then `-2`, `-3`…: the first name that does not exist yet. */
 export function defaultFineTunedDir(dataPath: string): string {
   const abs = path.resolve(dataPath);
-  const base = path.join(path.dirname(abs), `${path.basename(abs).replace(/\.(csv|tsv|tab|jsonl|ndjson|json|conll|conllu|bio|iob|iob2|ner)$/i, '')}-finetuned`);
+  const base = path.join(
+    path.dirname(abs),
+    `${path.basename(abs).replace(/\.(csv|tsv|tab|jsonl|ndjson|json|conll|conllu|bio|iob|iob2|ner)$/i, '')}-finetuned`,
+  );
   if (!fs.existsSync(base)) return base;
   for (let i = 2; ; i++) if (!fs.existsSync(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -49,8 +73,14 @@ export function defaultFineTunedDir(dataPath: string): string {
 /** Refuses an existing non-empty folder (unless `overwrite`, which the sidebar sets only after asking). */
 export function checkOutputDir(dir: string, overwrite = false): void {
   if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw new EngineError('output-exists', `${dir} exists and is a file.`, 'Choose another output folder.');
-  if (!isEmptyDir(dir) && !overwrite) throw new EngineError('output-exists', `${dir} already exists and is not empty; nothing was overwritten.`, 'Choose another output folder, or leave --output out for a new one next to the data.');
+  if (!fs.statSync(dir).isDirectory())
+    throw new EngineError('output-exists', `${dir} exists and is a file.`, 'Choose another output folder.');
+  if (!isEmptyDir(dir) && !overwrite)
+    throw new EngineError(
+      'output-exists',
+      `${dir} already exists and is not empty; nothing was overwritten.`,
+      'Choose another output folder, or leave --output out for a new one next to the data.',
+    );
 }
 
 export interface FineTunedSave {
@@ -78,10 +108,17 @@ export function saveFineTuned(s: FineTunedSave): string {
   fs.mkdirSync(path.join(dir, 'onnx'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), s.bytes);
   if (!s.skipQuantized) fs.writeFileSync(path.join(dir, 'onnx', 'model_quantized.onnx'), quantizeDynamic(s.bytes));
-  for (const f of TOKENIZER_FILES) if (fs.existsSync(path.join(src.path, f))) fs.copyFileSync(path.join(src.path, f), path.join(dir, f));
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...src.tokenizerConfig, model_max_length: s.maxLength }, null, 2) + '\n');
+  for (const f of TOKENIZER_FILES)
+    if (fs.existsSync(path.join(src.path, f))) fs.copyFileSync(path.join(src.path, f), path.join(dir, f));
+  fs.writeFileSync(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ ...src.tokenizerConfig, model_max_length: s.maxLength }, null, 2) + '\n',
+  );
   const labels = s.task === 'qa' ? [] : s.labels;
-  const config: Record<string, unknown> = { ...src.config, architectures: [architectureFor(src.config.model_type, src.family, s.task)] };
+  const config: Record<string, unknown> = {
+    ...src.config,
+    architectures: [architectureFor(src.config.model_type, src.family, s.task)],
+  };
   delete config.id2label;
   delete config.label2id;
   if (labels.length) {
@@ -92,14 +129,23 @@ export function saveFineTuned(s: FineTunedSave): string {
   if (s.task === 'sequence' || s.task === 'pair') config.problem_type = 'single_label_classification';
   config.bert_lens = { fine_tuned: true, task: s.task, base_model: src.path, max_length: s.maxLength, ...s.info };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  if (s.report !== undefined) fs.writeFileSync(path.join(dir, 'training-report.json'), JSON.stringify(s.report, null, 2) + '\n');
+  if (s.report !== undefined)
+    fs.writeFileSync(path.join(dir, 'training-report.json'), JSON.stringify(s.report, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), fineTunedCard(s, config.architectures as string[]));
   return dir;
 }
 
 function fineTunedCard(s: FineTunedSave, arch: string[]): string {
-  const outputs = s.task === 'qa' ? '`start_logits`, `end_logits` [batch, sequence]' : s.task === 'token' ? `\`logits\` [batch, sequence, ${s.labels.length}]` : `\`logits\` [batch, ${s.labels.length}]`;
-  const report = s.report !== undefined ? `\n## Training and evaluation\nSee \`training-report.json\` (split, learning rate, epochs, history, test metrics for fp32 and int8, baselines).\n` : '';
+  const outputs =
+    s.task === 'qa'
+      ? '`start_logits`, `end_logits` [batch, sequence]'
+      : s.task === 'token'
+        ? `\`logits\` [batch, sequence, ${s.labels.length}]`
+        : `\`logits\` [batch, ${s.labels.length}]`;
+  const report =
+    s.report !== undefined
+      ? `\n## Training and evaluation\nSee \`training-report.json\` (split, learning rate, epochs, history, test metrics for fp32 and int8, baselines).\n`
+      : '';
   return `# ${arch[0]} fine-tuned with BERT Lens
 
 The encoder of \`${s.source.path}\` (${s.source.family}) fine-tuned for ${s.task === 'qa' ? 'extractive question answering' : s.task === 'token' ? 'token classification' : s.task === 'pair' ? 'sentence-pair classification' : 'sequence classification'}, with a fresh head (no dropout).
@@ -116,7 +162,15 @@ ${s.labels.length ? `\nLabels: ${s.labels.map((l, i) => `${i} = ${l}`).join(', '
 // with the weight quantised symmetrically per tensor: w_scale = max|W| / 127, Wq = round(W / w_scale).
 
 function tensorBytes(name: string, dims: number[], type: number, raw: Uint8Array): Uint8Array {
-  return lenField(GRAPH_INITIALIZER, concatBytes([...dims.map((d) => varintField(TENSOR_DIMS, d)), varintField(TENSOR_DATA_TYPE, type), stringField(TENSOR_NAME, name), lenField(TENSOR_RAW, raw)]));
+  return lenField(
+    GRAPH_INITIALIZER,
+    concatBytes([
+      ...dims.map((d) => varintField(TENSOR_DIMS, d)),
+      varintField(TENSOR_DATA_TYPE, type),
+      stringField(TENSOR_NAME, name),
+      lenField(TENSOR_RAW, raw),
+    ]),
+  );
 }
 
 function nodeBytes(op: string, name: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Uint8Array {
@@ -162,7 +216,8 @@ export function quantizeDynamic(bytes: Uint8Array): Uint8Array {
   const { fields, nodes, names } = parseGraph(bytes, g);
   const nodeOps = new Map<object, string>();
   for (const n of nodes) {
-    for (const nf of readFields(bytes, n.field.valStart, n.field.valEnd)) if (nf.no === NODE_OP_TYPE) nodeOps.set(n.field, fieldString(bytes, nf));
+    for (const nf of readFields(bytes, n.field.valStart, n.field.valEnd))
+      if (nf.no === NODE_OP_TYPE) nodeOps.set(n.field, fieldString(bytes, nf));
   }
   const quantized = new Map<string, { q: string; scale: string; zero: string }>();
   const parts: Uint8Array[][] = [];

@@ -70,10 +70,28 @@ export const tensorField = encodeInitializer;
 const outputInfo = (name: string, dims: (number | string)[]) => encodeValueInfo('output', name, DT_FLOAT, dims);
 
 /** The head's parameter names and shapes, named as transformers names them (weights stored [in, out] for MatMul). */
-export function headLayout(family: Family, task: FineTuneTask, h: number, k: number): { name: string; dims: number[] }[] {
-  if (task === 'token') return [{ name: 'classifier.weight', dims: [h, k] }, { name: 'classifier.bias', dims: [k] }];
-  if (task === 'qa') return [{ name: 'qa_outputs.weight', dims: [h, 2] }, { name: 'qa_outputs.bias', dims: [2] }];
-  const first = family === 'distilbert' ? 'pre_classifier' : family === 'roberta' || family === 'electra' ? 'classifier.dense' : 'pooler.dense';
+export function headLayout(
+  family: Family,
+  task: FineTuneTask,
+  h: number,
+  k: number,
+): { name: string; dims: number[] }[] {
+  if (task === 'token')
+    return [
+      { name: 'classifier.weight', dims: [h, k] },
+      { name: 'classifier.bias', dims: [k] },
+    ];
+  if (task === 'qa')
+    return [
+      { name: 'qa_outputs.weight', dims: [h, 2] },
+      { name: 'qa_outputs.bias', dims: [2] },
+    ];
+  const first =
+    family === 'distilbert'
+      ? 'pre_classifier'
+      : family === 'roberta' || family === 'electra'
+        ? 'classifier.dense'
+        : 'pooler.dense';
   const last = family === 'roberta' || family === 'electra' ? 'classifier.out_proj' : 'classifier';
   return [
     { name: `${first}.weight`, dims: [h, h] },
@@ -97,17 +115,38 @@ function headNodes(spec: FineTuneHeadSpec, names: string[], nodes: Uint8Array[],
     return ['logits'];
   }
   if (spec.task === 'qa') {
-    inits.push(tensorField(t('zero'), [], BigInt64Array.from([0n])), tensorField(t('one'), [], BigInt64Array.from([1n])));
+    inits.push(
+      tensorField(t('zero'), [], BigInt64Array.from([0n])),
+      tensorField(t('one'), [], BigInt64Array.from([1n])),
+    );
     nodes.push(node('MatMul', [h, names[0]], [t('z')]), node('Add', [t('z'), names[1]], [t('se')]));
-    nodes.push(node('Gather', [t('se'), t('zero')], ['start_logits'], [{ name: 'axis', i: 2 }]), node('Gather', [t('se'), t('one')], ['end_logits'], [{ name: 'axis', i: 2 }]));
+    nodes.push(
+      node('Gather', [t('se'), t('zero')], ['start_logits'], [{ name: 'axis', i: 2 }]),
+      node('Gather', [t('se'), t('one')], ['end_logits'], [{ name: 'axis', i: 2 }]),
+    );
     return ['start_logits', 'end_logits'];
   }
   if (spec.pooling === 'mean') {
     // Σ_t mask_t·h_t / max(1, Σ_t mask_t), as [B,1,S]·[B,S,H] products.
-    inits.push(tensorField(t('shape_b1s'), [3], BigInt64Array.from([0n, 1n, -1n])), tensorField(t('shape_bh'), [2], BigInt64Array.from([0n, -1n])), tensorField(t('onef'), [], Float32Array.from([1])));
-    nodes.push(node('Cast', ['attention_mask'], [t('mask_f')], [{ name: 'to', i: DT_FLOAT }]), node('Reshape', [t('mask_f'), t('shape_b1s')], [t('mask3')]));
-    nodes.push(node('Transpose', [t('mask3')], [t('mask3_t')], [{ name: 'perm', ints: [0, 2, 1] }]), node('MatMul', [t('mask3'), t('mask3_t')], [t('count_raw')]), node('Max', [t('count_raw'), t('onef')], [t('count')]));
-    nodes.push(node('MatMul', [t('mask3'), h], [t('sum')]), node('Div', [t('sum'), t('count')], [t('mean3')]), node('Reshape', [t('mean3'), t('shape_bh')], [t('cls')]));
+    inits.push(
+      tensorField(t('shape_b1s'), [3], BigInt64Array.from([0n, 1n, -1n])),
+      tensorField(t('shape_bh'), [2], BigInt64Array.from([0n, -1n])),
+      tensorField(t('onef'), [], Float32Array.from([1])),
+    );
+    nodes.push(
+      node('Cast', ['attention_mask'], [t('mask_f')], [{ name: 'to', i: DT_FLOAT }]),
+      node('Reshape', [t('mask_f'), t('shape_b1s')], [t('mask3')]),
+    );
+    nodes.push(
+      node('Transpose', [t('mask3')], [t('mask3_t')], [{ name: 'perm', ints: [0, 2, 1] }]),
+      node('MatMul', [t('mask3'), t('mask3_t')], [t('count_raw')]),
+      node('Max', [t('count_raw'), t('onef')], [t('count')]),
+    );
+    nodes.push(
+      node('MatMul', [t('mask3'), h], [t('sum')]),
+      node('Div', [t('sum'), t('count')], [t('mean3')]),
+      node('Reshape', [t('mean3'), t('shape_bh')], [t('cls')]),
+    );
   } else {
     inits.push(tensorField(t('zero'), [], BigInt64Array.from([0n])));
     nodes.push(node('Gather', [h, t('zero')], [t('cls')], [{ name: 'axis', i: 1 }]));
@@ -118,8 +157,16 @@ function headNodes(spec: FineTuneHeadSpec, names: string[], nodes: Uint8Array[],
   else if (act === 'relu') nodes.push(node('Relu', [t('pre')], [t('act')]));
   else {
     // GELU (erf form, as transformers' "gelu"): 0.5·x·(1 + erf(x/√2)).
-    inits.push(tensorField(t('sqrt2'), [], Float32Array.from([Math.SQRT2])), tensorField(t('half'), [], Float32Array.from([0.5])), tensorField(t('onef_gelu'), [], Float32Array.from([1])));
-    nodes.push(node('Div', [t('pre'), t('sqrt2')], [t('g1')]), node('Erf', [t('g1')], [t('g2')]), node('Add', [t('g2'), t('onef_gelu')], [t('g3')]));
+    inits.push(
+      tensorField(t('sqrt2'), [], Float32Array.from([Math.SQRT2])),
+      tensorField(t('half'), [], Float32Array.from([0.5])),
+      tensorField(t('onef_gelu'), [], Float32Array.from([1])),
+    );
+    nodes.push(
+      node('Div', [t('pre'), t('sqrt2')], [t('g1')]),
+      node('Erf', [t('g1')], [t('g2')]),
+      node('Add', [t('g2'), t('onef_gelu')], [t('g3')]),
+    );
     nodes.push(node('Mul', [t('pre'), t('half')], [t('g4')]), node('Mul', [t('g4'), t('g3')], [t('act')]));
   }
   nodes.push(node('MatMul', [t('act'), names[2]], [t('z')]), node('Add', [t('z'), names[3]], ['logits']));
@@ -129,19 +176,33 @@ function headNodes(spec: FineTuneHeadSpec, names: string[], nodes: Uint8Array[],
 function graphField(bytes: Uint8Array): { top: Field[]; g: Field } {
   const top = readFields(bytes);
   const g = top.find((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN);
-  if (!g) throw new EngineError('model-not-onnx', 'The model file is not an ONNX model (no graph).', 'Use a hub-layout model folder with onnx/model.onnx.');
+  if (!g)
+    throw new EngineError(
+      'model-not-onnx',
+      'The model file is not an ONNX model (no graph).',
+      'Use a hub-layout model folder with onnx/model.onnx.',
+    );
   return { top, g };
 }
 
 /** Builds the fine-tuning network: the encoder's nodes up to `hiddenTensor` (the old head and its weights go),
  *  then the fresh head, with the task's standard outputs. Head weights are seeded. */
-export function buildFineTuneModel(bytes: Uint8Array, spec: FineTuneHeadSpec, headValues?: HeadParameter[]): FineTuneModel {
+export function buildFineTuneModel(
+  bytes: Uint8Array,
+  spec: FineTuneHeadSpec,
+  headValues?: HeadParameter[],
+): FineTuneModel {
   counter = 0; // node names depend only on the spec, so the same run writes the same bytes
   const { top, g } = graphField(bytes);
   const { fields, nodes: parsed, names, inputs } = parseGraph(bytes, g);
   const produced = new Map<string, number>();
   parsed.forEach((n, i) => n.outputs.forEach((o) => produced.set(o, i)));
-  if (!produced.has(spec.hiddenTensor)) throw new EngineError('model-outputs', `The encoder has no tensor "${spec.hiddenTensor}".`, 'Use a standard BERT-family export.');
+  if (!produced.has(spec.hiddenTensor))
+    throw new EngineError(
+      'model-outputs',
+      `The encoder has no tensor "${spec.hiddenTensor}".`,
+      'Use a standard BERT-family export.',
+    );
   const keep = new Set<number>();
   const stack = [spec.hiddenTensor];
   while (stack.length) {
@@ -156,14 +217,23 @@ export function buildFineTuneModel(bytes: Uint8Array, spec: FineTuneHeadSpec, he
   for (const i of keep) for (const t of parsed[i].outputs) kept.add(t);
 
   const layout = headLayout(spec.family, spec.task, spec.hiddenSize, spec.task === 'qa' ? 2 : spec.numLabels);
-  for (const l of layout) if (kept.has(l.name) || used.has(l.name)) throw new EngineError('model-outputs', `The encoder already has a tensor named "${l.name}".`, 'Report this model; its tensor names clash with the new head.');
+  for (const l of layout)
+    if (kept.has(l.name) || used.has(l.name))
+      throw new EngineError(
+        'model-outputs',
+        `The encoder already has a tensor named "${l.name}".`,
+        'Report this model; its tensor names clash with the new head.',
+      );
   const rng = createRng(spec.seed);
   const std = spec.initializerRange ?? 0.02;
   const head: HeadParameter[] = layout.map((l) => {
     const given = headValues?.find((v) => v.name === l.name);
     if (given) return { ...l, data: given.data };
     const n = l.dims.reduce((a, b) => a * b, 1);
-    return { ...l, data: l.dims.length === 1 ? new Float32Array(n) : Float32Array.from({ length: n }, () => normal(rng) * std) };
+    return {
+      ...l,
+      data: l.dims.length === 1 ? new Float32Array(n) : Float32Array.from({ length: n }, () => normal(rng) * std),
+    };
   });
   const newNodes: Uint8Array[] = [];
   const newInits: Uint8Array[] = head.map((p) => tensorField(p.name, p.dims, p.data));
@@ -185,7 +255,17 @@ export function buildFineTuneModel(bytes: Uint8Array, spec: FineTuneHeadSpec, he
     } else if (f.no !== GRAPH_OUTPUT) parts.push(bytes.subarray(f.start, f.end));
   }
   parts.push(...newNodes, ...newInits);
-  for (const o of outputs) parts.push(outputInfo(o, spec.task === 'sequence' || spec.task === 'pair' ? ['batch_size', spec.numLabels] : spec.task === 'token' ? ['batch_size', 'sequence_length', spec.numLabels] : ['batch_size', 'sequence_length']));
+  for (const o of outputs)
+    parts.push(
+      outputInfo(
+        o,
+        spec.task === 'sequence' || spec.task === 'pair'
+          ? ['batch_size', spec.numLabels]
+          : spec.task === 'token'
+            ? ['batch_size', 'sequence_length', spec.numLabels]
+            : ['batch_size', 'sequence_length'],
+      ),
+    );
   const graph = lenField(MODEL_GRAPH, concatBytes(parts));
   return { bytes: concatBytes(top.map((f) => (f === g ? graph : bytes.subarray(f.start, f.end)))), head, outputs };
 }
@@ -198,7 +278,10 @@ export interface GraphParameter {
   aliasOf?: string;
 }
 
-function readTensor(bytes: Uint8Array, f: Field): { name: string; dims: number[]; type: number; data?: Float32Array; external: boolean } {
+function readTensor(
+  bytes: Uint8Array,
+  f: Field,
+): { name: string; dims: number[]; type: number; data?: Float32Array; external: boolean } {
   let name = '';
   const dims: number[] = [];
   let type = 0;
@@ -244,7 +327,12 @@ export function readParameters(bytes: Uint8Array): GraphParameter[] {
   for (const f of fields) {
     if (f.no !== GRAPH_INITIALIZER) continue;
     const t = readTensor(bytes, f);
-    if (t.external) throw new EngineError('model-external-data', `Tensor ${t.name} is stored outside the .onnx file (external data), which fine-tuning cannot read yet.`, 'Use an export with the weights inside onnx/model.onnx.');
+    if (t.external)
+      throw new EngineError(
+        'model-external-data',
+        `Tensor ${t.name} is stored outside the .onnx file (external data), which fine-tuning cannot read yet.`,
+        'Use an export with the weights inside onnx/model.onnx.',
+      );
     if (t.type !== DT_FLOAT || !t.data || t.data.length < 2 || !readers.has(t.name)) continue;
     const p = { name: t.name, dims: t.dims, data: t.data };
     out.push(p);
@@ -270,7 +358,10 @@ export function readParameters(bytes: Uint8Array): GraphParameter[] {
 
 /** Writes new values for parameters: an initializer is replaced; an Identity alias becomes an initializer of its
  *  own (its Identity node goes). Everything else is copied byte for byte. */
-export function writeParameters(bytes: Uint8Array, params: { name: string; dims: number[]; data: Float32Array }[]): Uint8Array {
+export function writeParameters(
+  bytes: Uint8Array,
+  params: { name: string; dims: number[]; data: Float32Array }[],
+): Uint8Array {
   const { top, g } = graphField(bytes);
   const { fields, names } = parseGraph(bytes, g);
   const values = new Map(params.map((p) => [p.name, p]));

@@ -6,7 +6,15 @@
 // Only the graph that trains is rewritten; the exported model keeps the encoder's own nodes. Parameter names
 // (γ, β) are unchanged, so the same weights feed either graph.
 import { readFields } from '../onnx/protobuf';
-import { DT_FLOAT, type OnnxModel, type OnnxNode, encodeNode, parseModel, readInitializer, writeModel } from '../grad/onnxModel';
+import {
+  DT_FLOAT,
+  type OnnxModel,
+  type OnnxNode,
+  encodeNode,
+  parseModel,
+  readInitializer,
+  writeModel,
+} from '../grad/onnxModel';
 
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
@@ -26,13 +34,16 @@ function scalarOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): nu
     for (const f of readFields(a.t)) {
       if (f.no === TENSOR_DATA_TYPE) type = f.value!;
       else if (f.no === TENSOR_DIMS) count *= f.value!;
-      else if (f.no === TENSOR_RAW && f.valEnd - f.valStart === 4) value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true);
-      else if (f.no === TENSOR_FLOAT_DATA) value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true); // packed or fixed32: the first value
+      else if (f.no === TENSOR_RAW && f.valEnd - f.valStart === 4)
+        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true);
+      else if (f.no === TENSOR_FLOAT_DATA)
+        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true); // packed or fixed32: the first value
     }
     return type === DT_FLOAT && count === 1 ? value : undefined;
   }
   const init = m.initializers.get(t);
-  if (init && init.dataType === DT_FLOAT && init.dims.reduce((a, b) => a * b, 1) === 1) return readInitializer(m, t).data[0];
+  if (init && init.dataType === DT_FLOAT && init.dims.reduce((a, b) => a * b, 1) === 1)
+    return readInitializer(m, t).data[0];
   return undefined;
 }
 
@@ -45,7 +56,9 @@ function meanOverLast(m: OnnxModel, producers: Map<string, OnnxNode>, n: OnnxNod
     const t = c?.opType === 'Constant' ? c.attrs.get('value')?.t : undefined;
     if (t) {
       axes = [];
-      for (const f of readFields(t)) if (f.no === TENSOR_RAW) axes.push(Number(new DataView(t.buffer, t.byteOffset + f.valStart, 8).getBigInt64(0, true)));
+      for (const f of readFields(t))
+        if (f.no === TENSOR_RAW)
+          axes.push(Number(new DataView(t.buffer, t.byteOffset + f.valStart, 8).getBigInt64(0, true)));
     }
   }
   return !!axes && axes.length === 1 && axes[0] === -1;
@@ -68,7 +81,8 @@ export function fuseLayerNorms(bytes: Uint8Array): FusedGraph {
     for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
   }
   const graphOutputs = new Set(m.outputs.map((o) => o.name));
-  const only = (t: string, reader: OnnxNode) => !graphOutputs.has(t) && (readers.get(t) ?? []).length === 1 && readers.get(t)![0] === reader;
+  const only = (t: string, reader: OnnxNode) =>
+    !graphOutputs.has(t) && (readers.get(t) ?? []).length === 1 && readers.get(t)![0] === reader;
   const single = (t: string) => {
     const r = readers.get(t) ?? [];
     return r.length === 1 && !graphOutputs.has(t) ? r[0] : undefined;
@@ -111,10 +125,29 @@ export function fuseLayerNorms(bytes: Uint8Array): FusedGraph {
     const beta = other(addBeta, mul.outputs[0]);
     if (!isVector(gamma) || !isVector(beta)) continue;
     for (const n of [mean!, sub, pow, varMean!, addEps, sqrt, div, mul]) replace.set(n.index, null);
-    replace.set(addBeta.index, encodeNode('LayerNormalization', [x, gamma, beta], [addBeta.outputs[0]], `${addBeta.name || addBeta.outputs[0]}/bertlens_fused_layernorm`, [{ name: 'axis', i: -1 }, { name: 'epsilon', f: eps }]));
+    replace.set(
+      addBeta.index,
+      encodeNode(
+        'LayerNormalization',
+        [x, gamma, beta],
+        [addBeta.outputs[0]],
+        `${addBeta.name || addBeta.outputs[0]}/bertlens_fused_layernorm`,
+        [
+          { name: 'axis', i: -1 },
+          { name: 'epsilon', f: eps },
+        ],
+      ),
+    );
     fused++;
   }
   if (!fused) return { bytes, fused: 0 };
-  const out = writeModel(m, { replaceNodes: replace, appendNodes: [], appendInitializers: [], appendInputs: [], outputs: m.outputs.map((o) => bytes.subarray(o.field.start, o.field.end)), minOpset: 17 });
+  const out = writeModel(m, {
+    replaceNodes: replace,
+    appendNodes: [],
+    appendInitializers: [],
+    appendInputs: [],
+    outputs: m.outputs.map((o) => bytes.subarray(o.field.start, o.field.end)),
+    minOpset: 17,
+  });
   return { bytes: out, fused };
 }

@@ -50,7 +50,15 @@ interface Params {
   decay: boolean[];
 }
 
-function forward(kind: HeadKind, p: Float64Array[], x: Row, d: number, h: number, k: number, hiddenOut?: Float64Array): Float64Array {
+function forward(
+  kind: HeadKind,
+  p: Float64Array[],
+  x: Row,
+  d: number,
+  h: number,
+  k: number,
+  hiddenOut?: Float64Array,
+): Float64Array {
   if (kind === 'logistic') {
     const z = Float64Array.from(p[1]);
     rowTimesMatrix(x, p[0], k, z);
@@ -95,7 +103,16 @@ export function classWeightsFor(y: ArrayLike<number>, k: number, mode: 'balanced
 }
 
 /** Mean (class-weighted) cross-entropy and accuracy of parameters on a set. */
-function evaluate(kind: HeadKind, p: Float64Array[], X: Row[], y: ArrayLike<number>, d: number, h: number, k: number, cw: Float64Array): { loss: number; accuracy: number } {
+function evaluate(
+  kind: HeadKind,
+  p: Float64Array[],
+  X: Row[],
+  y: ArrayLike<number>,
+  d: number,
+  h: number,
+  k: number,
+  cw: Float64Array,
+): { loss: number; accuracy: number } {
   let loss = 0;
   let wsum = 0;
   let correct = 0;
@@ -110,7 +127,15 @@ function evaluate(kind: HeadKind, p: Float64Array[], X: Row[], y: ArrayLike<numb
 
 /** Trains a head with mini-batch Adam on a seeded shuffle, L2 on the weights, early stopping on the validation
  *  loss (the best epoch's parameters are kept). Deterministic for a given seed. */
-export async function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: Row[], valY: ArrayLike<number>, inputDim: number, numClasses: number, opts: TrainHeadOptions = {}): Promise<TrainHeadResult> {
+export async function trainHead(
+  trainX: Row[],
+  trainY: ArrayLike<number>,
+  valX: Row[],
+  valY: ArrayLike<number>,
+  inputDim: number,
+  numClasses: number,
+  opts: TrainHeadOptions = {},
+): Promise<TrainHeadResult> {
   const kind = opts.kind ?? 'logistic';
   const d = inputDim;
   const k = numClasses;
@@ -127,7 +152,12 @@ export async function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: 
     kind === 'logistic'
       ? { tensors: [new Float64Array(d * k), new Float64Array(k)], decay: [true, false] }
       : {
-          tensors: [Float64Array.from({ length: d * h }, () => normal(rng) * Math.sqrt(2 / d)), new Float64Array(h), Float64Array.from({ length: h * k }, () => normal(rng) * Math.sqrt(1 / h)), new Float64Array(k)],
+          tensors: [
+            Float64Array.from({ length: d * h }, () => normal(rng) * Math.sqrt(2 / d)),
+            new Float64Array(h),
+            Float64Array.from({ length: h * k }, () => normal(rng) * Math.sqrt(1 / h)),
+            new Float64Array(k),
+          ],
           decay: [true, false, true, false],
         };
   const p = params.tensors;
@@ -151,7 +181,8 @@ export async function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: 
     if (opts.signal?.aborted) throw new CancelledError();
     shuffleInPlace(order, rng);
     for (let start = 0; start < order.length; start += batchSize) {
-      sinceYield += (end0(start, batchSize, order.length) - start) * (h || k) * (trainX[0] instanceof Float32Array ? d : 64);
+      sinceYield +=
+        (end0(start, batchSize, order.length) - start) * (h || k) * (trainX[0] instanceof Float32Array ? d : 64);
       if (sinceYield > 5e7) {
         sinceYield = 0;
         await yieldToEventLoop();
@@ -223,7 +254,16 @@ export async function trainHead(trainX: Row[], trainY: ArrayLike<number>, valX: 
   const head: Head =
     kind === 'logistic'
       ? { kind, inputDim: d, numClasses: k, w1: Float32Array.from(bp[0]), b1: Float32Array.from(bp[1]) }
-      : { kind, inputDim: d, numClasses: k, hidden: h, w1: Float32Array.from(bp[0]), b1: Float32Array.from(bp[1]), w2: Float32Array.from(bp[2]), b2: Float32Array.from(bp[3]) };
+      : {
+          kind,
+          inputDim: d,
+          numClasses: k,
+          hidden: h,
+          w1: Float32Array.from(bp[0]),
+          b1: Float32Array.from(bp[1]),
+          w2: Float32Array.from(bp[2]),
+          b2: Float32Array.from(bp[3]),
+        };
   return { head, history, bestEpoch: best.epoch, stoppedEarly };
 }
 

@@ -8,9 +8,22 @@ import { previewTaskData } from './taskPreview';
 import { saveClassifier } from './save';
 import { type TrainRequest, type TrainRun, type TrainingProgress, runTraining } from './session';
 import { predictTexts } from './train';
-import { type FineTunedRun, classifyWithFineTuned, fineTunedView, runFineTuneSession, saveFineTunedRun, wantsFineTune } from './fineTuneSession';
+import {
+  type FineTunedRun,
+  classifyWithFineTuned,
+  fineTunedView,
+  runFineTuneSession,
+  saveFineTunedRun,
+  wantsFineTune,
+} from './fineTuneSession';
 import type { DatasetCandidate, DatasetPreview, LoadOptions, TrainView } from './types';
-import { type ExplainExampleRequest, type ExplainedExample, disposeExplainer, explainFineTunedExample, explainFrozenExample } from './explain';
+import {
+  type ExplainExampleRequest,
+  type ExplainedExample,
+  disposeExplainer,
+  explainFineTunedExample,
+  explainFrozenExample,
+} from './explain';
 
 /** The trainer's part of the method map (../rpc.ts). */
 export interface TrainingMethods {
@@ -53,7 +66,12 @@ function dropFineRun(id: string): Promise<void> {
 
 function getRun(id: string): TrainRun {
   const r = runs.get(id);
-  if (!r) throw new EngineError('training-run-missing', 'That trained classifier is no longer in memory.', 'Train it again (the features are cached, so it is quick).');
+  if (!r)
+    throw new EngineError(
+      'training-run-missing',
+      'That trained classifier is no longer in memory.',
+      'Train it again (the features are cached, so it is quick).',
+    );
   return r;
 }
 
@@ -70,7 +88,13 @@ export function trainView(run: TrainRun): TrainView {
       score: p.probabilities[p.predicted],
     };
   });
-  return { runId: run.id, labels: dataset.labels, report: run.report, examples, cells: outcome.metrics.confusionExamples };
+  return {
+    runId: run.id,
+    labels: dataset.labels,
+    report: run.report,
+    examples,
+    cells: outcome.metrics.confusionExamples,
+  };
 }
 
 export const trainingMethods: MethodTable<keyof TrainingMethods> = {
@@ -79,7 +103,9 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
   trainingTrain: async (engine, params, ctx) => {
     if (await wantsFineTune(engine, params, ctx.signal)) {
       // Held while it runs, so that evicting the base model for another request never disposes it under us.
-      const fr = await engine.use(params.spec ?? {}, { signal: ctx.signal }, () => runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress }));
+      const fr = await engine.use(params.spec ?? {}, { signal: ctx.signal }, () =>
+        runFineTuneSession(engine, params, { signal: ctx.signal, onProgress: ctx.progress }),
+      );
       fineRuns.set(fr.id, fr);
       while (fineRuns.size > 2) void dropFineRun(fineRuns.keys().next().value as string);
       return fineTunedView(fr);
@@ -101,11 +127,21 @@ export const trainingMethods: MethodTable<keyof TrainingMethods> = {
     const fr = fineRuns.get(params.runId);
     if (fr) return { dir: saveFineTunedRun(fr, params.dir, params.overwrite) };
     const run = getRun(params.runId);
-    return { dir: saveClassifier(run.outcome.classifier, run.report, { dir: params.dir, dataPath: run.dataset.path, overwrite: params.overwrite }) };
+    return {
+      dir: saveClassifier(run.outcome.classifier, run.report, {
+        dir: params.dir,
+        dataPath: run.dataset.path,
+        overwrite: params.overwrite,
+      }),
+    };
   },
   trainingClassify: async (_engine, params, ctx) => {
     const fr = fineRuns.get(params.runId);
-    if (fr) return { labels: fr.outcome.labels, probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal) };
+    if (fr)
+      return {
+        labels: fr.outcome.labels,
+        probabilities: await classifyWithFineTuned(fr, params.texts, params.pairs, ctx.signal),
+      };
     const run = getRun(params.runId);
     const probabilities = await predictTexts(run.outcome.classifier, params.texts, params.pairs, ctx.signal);
     return { labels: run.dataset.labels, probabilities };

@@ -3,7 +3,23 @@
 // schema-free protobuf helpers: the GraphProto's field list is re-encoded (nodes that do not lead to the new
 // output dropped, new nodes, initializers and outputs added) and every other field is copied byte for byte.
 import { type Field, WT_LEN, concatBytes, fieldString, lenField, readFields } from '../onnx/protobuf';
-import { type Attr, DT_FLOAT, GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, GRAPH_VALUE_INFO, MODEL_GRAPH, NODE_INPUT, NODE_OUTPUT, TENSOR_NAME, VALUE_NAME, encodeInitializer, encodeNode, encodeValueInfo } from '../onnx/schema';
+import {
+  type Attr,
+  DT_FLOAT,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
+  MODEL_GRAPH,
+  NODE_INPUT,
+  NODE_OUTPUT,
+  TENSOR_NAME,
+  VALUE_NAME,
+  encodeInitializer,
+  encodeNode,
+  encodeValueInfo,
+} from '../onnx/schema';
 import { EngineError } from '../errors';
 
 const P = 'bertlens_classifier/';
@@ -145,15 +161,29 @@ function headNodes(features: string, head: HeadWeights, inits: Uint8Array[], nod
 export function buildPooledModel(bytes: Uint8Array, spec: PoolingSpec, head?: HeadWeights): Uint8Array {
   const top = readFields(bytes);
   const g = top.find((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN);
-  if (!g) throw new EngineError('model-not-onnx', 'The encoder file is not an ONNX model (no graph).', 'Use a hub-layout model folder with onnx/model.onnx.');
+  if (!g)
+    throw new EngineError(
+      'model-not-onnx',
+      'The encoder file is not an ONNX model (no graph).',
+      'Use a hub-layout model folder with onnx/model.onnx.',
+    );
   const { fields, nodes: parsed, names, inputs } = parseGraph(bytes, g);
   if (spec.pooling === 'mean' && !(inputs.includes('attention_mask') && inputs.includes('input_ids'))) {
-    throw new EngineError('model-outputs', `The encoder's inputs (${inputs.join(', ')}) lack input_ids or attention_mask, which mean pooling needs.`, 'Use CLS pooling, or a standard BERT-family export.');
+    throw new EngineError(
+      'model-outputs',
+      `The encoder's inputs (${inputs.join(', ')}) lack input_ids or attention_mask, which mean pooling needs.`,
+      'Use CLS pooling, or a standard BERT-family export.',
+    );
   }
   const produced = new Map<string, number>();
   parsed.forEach((n, i) => n.outputs.forEach((o) => produced.set(o, i)));
   for (const h of spec.hiddenTensors) {
-    if (!produced.has(h)) throw new EngineError('model-outputs', `The encoder has no tensor "${h}" to pool.`, 'The hidden states of this export could not be located; use a standard BERT-family export.');
+    if (!produced.has(h))
+      throw new EngineError(
+        'model-outputs',
+        `The encoder has no tensor "${h}" to pool.`,
+        'The hidden states of this export could not be located; use a standard BERT-family export.',
+      );
   }
   // Keep only the ancestors of the pooled tensors (the original heads, e.g. the masked-LM projection, go).
   const keep = new Set<number>();
@@ -174,7 +204,12 @@ export function buildPooledModel(bytes: Uint8Array, spec: PoolingSpec, head?: He
   const newNodes: Uint8Array[] = [];
   const features = poolingNodes(spec, newInits, newNodes);
   const output = head ? headNodes(features, head, newInits, newNodes) : features;
-  if (keptTensors.has(output)) throw new EngineError('model-outputs', `The encoder already has a tensor named "${output}".`, 'Report this model; its tensor names clash with the classifier head.');
+  if (keptTensors.has(output))
+    throw new EngineError(
+      'model-outputs',
+      `The encoder already has a tensor named "${output}".`,
+      'Report this model; its tensor names clash with the classifier head.',
+    );
 
   const parts: Uint8Array[] = [];
   let nodeIndex = 0;
@@ -191,7 +226,9 @@ export function buildPooledModel(bytes: Uint8Array, spec: PoolingSpec, head?: He
   }
   // Node order must stay topological: the new nodes go after the encoder's.
   parts.push(...newNodes, ...newInits);
-  parts.push(head ? outputInfo(output, ['batch_size', head.numClasses]) : outputInfo(output, ['batch_size', 'features']));
+  parts.push(
+    head ? outputInfo(output, ['batch_size', head.numClasses]) : outputInfo(output, ['batch_size', 'features']),
+  );
   const graph = lenField(MODEL_GRAPH, concatBytes(parts));
   return concatBytes(top.map((f) => (f === g ? graph : bytes.subarray(f.start, f.end))));
 }

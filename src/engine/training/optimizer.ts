@@ -71,10 +71,15 @@ export class AdamW {
 
   /** One update with gradients in parameter order (undefined or a frozen parameter: left alone). */
   step(grads: (Float32Array | undefined)[], lr: number): void {
-    if (grads.length !== this.params.length) throw new EngineError('internal', `AdamW got ${grads.length} gradients for ${this.params.length} parameters.`);
+    if (grads.length !== this.params.length)
+      throw new EngineError('internal', `AdamW got ${grads.length} gradients for ${this.params.length} parameters.`);
     for (let k = 0; k < this.params.length; k++) {
       const g = grads[k];
-      if (g && this.params[k].trainable !== false && g.length !== this.params[k].data.length) throw new EngineError('internal', `Gradient of ${this.params[k].name} has ${g.length} values, the parameter ${this.params[k].data.length}.`);
+      if (g && this.params[k].trainable !== false && g.length !== this.params[k].data.length)
+        throw new EngineError(
+          'internal',
+          `Gradient of ${this.params[k].name} has ${g.length} values, the parameter ${this.params[k].data.length}.`,
+        );
     }
     if (this.released) throw new EngineError('internal', 'AdamW.step after release().');
     const t = ++this.t;
@@ -112,13 +117,26 @@ export class AdamW {
 
   exportState(): AdamWState {
     const slice = (a: Float32Array, k: number) => a.slice(this.offsets[k], this.offsets[k + 1]);
-    return { step: this.t, m: this.params.map((_, k) => slice(this.m, k)), v: this.params.map((_, k) => slice(this.v, k)) };
+    return {
+      step: this.t,
+      m: this.params.map((_, k) => slice(this.m, k)),
+      v: this.params.map((_, k) => slice(this.v, k)),
+    };
   }
 
   importState(s: AdamWState): void {
     const sizes = this.params.map((_, k) => this.offsets[k + 1] - this.offsets[k]);
-    if (s.m.length !== this.params.length || s.v.length !== this.params.length || s.m.some((a, k) => a.length !== sizes[k]) || s.v.some((a, k) => a.length !== sizes[k])) {
-      throw new EngineError('checkpoint-mismatch', 'The checkpoint was written for another set of parameters.', 'Start the run again without resuming.');
+    if (
+      s.m.length !== this.params.length ||
+      s.v.length !== this.params.length ||
+      s.m.some((a, k) => a.length !== sizes[k]) ||
+      s.v.some((a, k) => a.length !== sizes[k])
+    ) {
+      throw new EngineError(
+        'checkpoint-mismatch',
+        'The checkpoint was written for another set of parameters.',
+        'Start the run again without resuming.',
+      );
     }
     this.t = s.step;
     s.m.forEach((a, k) => this.m.set(a, this.offsets[k]));

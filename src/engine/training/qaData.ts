@@ -46,26 +46,62 @@ const cut = (s: string, n = 40) => (s.length > n ? s.slice(0, n) + '…' : s);
 export function parseSquad(json: unknown, file: string, paragraphBase = 0): QaExample[] {
   const name = path.basename(file);
   const data = (json as { data?: unknown })?.data;
-  if (!Array.isArray(data)) throw new EngineError('data-squad', `${name} has no "data" array; it is not SQuAD-format JSON.`, 'Use {"data": [{"paragraphs": [{"context": "...", "qas": [{"id", "question", "answers": [{"text", "answer_start"}]}]}]}]}.');
+  if (!Array.isArray(data))
+    throw new EngineError(
+      'data-squad',
+      `${name} has no "data" array; it is not SQuAD-format JSON.`,
+      'Use {"data": [{"paragraphs": [{"context": "...", "qas": [{"id", "question", "answers": [{"text", "answer_start"}]}]}]}]}.',
+    );
   const out: QaExample[] = [];
   let paragraph = paragraphBase;
   data.forEach((article: { paragraphs?: unknown }, a: number) => {
-    if (!Array.isArray(article?.paragraphs)) throw new EngineError('data-squad', `${name}: data[${a}] has no "paragraphs" array.`, 'Every article needs "paragraphs": [{"context", "qas"}].');
+    if (!Array.isArray(article?.paragraphs))
+      throw new EngineError(
+        'data-squad',
+        `${name}: data[${a}] has no "paragraphs" array.`,
+        'Every article needs "paragraphs": [{"context", "qas"}].',
+      );
     for (const p of article.paragraphs as { context?: unknown; qas?: unknown }[]) {
-      if (typeof p?.context !== 'string' || !Array.isArray(p.qas)) throw new EngineError('data-squad', `${name}: a paragraph of data[${a}] lacks "context" or "qas".`, 'Every paragraph needs "context" (text) and "qas" (a list).');
+      if (typeof p?.context !== 'string' || !Array.isArray(p.qas))
+        throw new EngineError(
+          'data-squad',
+          `${name}: a paragraph of data[${a}] lacks "context" or "qas".`,
+          'Every paragraph needs "context" (text) and "qas" (a list).',
+        );
       const context = p.context;
       const cp = codePointIndex(context);
       for (const q of p.qas as Record<string, unknown>[]) {
         const id = String(q?.id ?? `${a}-${out.length}`);
-        if (typeof q?.question !== 'string' || !q.question.trim()) throw new EngineError('data-squad', `${name}: question ${id} has no text.`, 'Every entry of "qas" needs a "question".');
+        if (typeof q?.question !== 'string' || !q.question.trim())
+          throw new EngineError(
+            'data-squad',
+            `${name}: question ${id} has no text.`,
+            'Every entry of "qas" needs a "question".',
+          );
         const impossible = q.is_impossible === true;
         const raw = Array.isArray(q.answers) ? (q.answers as { text?: unknown; answer_start?: unknown }[]) : [];
-        if (!impossible && !raw.length) throw new EngineError('data-squad', `${name}: question ${id} has no answers and is not marked "is_impossible".`, 'Give at least one {"text", "answer_start"}, or set "is_impossible": true.');
+        if (!impossible && !raw.length)
+          throw new EngineError(
+            'data-squad',
+            `${name}: question ${id} has no answers and is not marked "is_impossible".`,
+            'Give at least one {"text", "answer_start"}, or set "is_impossible": true.',
+          );
         const answers: QaAnswer[] = [];
         for (const ans of impossible ? [] : raw) {
           const start = ans?.answer_start;
-          if (typeof ans?.text !== 'string' || !ans.text || typeof start !== 'number' || !Number.isInteger(start) || start < 0 || start >= cp.length) {
-            throw new EngineError('data-squad', `${name}: question ${id} has an answer without "text" or a valid "answer_start".`, 'Write answers as {"text": "...", "answer_start": N}.');
+          if (
+            typeof ans?.text !== 'string' ||
+            !ans.text ||
+            typeof start !== 'number' ||
+            !Number.isInteger(start) ||
+            start < 0 ||
+            start >= cp.length
+          ) {
+            throw new EngineError(
+              'data-squad',
+              `${name}: question ${id} has an answer without "text" or a valid "answer_start".`,
+              'Write answers as {"text": "...", "answer_start": N}.',
+            );
           }
           const s = cp[start];
           const found = context.slice(s, s + ans.text.length);
@@ -93,10 +129,15 @@ export function loadSquadFile(file: string, paragraphBase = 0, maxBytes?: number
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new EngineError('data-squad', `${path.basename(abs)} is not valid JSON (${(e as Error).message.split('\n')[0]}).`, 'SQuAD data is one JSON document: {"data": [...]}.');
+    throw new EngineError(
+      'data-squad',
+      `${path.basename(abs)} is not valid JSON (${(e as Error).message.split('\n')[0]}).`,
+      'SQuAD data is one JSON document: {"data": [...]}.',
+    );
   }
   const examples = parseSquad(json, abs, paragraphBase);
-  if (!examples.length) throw new EngineError('data-empty', `${path.basename(abs)} has no questions.`, 'Add paragraphs with "qas".');
+  if (!examples.length)
+    throw new EngineError('data-empty', `${path.basename(abs)} has no questions.`, 'Add paragraphs with "qas".');
   return { path: abs, format: 'squad', examples, warnings: [] };
 }
 

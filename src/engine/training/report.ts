@@ -13,7 +13,15 @@ export function summarize(m: TrainOutcome['metrics']): MetricsSummary {
 export function buildReport(
   dataset: Dataset,
   o: TrainOutcome,
-  info: { seed: number; model: string; variant: string; layers: number[]; pooling: string; maxLength: number; classWeights: string },
+  info: {
+    seed: number;
+    model: string;
+    variant: string;
+    layers: number[];
+    pooling: string;
+    maxLength: number;
+    classWeights: string;
+  },
 ): TrainingReport {
   return {
     created: new Date().toISOString(),
@@ -27,9 +35,29 @@ export function buildReport(
       label_counts: Object.fromEntries(dataset.labels.map((l, i) => [l, o.counts[i]])),
       warnings: dataset.warnings.map((w: DataWarning) => w.message),
     },
-    split: { seed: info.seed, given: !!dataset.givenSplit, train: o.split.train.length, validation: o.split.val.length, test: o.split.test.length },
-    encoder: { model: info.model, variant: info.variant, layers: info.layers, pooling: info.pooling, max_length: info.maxLength, dim: o.classifier.extractor.dim },
-    head: { kind: o.classifier.head.kind, ...(o.classifier.head.hidden ? { hidden: o.classifier.head.hidden } : {}), best_epoch: o.bestEpoch, epochs_run: o.history.length, stopped_early: o.stoppedEarly, class_weights: info.classWeights },
+    split: {
+      seed: info.seed,
+      given: !!dataset.givenSplit,
+      train: o.split.train.length,
+      validation: o.split.val.length,
+      test: o.split.test.length,
+    },
+    encoder: {
+      model: info.model,
+      variant: info.variant,
+      layers: info.layers,
+      pooling: info.pooling,
+      max_length: info.maxLength,
+      dim: o.classifier.extractor.dim,
+    },
+    head: {
+      kind: o.classifier.head.kind,
+      ...(o.classifier.head.hidden ? { hidden: o.classifier.head.hidden } : {}),
+      best_epoch: o.bestEpoch,
+      epochs_run: o.history.length,
+      stopped_early: o.stoppedEarly,
+      class_weights: info.classWeights,
+    },
     metrics: summarize(o.metrics),
     baselines: { majority: summarize(o.baselines.majority), tfidf_lr: summarize(o.baselines.tfidf_lr) },
     history: o.history,
@@ -52,7 +80,9 @@ Labels: ${labels.map((l, i) => `${i} = ${l}`).join(', ')}.
 
 ## Data
 - Source: \`${path.basename(r.data.path)}\` (${r.data.format}, text column \`${r.data.text_column}\`${r.data.pair_column ? `, pair column \`${r.data.pair_column}\`` : ''}, label column \`${r.data.label_column}\`), ${r.data.size} examples.
-- Label counts: ${Object.entries(r.data.label_counts).map(([l, c]) => `${l} ${c}`).join(', ')}.
+- Label counts: ${Object.entries(r.data.label_counts)
+    .map(([l, c]) => `${l} ${c}`)
+    .join(', ')}.
 ${r.data.warnings.length ? r.data.warnings.map((w) => `- Warning: ${w}`).join('\n') + '\n' : ''}
 ## Split
 ${r.split.given ? 'Given by the data layout / split files' : `Stratified, seed ${r.split.seed}`}: ${r.split.train} train, ${r.split.validation} validation (early stopping), ${r.split.test} test.

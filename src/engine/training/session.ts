@@ -47,20 +47,43 @@ export interface TrainRun {
 /** What a training run reports: reading data and loading the model, then the phases of trainClassifier. */
 export type TrainingProgress = TrainProgress | { phase: 'loading'; message: string };
 
-export async function runTraining(engine: Engine, req: TrainRequest, ctx: { signal?: AbortSignal; onProgress?: (p: TrainingProgress) => void }): Promise<TrainRun> {
-  if (!req.data && !req.splitFiles) throw new EngineError('data-missing', 'No data given.', 'Pass a CSV, TSV or JSONL file, or a folder with one sub-folder per label.');
+export async function runTraining(
+  engine: Engine,
+  req: TrainRequest,
+  ctx: { signal?: AbortSignal; onProgress?: (p: TrainingProgress) => void },
+): Promise<TrainRun> {
+  if (!req.data && !req.splitFiles)
+    throw new EngineError(
+      'data-missing',
+      'No data given.',
+      'Pass a CSV, TSV or JSONL file, or a folder with one sub-folder per label.',
+    );
   ctx.onProgress?.({ phase: 'loading', message: 'Reading data' });
   const dataset = req.splitFiles ? loadSplitFiles(req.splitFiles, req) : loadDataset(req.data, req);
   ctx.onProgress?.({ phase: 'loading', message: 'Loading model' });
   const model = await engine.model(req.spec ?? {}, { signal: ctx.signal });
-  const extractor = await EncoderFeatureExtractor.create(model, { layer: req.layer, lastLayers: req.lastLayers, pooling: req.pooling, maxLength: req.maxLength });
+  const extractor = await EncoderFeatureExtractor.create(model, {
+    layer: req.layer,
+    lastLayers: req.lastLayers,
+    pooling: req.pooling,
+    maxLength: req.maxLength,
+  });
   const capped = capLongTexts(dataset, extractor.maxLength);
   if (capped) dataset.warnings.push(capped);
   const seed = req.seed ?? DEFAULT_SEED;
   const outcome = await trainClassifier(
     dataset,
     extractor,
-    { head: req.head, hidden: req.hidden, seed, valFraction: req.valFraction, testFraction: req.testFraction, classWeights: req.classWeights, maxEpochs: req.maxEpochs, cacheDir: req.cacheDir },
+    {
+      head: req.head,
+      hidden: req.hidden,
+      seed,
+      valFraction: req.valFraction,
+      testFraction: req.testFraction,
+      classWeights: req.classWeights,
+      maxEpochs: req.maxEpochs,
+      cacheDir: req.cacheDir,
+    },
     ctx,
   );
   const report = buildReport(dataset, outcome, {

@@ -30,15 +30,20 @@ export function previewTaskData(p: string, opts: LoadOptions = {}, rows = 8): Da
   if (task === 'token') {
     const d = loadTokenFile(probe, opts.maxBytes);
     const counts = new Map<string, number>();
-    for (const e of d.examples) for (const t of e.tags) if (t.startsWith('B-')) counts.set(t.slice(2), (counts.get(t.slice(2)) ?? 0) + 1);
+    for (const e of d.examples)
+      for (const t of e.tags) if (t.startsWith('B-')) counts.set(t.slice(2), (counts.get(t.slice(2)) ?? 0) + 1);
     return {
       path: abs,
       format: d.format,
       columns: [],
       textColumn: 'tokens',
       labelColumn: 'tags',
-      rows: d.examples.slice(0, rows).map((e) => ({ text: cut(e.text), label: cut(e.tags.join(' '), 120), line: String(e.source.line) })),
-      labelCounts: [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([label, count]) => ({ label, count })),
+      rows: d.examples
+        .slice(0, rows)
+        .map((e) => ({ text: cut(e.text), label: cut(e.tags.join(' '), 120), line: String(e.source.line) })),
+      labelCounts: [...counts.entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([label, count]) => ({ label, count })),
       size: d.examples.length,
       warnings: d.warnings,
       task,
@@ -53,7 +58,11 @@ export function previewTaskData(p: string, opts: LoadOptions = {}, rows = 8): Da
       columns: [],
       textColumn: 'question',
       labelColumn: 'answer',
-      rows: d.examples.slice(0, rows).map((e) => ({ text: cut(e.question), label: cut(e.answers[0]?.text ?? '(no answer)', 120), line: String(e.source.line) })),
+      rows: d.examples.slice(0, rows).map((e) => ({
+        text: cut(e.question),
+        label: cut(e.answers[0]?.text ?? '(no answer)', 120),
+        line: String(e.source.line),
+      })),
       labelCounts: [
         { label: 'answered', count: answered },
         ...(answered < d.examples.length ? [{ label: 'no answer', count: d.examples.length - answered }] : []),

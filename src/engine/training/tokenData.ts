@@ -33,7 +33,6 @@ export { iob2Problem, repairIob2 };
 
 export const CONLL_EXTENSIONS = ['.conll', '.conllu', '.bio', '.iob', '.iob2', '.ner'];
 
-
 function checkTags(tags: string[], file: string, lineOf: (i: number) => number): void {
   const p = iob2Problem(tags);
   if (p) {
@@ -59,7 +58,9 @@ function joinWords(words: string[]): { text: string; spans: [number, number][] }
 function sortedLabels(examples: TokenExample[]): string[] {
   const set = new Set<string>(['O']);
   for (const e of examples) for (const t of e.tags) set.add(t);
-  return [...set].sort((a, b) => (a === 'O' ? -1 : b === 'O' ? 1 : a.slice(2).localeCompare(b.slice(2)) || a.localeCompare(b)));
+  return [...set].sort((a, b) =>
+    a === 'O' ? -1 : b === 'O' ? 1 : a.slice(2).localeCompare(b.slice(2)) || a.localeCompare(b),
+  );
 }
 
 /** Parses CoNLL text: whitespace-separated columns, the token first and the label last; `-DOCSTART-` lines and
@@ -134,7 +135,11 @@ interface JsonEntity {
 
 /** Converts {"text","entities"} to words and IOB2 tags. Entity offsets are code points (Python's indices, as
  *  spaCy and Label Studio write them) and are converted to string indices. */
-export function entitiesToTags(text: string, entities: JsonEntity[], where: string): { tokens: string[]; tags: string[]; spans: [number, number][] } {
+export function entitiesToTags(
+  text: string,
+  entities: JsonEntity[],
+  where: string,
+): { tokens: string[]; tags: string[]; spans: [number, number][] } {
   const cp: number[] = [];
   let u = 0;
   for (const ch of text) {
@@ -144,14 +149,31 @@ export function entitiesToTags(text: string, entities: JsonEntity[], where: stri
   cp.push(u);
   const ents = entities
     .map((e) => {
-      if (typeof e?.start !== 'number' || typeof e?.end !== 'number' || typeof e?.label !== 'string' || !e.label || e.start < 0 || e.end <= e.start || e.end >= cp.length) {
-        throw new EngineError('data-entities', `${where}: entity ${JSON.stringify(e)} needs a label and 0 ≤ start < end ≤ the text's length.`, 'Write entities as {"start": 0, "end": 5, "label": "PER"} (character offsets).');
+      if (
+        typeof e?.start !== 'number' ||
+        typeof e?.end !== 'number' ||
+        typeof e?.label !== 'string' ||
+        !e.label ||
+        e.start < 0 ||
+        e.end <= e.start ||
+        e.end >= cp.length
+      ) {
+        throw new EngineError(
+          'data-entities',
+          `${where}: entity ${JSON.stringify(e)} needs a label and 0 ≤ start < end ≤ the text's length.`,
+          'Write entities as {"start": 0, "end": 5, "label": "PER"} (character offsets).',
+        );
       }
       return { start: cp[e.start], end: cp[e.end], label: e.label };
     })
     .sort((a, b) => a.start - b.start);
   for (let i = 1; i < ents.length; i++) {
-    if (ents[i].start < ents[i - 1].end) throw new EngineError('data-entities', `${where}: entities "${text.slice(ents[i - 1].start, ents[i - 1].end)}" and "${text.slice(ents[i].start, ents[i].end)}" overlap.`, 'Token classification needs entities that do not overlap.');
+    if (ents[i].start < ents[i - 1].end)
+      throw new EngineError(
+        'data-entities',
+        `${where}: entities "${text.slice(ents[i - 1].start, ents[i - 1].end)}" and "${text.slice(ents[i].start, ents[i].end)}" overlap.`,
+        'Token classification needs entities that do not overlap.',
+      );
   }
   const cuts = new Set<number>();
   for (const e of ents) (cuts.add(e.start), cuts.add(e.end));
@@ -165,7 +187,12 @@ export function entitiesToTags(text: string, entities: JsonEntity[], where: stri
         first = false;
       }
     });
-    if (first) throw new EngineError('data-entities', `${where}: entity "${text.slice(e.start, e.end)}" covers no word.`, 'Check its start and end offsets.');
+    if (first)
+      throw new EngineError(
+        'data-entities',
+        `${where}: entity "${text.slice(e.start, e.end)}" covers no word.`,
+        'Check its start and end offsets.',
+      );
   }
   return { tokens: spans.map(([s, t]) => text.slice(s, t)), tags, spans };
 }
@@ -181,12 +208,21 @@ function parseTokenJsonl(text: string, file: string): TokenExample[] {
     try {
       obj = JSON.parse(l);
     } catch {
-      throw new EngineError('data-jsonl', `${where} is not JSON.`, 'Write one JSON object per line: {"tokens": [...], "tags": [...]} or {"text": "...", "entities": [...]}.');
+      throw new EngineError(
+        'data-jsonl',
+        `${where} is not JSON.`,
+        'Write one JSON object per line: {"tokens": [...], "tags": [...]} or {"text": "...", "entities": [...]}.',
+      );
     }
     if (Array.isArray(obj.tokens) && Array.isArray(obj.tags ?? obj.ner_tags ?? obj.labels)) {
       const tokens = (obj.tokens as unknown[]).map(String);
       const tags = ((obj.tags ?? obj.ner_tags ?? obj.labels) as unknown[]).map(String);
-      if (tokens.length !== tags.length) throw new EngineError('data-tags', `${where}: ${tokens.length} tokens but ${tags.length} tags.`, 'Give exactly one tag per token.');
+      if (tokens.length !== tags.length)
+        throw new EngineError(
+          'data-tags',
+          `${where}: ${tokens.length} tokens but ${tags.length} tags.`,
+          'Give exactly one tag per token.',
+        );
       if (!tokens.length) continue;
       checkTags(tags, file, () => i + 1);
       const { text: t, spans } = joinWords(tokens);
@@ -196,7 +232,15 @@ function parseTokenJsonl(text: string, file: string): TokenExample[] {
       if (!r.tokens.length) continue;
       examples.push({ ...r, text: obj.text, source: { file, line: i + 1 } });
     } else {
-      throw new EngineError('data-jsonl', `${where}: expected {"tokens","tags"} or {"text","entities"}; found keys ${Object.keys(obj).map((k) => `"${k}"`).join(', ') || '(none)'}.`, 'Write token data as {"tokens": ["Paris", "is"], "tags": ["B-LOC", "O"]}.');
+      throw new EngineError(
+        'data-jsonl',
+        `${where}: expected {"tokens","tags"} or {"text","entities"}; found keys ${
+          Object.keys(obj)
+            .map((k) => `"${k}"`)
+            .join(', ') || '(none)'
+        }.`,
+        'Write token data as {"tokens": ["Paris", "is"], "tags": ["B-LOC", "O"]}.',
+      );
     }
   }
   return examples;
@@ -208,7 +252,10 @@ export function looksLikeTokenJsonl(text: string): boolean {
   if (!first) return false;
   try {
     const o = JSON.parse(first);
-    return (Array.isArray(o.tokens) && Array.isArray(o.tags ?? o.ner_tags)) || (typeof o.text === 'string' && Array.isArray(o.entities));
+    return (
+      (Array.isArray(o.tokens) && Array.isArray(o.tags ?? o.ner_tags)) ||
+      (typeof o.text === 'string' && Array.isArray(o.entities))
+    );
   } catch {
     return false;
   }
@@ -221,10 +268,21 @@ export function loadTokenFile(file: string, maxBytes?: number): TokenDataset {
   const ext = path.extname(abs).toLowerCase();
   const format: TokenFormat = ext === '.jsonl' || ext === '.ndjson' || ext === '.json' ? 'jsonl' : 'conll';
   const examples = format === 'conll' ? parseConll(text, abs) : parseTokenJsonl(text, abs);
-  if (!examples.length) throw new EngineError('data-empty', `${path.basename(abs)} has no sentences.`, format === 'conll' ? 'Write one token per line with its label in the last column.' : 'Write one JSON object per line.');
+  if (!examples.length)
+    throw new EngineError(
+      'data-empty',
+      `${path.basename(abs)} has no sentences.`,
+      format === 'conll'
+        ? 'Write one token per line with its label in the last column.'
+        : 'Write one JSON object per line.',
+    );
   const warnings: DataWarning[] = [];
   const labels = sortedLabels(examples);
-  if (labels.length < 2) warnings.push({ kind: 'imbalance', message: `${path.basename(abs)}: every token is tagged O; there is nothing to learn.` });
+  if (labels.length < 2)
+    warnings.push({
+      kind: 'imbalance',
+      message: `${path.basename(abs)}: every token is tagged O; there is nothing to learn.`,
+    });
   return { path: abs, format, examples, labels, warnings };
 }
 
@@ -236,7 +294,10 @@ export function mergeTokenDatasets(parts: TokenDataset[]): { dataset: TokenDatas
     ranges.push([examples.length, examples.length + p.examples.length]);
     examples.push(...p.examples);
   }
-  return { dataset: { ...parts[0], examples, labels: sortedLabels(examples), warnings: parts.flatMap((p) => p.warnings) }, ranges };
+  return {
+    dataset: { ...parts[0], examples, labels: sortedLabels(examples), warnings: parts.flatMap((p) => p.warnings) },
+    ranges,
+  };
 }
 
 /** Word-level majority-tag baseline: each word (lower-cased) gets the tag it had most often in training, unseen
@@ -255,7 +316,7 @@ export function majorityTagBaseline(train: TokenExample[]): (words: string[]) =>
   for (const [w, m] of counts) {
     let top = 'O';
     let n = -1;
-    for (const [t, c] of [...m].sort((a, b) => a[0].localeCompare(b[0]))) if (c > n) (top = t, (n = c));
+    for (const [t, c] of [...m].sort((a, b) => a[0].localeCompare(b[0]))) if (c > n) ((top = t), (n = c));
     best.set(w, top);
   }
   return (words) => repairIob2(words.map((w) => best.get(w.toLowerCase()) ?? 'O'));

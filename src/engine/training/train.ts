@@ -82,7 +82,8 @@ export async function trainClassifier(
   const { examples, labels } = dataset;
   const seed = opts.seed ?? DEFAULT_SEED;
   const split = ensureValidation(
-    dataset.givenSplit ?? stratifiedSplit(examples, labels, { seed, valFraction: opts.valFraction, testFraction: opts.testFraction }),
+    dataset.givenSplit ??
+      stratifiedSplit(examples, labels, { seed, valFraction: opts.valFraction, testFraction: opts.testFraction }),
     examples,
     labels,
     seed,
@@ -106,16 +107,24 @@ export async function trainClassifier(
 
   const { mean, scale } = standardizer(pick(features, split.train));
   const X = features.map((f) => standardize(f, mean, scale));
-  const trained = await trainHead(pick(X, split.train), pick(y, split.train), pick(X, split.val), pick(y, split.val), extractor.dim, labels.length, {
-    kind: opts.head ?? 'logistic',
-    hidden: opts.hidden,
-    seed,
-    l2: opts.l2,
-    maxEpochs: opts.maxEpochs,
-    classWeights: opts.classWeights ?? 'balanced',
-    signal: ctx.signal,
-    onEpoch: (p) => ctx.onProgress?.({ phase: 'train', ...p }),
-  });
+  const trained = await trainHead(
+    pick(X, split.train),
+    pick(y, split.train),
+    pick(X, split.val),
+    pick(y, split.val),
+    extractor.dim,
+    labels.length,
+    {
+      kind: opts.head ?? 'logistic',
+      hidden: opts.hidden,
+      seed,
+      l2: opts.l2,
+      maxEpochs: opts.maxEpochs,
+      classWeights: opts.classWeights ?? 'balanced',
+      signal: ctx.signal,
+      onEpoch: (p) => ctx.onProgress?.({ phase: 'train', ...p }),
+    },
+  );
   const t2 = performance.now();
 
   const predictions: TestPrediction[] = split.test.map((i) => {
@@ -133,7 +142,16 @@ export async function trainClassifier(
   let candidates: Candidates | undefined;
   let recommendation: Recommendation | undefined;
   if (!opts.skipTfidf && !opts.skipCandidates) {
-    candidates = await scoreCandidates({ dataset, y, split, seed, pooled: features, classWeights: opts.classWeights ?? 'balanced', frozen: { head: trained.head, mean, scale }, signal: ctx.signal });
+    candidates = await scoreCandidates({
+      dataset,
+      y,
+      split,
+      seed,
+      pooled: features,
+      classWeights: opts.classWeights ?? 'balanced',
+      frozen: { head: trained.head, mean, scale },
+      signal: ctx.signal,
+    });
     recommendation = recommend(candidates, averageWords(dataset));
   }
   const t3 = performance.now();
@@ -148,7 +166,12 @@ export async function trainClassifier(
     metrics,
     baselines,
     predictions,
-    seconds: { features: (t1 - t0) / 1000, head: (t2 - t1) / 1000, baselines: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+    seconds: {
+      features: (t1 - t0) / 1000,
+      head: (t2 - t1) / 1000,
+      baselines: (t3 - t2) / 1000,
+      total: (t3 - t0) / 1000,
+    },
     featuresCached: cached,
     candidates,
     recommendation,
@@ -159,14 +182,25 @@ export async function trainClassifier(
 export const TFIDF_HEAD_OPTIONS = { kind: 'logistic', l2: 1e-4, learningRate: 0.05, maxEpochs: 60 } as const;
 
 /** Majority class (from the training split) and TF-IDF + the same logistic regression, on the same split. */
-export async function runBaselines(dataset: Dataset, y: Int32Array, split: SplitIndexes, seed: number, opts: TrainOptions = {}, signal?: AbortSignal): Promise<{ majority: Metrics; tfidf_lr: Metrics }> {
+export async function runBaselines(
+  dataset: Dataset,
+  y: Int32Array,
+  split: SplitIndexes,
+  seed: number,
+  opts: TrainOptions = {},
+  signal?: AbortSignal,
+): Promise<{ majority: Metrics; tfidf_lr: Metrics }> {
   const { examples, labels } = dataset;
   const k = labels.length;
   const counts = new Array<number>(k).fill(0);
   for (const i of split.train) counts[y[i]]++;
   const majority = argmax(counts);
   const yTest = split.test.map((i) => y[i]);
-  const majorityMetrics = computeMetrics(yTest, yTest.map(() => majority), labels);
+  const majorityMetrics = computeMetrics(
+    yTest,
+    yTest.map(() => majority),
+    labels,
+  );
   if (opts.skipTfidf) return { majority: majorityMetrics, tfidf_lr: majorityMetrics };
   if (signal?.aborted) throw new CancelledError();
   const model = fitTfidf(split.train.map((i) => examples[i]));
@@ -186,7 +220,12 @@ export async function runBaselines(dataset: Dataset, y: Int32Array, split: Split
 }
 
 /** Probabilities for new texts with a trained classifier (in process). */
-export async function predictTexts(c: TrainedClassifier, texts: string[], pairs?: string[], signal?: AbortSignal): Promise<number[][]> {
+export async function predictTexts(
+  c: TrainedClassifier,
+  texts: string[],
+  pairs?: string[],
+  signal?: AbortSignal,
+): Promise<number[][]> {
   const f = await c.extractor.embedBatch(texts, pairs, { signal });
   return f.map((x) => Array.from(headProbabilities(c.head, standardize(x, c.mean, c.scale))));
 }

@@ -20,7 +20,12 @@ export interface TrainingGraph {
 
 /** The gradient graph of `netBytes` for these parameters, and its session. `fuse: false` differentiates the
  *  network as exported (the benchmark's comparison). */
-export async function openTrainingGraph(netBytes: Uint8Array, parameters: string[], objective: Objective, opts: { fuse?: boolean } = {}): Promise<TrainingGraph> {
+export async function openTrainingGraph(
+  netBytes: Uint8Array,
+  parameters: string[],
+  objective: Objective,
+  opts: { fuse?: boolean } = {},
+): Promise<TrainingGraph> {
   const f = opts.fuse === false ? { bytes: netBytes, fused: 0 } : fuseLayerNorms(netBytes);
   const grad = await buildGradientGraph(f.bytes, { objective, wrt: { parameters }, parametersAsInputs: true });
   const session = await openSession(grad.bytes, 'cpu');
@@ -30,7 +35,10 @@ export async function openTrainingGraph(netBytes: Uint8Array, parameters: string
 /** The network's forward pass with these parameters as graph inputs (initializers dropped, Identity aliases
  *  replaced, as the gradient builder does), as one session: evaluation feeds the current (or best) values instead
  *  of writing a model per epoch. */
-export async function openEvalGraph(netBytes: Uint8Array, params: { name: string; dims: number[] }[]): Promise<RuntimeSession> {
+export async function openEvalGraph(
+  netBytes: Uint8Array,
+  params: { name: string; dims: number[] }[],
+): Promise<RuntimeSession> {
   const m = parseModel(netBytes);
   const producers = new Map(m.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const replaceNodes = new Map<number, Uint8Array | null>();
@@ -73,7 +81,9 @@ export class TrainStep {
     this.reached = params.map((p) => g[p.name] !== undefined);
     this.fetches = [graph.grad.outputs.loss, ...params.filter((p) => g[p.name] !== undefined).map((p) => g[p.name])];
     // The parameters' own arrays, updated in place by AdamW: the same feeds serve every run.
-    this.paramFeeds = Object.fromEntries(params.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }]));
+    this.paramFeeds = Object.fromEntries(
+      params.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }]),
+    );
   }
 
   get session(): RuntimeSession {

@@ -16,7 +16,15 @@ export interface Example {
   source: ExampleSource;
 }
 
-export type WarningKind = 'imbalance' | 'duplicates' | 'conflicting-duplicates' | 'empty-text' | 'missing-label' | 'label-typo' | 'capped' | 'skipped';
+export type WarningKind =
+  | 'imbalance'
+  | 'duplicates'
+  | 'conflicting-duplicates'
+  | 'empty-text'
+  | 'missing-label'
+  | 'label-typo'
+  | 'capped'
+  | 'skipped';
 
 export interface DataWarning {
   kind: WarningKind;
@@ -126,10 +134,31 @@ export interface MetricsSummary {
 /** What training-report.json holds and what the sidebar shows (minus the examples); built in report.ts. */
 export interface TrainingReport {
   created: string;
-  data: { path: string; format: string; text_column: string; label_column: string; pair_column?: string; size: number; label_counts: Record<string, number>; warnings: string[] };
+  data: {
+    path: string;
+    format: string;
+    text_column: string;
+    label_column: string;
+    pair_column?: string;
+    size: number;
+    label_counts: Record<string, number>;
+    warnings: string[];
+  };
   split: { seed: number; given: boolean; train: number; validation: number; test: number };
   encoder: { model: string; variant: string; layers: number[]; pooling: string; max_length: number; dim: number };
-  head: { kind: string; hidden?: number; best_epoch: number; epochs_run: number; stopped_early: boolean; class_weights: string; learning_rate?: number; train_layers?: string; freeze_embeddings?: boolean; cancelled?: boolean; resumed_from?: number };
+  head: {
+    kind: string;
+    hidden?: number;
+    best_epoch: number;
+    epochs_run: number;
+    stopped_early: boolean;
+    class_weights: string;
+    learning_rate?: number;
+    train_layers?: string;
+    freeze_embeddings?: boolean;
+    cancelled?: boolean;
+    resumed_from?: number;
+  };
   metrics: MetricsSummary;
   baselines: { majority: MetricsSummary; tfidf_lr: MetricsSummary };
   history: EpochProgress[];
@@ -137,7 +166,11 @@ export interface TrainingReport {
   /** Token and QA fine-tuning: the task's test metrics (entity P/R/F1, or SQuAD exact/F1), int8 too, and
    *  its baselines (token: majority tag per word); `metrics` above is then empty. */
   task?: 'sequence' | 'pair' | 'token' | 'qa';
-  task_metrics?: { metrics: Record<string, number>; quantized?: Record<string, number>; baselines: Record<string, Record<string, number>> };
+  task_metrics?: {
+    metrics: Record<string, number>;
+    quantized?: Record<string, number>;
+    baselines: Record<string, Record<string, number>>;
+  };
   /** Frozen / fine-tuned / hybrid / TF-IDF on the same split, and the recommendation (validation only). */
   candidates?: Candidates;
   recommendation?: Recommendation;

@@ -29,7 +29,10 @@ port.on('message', async (msg: ToWorker) => {
     if (!Object.hasOwn(methods, msg.method)) throw new Error(`unknown engine method ${msg.method}`);
     // The client typed params by the method map (../rpc.ts); here they are whatever crossed the thread boundary.
     const method = methods[msg.method] as (engine: Engine, params: unknown, ctx: MethodContext) => Promise<unknown>;
-    const result = await method(engine, msg.params ?? {}, { signal: controller.signal, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) });
+    const result = await method(engine, msg.params ?? {}, {
+      signal: controller.signal,
+      progress: (progress) => post({ type: 'progress', id: msg.id, progress }),
+    });
     post({ type: 'result', id: msg.id, result }, transferListOf(result));
   } catch (err) {
     const info = toErrorInfo(err);

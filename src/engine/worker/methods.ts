@@ -27,12 +27,15 @@ function task<Req, R>(fn: (m: LoadedModel, req: Req, ctx: TaskContext) => Promis
   return async (engine: Engine, params: WithSpec<Req>, ctx: MethodContext<TaskProgress>): Promise<R> => {
     const { spec, ...req } = params;
     // Held for the task's duration, so that evicting it for another model waits for this request.
-    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) => fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress, onPreparing: ctx.progress }));
+    return engine.use(spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, (m) =>
+      fn(m, req as Req, { signal: ctx.signal, onProgress: ctx.progress, onPreparing: ctx.progress }),
+    );
   };
 }
 
 const taskMethods: MethodTable<keyof TaskMethods> = {
-  loadModel: async (engine, params, ctx) => engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
+  loadModel: async (engine, params, ctx) =>
+    engine.use(params.spec ?? {}, { signal: ctx.signal, onProgress: ctx.progress }, async (m) => m.summary()),
   listModels: async (_engine, params) => listModels(params.spec ?? {}),
   downloadSize: async (_engine, params, ctx) => modelDownloadSize(params.spec ?? {}, { signal: ctx.signal }),
   unloadAll: async (engine) => engine.unloadAll(),

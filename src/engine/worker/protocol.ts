@@ -3,8 +3,7 @@ import type { MethodName } from '../rpc';
 
 /** Messages between an EngineClient (any thread) and the engine worker. */
 export type ToWorker =
-  | { type: 'call'; id: number; method: MethodName; params: unknown }
-  | { type: 'cancel'; id: number };
+  { type: 'call'; id: number; method: MethodName; params: unknown } | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'result'; id: number; result: unknown }

@@ -4,7 +4,10 @@ const marks = new WeakMap<object, ArrayBuffer[]>();
 
 /** Marks `value` so that posting it transfers `buffers` (they become unusable in the worker). */
 export function transferring<T extends object>(value: T, buffers: ArrayBufferLike[]): T {
-  marks.set(value, [...new Set(buffers)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer));
+  marks.set(
+    value,
+    [...new Set(buffers)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+  );
   return value;
 }
 

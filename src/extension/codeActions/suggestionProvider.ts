@@ -26,7 +26,9 @@ const MAX_SPAN = 64;
  */
 export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
   static readonly kind = vscode.CodeActionKind.RefactorRewrite.append('bertLens');
-  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [SuggestionCodeActionProvider.kind] };
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [SuggestionCodeActionProvider.kind],
+  };
   private readonly cache = new LruCache<Promise<SpanCandidates | undefined>>(64);
 
   constructor(private readonly services: Services) {}
@@ -35,7 +37,12 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
     this.cache.deletePrefix(uri);
   }
 
-  async provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext, token: vscode.CancellationToken): Promise<vscode.CodeAction[]> {
+  async provideCodeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range | vscode.Selection,
+    context: vscode.CodeActionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.CodeAction[]> {
     if (context.only && !context.only.intersects(SuggestionCodeActionProvider.kind)) return [];
     const settings = this.services.settings();
     if (!vscode.workspace.getConfiguration('bertLens').get<boolean>('codeActions.enabled', true)) return [];
@@ -60,27 +67,46 @@ export class SuggestionCodeActionProvider implements vscode.CodeActionProvider {
       if (!found || token.isCancellationRequested) return [];
       const top = found.candidates.slice(0, ACTIONS);
       // Logged only when asked for (not on every cursor move); the e2e tests read it back.
-      if (!automatic) logUserText(this.services.log, `code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`, summaries.codeAction(span, top.length));
+      if (!automatic)
+        logUserText(
+          this.services.log,
+          `code-action: ${JSON.stringify({ span, original: found.original, top: top.map((c) => c.word) })}`,
+          summaries.codeAction(span, top.length),
+        );
       return top.map((c, i) => {
-        const action = new vscode.CodeAction(`Replace with “${c.word}” (${(c.score * 100).toFixed(1)}%) — BERT Lens`, SuggestionCodeActionProvider.kind);
+        const action = new vscode.CodeAction(
+          `Replace with “${c.word}” (${(c.score * 100).toFixed(1)}%) — BERT Lens`,
+          SuggestionCodeActionProvider.kind,
+        );
         action.edit = new vscode.WorkspaceEdit();
         action.edit.replace(doc.uri, found.range, c.word);
         return action;
       });
     } catch (err) {
-      if (!(err instanceof EngineError && err.code === 'cancelled')) this.services.log.warn(`code-action failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!(err instanceof EngineError && err.code === 'cancelled'))
+        this.services.log.warn(`code-action failed: ${err instanceof Error ? err.message : String(err)}`);
       return [];
     }
   }
 
-  private async compute(doc: vscode.TextDocument, text: string, span: Offset, token: vscode.CancellationToken): Promise<SpanCandidates | undefined> {
+  private async compute(
+    doc: vscode.TextDocument,
+    text: string,
+    span: Offset,
+    token: vscode.CancellationToken,
+  ): Promise<SpanCandidates | undefined> {
     const signal = toAbortSignal(token);
     const summary = await this.services.ensureModel();
     if (!summary.tasks.includes('fill-mask') || token.isCancellationRequested) return undefined;
     const window = paragraphAt(text, span[0], 2000);
     if (span[1] > window[1]) window[1] = span[1];
     // Not services.timed: the status bar should not flicker on every cursor move.
-    const result = await fillSpan(this.services, text.slice(window[0], window[1]), [span[0] - window[0], span[1] - window[0]], signal);
+    const result = await fillSpan(
+      this.services,
+      text.slice(window[0], window[1]),
+      [span[0] - window[0], span[1] - window[0]],
+      signal,
+    );
     return spanCandidates(result, doc, window[0])[0];
   }
 }

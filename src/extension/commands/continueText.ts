@@ -36,7 +36,10 @@ export class ContinueText implements vscode.Disposable {
 
   /** The model used: bertLens.causalModel, else the configured model when it is causal. */
   private model(): string {
-    return vscode.workspace.getConfiguration('bertLens').get<string>('causalModel', '').trim() || this.services.settings().model;
+    return (
+      vscode.workspace.getConfiguration('bertLens').get<string>('causalModel', '').trim() ||
+      this.services.settings().model
+    );
   }
 
   get preview(): { text: string; done: boolean } | undefined {
@@ -49,48 +52,85 @@ export class ContinueText implements vscode.Disposable {
     const doc = editor.document;
     const offset = doc.offsetAt(editor.selection.active);
     const prompt = doc.getText().slice(Math.max(0, offset - 4000), offset);
-    if (!prompt.trim()) throw userError('empty-text', vscode.l10n.t('There is no text before the cursor to continue.'), vscode.l10n.t('Put the cursor after some text.'));
+    if (!prompt.trim())
+      throw userError(
+        'empty-text',
+        vscode.l10n.t('There is no text before the cursor to continue.'),
+        vscode.l10n.t('Put the cursor after some text.'),
+      );
     const model = this.model();
     const summary = await this.services.ensureModel(model);
     if (summary.head !== 'causal-lm') {
-      throw userError('wrong-head', vscode.l10n.t('Continue Text needs a causal (GPT-style) language model; {0} is a {1} model.', summary.id, summary.head), vscode.l10n.t('Set bertLens.causalModel to a GPT-2 export (e.g. Xenova/gpt2 or Xenova/distilgpt2).'));
+      throw userError(
+        'wrong-head',
+        vscode.l10n.t(
+          'Continue Text needs a causal (GPT-style) language model; {0} is a {1} model.',
+          summary.id,
+          summary.head,
+        ),
+        vscode.l10n.t('Set bertLens.causalModel to a GPT-2 export (e.g. Xenova/gpt2 or Xenova/distilgpt2).'),
+      );
     }
     const c = vscode.workspace.getConfiguration('bertLens');
     const cancel = new vscode.CancellationTokenSource();
     const p: Pending = { editor, version: doc.version, offset, text: '', done: false, cancel };
     this.pending = p;
     void vscode.commands.executeCommand('setContext', CONTEXT_KEY, true);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('BERT Lens: continuing the text…'), cancellable: true }, (progress, token) => {
-      token.onCancellationRequested(() => cancel.cancel());
-      return this.services.timed('continue', () =>
-        this.services.client.generate(
-          this.services.spec(model),
-          { text: prompt, maxNewTokens: c.get<number>('continueText.maxNewTokens', 30), temperature: c.get<number>('continueText.temperature', 0), seed: 0 },
-          {
-            signal: toAbortSignal(cancel.token),
-            onProgress: (u) => {
-              if (this.pending !== p || !('token' in u)) return;
-              p.text += u.token.text;
-              progress.report({ message: `${u.done} / ${u.total} tokens` });
-              this.render();
-            },
-          },
-        ),
-      ).catch((err) => {
-        if (this.pending === p) this.reject();
-        throw err;
-      });
-    });
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('BERT Lens: continuing the text…'),
+        cancellable: true,
+      },
+      (progress, token) => {
+        token.onCancellationRequested(() => cancel.cancel());
+        return this.services
+          .timed('continue', () =>
+            this.services.client.generate(
+              this.services.spec(model),
+              {
+                text: prompt,
+                maxNewTokens: c.get<number>('continueText.maxNewTokens', 30),
+                temperature: c.get<number>('continueText.temperature', 0),
+                seed: 0,
+              },
+              {
+                signal: toAbortSignal(cancel.token),
+                onProgress: (u) => {
+                  if (this.pending !== p || !('token' in u)) return;
+                  p.text += u.token.text;
+                  progress.report({ message: `${u.done} / ${u.total} tokens` });
+                  this.render();
+                },
+              },
+            ),
+          )
+          .catch((err) => {
+            if (this.pending === p) this.reject();
+            throw err;
+          });
+      },
+    );
     if (this.pending !== p) return; // rejected or replaced meanwhile
     p.text = result.text; // decoded as a whole: bytes split across tokens join up
     p.done = true;
     this.render();
     if (result.note) this.services.log.info(`continue: ${result.note}`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: {0} tokens (stopped: {1}). Accept the continuation?', result.tokens.length, result.stop), vscode.l10n.t('Accept'), vscode.l10n.t('Reject')).then((choice) => {
-      if (this.pending !== p) return;
-      if (choice === vscode.l10n.t('Accept')) void this.accept();
-      else if (choice === vscode.l10n.t('Reject')) this.reject();
-    });
+    void vscode.window
+      .showInformationMessage(
+        vscode.l10n.t(
+          'BERT Lens: {0} tokens (stopped: {1}). Accept the continuation?',
+          result.tokens.length,
+          result.stop,
+        ),
+        vscode.l10n.t('Accept'),
+        vscode.l10n.t('Reject'),
+      )
+      .then((choice) => {
+        if (this.pending !== p) return;
+        if (choice === vscode.l10n.t('Accept')) void this.accept();
+        else if (choice === vscode.l10n.t('Reject')) this.reject();
+      });
   }
 
   private render(): void {
@@ -98,7 +138,9 @@ export class ContinueText implements vscode.Disposable {
     if (!p) return;
     const pos = p.editor.document.positionAt(p.offset);
     const shown = p.text.replace(/\n/g, ' ⏎ ') + (p.done ? '' : ' …');
-    p.editor.setDecorations(this.ghost, [{ range: new vscode.Range(pos, pos), renderOptions: { after: { contentText: shown } } }]);
+    p.editor.setDecorations(this.ghost, [
+      { range: new vscode.Range(pos, pos), renderOptions: { after: { contentText: shown } } },
+    ]);
   }
 
   /** Inserts the finished continuation at the cursor position it was made for: one edit, one undo step. */

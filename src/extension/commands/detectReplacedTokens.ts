@@ -12,9 +12,20 @@ export async function detectReplacedTokens(services: Services, annotations: Anno
   const { text, base } = selectionOrDocument(editor, 8000);
   const summary = await services.ensureModel();
   if (summary.head !== 'replaced-token-detection') {
-    throw userError('wrong-head', vscode.l10n.t('Detect Replaced Tokens needs an ELECTRA discriminator; {0} is a {1} model.', summary.id, summary.head), vscode.l10n.t('Select one (e.g. an electra-*-discriminator export).'));
+    throw userError(
+      'wrong-head',
+      vscode.l10n.t(
+        'Detect Replaced Tokens needs an ELECTRA discriminator; {0} is a {1} model.',
+        summary.id,
+        summary.head,
+      ),
+      vscode.l10n.t('Select one (e.g. an electra-*-discriminator export).'),
+    );
   }
-  const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: detecting replaced tokens…'), (token) => services.timed('replaced', () => services.client.replacedTokens(services.spec(), { text }, { signal: toAbortSignal(token) })),
+  const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: detecting replaced tokens…'), (token) =>
+    services.timed('replaced', () =>
+      services.client.replacedTokens(services.spec(), { text }, { signal: toAbortSignal(token) }),
+    ),
   );
   const plan = planReplacedDecorations(result, base);
   const groups = new Map([...plan].map(([k, v]) => [String(k), v]));

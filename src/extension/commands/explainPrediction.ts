@@ -18,20 +18,40 @@ export interface ExplainArgs {
   maskOffset?: number;
 }
 
-const HEADS = new Set(['masked-lm', 'pretraining', 'sequence-classification', 'token-classification', 'question-answering', 'replaced-token-detection']);
+const HEADS = new Set([
+  'masked-lm',
+  'pretraining',
+  'sequence-classification',
+  'token-classification',
+  'question-answering',
+  'replaced-token-detection',
+]);
 
 /** Explain Prediction: shades the tokens of the selection (or document) by their saliency for the model's
  *  prediction — a mask's top word, or the predicted label. Runs in the engine worker (cancellable); the shading
  *  is cleared when the text changes. Returns the result (for tests and the panel). */
-export async function explainPrediction(services: Services, annotations: Annotations, args: ExplainArgs = {}): Promise<SaliencyResult | undefined> {
+export async function explainPrediction(
+  services: Services,
+  annotations: Annotations,
+  args: ExplainArgs = {},
+): Promise<SaliencyResult | undefined> {
   const editor = activeEditor();
   const doc = editor.document;
   const { text, base } = selectionOrDocument(editor, 20_000);
   const summary = await services.ensureModel();
   if (!HEADS.has(summary.head)) {
-    throw userError('wrong-head', vscode.l10n.t('Explain Prediction needs a masked-LM or classification model; {0} is a {1} model.', summary.id, summary.head), vscode.l10n.t('Select another model (BERT Lens: Select Model).'));
+    throw userError(
+      'wrong-head',
+      vscode.l10n.t(
+        'Explain Prediction needs a masked-LM or classification model; {0} is a {1} model.',
+        summary.id,
+        summary.head,
+      ),
+      vscode.l10n.t('Select another model (BERT Lens: Select Model).'),
+    );
   }
-  const method = args.method ?? vscode.workspace.getConfiguration('bertLens').get<SaliencyMethod>('saliency.method', 'grad-input');
+  const method =
+    args.method ?? vscode.workspace.getConfiguration('bertLens').get<SaliencyMethod>('saliency.method', 'grad-input');
   let position: number | undefined;
   if ((summary.head === 'masked-lm' || summary.head === 'pretraining') && summary.maskToken) {
     // The mask at the given offset, or under the cursor; the engine's default (the first mask) otherwise.
@@ -39,19 +59,39 @@ export async function explainPrediction(services: Services, annotations: Annotat
     const tok = await services.client.tokenize(services.spec(), { text });
     const masks = tok.tokens.map((t, i) => (t === summary.maskToken ? i : -1)).filter((i) => i >= 0);
     const hit = masks.find((i) => tok.offsets[i][0] + base <= at && at <= tok.offsets[i][1] + base);
-    if (args.maskOffset !== undefined && hit === undefined) throw userError('no-mask', vscode.l10n.t('There is no {0} at that place any more.', summary.maskToken), vscode.l10n.t('Run Explain Prediction again from the panel.'));
+    if (args.maskOffset !== undefined && hit === undefined)
+      throw userError(
+        'no-mask',
+        vscode.l10n.t('There is no {0} at that place any more.', summary.maskToken),
+        vscode.l10n.t('Run Explain Prediction again from the panel.'),
+      );
     position = hit;
   }
   const r = await withDelayedProgress(vscode.l10n.t('BERT Lens: explaining the prediction…'), (token) =>
-    services.timed('saliency', () => services.client.saliency(services.spec(), { text, pair: args.pair, method, label: args.label, position }, { signal: toAbortSignal(token) })),
+    services.timed('saliency', () =>
+      services.client.saliency(
+        services.spec(),
+        { text, pair: args.pair, method, label: args.label, position },
+        { signal: toAbortSignal(token) },
+      ),
+    ),
   );
   annotations.set('saliency', doc, planSaliencyDecorations(r, base));
   const what = `${saliencyMethodName(r.method)} saliency of ${saliencyTargetText(r)} (log p ${r.logprob.toFixed(3)}), computed on the fp32 graph`;
   logUserText(services.log, `saliency: ${what}`, `saliency: ${r.method}, ${r.scores.length} tokens`);
   // One JSON line with what was shaded (document offsets), for support and the end-to-end tests.
-  services.log.trace(`saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]) })}`);
+  services.log.trace(
+    `saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]) })}`,
+  );
   if (r.window) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: the text is long; the shading covers tokens {0}–{1} of {2}, the window that contains the target.', r.window.start, r.window.end - 1, r.window.totalTokens));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'BERT Lens: the text is long; the shading covers tokens {0}–{1} of {2}, the window that contains the target.',
+        r.window.start,
+        r.window.end - 1,
+        r.window.totalTokens,
+      ),
+    );
   }
   vscode.window.setStatusBarMessage(vscode.l10n.t('BERT Lens: {0}', what), 8000);
   return r;

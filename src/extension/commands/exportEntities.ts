@@ -10,7 +10,14 @@ import type { EntitiesView } from '../views/entitiesView';
  *  through the same save dialog as the panels' exports (the chosen extension picks the format). */
 export async function exportEntities(services: Services, view: EntitiesView): Promise<void> {
   const { uri, entities } = view.current();
-  if (!entities.length) throw userError('no-entities', vscode.l10n.t('There are no entities to export.'), vscode.l10n.t('Run Recognize Entities with an NER model first.'));
+  if (!entities.length)
+    throw userError(
+      'no-entities',
+      vscode.l10n.t('There are no entities to export.'),
+      vscode.l10n.t('Run Recognize Entities with an NER model first.'),
+    );
   const name = uri ? `${path.basename(uri.fsPath).replace(/\.[^.]*$/, '')}-entities` : 'entities';
-  await saveExport(services, 'entities', name, ['json', 'csv'], (format) => (format === 'csv' ? entitiesCsv(entities) : entitiesJson(entities, uri?.fsPath) + '\n'));
+  await saveExport(services, 'entities', name, ['json', 'csv'], (format) =>
+    format === 'csv' ? entitiesCsv(entities) : entitiesJson(entities, uri?.fsPath) + '\n',
+  );
 }

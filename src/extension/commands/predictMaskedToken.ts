@@ -49,43 +49,68 @@ export async function predictMaskedToken(services: Services): Promise<void> {
   const version = doc.version;
   const summary = await services.ensureModel();
   const maskToken = summary.maskToken;
-  if (!maskToken) throw userError('wrong-head', vscode.l10n.t('{0} has no mask token, so it cannot fill masks.', summary.id), vscode.l10n.t('Select a masked-LM model.'));
+  if (!maskToken)
+    throw userError(
+      'wrong-head',
+      vscode.l10n.t('{0} has no mask token, so it cannot fill masks.', summary.id),
+      vscode.l10n.t('Select a masked-LM model.'),
+    );
   const fullText = doc.getText();
-  const selected = editor.selection.isEmpty ? undefined : ([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)] as Offset);
+  const selected = editor.selection.isEmpty
+    ? undefined
+    : ([doc.offsetAt(editor.selection.start), doc.offsetAt(editor.selection.end)] as Offset);
   // Mask tokens in the selection (or, with no selection, in the paragraph) take precedence over masking a word.
   const cursorWindow = paragraphAt(fullText, selected ? selected[0] : doc.offsetAt(editor.selection.active), 2000);
   const scope = selected ? fullText.slice(selected[0], selected[1]) : fullText.slice(cursorWindow[0], cursorWindow[1]);
   const useMaskTokens = scope.includes(maskToken);
-  const { span, window } = useMaskTokens ? { span: selected ?? cursorWindow, window: cursorWindow } : spanAndWindow(editor);
+  const { span, window } = useMaskTokens
+    ? { span: selected ?? cursorWindow, window: cursorWindow }
+    : spanAndWindow(editor);
   const windowText = fullText.slice(window[0], window[1]);
   const relSpan: Offset = [span[0] - window[0], span[1] - window[0]];
   const topK = FILL_TOP_K;
 
   const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: predicting…'), (token) =>
-      services.timed('fill-mask', () =>
-        useMaskTokens
-          ? services.client.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
-          : fillSpan(services, windowText, relSpan, toAbortSignal(token)),
-      ),
+    services.timed('fill-mask', () =>
+      useMaskTokens
+        ? services.client.fillMask(services.spec(), { text: windowText, topK }, { signal: toAbortSignal(token) })
+        : fillSpan(services, windowText, relSpan, toAbortSignal(token)),
+    ),
   );
   logUserText(services.log, `fill-mask: ${JSON.stringify(summarize(result, window[0]))}`, summaries.fillMask(result));
   FillMaskPanel.current?.showText(windowText, useMaskTokens ? [] : [relSpan]);
 
   const showPunctuation = vscode.workspace.getConfiguration('bertLens').get<boolean>('fillMask.showPunctuation', false);
   const items = toItems(result, doc, window[0], useMaskTokens, selected, showPunctuation);
-  if (!items.some((i) => i.replace)) throw userError('no-mask', vscode.l10n.t('The model returned no candidates for this text.'));
-  const picked = await pickCandidate(items, useMaskTokens ? vscode.l10n.t('Fill {0}', maskToken) : vscode.l10n.t('Replace “{0}”', fullText.slice(span[0], span[1])));
+  if (!items.some((i) => i.replace))
+    throw userError('no-mask', vscode.l10n.t('The model returned no candidates for this text.'));
+  const picked = await pickCandidate(
+    items,
+    useMaskTokens
+      ? vscode.l10n.t('Fill {0}', maskToken)
+      : vscode.l10n.t('Replace “{0}”', fullText.slice(span[0], span[1])),
+  );
   if (!picked?.replace || picked.current) return;
-  if (doc.version !== version) throw userError('stale', vscode.l10n.t('The document changed while predicting; run the command again.'));
+  if (doc.version !== version)
+    throw userError('stale', vscode.l10n.t('The document changed while predicting; run the command again.'));
   const ok = await editor.edit((b) => b.replace(picked.replace!.range, picked.replace!.word));
-  logUserText(services.log, `fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`, `fill-mask: applied a candidate (${ok ? 'ok' : 'rejected'})`);
+  logUserText(
+    services.log,
+    `fill-mask: applied "${picked.replace.word}" (${ok ? 'ok' : 'rejected'})`,
+    `fill-mask: applied a candidate (${ok ? 'ok' : 'rejected'})`,
+  );
 }
 
 /** Candidates per fill-mask request; shared by Predict Masked Token and the code action. */
 export const FILL_TOP_K = 8;
 
 /** Fill-mask on a character span of `text` (one mask per piece, whole-word candidates in `spans`). */
-export function fillSpan(services: Services, text: string, span: Offset, signal?: AbortSignal): Promise<FillMaskResult> {
+export function fillSpan(
+  services: Services,
+  text: string,
+  span: Offset,
+  signal?: AbortSignal,
+): Promise<FillMaskResult> {
   return services.client.fillMask(services.spec(), { text, topK: FILL_TOP_K, spans: [span] }, { signal });
 }
 
@@ -107,7 +132,14 @@ export function spanCandidates(result: FillMaskResult, doc: vscode.TextDocument,
   }));
 }
 
-function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number, useMaskTokens: boolean, selected: Offset | undefined, showPunctuation: boolean): CandidateItem[] {
+function toItems(
+  result: FillMaskResult,
+  doc: vscode.TextDocument,
+  base: number,
+  useMaskTokens: boolean,
+  selected: Offset | undefined,
+  showPunctuation: boolean,
+): CandidateItem[] {
   const items: CandidateItem[] = [];
   const add = (original: string, candidates: Candidate[], range: vscode.Range) => {
     const { items: listed, best } = listCandidates(original, candidates, showPunctuation);
@@ -132,8 +164,13 @@ function toItems(result: FillMaskResult, doc: vscode.TextDocument, base: number,
   result.masks.forEach((m, i) => {
     const abs: Offset = [m.offset[0] + base, m.offset[1] + base];
     if (selected && (abs[0] < selected[0] || abs[1] > selected[1])) return;
-    if (result.masks.length > 1) items.push({ label: `${result.maskToken} #${i + 1}`, kind: vscode.QuickPickItemKind.Separator });
-    add(result.maskToken, m.predictions.map((p) => ({ word: p.token, score: p.score, pieces: [p.token] })), rangeOf(doc, abs));
+    if (result.masks.length > 1)
+      items.push({ label: `${result.maskToken} #${i + 1}`, kind: vscode.QuickPickItemKind.Separator });
+    add(
+      result.maskToken,
+      m.predictions.map((p) => ({ word: p.token, score: p.score, pieces: [p.token] })),
+      rangeOf(doc, abs),
+    );
   });
   // With several masks, only the first group's best is pre-selected.
   let seen = false;
@@ -149,7 +186,13 @@ function pct(score: number): string {
 /** A compact log line the e2e tests can read back. */
 function summarize(r: FillMaskResult, base: number) {
   return {
-    masks: r.masks.map((m) => ({ offset: [m.offset[0] + base, m.offset[1] + base], top: m.predictions.slice(0, 3).map((p) => p.token) })),
-    spans: r.spans?.map((s) => ({ offset: [s.offset[0] + base, s.offset[1] + base], top: s.candidates.slice(0, 3).map((c) => c.word) })),
+    masks: r.masks.map((m) => ({
+      offset: [m.offset[0] + base, m.offset[1] + base],
+      top: m.predictions.slice(0, 3).map((p) => p.token),
+    })),
+    spans: r.spans?.map((s) => ({
+      offset: [s.offset[0] + base, s.offset[1] + base],
+      top: s.candidates.slice(0, 3).map((c) => c.word),
+    })),
   };
 }

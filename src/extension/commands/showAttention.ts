@@ -29,7 +29,9 @@ export async function showAttention(services: Services): Promise<void> {
     snippet = snippet.slice(a, b);
   }
   if (!snippet.trim()) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: put the cursor in a sentence or select some text to show its attention.'));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('BERT Lens: put the cursor in a sentence or select some text to show its attention.'),
+    );
     return;
   }
   AttentionPanel.createOrShow(services, snippet.trim());

@@ -24,5 +24,10 @@ export async function showFillMaskPanel(services: Services, annotations?: Annota
   } catch {
     // No word under the cursor: show the panel's sample text.
   }
-  FillMaskPanel.createOrShow(services, text, masks, text !== undefined && annotations ? { uri: editor.document.uri.toString(), base, annotations } : undefined);
+  FillMaskPanel.createOrShow(
+    services,
+    text,
+    masks,
+    text !== undefined && annotations ? { uri: editor.document.uri.toString(), base, annotations } : undefined,
+  );
 }

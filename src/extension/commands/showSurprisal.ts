@@ -9,7 +9,9 @@ import { activeEditor, selectionOrDocument } from './target';
 /** The model Show Surprisal uses: bertLens.surprisal.model, else the configured model. A causal model gives
  *  log p(token | text before it); a masked one, pseudo-log-likelihood. */
 function surprisalModel(services: Services): string {
-  return vscode.workspace.getConfiguration('bertLens').get<string>('surprisal.model', '').trim() || services.settings().model;
+  return (
+    vscode.workspace.getConfiguration('bertLens').get<string>('surprisal.model', '').trim() || services.settings().model
+  );
 }
 
 /** GLTR-style colours on every token of the selection (or document) by its rank under the model, a hover with
@@ -39,8 +41,12 @@ export class SurprisalLens implements vscode.Disposable {
     const wholeWord = vscode.workspace.getConfiguration('bertLens').get<boolean>('surprisal.wholeWord', false);
     const spec = this.services.spec(model);
     const what = summary.head === 'causal-lm' ? 'surprisal' : 'pseudo-likelihood';
-    const result = await withDelayedProgress(vscode.l10n.t('BERT Lens: {0} of {1} characters…', what, text.length.toLocaleString()), (token) =>
-      this.services.timed(what, () => this.services.client.surprisal(spec, { text, wholeWord }, { signal: toAbortSignal(token) })),
+    const result = await withDelayedProgress(
+      vscode.l10n.t('BERT Lens: {0} of {1} characters…', what, text.length.toLocaleString()),
+      (token) =>
+        this.services.timed(what, () =>
+          this.services.client.surprisal(spec, { text, wholeWord }, { signal: toAbortSignal(token) }),
+        ),
     );
     const plan = planSurprisal(result, base);
     this.annotations.set('surprisal', editor.document, new Map([...plan].map(([k, v]) => [k, v])));

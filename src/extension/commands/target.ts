@@ -5,12 +5,20 @@ import { paragraphAt, wordAt } from '../core/text';
 
 export function activeEditor(): vscode.TextEditor {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) throw userError('no-editor', vscode.l10n.t('Open a text editor first.'), vscode.l10n.t('BERT Lens works on the text in the active editor.'));
+  if (!editor)
+    throw userError(
+      'no-editor',
+      vscode.l10n.t('Open a text editor first.'),
+      vscode.l10n.t('BERT Lens works on the text in the active editor.'),
+    );
   return editor;
 }
 
 /** The selection, or the word at the cursor; with the paragraph around it as context (document offsets). */
-export function spanAndWindow(editor: vscode.TextEditor, maxChars = 2000): { span: Offset; window: Offset; text: string } {
+export function spanAndWindow(
+  editor: vscode.TextEditor,
+  maxChars = 2000,
+): { span: Offset; window: Offset; text: string } {
   const doc = editor.document;
   const text = doc.getText();
   const sel = editor.selection;
@@ -30,12 +38,24 @@ export function selectionOrDocument(editor: vscode.TextEditor, maxChars = 200_00
   const selected = !editor.selection.isEmpty;
   const text = selected ? doc.getText(editor.selection) : doc.getText();
   const base = selected ? doc.offsetAt(editor.selection.start) : 0;
-  if (!text.trim()) throw userError('empty-text', selected ? vscode.l10n.t('The selection is empty.') : vscode.l10n.t('The document is empty.'));
+  if (!text.trim())
+    throw userError(
+      'empty-text',
+      selected ? vscode.l10n.t('The selection is empty.') : vscode.l10n.t('The document is empty.'),
+    );
   if (text.length > maxChars) {
     void vscode.window.showWarningMessage(
       selected
-        ? vscode.l10n.t('BERT Lens: the selection has {0} characters; only the first {1} are analysed. Select a part to analyse another.', text.length.toLocaleString(), maxChars.toLocaleString())
-        : vscode.l10n.t('BERT Lens: the document has {0} characters; only the first {1} are analysed. Select a part to analyse another.', text.length.toLocaleString(), maxChars.toLocaleString()),
+        ? vscode.l10n.t(
+            'BERT Lens: the selection has {0} characters; only the first {1} are analysed. Select a part to analyse another.',
+            text.length.toLocaleString(),
+            maxChars.toLocaleString(),
+          )
+        : vscode.l10n.t(
+            'BERT Lens: the document has {0} characters; only the first {1} are analysed. Select a part to analyse another.',
+            text.length.toLocaleString(),
+            maxChars.toLocaleString(),
+          ),
     );
     return { text: text.slice(0, maxChars), base };
   }

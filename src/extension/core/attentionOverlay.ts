@@ -39,7 +39,10 @@ export function layerIndex(layer: number, numLayers: number): number {
   return numLayers - 1;
 }
 
-export function overlayMatrix(result: Pick<AttentionResult, 'rollout' | 'headMean'>, mode: OverlayMode): { matrix: number[][]; source: string } {
+export function overlayMatrix(
+  result: Pick<AttentionResult, 'rollout' | 'headMean'>,
+  mode: OverlayMode,
+): { matrix: number[][]; source: string } {
   if (mode.kind === 'rollout') return { matrix: result.rollout, source: 'rollout' };
   const l = layerIndex(mode.layer, result.headMean.length);
   return { matrix: result.headMean[l], source: `head mean, layer ${l + 1}` };

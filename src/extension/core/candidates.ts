@@ -23,11 +23,20 @@ export function isNoise(word: string): boolean {
 }
 
 /** The list in score order; `best` is the index of the best candidate that is not the current word. */
-export function listCandidates(original: string, candidates: Candidate[], showPunctuation = false): { items: ListedCandidate[]; best: number } {
+export function listCandidates(
+  original: string,
+  candidates: Candidate[],
+  showPunctuation = false,
+): { items: ListedCandidate[]; best: number } {
   const orig = original.trim().toLowerCase();
   const keepNoise = showPunctuation || isNoise(original);
   const items = candidates
     .filter((c) => keepNoise || !isNoise(c.word) || c.word.trim().toLowerCase() === orig)
-    .map((c) => ({ word: c.word, score: c.score, pieces: c.pieces?.length ? c.pieces : [c.word], current: c.word.trim().toLowerCase() === orig }));
+    .map((c) => ({
+      word: c.word,
+      score: c.score,
+      pieces: c.pieces?.length ? c.pieces : [c.word],
+      current: c.word.trim().toLowerCase() === orig,
+    }));
   return { items, best: items.findIndex((c) => !c.current) };
 }

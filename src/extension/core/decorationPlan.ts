@@ -52,7 +52,11 @@ export function planEntityDecorations(entities: Entity[], base = 0): Map<string,
     if (e.end <= e.start) continue;
     const label = baseLabel(e.label);
     const list = byLabel.get(label) ?? [];
-    list.push({ start: e.start + base, end: e.end + base, hover: `**${mdText(label)}** · score ${e.score.toFixed(3)} · “${mdText(e.text)}”` });
+    list.push({
+      start: e.start + base,
+      end: e.end + base,
+      hover: `**${mdText(label)}** · score ${e.score.toFixed(3)} · “${mdText(e.text)}”`,
+    });
     byLabel.set(label, list);
   }
   return byLabel;
@@ -66,14 +70,22 @@ export function replacedBucket(p: number, minProbability = 0.2): number | undefi
   return Math.min(REPLACED_BUCKETS - 1, Math.floor(((p - minProbability) / (1 - minProbability)) * REPLACED_BUCKETS));
 }
 
-export function planReplacedDecorations(result: ReplacedTokensResult, base = 0, minProbability = 0.2): Map<number, LabelledRange[]> {
+export function planReplacedDecorations(
+  result: ReplacedTokensResult,
+  base = 0,
+  minProbability = 0.2,
+): Map<number, LabelledRange[]> {
   const out = new Map<number, LabelledRange[]>();
   result.offsets.forEach(([s, e]: Offset, i) => {
     if (e <= s) return;
     const b = replacedBucket(result.replaced[i], minProbability);
     if (b === undefined) return;
     const list = out.get(b) ?? [];
-    list.push({ start: s + base, end: e + base, hover: `**${mdText(result.tokens[i])}** replaced with probability ${result.replaced[i].toFixed(3)}` });
+    list.push({
+      start: s + base,
+      end: e + base,
+      hover: `**${mdText(result.tokens[i])}** replaced with probability ${result.replaced[i].toFixed(3)}`,
+    });
     out.set(b, list);
   });
   return out;

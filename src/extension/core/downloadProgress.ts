@@ -16,7 +16,11 @@ export function downloadProgressMapper(): (p: DownloadProgress) => ProgressStep 
   let lastPct = 0;
   let overall = false;
   return (p) => {
-    const fileText = p.waiting ? `${p.file} (waiting for another download)` : p.total ? `${p.file} ${Math.floor((p.loaded / p.total) * 100)}% of ${mb(p.total)} MB` : `${p.file} ${mb(p.loaded)} MB`;
+    const fileText = p.waiting
+      ? `${p.file} (waiting for another download)`
+      : p.total
+        ? `${p.file} ${Math.floor((p.loaded / p.total) * 100)}% of ${mb(p.total)} MB`
+        : `${p.file} ${mb(p.loaded)} MB`;
     if (p.overallTotal && p.overallLoaded !== undefined) {
       if (!overall) {
         overall = true;

@@ -63,7 +63,9 @@ export function fillMaskExport(state: Pick<FillMaskState, 'text' | 'masks' | 'mo
 export function fillMaskCsv(data: FillMaskExport): string {
   const rows: (string | number)[][] = [];
   for (const m of data.models) {
-    m.masks.forEach((k, i) => k.candidates.forEach((c, r) => rows.push([m.label, i + 1, k.start, k.end, k.original, r + 1, c.word, c.score])));
+    m.masks.forEach((k, i) =>
+      k.candidates.forEach((c, r) => rows.push([m.label, i + 1, k.start, k.end, k.original, r + 1, c.word, c.score])),
+    );
   }
   return csv(['model', 'mask', 'start', 'end', 'original', 'rank', 'word', 'score'], rows);
 }
@@ -79,9 +81,19 @@ export interface EntityRow {
 }
 
 export function entitiesCsv(entities: EntityRow[]): string {
-  return csv(['label', 'start', 'end', 'text', 'score', 'line'], entities.map((e) => [e.label, e.start, e.end, e.text, e.score, e.line]));
+  return csv(
+    ['label', 'start', 'end', 'text', 'score', 'line'],
+    entities.map((e) => [e.label, e.start, e.end, e.text, e.score, e.line]),
+  );
 }
 
 export function entitiesJson(entities: EntityRow[], document?: string): string {
-  return JSON.stringify({ document, entities: entities.map(({ label, start, end, text, score, line }) => ({ label, start, end, text, score, line })) }, null, 2);
+  return JSON.stringify(
+    {
+      document,
+      entities: entities.map(({ label, start, end, text, score, line }) => ({ label, start, end, text, score, line })),
+    },
+    null,
+    2,
+  );
 }

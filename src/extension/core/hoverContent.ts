@@ -49,7 +49,12 @@ export function hoverMarkdown(m: HoverModel): string {
   lines.push(`Pieces: ${m.pieces.map((p, i) => `${mdCode(p)} (${m.ids[i]})`).join(' ')}`);
   lines.push('');
   if (m.alternatives?.length) {
-    lines.push(`If masked: ${m.alternatives.slice(0, 3).map((c) => `**${esc(c.word)}** ${(c.score * 100).toFixed(1)}%`).join(' · ')}`);
+    lines.push(
+      `If masked: ${m.alternatives
+        .slice(0, 3)
+        .map((c) => `**${esc(c.word)}** ${(c.score * 100).toFixed(1)}%`)
+        .join(' · ')}`,
+    );
     lines.push('');
   }
   lines.push(`Embedding (layer ${m.layer}): norm ${m.norm.toFixed(2)} \`${sparkline(m.vector)}\``);
@@ -58,8 +63,10 @@ export function hoverMarkdown(m: HoverModel): string {
     const sorted = [...m.occurrences].sort((a, b) => b.similarity - a.similarity);
     const most = sorted[0];
     const least = sorted[sorted.length - 1];
-    lines.push(`Other occurrences (${m.occurrences.length}): most similar line ${most.line} (cos ${most.similarity.toFixed(3)})` +
-      (sorted.length > 1 ? ` · least similar line ${least.line} (cos ${least.similarity.toFixed(3)})` : ''));
+    lines.push(
+      `Other occurrences (${m.occurrences.length}): most similar line ${most.line} (cos ${most.similarity.toFixed(3)})` +
+        (sorted.length > 1 ? ` · least similar line ${least.line} (cos ${least.similarity.toFixed(3)})` : ''),
+    );
   } else {
     lines.push('No other occurrence of this word in the document.');
   }

@@ -19,7 +19,9 @@ export function saliencyMethodName(m: SaliencyResult['method']): string {
 /** What is being explained, in words. */
 export function saliencyTargetText(r: SaliencyResult): string {
   const t = r.target;
-  return 'token' in t ? `“${t.token}” at token ${t.position}` : `label ${t.label}${t.position !== undefined ? ` at token ${t.position}` : ''}`;
+  return 'token' in t
+    ? `“${t.token}” at token ${t.position}`
+    : `label ${t.label}${t.position !== undefined ? ` at token ${t.position}` : ''}`;
 }
 
 /** Level 1..SALIENCY_LEVELS of |score| relative to the largest |score| (0 when the score is 0). */
@@ -39,7 +41,10 @@ const md = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`)
  *  offsets) and tokens of a second sequence are not in the text and get no range. */
 export function planSaliencyDecorations(r: SaliencyResult, base = 0): Map<string, LabelledRange[]> {
   const out = new Map<string, LabelledRange[]>();
-  const maxAbs = Math.max(0, ...r.scores.map((s, i) => (r.offsets[i][1] > r.offsets[i][0] && (r.sequenceIds[i] ?? 0) === 0 ? Math.abs(s) : 0)));
+  const maxAbs = Math.max(
+    0,
+    ...r.scores.map((s, i) => (r.offsets[i][1] > r.offsets[i][0] && (r.sequenceIds[i] ?? 0) === 0 ? Math.abs(s) : 0)),
+  );
   const what = saliencyTargetText(r);
   r.tokens.forEach((tok, i) => {
     const [s, e] = r.offsets[i];
@@ -48,7 +53,11 @@ export function planSaliencyDecorations(r: SaliencyResult, base = 0): Map<string
     if (!level) return;
     const key = `${r.scores[i] < 0 ? 'neg' : 'pos'}:${level}`;
     const list = out.get(key) ?? [];
-    list.push({ start: s + base, end: e + base, hover: `**${md(tok)}** · ${METHOD_NAMES[r.method]} ${r.scores[i].toPrecision(4)} · explaining ${md(what)} (log p ${r.logprob.toFixed(3)}, fp32 graph)` });
+    list.push({
+      start: s + base,
+      end: e + base,
+      hover: `**${md(tok)}** · ${METHOD_NAMES[r.method]} ${r.scores[i].toPrecision(4)} · explaining ${md(what)} (log p ${r.logprob.toFixed(3)}, fp32 graph)`,
+    });
     out.set(key, list);
   });
   return out;

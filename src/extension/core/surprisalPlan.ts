@@ -12,7 +12,12 @@ export const GLTR_COLOR_IDS: Record<GltrBucket, string> = {
   top1000: 'bertLens.surprisal.top1000Background',
   beyond: 'bertLens.surprisal.beyondBackground',
 };
-const GLTR_WORDS: Record<GltrBucket, string> = { top10: 'top 10', top100: 'top 100', top1000: 'top 1,000', beyond: 'beyond the top 1,000' };
+const GLTR_WORDS: Record<GltrBucket, string> = {
+  top10: 'top 10',
+  top100: 'top 100',
+  top1000: 'top 1,000',
+  beyond: 'beyond the top 1,000',
+};
 
 /** rank ≤ 10 green, ≤ 100 yellow, ≤ 1000 red, beyond purple. */
 export function gltrBucket(rank: number): GltrBucket {
@@ -32,8 +37,12 @@ export function showToken(t: string): string {
 export function surprisalHover(r: SurprisalResult, i: number): string {
   const rank = r.ranks[i]!;
   const p = Math.exp(r.logprobs[i]!);
-  const what = r.method === 'causal' ? 'given the text before it' : r.wholeWord ? 'with its whole word masked' : 'with it masked';
-  const top = (r.top[i] ?? []).slice(0, 5).map((t, k) => `${k + 1}. \`${showToken(t.token).replace(/`/g, "'")}\` ${(t.score * 100).toFixed(2)} %`).join('  \n');
+  const what =
+    r.method === 'causal' ? 'given the text before it' : r.wholeWord ? 'with its whole word masked' : 'with it masked';
+  const top = (r.top[i] ?? [])
+    .slice(0, 5)
+    .map((t, k) => `${k + 1}. \`${showToken(t.token).replace(/`/g, "'")}\` ${(t.score * 100).toFixed(2)} %`)
+    .join('  \n');
   return `**${mdEscape(showToken(r.tokens[i]))}** · rank **${rank.toLocaleString('en-US')}** (${GLTR_WORDS[gltrBucket(rank)]}) · p = ${p < 1e-4 ? p.toExponential(2) : p.toFixed(4)} ${what}\n\nThe model's top 5 here:  \n${top}`;
 }
 
@@ -60,6 +69,8 @@ export function surprisalStatus(r: SurprisalResult): { text: string; tooltip: st
   const ppl = r.perplexity >= 1000 ? r.perplexity.toExponential(2) : r.perplexity.toFixed(2);
   return {
     text: `${name} ${ppl}`,
-    tooltip: `${name} ${ppl} over ${r.ranks.filter((x) => x !== null).length} tokens (${r.method}). Ranks: ` + GLTR_BUCKETS.map((b) => `${GLTR_WORDS[b]} ${counts.get(b)}`).join(', '),
+    tooltip:
+      `${name} ${ppl} over ${r.ranks.filter((x) => x !== null).length} tokens (${r.method}). Ranks: ` +
+      GLTR_BUCKETS.map((b) => `${GLTR_WORDS[b]} ${counts.get(b)}`).join(', '),
   };
 }

@@ -90,7 +90,8 @@ export function isInComment(text: string, offset: number): boolean {
 /** Keeps the case pattern of the original word on a candidate from an uncased model: "Bank" → "River". */
 export function matchCase(original: string, candidate: string): string {
   if (!original || !candidate) return candidate;
-  if (original.length > 1 && original === original.toUpperCase() && /\p{L}/u.test(original)) return candidate.toUpperCase();
+  if (original.length > 1 && original === original.toUpperCase() && /\p{L}/u.test(original))
+    return candidate.toUpperCase();
   if (original[0] === original[0].toUpperCase() && original[0] !== original[0].toLowerCase()) {
     return candidate[0].toUpperCase() + candidate.slice(1);
   }

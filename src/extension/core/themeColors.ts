@@ -67,13 +67,33 @@ export function decorationColorContributions(): ColorContribution[] {
     }
   });
   for (let b = 0; b < REPLACED_BUCKETS; b++) {
-    out.push({ id: replacedColorId(b), description: `Replaced tokens: background of probability bucket ${b + 1} of ${REPLACED_BUCKETS}.`, defaults: same(hexColor(VERMILLION, replacedAlpha(b)), hexColor(VERMILLION, Math.max(0.4, replacedAlpha(b)))) });
+    out.push({
+      id: replacedColorId(b),
+      description: `Replaced tokens: background of probability bucket ${b + 1} of ${REPLACED_BUCKETS}.`,
+      defaults: same(hexColor(VERMILLION, replacedAlpha(b)), hexColor(VERMILLION, Math.max(0.4, replacedAlpha(b)))),
+    });
   }
-  out.push({ id: REPLACED_UNDERLINE_ID, description: 'Replaced tokens: wavy underline of the likeliest buckets.', defaults: same(hexColor(VERMILLION, 0.9), hexColor(VERMILLION)) });
+  out.push({
+    id: REPLACED_UNDERLINE_ID,
+    description: 'Replaced tokens: wavy underline of the likeliest buckets.',
+    defaults: same(hexColor(VERMILLION, 0.9), hexColor(VERMILLION)),
+  });
   for (let l = 1; l <= OVERLAY_LEVELS; l++) {
-    out.push({ id: overlayColorId(l), description: `Attention overlay: background of level ${l} of ${OVERLAY_LEVELS}.`, defaults: same(hexColor(OVERLAY_BLUE, overlayAlpha(l)), hexColor(OVERLAY_BLUE, Math.max(0.3, overlayAlpha(l)))) });
+    out.push({
+      id: overlayColorId(l),
+      description: `Attention overlay: background of level ${l} of ${OVERLAY_LEVELS}.`,
+      defaults: same(hexColor(OVERLAY_BLUE, overlayAlpha(l)), hexColor(OVERLAY_BLUE, Math.max(0.3, overlayAlpha(l)))),
+    });
   }
-  out.push({ id: OVERLAY_FOCUS_ID, description: 'Attention overlay: outline of the focus word.', defaults: same(hexColor(OVERLAY_BLUE, 0.9), hexColor(OVERLAY_BLUE)) });
-  out.push({ id: PARAGRAPH_LABEL_ID, description: 'Classifier Trainer: the label shown after each paragraph.', defaults: same('editorCodeLens.foreground', 'editorCodeLens.foreground') });
+  out.push({
+    id: OVERLAY_FOCUS_ID,
+    description: 'Attention overlay: outline of the focus word.',
+    defaults: same(hexColor(OVERLAY_BLUE, 0.9), hexColor(OVERLAY_BLUE)),
+  });
+  out.push({
+    id: PARAGRAPH_LABEL_ID,
+    description: 'Classifier Trainer: the label shown after each paragraph.',
+    defaults: same('editorCodeLens.foreground', 'editorCodeLens.foreground'),
+  });
   return out;
 }

@@ -31,7 +31,10 @@ export function downloadSizeLabel(size: { cached: boolean; total?: number } | un
 }
 
 /** Words split into the most pieces (distinct, most pieces first) and the [UNK] rate, from one tokenization. */
-export function wordPieceStats(r: Pick<TokenizeResult, 'tokens' | 'wordIds' | 'specialTokensMask'>, top = 5): { tokens: number; unknown: number; unknownRate: number; rarest: { word: string; pieces: string[] }[] } {
+export function wordPieceStats(
+  r: Pick<TokenizeResult, 'tokens' | 'wordIds' | 'specialTokensMask'>,
+  top = 5,
+): { tokens: number; unknown: number; unknownRate: number; rarest: { word: string; pieces: string[] }[] } {
   const words = new Map<number, string[]>();
   let tokens = 0;
   let unknown = 0;

@@ -3,7 +3,14 @@ import { REPLACED_BUCKETS } from '../core/decorationPlan';
 import { saliencyAlpha } from '../core/saliencyPlan';
 import type { AnnotationKind } from './annotations';
 import { GLTR_COLOR_IDS, type GltrBucket } from '../core/surprisalPlan';
-import { cssVar, entityColorId, OVERLAY_FOCUS_ID, overlayColorId, REPLACED_UNDERLINE_ID, replacedColorId } from '../core/themeColors';
+import {
+  cssVar,
+  entityColorId,
+  OVERLAY_FOCUS_ID,
+  overlayColorId,
+  REPLACED_UNDERLINE_ID,
+  replacedColorId,
+} from '../core/themeColors';
 
 const theme = (id: string) => new vscode.ThemeColor(id);
 
@@ -16,7 +23,12 @@ export function annotationStyle(kind: AnnotationKind, key: string): vscode.Decor
         border: '1px solid',
         borderColor: theme(entityColorId(key, 'Border')),
         borderRadius: '3px',
-        after: { contentText: ` ${key}`, color: theme(entityColorId(key, 'Foreground')), fontStyle: 'italic', margin: '0 0 0 2px' },
+        after: {
+          contentText: ` ${key}`,
+          color: theme(entityColorId(key, 'Foreground')),
+          fontStyle: 'italic',
+          margin: '0 0 0 2px',
+        },
         overviewRulerColor: theme(entityColorId(key, 'Border')),
         overviewRulerLane: vscode.OverviewRulerLane.Right,
       };

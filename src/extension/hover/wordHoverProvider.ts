@@ -24,7 +24,11 @@ export class WordHoverProvider implements vscode.HoverProvider {
     this.embeddings.deletePrefix(uri);
   }
 
-  async provideHover(doc: vscode.TextDocument, pos: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  async provideHover(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
     const settings = this.services.settings();
     if (!settings.hoverEnabled) return undefined;
     // A passive feature never starts a download: a hub model answers once a command has loaded it.
@@ -44,7 +48,16 @@ export class WordHoverProvider implements vscode.HoverProvider {
       if (!model || token.isCancellationRequested) return undefined;
       this.hovers.set(key, model);
       const ms = Math.round(model.millis ?? 0);
-      logUserText(this.services.log, `hover: ${JSON.stringify({ word: model.word, pieces: model.pieces, alternatives: model.alternatives?.map((c) => c.word), occurrences: model.occurrences.length, ms })}`, summaries.hover({ pieces: model.pieces, alternatives: model.alternatives, occurrences: model.occurrences.length, ms }));
+      logUserText(
+        this.services.log,
+        `hover: ${JSON.stringify({ word: model.word, pieces: model.pieces, alternatives: model.alternatives?.map((c) => c.word), occurrences: model.occurrences.length, ms })}`,
+        summaries.hover({
+          pieces: model.pieces,
+          alternatives: model.alternatives,
+          occurrences: model.occurrences.length,
+          ms,
+        }),
+      );
       return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(model)), range);
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'cancelled')) {
@@ -54,7 +67,12 @@ export class WordHoverProvider implements vscode.HoverProvider {
     }
   }
 
-  private async compute(doc: vscode.TextDocument, text: string, span: Offset, token: vscode.CancellationToken): Promise<HoverModel | undefined> {
+  private async compute(
+    doc: vscode.TextDocument,
+    text: string,
+    span: Offset,
+    token: vscode.CancellationToken,
+  ): Promise<HoverModel | undefined> {
     const t0 = performance.now();
     const signal = toAbortSignal(token);
     const settings = this.services.settings();
@@ -69,14 +87,20 @@ export class WordHoverProvider implements vscode.HoverProvider {
     const [sim, fill] = await Promise.all([
       this.services.client.similarity(spec, { text: windowText, span: rel, layer }, { signal }),
       canFill
-        ? this.services.client.fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal }).catch((err: unknown) => {
-            if (err instanceof EngineError && err.code === 'cancelled') throw err;
-            this.services.log.warn(`hover fill-mask: ${String(err)}`);
-            return undefined;
-          })
+        ? this.services.client
+            .fillMask(spec, { text: windowText, topK: 3, spans: [rel] }, { signal })
+            .catch((err: unknown) => {
+              if (err instanceof EngineError && err.code === 'cancelled') throw err;
+              this.services.log.warn(`hover fill-mask: ${String(err)}`);
+              return undefined;
+            })
         : Promise.resolve(undefined),
     ]);
-    const occurrences: OccurrenceInfo[] = sim.occurrences.map((o) => ({ line: doc.positionAt(o.start + window[0]).line + 1, text: o.text, similarity: o.similarity }));
+    const occurrences: OccurrenceInfo[] = sim.occurrences.map((o) => ({
+      line: doc.positionAt(o.start + window[0]).line + 1,
+      text: o.text,
+      similarity: o.similarity,
+    }));
     // Occurrences in other paragraphs: one embedding per paragraph, cached per document version.
     const word = text.slice(span[0], span[1]);
     const others = paragraphsWithWord(text, paragraphs(text), word, window, span[0]);
@@ -85,16 +109,37 @@ export class WordHoverProvider implements vscode.HoverProvider {
       const paraText = text.slice(para[0], para[1]);
       const emb = await this.embedding(doc, para, paraText, layer, signal);
       for (const o of compareInParagraph(emb, paraText, para[0], word, sim.vector)) {
-        occurrences.push({ line: doc.positionAt(o.start).line + 1, text: text.slice(o.start, o.end), similarity: o.similarity });
+        occurrences.push({
+          line: doc.positionAt(o.start).line + 1,
+          text: text.slice(o.start, o.end),
+          similarity: o.similarity,
+        });
       }
     }
     const alternatives: WordCandidate[] | undefined = fill?.spans?.[0]?.candidates;
     const millis = performance.now() - t0;
     this.services.statusBar.setLatency('hover', millis);
-    return { word, pieces: sim.pieces, ids: sim.ids, layer: sim.layer, norm: sim.norm, vector: sim.vector, alternatives, occurrences, modelId: modelLabel(settings.model), millis };
+    return {
+      word,
+      pieces: sim.pieces,
+      ids: sim.ids,
+      layer: sim.layer,
+      norm: sim.norm,
+      vector: sim.vector,
+      alternatives,
+      occurrences,
+      modelId: modelLabel(settings.model),
+      millis,
+    };
   }
 
-  private embedding(doc: vscode.TextDocument, para: Offset, paraText: string, layer: number, signal?: AbortSignal): Promise<EmbedResult> {
+  private embedding(
+    doc: vscode.TextDocument,
+    para: Offset,
+    paraText: string,
+    layer: number,
+    signal?: AbortSignal,
+  ): Promise<EmbedResult> {
     const key = versionKey(doc.uri.toString(), doc.version, para[0], para[1], layer, this.services.settings().model);
     let p = this.embeddings.get(key);
     if (!p) {

@@ -8,7 +8,11 @@ import type { DirectionsView, FillMaskState } from '../../webviews/protocol/fill
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
 
-export async function computeDirections(services: Services, state: FillMaskState, signal: AbortSignal): Promise<DirectionsView> {
+export async function computeDirections(
+  services: Services,
+  state: FillMaskState,
+  signal: AbortSignal,
+): Promise<DirectionsView> {
   const span = state.masks[0];
   const causal = vscode.workspace.getConfiguration('bertLens').get<string>('causalModel', '').trim();
   const view: DirectionsView = { enabled: true, span, causalLabel: causal ? modelLabel(causal) : undefined };
@@ -17,8 +21,16 @@ export async function computeDirections(services: Services, state: FillMaskState
   try {
     await services.ensureModel(bert);
     if (causal) await services.ensureModel(causal);
-    view.result = await services.client.directions(services.spec(bert), { text: state.text, span, topK: state.topK, causalSpec: causal ? services.spec(causal) : undefined }, { signal });
-    logUserText(services.log, `fill-mask directions: ${JSON.stringify({ word: view.result.word, bidirectional: view.result.bidirectional, left_only: view.result.left_only, right_only: view.result.right_only, causal: view.result.causal })}`, `fill-mask directions: ${view.result.causal ? 4 : 3} columns`);
+    view.result = await services.client.directions(
+      services.spec(bert),
+      { text: state.text, span, topK: state.topK, causalSpec: causal ? services.spec(causal) : undefined },
+      { signal },
+    );
+    logUserText(
+      services.log,
+      `fill-mask directions: ${JSON.stringify({ word: view.result.word, bidirectional: view.result.bidirectional, left_only: view.result.left_only, right_only: view.result.right_only, causal: view.result.causal })}`,
+      `fill-mask directions: ${view.result.causal ? 4 : 3} columns`,
+    );
   } catch (err) {
     if (err instanceof EngineError && err.code === 'cancelled') throw err;
     view.error = err instanceof EngineError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : String(err);

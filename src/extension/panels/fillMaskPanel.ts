@@ -44,11 +44,21 @@ export class FillMaskPanel {
   private source: { uri: string; base: number } | undefined;
   private annotations: Annotations | undefined;
 
-  static createOrShow(services: Services, text?: string, masks?: Offset[], source?: { uri: string; base: number; annotations: Annotations }): FillMaskPanel {
+  static createOrShow(
+    services: Services,
+    text?: string,
+    masks?: Offset[],
+    source?: { uri: string; base: number; annotations: Annotations },
+  ): FillMaskPanel {
     if (FillMaskPanel.current) {
       FillMaskPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     } else {
-      const panel = vscode.window.createWebviewPanel(fillMaskViewType, vscode.l10n.t('BERT Lens: Fill-Mask'), vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        fillMaskViewType,
+        vscode.l10n.t('BERT Lens: Fill-Mask'),
+        vscode.ViewColumn.Beside,
+        webviewOptions(services.context.extensionUri),
+      );
       FillMaskPanel.current = new FillMaskPanel(panel, services);
     }
     const p = FillMaskPanel.current;
@@ -67,14 +77,26 @@ export class FillMaskPanel {
     if (s && typeof s.text === 'string') {
       p.state.text = s.text;
       p.state.masks = Array.isArray(s.masks) ? s.masks : [];
-      if (Array.isArray(s.models) && s.models.length) p.state.models = s.models.slice(0, MAX_MODELS).map((m) => ({ model: String(m.model ?? ''), label: modelLabel(String(m.model ?? '')) }));
+      if (Array.isArray(s.models) && s.models.length)
+        p.state.models = s.models
+          .slice(0, MAX_MODELS)
+          .map((m) => ({ model: String(m.model ?? ''), label: modelLabel(String(m.model ?? '')) }));
     }
     FillMaskPanel.current = p;
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly services: Services) {
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly services: Services,
+  ) {
     const model = services.settings().model;
-    this.state = { text: DEFAULT_TEXT, masks: [[DEFAULT_TEXT.indexOf('language'), DEFAULT_TEXT.indexOf('language') + 8]], models: [{ model, label: modelLabel(model) }], topK: 5, choices: [] };
+    this.state = {
+      text: DEFAULT_TEXT,
+      masks: [[DEFAULT_TEXT.indexOf('language'), DEFAULT_TEXT.indexOf('language') + 8]],
+      models: [{ model, label: modelLabel(model) }],
+      topK: 5,
+      choices: [],
+    };
     panel.webview.options = webviewOptions(services.context.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'fillMask', 'Fill-Mask');
     panel.onDidDispose(() => {
@@ -120,11 +142,16 @@ export class FillMaskPanel {
       this.state.topK = msg.params.topK;
       void this.refresh();
     } else if (fmExplain.is(msg)) {
-      void this.explain(msg.params.column, msg.params.mask).catch((err) => reportError(this.services.log, err, 'fill-mask explain'));
+      void this.explain(msg.params.column, msg.params.mask).catch((err) =>
+        reportError(this.services.log, err, 'fill-mask explain'),
+      );
     } else if (fmSetSaliencyMethod.is(msg)) {
       this.state.saliencyMethod = msg.params.method;
-      const explained = this.state.models.map((c, i) => (c.saliency ? [i, c.saliency.mask] : undefined)).filter((x): x is number[] => !!x);
-      for (const [column, mask] of explained) void this.explain(column, mask).catch((err) => reportError(this.services.log, err, 'fill-mask explain'));
+      const explained = this.state.models
+        .map((c, i) => (c.saliency ? [i, c.saliency.mask] : undefined))
+        .filter((x): x is number[] => !!x);
+      for (const [column, mask] of explained)
+        void this.explain(column, mask).catch((err) => reportError(this.services.log, err, 'fill-mask explain'));
       this.post();
     } else if (fmExport.is(msg)) {
       void this.export(msg.params.format).catch((err) => reportError(this.services.log, err, 'fill-mask export'));
@@ -141,14 +168,31 @@ export class FillMaskPanel {
     if (!col || !m) return;
     const run = this.run;
     const method = this.state.saliencyMethod ?? 'grad-input';
-    const r = await this.services.client.saliency(this.services.spec(col.model), { text: this.state.text, spans: this.state.masks, position: m.position, method }, { signal: this.controller?.signal });
+    const r = await this.services.client.saliency(
+      this.services.spec(col.model),
+      { text: this.state.text, spans: this.state.masks, position: m.position, method },
+      { signal: this.controller?.signal },
+    );
     if (run !== this.run || this.state.models[column] !== col) return;
     // Scores per chip of the column's tokenization (the same text; a long text's window covers part of it).
     const t = col.tokenization;
     const byOffset = new Map(r.offsets.map((o, i) => [`${o[0]}:${o[1]}`, r.scores[i]]));
-    const scores = t && t.tokens.length === r.tokens.length ? r.scores : (t?.offsets ?? []).map((o, i) => (t!.specialTokensMask[i] ? 0 : (byOffset.get(`${o[0]}:${o[1]}`) ?? 0)));
-    col.saliency = { mask, method, token: 'token' in r.target ? r.target.token : r.target.label, logprob: r.logprob, scores };
-    logUserText(this.services.log, `fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`, `fill-mask panel saliency: column ${column}, mask ${mask}, ${method}, ${scores.length} scores`);
+    const scores =
+      t && t.tokens.length === r.tokens.length
+        ? r.scores
+        : (t?.offsets ?? []).map((o, i) => (t!.specialTokensMask[i] ? 0 : (byOffset.get(`${o[0]}:${o[1]}`) ?? 0)));
+    col.saliency = {
+      mask,
+      method,
+      token: 'token' in r.target ? r.target.token : r.target.label,
+      logprob: r.logprob,
+      scores,
+    };
+    logUserText(
+      this.services.log,
+      `fill-mask panel saliency: ${JSON.stringify({ column, mask, method, token: col.saliency.token, scores })}`,
+      `fill-mask panel saliency: column ${column}, mask ${mask}, ${method}, ${scores.length} scores`,
+    );
     this.post();
     this.shadeEditor(r);
   }
@@ -159,12 +203,18 @@ export class FillMaskPanel {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.source!.uri);
     const base = doc && locatePanelText(doc.getText(), this.state.text, this.source.base);
     if (!doc || base === undefined) {
-      this.services.log.info('fill-mask panel saliency: the editor no longer holds the panel text; only the chips are shaded');
+      this.services.log.info(
+        'fill-mask panel saliency: the editor no longer holds the panel text; only the chips are shaded',
+      );
       return;
     }
     this.source.base = base;
     this.annotations.set('saliency', doc, planSaliencyDecorations(r, base));
-    logUserText(this.services.log, `saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]), from: 'fill-mask panel' })}`, `saliency (fill-mask panel): ${r.method}, ${r.scores.length} tokens shaded`);
+    logUserText(
+      this.services.log,
+      `saliency-result: ${JSON.stringify({ method: r.method, target: r.target, logprob: r.logprob, tokens: r.tokens, scores: r.scores, offsets: r.offsets.map(([s, e]) => [s + base, e + base]), from: 'fill-mask panel' })}`,
+      `saliency (fill-mask panel): ${r.method}, ${r.scores.length} tokens shaded`,
+    );
   }
 
   private post(): void {
@@ -173,16 +223,24 @@ export class FillMaskPanel {
 
   /** The panel's data as shown (masks, whole-word candidates and per-piece predictions per model column). */
   private async export(format: 'json' | 'csv'): Promise<void> {
-    if (this.state.models.some((m) => m.busy)) throw userError('busy', vscode.l10n.t('The panel is still computing.'), vscode.l10n.t('Export again when the predictions are shown.'));
+    if (this.state.models.some((m) => m.busy))
+      throw userError(
+        'busy',
+        vscode.l10n.t('The panel is still computing.'),
+        vscode.l10n.t('Export again when the predictions are shown.'),
+      );
     const data = fillMaskExport(this.state);
-    await saveExport(this.services, 'fill-mask', 'fill-mask', [format], () => (format === 'json' ? JSON.stringify(data, null, 2) + '\n' : fillMaskCsv(data)));
+    await saveExport(this.services, 'fill-mask', 'fill-mask', [format], () =>
+      format === 'json' ? JSON.stringify(data, null, 2) + '\n' : fillMaskCsv(data),
+    );
   }
 
   private async loadChoices(): Promise<void> {
     const choices = [{ model: '', label: modelLabel('') }];
     try {
       const listing = await this.services.client.listModels(this.services.spec());
-      for (const m of listing.models) if (m.source !== 'embedded') choices.push({ model: m.source === 'cache' ? m.id : m.path, label: m.id });
+      for (const m of listing.models)
+        if (m.source !== 'embedded') choices.push({ model: m.source === 'cache' ? m.id : m.path, label: m.id });
     } catch (err) {
       this.services.log.warn(`fill-mask panel: listModels failed: ${String(err)}`);
     }
@@ -207,7 +265,12 @@ export class FillMaskPanel {
           const spec = this.services.spec(col.model);
           await this.services.ensureModel(col.model);
           next.tokenization = await this.services.client.tokenize(spec, { text }, { signal: controller.signal });
-          if (masks.length) next.result = await this.services.client.fillMask(spec, { text, topK, spans: masks }, { signal: controller.signal });
+          if (masks.length)
+            next.result = await this.services.client.fillMask(
+              spec,
+              { text, topK, spans: masks },
+              { signal: controller.signal },
+            );
           next.millis = performance.now() - t0;
         } catch (err) {
           if (err instanceof EngineError && err.code === 'cancelled') return;

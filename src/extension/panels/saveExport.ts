@@ -16,7 +16,10 @@ export async function saveExport(
 ): Promise<vscode.Uri | undefined> {
   const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/');
   const filters = Object.fromEntries(formats.map((f) => [f.toUpperCase(), [f]]));
-  const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, `${name}.${formats[0]}`), filters });
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(base, `${name}.${formats[0]}`),
+    filters,
+  });
   if (!uri) return undefined;
   const ext = uri.path.split('.').pop()?.toLowerCase() ?? '';
   const format = formats.includes(ext) ? ext : formats[0];

@@ -30,7 +30,12 @@ export class MaskPreviewPanel {
   static createOrShow(services: Services, text: string, seed = 0): MaskPreviewPanel {
     if (MaskPreviewPanel.current) MaskPreviewPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     else {
-      const panel = vscode.window.createWebviewPanel(maskPreviewViewType, vscode.l10n.t('BERT Lens: Masking Preview'), vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        maskPreviewViewType,
+        vscode.l10n.t('BERT Lens: Masking Preview'),
+        vscode.ViewColumn.Beside,
+        webviewOptions(services.context.extensionUri),
+      );
       MaskPreviewPanel.current = new MaskPreviewPanel(panel, services);
     }
     void MaskPreviewPanel.current.compute(text, seed);
@@ -42,10 +47,14 @@ export class MaskPreviewPanel {
     const p = new MaskPreviewPanel(panel, services);
     MaskPreviewPanel.current = p;
     const s = saved as Partial<MaskPreviewState> | undefined;
-    if (s && typeof s.text === 'string' && s.text) void p.compute(s.text, Number.isInteger(s.seed) ? Number(s.seed) : 0);
+    if (s && typeof s.text === 'string' && s.text)
+      void p.compute(s.text, Number.isInteger(s.seed) ? Number(s.seed) : 0);
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly services: Services) {
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly services: Services,
+  ) {
     panel.iconPath = iconPath(services);
     panel.webview.options = webviewOptions(services.context.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'maskPreview', 'Masking Preview');
@@ -82,7 +91,9 @@ export class MaskPreviewPanel {
     this.post();
     try {
       await this.services.ensureModel(model);
-      const result = await this.services.timed('mask preview', () => this.services.client.maskPreview(this.services.spec(model), { text, seed }, { signal: controller.signal }));
+      const result = await this.services.timed('mask preview', () =>
+        this.services.client.maskPreview(this.services.spec(model), { text, seed }, { signal: controller.signal }),
+      );
       this.state = { text, seed, modelLabel: label, result };
       void vscode.commands.executeCommand('setContext', 'bertLens.walkthrough.maskPreviewShown', true);
     } catch (err) {
@@ -104,7 +115,12 @@ export class InputEmbeddingsPanel {
   static createOrShow(services: Services, text: string, pair?: string): InputEmbeddingsPanel {
     if (InputEmbeddingsPanel.current) InputEmbeddingsPanel.current.panel.reveal(vscode.ViewColumn.Beside);
     else {
-      const panel = vscode.window.createWebviewPanel(inputEmbeddingsViewType, vscode.l10n.t('BERT Lens: Input Embeddings'), vscode.ViewColumn.Beside, webviewOptions(services.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        inputEmbeddingsViewType,
+        vscode.l10n.t('BERT Lens: Input Embeddings'),
+        vscode.ViewColumn.Beside,
+        webviewOptions(services.context.extensionUri),
+      );
       InputEmbeddingsPanel.current = new InputEmbeddingsPanel(panel, services);
     }
     void InputEmbeddingsPanel.current.compute(text, pair);
@@ -116,13 +132,22 @@ export class InputEmbeddingsPanel {
     const p = new InputEmbeddingsPanel(panel, services);
     InputEmbeddingsPanel.current = p;
     const s = saved as Partial<InputEmbeddingsState> | undefined;
-    if (s && typeof s.text === 'string' && s.text) void p.compute(s.text, typeof s.pair === 'string' ? s.pair : undefined);
+    if (s && typeof s.text === 'string' && s.text)
+      void p.compute(s.text, typeof s.pair === 'string' ? s.pair : undefined);
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly services: Services) {
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly services: Services,
+  ) {
     panel.iconPath = iconPath(services);
     panel.webview.options = webviewOptions(services.context.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'inputEmbeddings', 'Input Embeddings');
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      services.context.extensionUri,
+      'inputEmbeddings',
+      'Input Embeddings',
+    );
     panel.onDidDispose(() => {
       this.controller?.abort();
       if (InputEmbeddingsPanel.current === this) InputEmbeddingsPanel.current = undefined;
@@ -153,7 +178,9 @@ export class InputEmbeddingsPanel {
     this.post();
     try {
       await this.services.ensureModel(model);
-      const result = await this.services.timed('input embeddings', () => this.services.client.inputEmbeddings(this.services.spec(model), { text, pair }, { signal: controller.signal }));
+      const result = await this.services.timed('input embeddings', () =>
+        this.services.client.inputEmbeddings(this.services.spec(model), { text, pair }, { signal: controller.signal }),
+      );
       this.state = { text, pair, modelLabel: label, result };
       void vscode.commands.executeCommand('setContext', 'bertLens.walkthrough.inputEmbeddingsShown', true);
     } catch (err) {

@@ -7,7 +7,17 @@ import { setModel } from '../commands/selectModel';
 import { reportError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
-import { type AdaptState, adCancel, adSave, adSettings, adShow, adStart, adState, adUse, defaultAdaptSettings } from '../../webviews/protocol/adapt';
+import {
+  type AdaptState,
+  adCancel,
+  adSave,
+  adSettings,
+  adShow,
+  adStart,
+  adState,
+  adUse,
+  defaultAdaptSettings,
+} from '../../webviews/protocol/adapt';
 
 export class AdaptHost {
   private state: AdaptState = { settings: { ...defaultAdaptSettings }, roots: [], model: '', losses: [] };
@@ -76,13 +86,30 @@ export class AdaptHost {
     this.refreshContext();
     const roots = this.state.roots;
     if (!roots.length) {
-      this.set({ error: vscode.l10n.t('Open a folder first: adaptation reads the text files (.md, .txt, .rst …) of the workspace.') });
+      this.set({
+        error: vscode.l10n.t(
+          'Open a folder first: adaptation reads the text files (.md, .txt, .rst …) of the workspace.',
+        ),
+      });
       return;
     }
     const controller = new AbortController();
     this.running = controller;
     const s = this.state.settings;
-    this.set({ busy: vscode.l10n.t('Loading model…'), error: undefined, step: undefined, chosen: undefined, sample: undefined, before: undefined, after: undefined, losses: [], corpus: undefined, runId: undefined, seconds: undefined, savedTo: undefined });
+    this.set({
+      busy: vscode.l10n.t('Loading model…'),
+      error: undefined,
+      step: undefined,
+      chosen: undefined,
+      sample: undefined,
+      before: undefined,
+      after: undefined,
+      losses: [],
+      corpus: undefined,
+      runId: undefined,
+      seconds: undefined,
+      savedTo: undefined,
+    });
     const losses: number[] = [];
     try {
       const r = await this.services.client.trainingAdapt(
@@ -92,24 +119,53 @@ export class AdaptHost {
           onProgress: (p) => {
             if (!('phase' in p)) return this.set({ busy: vscode.l10n.t('Downloading {0}…', p.file) }, true);
             if (p.phase === 'loading') this.set({ busy: `${p.message}…` });
-            else if (p.phase === 'evaluating') this.set({ busy: vscode.l10n.t('Scoring the held-out lines ({0}) {1}/{2}…', p.which, p.done, p.total) }, p.done !== p.total);
-            else if (p.phase === 'evaluated') this.set(p.which === 'before' ? { before: p.metrics } : { after: p.metrics });
+            else if (p.phase === 'evaluating')
+              this.set(
+                { busy: vscode.l10n.t('Scoring the held-out lines ({0}) {1}/{2}…', p.which, p.done, p.total) },
+                p.done !== p.total,
+              );
+            else if (p.phase === 'evaluated')
+              this.set(p.which === 'before' ? { before: p.metrics } : { after: p.metrics });
             else if (p.phase === 'step') {
               losses.push(p.loss);
-              const patch: Partial<AdaptState> = { step: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss }, chosen: p.chosen, losses: [...losses], busy: vscode.l10n.t('Adapting: epoch {0}/{1}, step {2}/{3}, ETA {4} s…', p.epoch, p.epochs, p.step, p.totalSteps, Math.round(p.etaSeconds)) };
+              const patch: Partial<AdaptState> = {
+                step: { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss },
+                chosen: p.chosen,
+                losses: [...losses],
+                busy: vscode.l10n.t(
+                  'Adapting: epoch {0}/{1}, step {2}/{3}, ETA {4} s…',
+                  p.epoch,
+                  p.epochs,
+                  p.step,
+                  p.totalSteps,
+                  Math.round(p.etaSeconds),
+                ),
+              };
               if (p.sample) patch.sample = p.sample;
               this.set(patch, !p.sample && p.step !== p.totalSteps);
             }
           },
         },
       );
-      this.set({ busy: undefined, runId: r.runId, seconds: r.seconds, chosen: r.chosen, corpus: { files: r.corpus.files, lines: r.corpus.lines, heldOutLines: r.corpus.heldOutLines } });
-      this.services.log.info(`adapted ${this.state.model} on ${r.corpus.files} file(s): masked accuracy ${r.masked_accuracy.before.toFixed(3)} -> ${r.masked_accuracy.after.toFixed(3)}, pseudo-perplexity ${r.pseudo_perplexity.before.toFixed(2)} -> ${r.pseudo_perplexity.after.toFixed(2)} (${r.seconds.toFixed(1)} s)`);
+      this.set({
+        busy: undefined,
+        runId: r.runId,
+        seconds: r.seconds,
+        chosen: r.chosen,
+        corpus: { files: r.corpus.files, lines: r.corpus.lines, heldOutLines: r.corpus.heldOutLines },
+      });
+      this.services.log.info(
+        `adapted ${this.state.model} on ${r.corpus.files} file(s): masked accuracy ${r.masked_accuracy.before.toFixed(3)} -> ${r.masked_accuracy.after.toFixed(3)}, pseudo-perplexity ${r.pseudo_perplexity.before.toFixed(2)} -> ${r.pseudo_perplexity.after.toFixed(2)} (${r.seconds.toFixed(1)} s)`,
+      );
     } catch (err) {
-      if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: vscode.l10n.t('Cancelled; nothing was saved.') });
+      if ((err as { code?: string })?.code === 'cancelled')
+        this.set({ busy: undefined, error: vscode.l10n.t('Cancelled; nothing was saved.') });
       else {
         const hint = (err as { hint?: string }).hint;
-        this.set({ busy: undefined, error: err instanceof Error ? err.message + (hint ? ` ${hint}` : '') : String(err) });
+        this.set({
+          busy: undefined,
+          error: err instanceof Error ? err.message + (hint ? ` ${hint}` : '') : String(err),
+        });
         reportError(this.services.log, err, 'Adapt Model to Workspace');
       }
     } finally {
@@ -122,19 +178,33 @@ export class AdaptHost {
     if (!runId) return;
     const root = this.state.roots[0] ?? this.services.context.globalStorageUri.fsPath;
     const base = this.state.model.replace(/ \(embedded\)$/, '').replace(/[\\/:]+/g, '-');
-    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the adapted model as a folder'), defaultUri: vscode.Uri.file(path.join(root, `${base}-adapted`)), saveLabel: vscode.l10n.t('Save Folder') });
+    const picked = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Save the adapted model as a folder'),
+      defaultUri: vscode.Uri.file(path.join(root, `${base}-adapted`)),
+      saveLabel: vscode.l10n.t('Save Folder'),
+    });
     if (!picked) return;
     let overwrite = false;
     try {
       const stat = await vscode.workspace.fs.stat(picked);
       if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
+        );
         return;
       }
       const entries = await vscode.workspace.fs.readDirectory(picked);
       if (entries.length) {
         const replace = vscode.l10n.t('Replace');
-        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Replace the model files in it?', picked.fsPath, entries.length), { modal: true }, replace);
+        const choice = await vscode.window.showWarningMessage(
+          vscode.l10n.t(
+            '{0} exists and holds {1} item(s). Replace the model files in it?',
+            picked.fsPath,
+            entries.length,
+          ),
+          { modal: true },
+          replace,
+        );
         if (choice !== replace) return;
         overwrite = true;
       }
@@ -146,7 +216,11 @@ export class AdaptHost {
       this.set({ savedTo: dir });
       const use = vscode.l10n.t('Use This Model');
       const card = vscode.l10n.t('Open Model Card');
-      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: adapted model saved to {0}.', dir), use, card);
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t('BERT Lens: adapted model saved to {0}.', dir),
+        use,
+        card,
+      );
       if (choice === use) await this.handle(adUse.create({}));
       else if (choice === card) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
     } catch (err) {

@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { isClassifierConfig } from './distillTeachers';
-import { type DistillState, defaultDistillSettings, dsBrowseTeacher, dsCancel, dsRun, dsSave, dsSettings, dsState } from '../../webviews/protocol/distill';
+import {
+  type DistillState,
+  defaultDistillSettings,
+  dsBrowseTeacher,
+  dsCancel,
+  dsRun,
+  dsSave,
+  dsSettings,
+  dsState,
+} from '../../webviews/protocol/distill';
 
 export class DistillController {
   private state: DistillState = { settings: { ...defaultDistillSettings }, teachers: [], history: [] };
@@ -46,7 +55,11 @@ export class DistillController {
       try {
         const config = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(u)).toString('utf8'));
         const dir = path.dirname(u.fsPath);
-        if (isClassifierConfig(config)) teachers.push({ path: dir, label: `${vscode.workspace.asRelativePath(dir)} (${Object.keys(config.id2label).length} labels)` });
+        if (isClassifierConfig(config))
+          teachers.push({
+            path: dir,
+            label: `${vscode.workspace.asRelativePath(dir)} (${Object.keys(config.id2label).length} labels)`,
+          });
       } catch {
         // not JSON: not a model folder
       }
@@ -56,7 +69,13 @@ export class DistillController {
   }
 
   private async browse(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: vscode.l10n.t('Teacher: a sequence-classification model folder'), openLabel: vscode.l10n.t('Use as Teacher') });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      title: vscode.l10n.t('Teacher: a sequence-classification model folder'),
+      openLabel: vscode.l10n.t('Use as Teacher'),
+    });
     if (picked?.[0]) this.set({ settings: { ...this.state.settings, teacher: picked[0].fsPath } });
   }
 
@@ -65,26 +84,69 @@ export class DistillController {
     if (this.running || !st.teacher) return;
     const controller = new AbortController();
     this.running = controller;
-    this.set({ busy: vscode.l10n.t('Loading the teacher and the student…'), error: undefined, history: [], step: undefined, result: undefined, savedTo: undefined });
+    this.set({
+      busy: vscode.l10n.t('Loading the teacher and the student…'),
+      error: undefined,
+      history: [],
+      step: undefined,
+      result: undefined,
+      savedTo: undefined,
+    });
     try {
       const result = await this.services.client.trainingDistill(
-        { teacher: this.services.spec(st.teacher), student: this.services.spec(st.student || 'embedded'), data, temperature: st.temperature, alpha: st.alpha, epochs: st.epochs, studentLayers: st.studentLayers },
+        {
+          teacher: this.services.spec(st.teacher),
+          student: this.services.spec(st.student || 'embedded'),
+          data,
+          temperature: st.temperature,
+          alpha: st.alpha,
+          epochs: st.epochs,
+          studentLayers: st.studentLayers,
+        },
         {
           signal: controller.signal,
           onProgress: (p) => {
             if (p.phase === 'loading') this.set({ busy: vscode.l10n.t('{0}…', p.message) });
-            else if (p.phase === 'teacher') this.set({ busy: vscode.l10n.t('Teacher logits {0}/{1}…', p.done, p.total) });
-            else if (p.phase === 'step') this.set({ busy: vscode.l10n.t('Epoch {0}, step {1}/{2}, loss {3}…', p.epoch, p.step, p.totalSteps, p.loss.toFixed(3)), step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss } });
-            else if (p.phase === 'epoch') this.set({ history: [...this.state.history, { epoch: p.epoch, train_loss: p.trainLoss, val_metric: p.valAccuracy }] });
-            else if (p.phase === 'evaluating') this.set({ busy: p.what === 'test' ? vscode.l10n.t('Comparing teacher and student on the test split…') : vscode.l10n.t('Validating…') });
+            else if (p.phase === 'teacher')
+              this.set({ busy: vscode.l10n.t('Teacher logits {0}/{1}…', p.done, p.total) });
+            else if (p.phase === 'step')
+              this.set({
+                busy: vscode.l10n.t(
+                  'Epoch {0}, step {1}/{2}, loss {3}…',
+                  p.epoch,
+                  p.step,
+                  p.totalSteps,
+                  p.loss.toFixed(3),
+                ),
+                step: { epoch: p.epoch, step: p.step, totalSteps: p.totalSteps, loss: p.loss },
+              });
+            else if (p.phase === 'epoch')
+              this.set({
+                history: [
+                  ...this.state.history,
+                  { epoch: p.epoch, train_loss: p.trainLoss, val_metric: p.valAccuracy },
+                ],
+              });
+            else if (p.phase === 'evaluating')
+              this.set({
+                busy:
+                  p.what === 'test'
+                    ? vscode.l10n.t('Comparing teacher and student on the test split…')
+                    : vscode.l10n.t('Validating…'),
+              });
           },
         },
       );
       this.set({ result, busy: undefined, history: result.history });
-      this.services.log.info(`distilled ${result.teacher.model} → ${result.student.model}: accuracy ${result.teacher.accuracy.toFixed(3)} → ${result.student.accuracy.toFixed(3)}, ${result.teacher.ms_per_example.toFixed(2)} → ${result.student.ms_per_example.toFixed(2)} ms/example`);
+      this.services.log.info(
+        `distilled ${result.teacher.model} → ${result.student.model}: accuracy ${result.teacher.accuracy.toFixed(3)} → ${result.student.accuracy.toFixed(3)}, ${result.teacher.ms_per_example.toFixed(2)} → ${result.student.ms_per_example.toFixed(2)} ms/example`,
+      );
     } catch (err) {
       const cancelled = (err as { code?: string })?.code === 'cancelled';
-      const message = err instanceof Error ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '') : String(err);
+      const message =
+        err instanceof Error
+          ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '')
+          : String(err);
       this.set({ busy: undefined, error: cancelled ? vscode.l10n.t('Cancelled.') : message });
       if (!cancelled) this.services.log.warn(`Distillation: ${message}`);
     } finally {
@@ -95,18 +157,32 @@ export class DistillController {
   private async save(): Promise<void> {
     const r = this.state.result;
     if (!r) return;
-    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the distilled student as a model folder'), defaultUri: vscode.Uri.file(r.suggested_output), saveLabel: vscode.l10n.t('Save Folder') });
+    const picked = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Save the distilled student as a model folder'),
+      defaultUri: vscode.Uri.file(r.suggested_output),
+      saveLabel: vscode.l10n.t('Save Folder'),
+    });
     if (!picked) return;
     let overwrite = false;
     try {
       const stat = await vscode.workspace.fs.stat(picked);
       if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
+        );
         return;
       }
       const entries = await vscode.workspace.fs.readDirectory(picked);
       if (entries.length) {
-        const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Overwrite the model files in it?', picked.fsPath, entries.length), { modal: true }, vscode.l10n.t('Overwrite'));
+        const choice = await vscode.window.showWarningMessage(
+          vscode.l10n.t(
+            '{0} exists and holds {1} item(s). Overwrite the model files in it?',
+            picked.fsPath,
+            entries.length,
+          ),
+          { modal: true },
+          vscode.l10n.t('Overwrite'),
+        );
         if (choice !== vscode.l10n.t('Overwrite')) return;
         overwrite = true;
       }

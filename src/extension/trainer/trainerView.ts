@@ -7,7 +7,22 @@ import { webviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { type Services, isLocal } from '../services';
 import { AdaptHost } from './adaptHost';
 import { DistillController } from './distillHost';
-import { defaultSettings, type TrainerState, trCancel, trClassify, trLabelFile, trOpen, trReady, trRefresh, trSave, trSelect, trSettings, trState, trTrain, trWhy } from '../../webviews/protocol/trainer';
+import {
+  defaultSettings,
+  type TrainerState,
+  trCancel,
+  trClassify,
+  trLabelFile,
+  trOpen,
+  trReady,
+  trRefresh,
+  trSave,
+  trSelect,
+  trSettings,
+  trState,
+  trTrain,
+  trWhy,
+} from '../../webviews/protocol/trainer';
 import { explainExample } from './why';
 
 /** The "Classifier Trainer" webview view. All work runs in the engine worker (training* methods); this side
@@ -62,7 +77,10 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
   }
 
   private fail(err: unknown, what: string): void {
-    const message = err instanceof Error ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '') : String(err);
+    const message =
+      err instanceof Error
+        ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '')
+        : String(err);
     if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: 'Cancelled.' });
     else {
       this.set({ busy: undefined, error: message });
@@ -83,13 +101,23 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (this.distill.handle(m)) return;
     if (trRefresh.is(m)) return this.refresh();
     if (trSelect.is(m)) {
-      this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };
+      this.state.settings = {
+        ...this.state.settings,
+        textColumn: undefined,
+        labelColumn: undefined,
+        pairColumn: undefined,
+      };
       return this.select(m.params.path);
     }
     if (trSettings.is(m)) {
       const before = this.state.settings;
       this.state.settings = m.params;
-      if (this.state.selected && (before.textColumn !== m.params.textColumn || before.labelColumn !== m.params.labelColumn || before.pairColumn !== m.params.pairColumn)) {
+      if (
+        this.state.selected &&
+        (before.textColumn !== m.params.textColumn ||
+          before.labelColumn !== m.params.labelColumn ||
+          before.pairColumn !== m.params.pairColumn)
+      ) {
         return this.select(this.state.selected);
       }
       return this.push();
@@ -103,15 +131,30 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     if (trOpen.is(m)) return this.open(m.params.file, m.params.line);
     if (trClassify.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.classifySelection');
     if (trLabelFile.is(m)) return void vscode.commands.executeCommand('bertLens.trainer.labelParagraphs');
-    if (trWhy.is(m)) return explainExample(this.services, () => this.state, (why) => this.set({ why }), m.params.example);
+    if (trWhy.is(m))
+      return explainExample(
+        this.services,
+        () => this.state,
+        (why) => this.set({ why }),
+        m.params.example,
+      );
   }
 
   /** Labelled-data candidates: files through `workspace.findFiles` (which respects files.exclude), and
    *  folder-per-label datasets from the engine. The selected dataset stays listed. */
   async refresh(): Promise<void> {
-    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const roots = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
     const folders = (await this.services.client.trainingFindDatasets({ roots })).filter((d) => d.format === 'folder');
-    const uris = [...(await vscode.workspace.findFiles('**/*.{csv,tsv,tab,jsonl,ndjson,conll,conllu,bio,iob,iob2}', undefined, 200)), ...(await squadFiles())];
+    const uris = [
+      ...(await vscode.workspace.findFiles(
+        '**/*.{csv,tsv,tab,jsonl,ndjson,conll,conllu,bio,iob,iob2}',
+        undefined,
+        200,
+      )),
+      ...(await squadFiles()),
+    ];
     const files = uris
       .filter((u) => u.scheme === 'file' && !/[\\/](node_modules|\.git|\.e2e|dist|out)[\\/]/.test(u.fsPath))
       .map((u): DatasetCandidate => ({ path: u.fsPath, format: formatOf(u.fsPath) }))
@@ -125,8 +168,14 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
 
   /** Explorer "Train Classifier on This File": list the file (even if files.exclude hides it) and select it. */
   async useFile(file: string): Promise<void> {
-    if (!this.state.datasets.some((d) => d.path === file)) this.set({ datasets: [{ path: file, format: formatOf(file) }, ...this.state.datasets] });
-    this.state.settings = { ...this.state.settings, textColumn: undefined, labelColumn: undefined, pairColumn: undefined };
+    if (!this.state.datasets.some((d) => d.path === file))
+      this.set({ datasets: [{ path: file, format: formatOf(file) }, ...this.state.datasets] });
+    this.state.settings = {
+      ...this.state.settings,
+      textColumn: undefined,
+      labelColumn: undefined,
+      pairColumn: undefined,
+    };
     await this.select(file);
   }
 
@@ -134,8 +183,22 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const s = this.state.settings;
     this.set({ selected: p, preview: undefined, error: undefined, busy: vscode.l10n.t('Reading data…') });
     try {
-      const preview = await this.services.client.trainingPreview({ path: p, textColumn: s.textColumn, labelColumn: s.labelColumn, pairColumn: s.pairColumn });
-      this.set({ preview, busy: undefined, settings: { ...s, textColumn: preview.textColumn, labelColumn: preview.labelColumn, pairColumn: preview.pairColumn } });
+      const preview = await this.services.client.trainingPreview({
+        path: p,
+        textColumn: s.textColumn,
+        labelColumn: s.labelColumn,
+        pairColumn: s.pairColumn,
+      });
+      this.set({
+        preview,
+        busy: undefined,
+        settings: {
+          ...s,
+          textColumn: preview.textColumn,
+          labelColumn: preview.labelColumn,
+          pairColumn: preview.pairColumn,
+        },
+      });
       if (this.state.numLayers === undefined) this.learnLayers();
     } catch (err) {
       this.fail(err, 'Reading the dataset');
@@ -161,7 +224,16 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     this.running = controller;
     let fineTuning = false;
     const tokenOrQa = this.state.preview?.task === 'token' || this.state.preview?.task === 'qa';
-    this.set({ busy: resume ? vscode.l10n.t('Resuming from the last epoch’s checkpoint…') : vscode.l10n.t('Loading model…'), error: undefined, history: [], featureProgress: undefined, result: undefined, savedTo: undefined, why: undefined, resumable: false });
+    this.set({
+      busy: resume ? vscode.l10n.t('Resuming from the last epoch’s checkpoint…') : vscode.l10n.t('Loading model…'),
+      error: undefined,
+      history: [],
+      featureProgress: undefined,
+      result: undefined,
+      savedTo: undefined,
+      why: undefined,
+      resumable: false,
+    });
     try {
       const summary = await this.services.ensureModel();
       this.set({ numLayers: summary.numLayers, busy: vscode.l10n.t('Computing features…') });
@@ -188,12 +260,21 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
           trainLayers: s.trainLayers,
           freezeEmbeddings: s.freezeEmbeddings,
           resume,
-          cacheDir: this.services.context.globalStorageUri.fsPath ? path.join(this.services.context.globalStorageUri.fsPath, 'features') : undefined,
+          cacheDir: this.services.context.globalStorageUri.fsPath
+            ? path.join(this.services.context.globalStorageUri.fsPath, 'features')
+            : undefined,
         },
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase === 'features') this.set({ featureProgress: { done: p.done, total: p.total }, busy: vscode.l10n.t('Computing features {0}/{1}…', p.done, p.total) }, p.done !== p.total);
+            if (p.phase === 'features')
+              this.set(
+                {
+                  featureProgress: { done: p.done, total: p.total },
+                  busy: vscode.l10n.t('Computing features {0}/{1}…', p.done, p.total),
+                },
+                p.done !== p.total,
+              );
             else if (p.phase === 'train') {
               history.push({ epoch: p.epoch, loss: p.loss, valAccuracy: p.valAccuracy });
               this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
@@ -208,12 +289,22 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       this.set({ result, busy: undefined, history: result.report.history });
       void vscode.commands.executeCommand('setContext', 'bertLens.hasClassifier', true);
       const m = result.report.metrics;
-      if (result.report.task_metrics) this.services.log.info(`fine-tuned ${path.basename(this.state.selected)} (${result.report.task}): ${JSON.stringify(result.report.task_metrics.metrics)}`);
-      else this.services.log.info(`trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`);
+      if (result.report.task_metrics)
+        this.services.log.info(
+          `fine-tuned ${path.basename(this.state.selected)} (${result.report.task}): ${JSON.stringify(result.report.task_metrics.metrics)}`,
+        );
+      else
+        this.services.log.info(
+          `trained ${path.basename(this.state.selected)}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macro_f1.toFixed(3)} (majority ${result.report.baselines.majority.macro_f1.toFixed(3)}, TF-IDF ${result.report.baselines.tfidf_lr.macro_f1.toFixed(3)})`,
+        );
     } catch (err) {
       this.fail(err, 'Training');
       // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume.
-      if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length) this.set({ resumable: true, error: `Cancelled after epoch ${this.state.history[this.state.history.length - 1].epoch}: Resume continues from its checkpoint.` });
+      if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length)
+        this.set({
+          resumable: true,
+          error: `Cancelled after epoch ${this.state.history[this.state.history.length - 1].epoch}: Resume continues from its checkpoint.`,
+        });
     } finally {
       this.running = undefined;
     }
@@ -225,7 +316,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const data = this.state.selected;
     const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
-    const picked = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save classifier as a model folder'), defaultUri: vscode.Uri.file(`${base}-${suffix}`), saveLabel: vscode.l10n.t('Save Folder') });
+    const picked = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Save classifier as a model folder'),
+      defaultUri: vscode.Uri.file(`${base}-${suffix}`),
+      saveLabel: vscode.l10n.t('Save Folder'),
+    });
     if (!picked) return;
     let overwrite = false;
     try {
@@ -233,12 +328,22 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       if (stat.type & vscode.FileType.Directory) {
         const entries = await vscode.workspace.fs.readDirectory(picked);
         if (entries.length) {
-          const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists and holds {1} item(s). Overwrite the model files in it?', picked.fsPath, entries.length), { modal: true }, vscode.l10n.t('Overwrite'));
+          const choice = await vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              '{0} exists and holds {1} item(s). Overwrite the model files in it?',
+              picked.fsPath,
+              entries.length,
+            ),
+            { modal: true },
+            vscode.l10n.t('Overwrite'),
+          );
           if (choice !== vscode.l10n.t('Overwrite')) return;
           overwrite = true;
         }
       } else {
-        void vscode.window.showErrorMessage(vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath));
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
+        );
         return;
       }
     } catch {
@@ -247,7 +352,10 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     try {
       const { dir } = await this.services.client.trainingSave({ runId: r.runId, dir: picked.fsPath, overwrite });
       this.set({ savedTo: dir });
-      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: classifier saved to {0}.', dir), vscode.l10n.t('Open Model Card'));
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t('BERT Lens: classifier saved to {0}.', dir),
+        vscode.l10n.t('Open Model Card'),
+      );
       if (choice) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, 'MODEL_CARD.md')));
     } catch (err) {
       this.fail(err, 'Saving the classifier');

@@ -7,7 +7,12 @@ import { EngineError } from '../../engine/errors';
 import type { TrainerState, TrainerWhy } from '../../webviews/protocol/trainer';
 import type { Services } from '../services';
 
-export async function explainExample(services: Services, state: () => TrainerState, show: (why: TrainerWhy) => void, example: number): Promise<void> {
+export async function explainExample(
+  services: Services,
+  state: () => TrainerState,
+  show: (why: TrainerWhy) => void,
+  example: number,
+): Promise<void> {
   const run = state().result;
   if (!run || state().why?.busy) return;
   const method = vscode.workspace.getConfiguration('bertLens').get<SaliencyMethod>('saliency.method', 'grad-input');
@@ -16,12 +21,21 @@ export async function explainExample(services: Services, state: () => TrainerSta
     const result = await services.client.trainingExplain({ runId: run.runId, example, method });
     if (state().result?.runId !== run.runId) return; // a new run replaced the results meanwhile
     show({ example, result });
-    services.log.info(`trainer why: example ${example} of ${run.runId}, ${result.method} through the ${result.network} network, ${result.scores.length} tokens`);
-    services.log.trace(`trainer-why-result: ${JSON.stringify({ example, method: result.method, target: result.target, logprob: result.logprob, tokens: result.tokens, scores: result.scores })}`);
+    services.log.info(
+      `trainer why: example ${example} of ${run.runId}, ${result.method} through the ${result.network} network, ${result.scores.length} tokens`,
+    );
+    services.log.trace(
+      `trainer-why-result: ${JSON.stringify({ example, method: result.method, target: result.target, logprob: result.logprob, tokens: result.tokens, scores: result.scores })}`,
+    );
   } catch (err) {
     if (state().result?.runId !== run.runId) return;
     const e = err instanceof EngineError ? err : undefined;
-    show({ example, error: e ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : vscode.l10n.t('Unexpected error: {0}', err instanceof Error ? err.message : String(err)) });
+    show({
+      example,
+      error: e
+        ? `${e.message}${e.hint ? ` ${e.hint}` : ''}`
+        : vscode.l10n.t('Unexpected error: {0}', err instanceof Error ? err.message : String(err)),
+    });
     services.log.warn(`trainer why failed [${e?.code ?? 'internal'}]: ${e?.message ?? String(err)}`);
   }
 }

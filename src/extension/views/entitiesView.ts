@@ -63,9 +63,20 @@ export class EntitiesView implements vscode.TreeDataProvider<EntityItem | string
     }
     const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
     item.description = `${element.score.toFixed(3)}`;
-    item.tooltip = vscode.l10n.t('{0} · {1} · line {2}, characters {3}–{4}', element.label, element.score.toFixed(3), element.line, element.start, element.end);
+    item.tooltip = vscode.l10n.t(
+      '{0} · {1} · line {2}, characters {3}–{4}',
+      element.label,
+      element.score.toFixed(3),
+      element.line,
+      element.start,
+      element.end,
+    );
     if (this.uri) {
-      item.command = { command: 'bertLens.entities.reveal', title: vscode.l10n.t('Reveal'), arguments: [this.uri, element.start, element.end] };
+      item.command = {
+        command: 'bertLens.entities.reveal',
+        title: vscode.l10n.t('Reveal'),
+        arguments: [this.uri, element.start, element.end],
+      };
     }
     return item;
   }

@@ -19,15 +19,43 @@ export const BANK_TEXT = [
 
 export const SAMPLES: Record<string, { language: string; content: string }> = {
   bank: { language: 'plaintext', content: BANK_TEXT + '\n' },
-  masking: { language: 'plaintext', content: 'Python is a programming language that lets you work quickly and integrate systems more effectively.\n' },
-  wordpiece: { language: 'plaintext', content: 'The unbelievably photosynthesising xylophonist tokenised antidisestablishmentarianism.\n' },
+  masking: {
+    language: 'plaintext',
+    content: 'Python is a programming language that lets you work quickly and integrate systems more effectively.\n',
+  },
+  wordpiece: {
+    language: 'plaintext',
+    content: 'The unbelievably photosynthesising xylophonist tokenised antidisestablishmentarianism.\n',
+  },
   embeddings: { language: 'plaintext', content: 'The cat sat on the mat. It was very happy.\n' },
-  nsp: { language: 'plaintext', content: 'She opened the fridge. It was empty, so she went shopping.\n\nShe opened the fridge. Penguins live in the southern hemisphere.\n' },
+  nsp: {
+    language: 'plaintext',
+    content:
+      'She opened the fridge. It was empty, so she went shopping.\n\nShe opened the fridge. Penguins live in the southern hemisphere.\n',
+  },
   attention: { language: 'plaintext', content: 'The animal did not cross the street because it was too tired.\n' },
   families: { language: 'plaintext', content: 'Paris is the capital of [MASK].\n' },
   classifier: {
     language: 'csv',
-    content: ['text,label', 'the match ended in a draw after extra time,sport', 'the striker scored twice in the final,sport', 'the team won the league on the last day,sport', 'the coach praised the young goalkeeper,sport', 'the runner broke the world record,sport', 'the central bank cut interest rates,finance', 'shares fell after the profit warning,finance', 'the company reported record quarterly revenue,finance', 'investors moved their savings into bonds,finance', 'inflation rose faster than expected,finance', 'the new phone has a faster processor,tech', 'the update fixes a security flaw in the browser,tech', 'engineers released a new version of the compiler,tech', 'the laptop battery lasts all day,tech', 'the startup built a chip for machine learning,tech'].join('\n') + '\n',
+    content:
+      [
+        'text,label',
+        'the match ended in a draw after extra time,sport',
+        'the striker scored twice in the final,sport',
+        'the team won the league on the last day,sport',
+        'the coach praised the young goalkeeper,sport',
+        'the runner broke the world record,sport',
+        'the central bank cut interest rates,finance',
+        'shares fell after the profit warning,finance',
+        'the company reported record quarterly revenue,finance',
+        'investors moved their savings into bonds,finance',
+        'inflation rose faster than expected,finance',
+        'the new phone has a faster processor,tech',
+        'the update fixes a security flaw in the browser,tech',
+        'engineers released a new version of the compiler,tech',
+        'the laptop battery lasts all day,tech',
+        'the startup built a chip for machine learning,tech',
+      ].join('\n') + '\n',
   },
 };
 
@@ -51,11 +79,12 @@ export async function fullLessonSize(services: Services, timeoutMs = 8000): Prom
     const size = await services.client.downloadSize(services.spec(FULL_LESSON_MODEL), { signal });
     return downloadSizeLabel(size, FULL_LESSON_ESTIMATE);
   } catch (err) {
-    services.log.info(`walkthrough: the hub did not give the size of ${FULL_LESSON_MODEL} (${err instanceof Error ? err.message : String(err)}); showing the estimate`);
+    services.log.info(
+      `walkthrough: the hub did not give the size of ${FULL_LESSON_MODEL} (${err instanceof Error ? err.message : String(err)}); showing the estimate`,
+    );
     return downloadSizeLabel(undefined, FULL_LESSON_ESTIMATE);
   }
 }
-
 
 function cosOf(r: SimilarityResult, start: number): number {
   const o = r.occurrences.find((x) => x.start === start);
@@ -64,10 +93,18 @@ function cosOf(r: SimilarityResult, start: number): number {
 }
 
 /** Runs the lesson on the sample with `model` ('' = the configured one) and returns what that model produced. */
-export async function computeBankLesson(services: Services, model = services.settings().model, token?: vscode.CancellationToken): Promise<BankLesson> {
+export async function computeBankLesson(
+  services: Services,
+  model = services.settings().model,
+  token?: vscode.CancellationToken,
+): Promise<BankLesson> {
   await services.ensureModel(model, token);
   const starts = [...BANK_TEXT.matchAll(/\bbank\b/g)].map((m) => m.index!);
-  const r = await services.client.similarity(services.spec(model), { text: BANK_TEXT, span: [starts[0], starts[0] + 4], layer: -1 });
+  const r = await services.client.similarity(services.spec(model), {
+    text: BANK_TEXT,
+    span: [starts[0], starts[0] + 4],
+    layer: -1,
+  });
   const river = cosOf(r, starts[1]);
   const rates = cosOf(r, starts[2]);
   return { model, modelLabel: modelLabel(model), layer: r.layer, river, rates, sensesSeparated: rates > river };
@@ -91,7 +128,10 @@ export async function bankLesson(services: Services): Promise<BankLesson | undef
   services.log.info(`walkthrough bank lesson: ${text}`);
   const offline = services.settings().offline || lesson.model === FULL_LESSON_MODEL;
   const size = offline ? '' : await fullLessonSize(services);
-  const download = size === 'already downloaded' ? vscode.l10n.t('Compare with {0} (already downloaded)', FULL_LESSON_MODEL) : vscode.l10n.t('Download {0} ({1})', FULL_LESSON_MODEL, size);
+  const download =
+    size === 'already downloaded'
+      ? vscode.l10n.t('Compare with {0} (already downloaded)', FULL_LESSON_MODEL)
+      : vscode.l10n.t('Download {0} ({1})', FULL_LESSON_MODEL, size);
   const pick = await vscode.window.showInformationMessage(
     vscode.l10n.t('BERT Lens: {0}', text),
     ...(offline ? [] : [download]),
@@ -108,4 +148,3 @@ export async function bankLesson(services: Services): Promise<BankLesson | undef
     return lesson;
   }
 }
-

@@ -34,11 +34,17 @@ export interface AdaptState {
 }
 
 // host → webview
-export const adState = message<AdaptState>('adapt/state', (p) => isObject(p) && isObject(p.settings) && Array.isArray(p.losses));
+export const adState = message<AdaptState>(
+  'adapt/state',
+  (p) => isObject(p) && isObject(p.settings) && Array.isArray(p.losses),
+);
 /** Switch the view to the Adapt mode (the "Adapt Model to Workspace" command). */
 export const adShow = message<Record<string, never>>('adapt/show');
 // webview → host
-export const adSettings = message<AdaptSettings>('adapt/settings', (p) => isObject(p) && Number.isInteger(p.epochs) && typeof p.wholeWord === 'boolean' && Number.isInteger(p.seed));
+export const adSettings = message<AdaptSettings>(
+  'adapt/settings',
+  (p) => isObject(p) && Number.isInteger(p.epochs) && typeof p.wholeWord === 'boolean' && Number.isInteger(p.seed),
+);
 export const adStart = message<Record<string, never>>('adapt/start');
 export const adCancel = message<Record<string, never>>('adapt/cancel');
 export const adSave = message<Record<string, never>>('adapt/save');

@@ -28,6 +28,13 @@ export const atReady = message<Record<string, never>>('attention/ready');
 /** `data` is text for svg/json and a base64 data URL for png. */
 export const atExport = message<{ format: ExportFormat; data: string; name: string }>(
   'attention/export',
-  (p) => isObject(p) && ['svg', 'png', 'json'].includes(p.format as string) && typeof p.data === 'string' && typeof p.name === 'string',
+  (p) =>
+    isObject(p) &&
+    ['svg', 'png', 'json'].includes(p.format as string) &&
+    typeof p.data === 'string' &&
+    typeof p.name === 'string',
 );
-export const atExportFailed = message<{ reason: string }>('attention/exportFailed', (p) => isObject(p) && typeof p.reason === 'string');
+export const atExportFailed = message<{ reason: string }>(
+  'attention/exportFailed',
+  (p) => isObject(p) && typeof p.reason === 'string',
+);

@@ -31,9 +31,20 @@ export interface DistillState {
 }
 
 // host → webview
-export const dsState = message<DistillState>('distill/state', (p) => isObject(p) && isObject(p.settings) && Array.isArray(p.teachers));
+export const dsState = message<DistillState>(
+  'distill/state',
+  (p) => isObject(p) && isObject(p.settings) && Array.isArray(p.teachers),
+);
 // webview → host
-export const dsSettings = message<DistillSettings>('distill/settings', (p) => isObject(p) && typeof p.student === 'string' && typeof p.temperature === 'number' && typeof p.alpha === 'number' && typeof p.epochs === 'number');
+export const dsSettings = message<DistillSettings>(
+  'distill/settings',
+  (p) =>
+    isObject(p) &&
+    typeof p.student === 'string' &&
+    typeof p.temperature === 'number' &&
+    typeof p.alpha === 'number' &&
+    typeof p.epochs === 'number',
+);
 export const dsBrowseTeacher = message<Record<string, never>>('distill/browseTeacher');
 export const dsRun = message<{ data: string }>('distill/run', (p) => isObject(p) && typeof p.data === 'string');
 export const dsCancel = message<Record<string, never>>('distill/cancel');

@@ -58,16 +58,40 @@ export interface DirectionsView {
 export const fmState = message<FillMaskState>('fillMask/state', (p) => isObject(p) && typeof p.text === 'string');
 // webview → host
 export const fmReady = message<Record<string, never>>('fillMask/ready');
-export const fmSetText = message<{ text: string }>('fillMask/setText', (p) => isObject(p) && typeof p.text === 'string');
+export const fmSetText = message<{ text: string }>(
+  'fillMask/setText',
+  (p) => isObject(p) && typeof p.text === 'string',
+);
 export const fmToggleMask = message<{ span: Offset }>('fillMask/toggleMask', (p) => isObject(p) && isOffset(p.span));
-export const fmAddModel = message<{ model: string }>('fillMask/addModel', (p) => isObject(p) && typeof p.model === 'string');
-export const fmRemoveModel = message<{ index: number }>('fillMask/removeModel', (p) => isObject(p) && Number.isInteger(p.index));
-export const fmExport = message<{ format: 'json' | 'csv' }>('fillMask/export', (p) => isObject(p) && (p.format === 'json' || p.format === 'csv'));
-export const fmDirections = message<{ enabled: boolean }>('fillMask/directions', (p) => isObject(p) && typeof p.enabled === 'boolean');
+export const fmAddModel = message<{ model: string }>(
+  'fillMask/addModel',
+  (p) => isObject(p) && typeof p.model === 'string',
+);
+export const fmRemoveModel = message<{ index: number }>(
+  'fillMask/removeModel',
+  (p) => isObject(p) && Number.isInteger(p.index),
+);
+export const fmExport = message<{ format: 'json' | 'csv' }>(
+  'fillMask/export',
+  (p) => isObject(p) && (p.format === 'json' || p.format === 'csv'),
+);
+export const fmDirections = message<{ enabled: boolean }>(
+  'fillMask/directions',
+  (p) => isObject(p) && typeof p.enabled === 'boolean',
+);
 export const SALIENCY_METHODS: SaliencyMethod[] = ['grad-input', 'grad-l2', 'integrated-gradients'];
-export const fmExplain = message<{ column: number; mask: number }>('fillMask/explain', (p) => isObject(p) && Number.isInteger(p.column) && Number.isInteger(p.mask));
-export const fmSetSaliencyMethod = message<{ method: SaliencyMethod }>('fillMask/saliencyMethod', (p) => isObject(p) && SALIENCY_METHODS.includes(p.method as SaliencyMethod));
-export const fmSetTopK = message<{ topK: number }>('fillMask/setTopK', (p) => isObject(p) && Number.isInteger(p.topK) && (p.topK as number) > 0 && (p.topK as number) <= 50);
+export const fmExplain = message<{ column: number; mask: number }>(
+  'fillMask/explain',
+  (p) => isObject(p) && Number.isInteger(p.column) && Number.isInteger(p.mask),
+);
+export const fmSetSaliencyMethod = message<{ method: SaliencyMethod }>(
+  'fillMask/saliencyMethod',
+  (p) => isObject(p) && SALIENCY_METHODS.includes(p.method as SaliencyMethod),
+);
+export const fmSetTopK = message<{ topK: number }>(
+  'fillMask/setTopK',
+  (p) => isObject(p) && Number.isInteger(p.topK) && (p.topK as number) > 0 && (p.topK as number) <= 50,
+);
 
 /** Toggles a span in the mask list: removes it (or any overlapping mask) if present, else adds it, sorted. */
 export function toggleMask(masks: Offset[], span: Offset): Offset[] {

@@ -18,7 +18,11 @@ export function message<P>(method: string, check: (p: unknown) => boolean = isOb
   return {
     method,
     is(msg: unknown): msg is IpcMessage<P> {
-      return isObject(msg) && (msg as unknown as IpcMessage).method === method && check((msg as unknown as IpcMessage).params);
+      return (
+        isObject(msg) &&
+        (msg as unknown as IpcMessage).method === method &&
+        check((msg as unknown as IpcMessage).params)
+      );
     },
     create(params: P): IpcMessage<P> {
       return { method, params };

@@ -30,7 +30,17 @@ export interface TrainSettings {
   freezeEmbeddings?: boolean;
 }
 
-export const defaultSettings: TrainSettings = { layer: -1, lastLayers: 1, pooling: 'mean', head: 'logistic', seed: 42, testFraction: 0.2, valFraction: 0.1, mode: 'auto', epochs: 3 };
+export const defaultSettings: TrainSettings = {
+  layer: -1,
+  lastLayers: 1,
+  pooling: 'mean',
+  head: 'logistic',
+  seed: 42,
+  testFraction: 0.2,
+  valFraction: 0.1,
+  mode: 'auto',
+  epochs: 3,
+};
 
 export interface TrainerState {
   datasets: DatasetCandidate[];
@@ -69,7 +79,13 @@ export const trSettings = message<TrainSettings>('trainer/settings', (p) => isOb
 export const trTrain = message<{ resume?: boolean }>('trainer/train');
 export const trCancel = message<Record<string, never>>('trainer/cancel');
 export const trSave = message<Record<string, never>>('trainer/save');
-export const trOpen = message<{ file: string; line: number }>('trainer/open', (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line));
+export const trOpen = message<{ file: string; line: number }>(
+  'trainer/open',
+  (p) => isObject(p) && typeof p.file === 'string' && Number.isInteger(p.line),
+);
 export const trClassify = message<Record<string, never>>('trainer/classifySelection');
 export const trLabelFile = message<Record<string, never>>('trainer/labelFile');
-export const trWhy = message<{ example: number }>('trainer/why', (p) => isObject(p) && Number.isInteger(p.example) && (p.example as number) >= 0);
+export const trWhy = message<{ example: number }>(
+  'trainer/why',
+  (p) => isObject(p) && Number.isInteger(p.example) && (p.example as number) >= 0,
+);

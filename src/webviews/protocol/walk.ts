@@ -24,9 +24,15 @@ export interface InputEmbeddingsState {
 
 // host → webview
 export const mpState = message<MaskPreviewState>('maskPreview/state', (p) => isObject(p) && typeof p.text === 'string');
-export const ieState = message<InputEmbeddingsState>('inputEmbeddings/state', (p) => isObject(p) && typeof p.text === 'string');
+export const ieState = message<InputEmbeddingsState>(
+  'inputEmbeddings/state',
+  (p) => isObject(p) && typeof p.text === 'string',
+);
 // webview → host
 export const mpReady = message<Record<string, never>>('maskPreview/ready');
 /** Draw again: the next seed (or the given one). */
-export const mpResample = message<{ seed?: number }>('maskPreview/resample', (p) => isObject(p) && (p.seed === undefined || Number.isInteger(p.seed)));
+export const mpResample = message<{ seed?: number }>(
+  'maskPreview/resample',
+  (p) => isObject(p) && (p.seed === undefined || Number.isInteger(p.seed)),
+);
 export const ieReady = message<Record<string, never>>('inputEmbeddings/ready');

@@ -1,11 +1,19 @@
 // Tiny DOM helpers for the webview apps (plain HTML, themed with --vscode-* variables).
 
-declare function acquireVsCodeApi(): { postMessage(msg: unknown): void; getState(): unknown; setState(s: unknown): void };
+declare function acquireVsCodeApi(): {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+};
 export const vscodeApi = acquireVsCodeApi();
 
 type Attrs = Record<string, string | number | boolean | ((e: Event) => void) | undefined>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | undefined | false)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | undefined | false)[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -46,14 +54,22 @@ export function onThemeChange(redraw: () => void): void {
     });
   };
   const observer = new MutationObserver(schedule);
-  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind', 'data-vscode-theme-id'] });
+  observer.observe(document.body, {
+    attributes: true,
+    attributeFilter: ['class', 'data-vscode-theme-kind', 'data-vscode-theme-id'],
+  });
   // A switch between two themes of the same kind changes only the variables, set on <html>'s style.
   observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 }
 
 /** A horizontal colour-scale legend: `low` to `high` in the given colour (opacity ramp), for every heatmap. */
 export function colourLegend(low: string, high: string, colour: string, label: string): HTMLElement {
-  const canvas = h('canvas', { width: 120, height: 10, class: 'legend-ramp', 'aria-hidden': 'true' }) as HTMLCanvasElement;
+  const canvas = h('canvas', {
+    width: 120,
+    height: 10,
+    class: 'legend-ramp',
+    'aria-hidden': 'true',
+  }) as HTMLCanvasElement;
   const ctx = canvas.getContext('2d');
   if (ctx) {
     for (let x = 0; x < 120; x++) {
@@ -62,5 +78,12 @@ export function colourLegend(low: string, high: string, colour: string, label: s
       ctx.fillRect(x, 0, 1, 10);
     }
   }
-  return h('div', { class: 'legend', role: 'img', 'aria-label': `${label}: colour scale from ${low} to ${high}` }, h('span', { class: 'muted' }, label), h('span', {}, low), canvas, h('span', {}, high));
+  return h(
+    'div',
+    { class: 'legend', role: 'img', 'aria-label': `${label}: colour scale from ${low} to ${high}` },
+    h('span', { class: 'muted' }, label),
+    h('span', {}, low),
+    canvas,
+    h('span', {}, high),
+  );
 }

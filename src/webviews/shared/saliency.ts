@@ -2,7 +2,11 @@
 // "Why this label?": opacity by |score| / max over the text's tokens, blue for tokens that raise the explained
 // prediction, orange for those that lower it (the editor's Explain Prediction colours).
 
-export const SALIENCY_METHOD_NAMES: Record<string, string> = { 'grad-input': 'gradient × input', 'grad-l2': 'gradient L2 norm', 'integrated-gradients': 'integrated gradients' };
+export const SALIENCY_METHOD_NAMES: Record<string, string> = {
+  'grad-input': 'gradient × input',
+  'grad-l2': 'gradient L2 norm',
+  'integrated-gradients': 'integrated gradients',
+};
 
 /** Shades one chip; the score goes to `data-saliency` (what tests and assistive tooling read). */
 export function shadeChip(el: HTMLElement, score: number, max: number): void {

@@ -65,7 +65,8 @@ export function lastCompleteRecordEnd(text: string): number {
   let end = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '"') inQuotes = !inQuotes; // "" toggles twice: harmless
+    if (c === '"')
+      inQuotes = !inQuotes; // "" toggles twice: harmless
     else if (c === '\n' && !inQuotes) end = i + 1;
   }
   return end;

@@ -8,24 +8,54 @@ import type { DataFormat, Dataset, DataWarning, Example, LoadOptions, SplitIndex
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ROWS = 200_000;
 
-const TEXT_NAMES = ['text', 'sentence', 'sentence1', 'content', 'body', 'message', 'document', 'review', 'comment', 'premise', 'question', 'email', 'sms', 'tweet'];
+const TEXT_NAMES = [
+  'text',
+  'sentence',
+  'sentence1',
+  'content',
+  'body',
+  'message',
+  'document',
+  'review',
+  'comment',
+  'premise',
+  'question',
+  'email',
+  'sms',
+  'tweet',
+];
 const LABEL_NAMES = ['label', 'labels', 'class', 'category', 'target', 'sentiment', 'y', 'tag', 'intent'];
 const PAIR_NAMES = ['text_pair', 'sentence2', 'hypothesis', 'pair'];
-const SPLIT_DIRS: Record<string, keyof SplitIndexes> = { train: 'train', validation: 'val', valid: 'val', val: 'val', dev: 'val', test: 'test' };
+const SPLIT_DIRS: Record<string, keyof SplitIndexes> = {
+  train: 'train',
+  validation: 'val',
+  valid: 'val',
+  val: 'val',
+  dev: 'val',
+  test: 'test',
+};
 
 export function detectFormat(p: string): DataFormat {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(p);
   } catch {
-    throw new EngineError('data-not-found', `No data at ${p}.`, 'Give a CSV, TSV or JSONL file, or a folder with one sub-folder per label.');
+    throw new EngineError(
+      'data-not-found',
+      `No data at ${p}.`,
+      'Give a CSV, TSV or JSONL file, or a folder with one sub-folder per label.',
+    );
   }
   if (stat.isDirectory()) return 'folder';
   const ext = path.extname(p).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new EngineError('data-format', `${path.basename(p)}: unknown data format "${ext || '(no extension)'}".`, 'Use .csv, .tsv, .jsonl, or a folder with one sub-folder per label.');
+  throw new EngineError(
+    'data-format',
+    `${path.basename(p)}: unknown data format "${ext || '(no extension)'}".`,
+    'Use .csv, .tsv, .jsonl, or a folder with one sub-folder per label.',
+  );
 }
 
 interface ReadText {
@@ -96,18 +126,32 @@ function mib(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function pickColumn(columns: string[], wanted: string | undefined, guesses: string[], role: string, file: string): string {
+function pickColumn(
+  columns: string[],
+  wanted: string | undefined,
+  guesses: string[],
+  role: string,
+  file: string,
+): string {
   if (wanted !== undefined) {
     if (columns.includes(wanted)) return wanted;
     const ci = columns.find((c) => c.toLowerCase() === wanted.toLowerCase());
     if (ci) return ci;
-    throw new EngineError('data-column', `${path.basename(file)} has no ${role} column "${wanted}". Columns found: ${columns.map((c) => `"${c}"`).join(', ') || '(none)'}.`, `Pick one of those as the ${role} column.`);
+    throw new EngineError(
+      'data-column',
+      `${path.basename(file)} has no ${role} column "${wanted}". Columns found: ${columns.map((c) => `"${c}"`).join(', ') || '(none)'}.`,
+      `Pick one of those as the ${role} column.`,
+    );
   }
   for (const g of guesses) {
     const hit = columns.find((c) => c.trim().toLowerCase() === g);
     if (hit !== undefined) return hit;
   }
-  throw new EngineError('data-column', `${path.basename(file)}: no ${role} column could be guessed. Columns found: ${columns.map((c) => `"${c}"`).join(', ') || '(none)'}.`, `Name the ${role} column (--${role}-column).`);
+  throw new EngineError(
+    'data-column',
+    `${path.basename(file)}: no ${role} column could be guessed. Columns found: ${columns.map((c) => `"${c}"`).join(', ') || '(none)'}.`,
+    `Name the ${role} column (--${role}-column).`,
+  );
 }
 
 interface RawRow {
@@ -115,14 +159,25 @@ interface RawRow {
   line: number;
 }
 
-function readRows(file: string, format: 'csv' | 'tsv' | 'jsonl', opts: LoadOptions, warnings: DataWarning[]): { columns: string[]; rows: RawRow[] } {
+function readRows(
+  file: string,
+  format: 'csv' | 'tsv' | 'jsonl',
+  opts: LoadOptions,
+  warnings: DataWarning[],
+): { columns: string[]; rows: RawRow[] } {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const read = readUtf8(file, maxBytes);
   let text = read.text;
-  if (text.trim() === '') throw new EngineError('data-empty', `${path.basename(file)} is empty.`, 'Add rows with a text and a label.');
+  if (text.trim() === '')
+    throw new EngineError('data-empty', `${path.basename(file)} is empty.`, 'Add rows with a text and a label.');
   if (read.capped) {
     const end = format === 'jsonl' ? text.lastIndexOf('\n') + 1 : lastCompleteRecordEnd(text);
-    if (end === 0) throw new EngineError('data-too-large', `${path.basename(file)}: its first record is larger than the ${mib(maxBytes)} read limit.`, 'Split the file, or shorten its texts.');
+    if (end === 0)
+      throw new EngineError(
+        'data-too-large',
+        `${path.basename(file)}: its first record is larger than the ${mib(maxBytes)} read limit.`,
+        'Split the file, or shorten its texts.',
+      );
     text = text.slice(0, end);
   }
   const rows: RawRow[] = [];
@@ -149,14 +204,39 @@ function readRows(file: string, format: 'csv' | 'tsv' | 'jsonl', opts: LoadOptio
       for (const k of Object.keys(obj)) if (!seen.has(k)) (seen.add(k), columns.push(k));
       rows.push({ values: obj as Record<string, unknown>, line: i + 1 });
     }
-    if (bad) warnings.push({ kind: 'skipped', message: `Skipped ${bad} line(s) that are not JSON objects (first at line ${badLines[0]}).`, lines: badLines });
-    if (!rows.length) throw new EngineError('data-empty', `${path.basename(file)} has no JSON object lines.`, 'Write one JSON object per line, e.g. {"text": "...", "label": "..."}.');
+    if (bad)
+      warnings.push({
+        kind: 'skipped',
+        message: `Skipped ${bad} line(s) that are not JSON objects (first at line ${badLines[0]}).`,
+        lines: badLines,
+      });
+    if (!rows.length)
+      throw new EngineError(
+        'data-empty',
+        `${path.basename(file)} has no JSON object lines.`,
+        'Write one JSON object per line, e.g. {"text": "...", "label": "..."}.',
+      );
   } else {
     const records = parseDelimited(text, format === 'tsv' ? '\t' : ',');
-    if (!records.length) throw new EngineError('data-empty', `${path.basename(file)} is empty.`, 'Add a header row and rows with a text and a label.');
+    if (!records.length)
+      throw new EngineError(
+        'data-empty',
+        `${path.basename(file)} is empty.`,
+        'Add a header row and rows with a text and a label.',
+      );
     columns = records[0].fields.map((c) => c.trim());
-    if (records.length < 2 && read.capped) throw new EngineError('data-too-large', `${path.basename(file)}: its first row is larger than the ${mib(maxBytes)} read limit.`, 'Split the file, or shorten its texts.');
-    if (records.length < 2) throw new EngineError('data-empty', `${path.basename(file)} has a header but no rows.`, 'Add rows with a text and a label.');
+    if (records.length < 2 && read.capped)
+      throw new EngineError(
+        'data-too-large',
+        `${path.basename(file)}: its first row is larger than the ${mib(maxBytes)} read limit.`,
+        'Split the file, or shorten its texts.',
+      );
+    if (records.length < 2)
+      throw new EngineError(
+        'data-empty',
+        `${path.basename(file)} has a header but no rows.`,
+        'Add rows with a text and a label.',
+      );
     for (let r = 1; r < records.length; r++) {
       const rec = records[r];
       if (rec.fields.length === 1 && rec.fields[0].trim() === '') continue; // blank line
@@ -166,7 +246,10 @@ function readRows(file: string, format: 'csv' | 'tsv' | 'jsonl', opts: LoadOptio
     }
   }
   if (read.capped) {
-    warnings.push({ kind: 'capped', message: `${path.basename(file)} is ${mib(read.totalBytes)}; only its first ${mib(maxBytes)} (${rows.length} rows) were read.` });
+    warnings.push({
+      kind: 'capped',
+      message: `${path.basename(file)} is ${mib(read.totalBytes)}; only its first ${mib(maxBytes)} (${rows.length} rows) were read.`,
+    });
   }
   return { columns, rows };
 }
@@ -209,7 +292,12 @@ function loadDatasetImpl(p: string, opts: LoadOptions, allowOneLabel: boolean): 
     textColumn = pickColumn(columns, opts.textColumn, TEXT_NAMES, 'text', file);
     labelColumn = pickColumn(columns, opts.labelColumn, LABEL_NAMES, 'label', file);
     if (opts.pairColumn) pairColumn = pickColumn(columns, opts.pairColumn, PAIR_NAMES, 'pair', file);
-    if (textColumn === labelColumn) throw new EngineError('data-column', `The text and label columns are both "${textColumn}".`, 'Pick two different columns.');
+    if (textColumn === labelColumn)
+      throw new EngineError(
+        'data-column',
+        `The text and label columns are both "${textColumn}".`,
+        'Pick two different columns.',
+      );
     for (const row of rows) {
       const text = asText(row.values[textColumn]);
       const label = asText(row.values[labelColumn]).trim();
@@ -227,11 +315,32 @@ function loadDatasetImpl(p: string, opts: LoadOptions, allowOneLabel: boolean): 
       examples.push({ text, ...(pair !== undefined ? { pair } : {}), label, source: { file, line: row.line } });
     }
   }
-  if (emptyText) warnings.push({ kind: 'empty-text', message: `Skipped ${emptyText} row(s) with no text${emptyLines.length ? ` (lines ${emptyLines.join(', ')}${emptyText > emptyLines.length ? ', …' : ''})` : ''}.`, lines: emptyLines });
-  if (missingLabel) warnings.push({ kind: 'missing-label', message: `Skipped ${missingLabel} row(s) with no label (lines ${missingLines.join(', ')}${missingLabel > missingLines.length ? ', …' : ''}).`, lines: missingLines });
+  if (emptyText)
+    warnings.push({
+      kind: 'empty-text',
+      message: `Skipped ${emptyText} row(s) with no text${emptyLines.length ? ` (lines ${emptyLines.join(', ')}${emptyText > emptyLines.length ? ', …' : ''})` : ''}.`,
+      lines: emptyLines,
+    });
+  if (missingLabel)
+    warnings.push({
+      kind: 'missing-label',
+      message: `Skipped ${missingLabel} row(s) with no label (lines ${missingLines.join(', ')}${missingLabel > missingLines.length ? ', …' : ''}).`,
+      lines: missingLines,
+    });
   if (!examples.length) {
-    if (emptyText) throw new EngineError('data-no-text', `${path.basename(file)}: none of its ${emptyText + missingLabel} rows has text in column "${textColumn}".`, columns.length ? `Columns found: ${columns.map((c) => `"${c}"`).join(', ')}. Is the text in another column?` : 'Put one text document per file.');
-    throw new EngineError('data-empty', `${path.basename(file)} has no labelled rows.`, 'Every row needs a text and a label.');
+    if (emptyText)
+      throw new EngineError(
+        'data-no-text',
+        `${path.basename(file)}: none of its ${emptyText + missingLabel} rows has text in column "${textColumn}".`,
+        columns.length
+          ? `Columns found: ${columns.map((c) => `"${c}"`).join(', ')}. Is the text in another column?`
+          : 'Put one text document per file.',
+      );
+    throw new EngineError(
+      'data-empty',
+      `${path.basename(file)} has no labelled rows.`,
+      'Every row needs a text and a label.',
+    );
   }
   if (examples.length > maxRows) {
     warnings.push({ kind: 'capped', message: `Kept the first ${maxRows} of ${examples.length} examples.` });
@@ -240,7 +349,11 @@ function loadDatasetImpl(p: string, opts: LoadOptions, allowOneLabel: boolean): 
   }
   const labels = [...new Set(examples.map((e) => e.label))].sort();
   if (labels.length < 2 && !allowOneLabel) {
-    throw new EngineError('data-one-label', `All ${examples.length} examples have the same label "${labels[0]}"; a classifier needs at least two.`, `Check the label column${format === 'folder' ? ' (one sub-folder per label)' : ` ("${labelColumn}")`}.`);
+    throw new EngineError(
+      'data-one-label',
+      `All ${examples.length} examples have the same label "${labels[0]}"; a classifier needs at least two.`,
+      `Check the label column${format === 'folder' ? ' (one sub-folder per label)' : ` ("${labelColumn}")`}.`,
+    );
   }
   warnings.push(...dataWarnings(examples, labels));
   return { path: file, format, columns, textColumn, labelColumn, pairColumn, examples, labels, warnings, givenSplit };
@@ -258,10 +371,21 @@ function listDirs(dir: string): string[] {
     .sort();
 }
 
-function readFolder(root: string, opts: LoadOptions, warnings: DataWarning[]): { examples: Example[]; split?: SplitIndexes; empty: number } {
+function readFolder(
+  root: string,
+  opts: LoadOptions,
+  warnings: DataWarning[],
+): { examples: Example[]; split?: SplitIndexes; empty: number } {
   const top = listDirs(root);
-  if (!top.length) throw new EngineError('data-empty', `${path.basename(root)} has no sub-folders.`, 'Make one sub-folder per label, with one document per file.');
-  const splitLayout = top.every((d) => SPLIT_DIRS[d.toLowerCase()] !== undefined) && top.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'train');
+  if (!top.length)
+    throw new EngineError(
+      'data-empty',
+      `${path.basename(root)} has no sub-folders.`,
+      'Make one sub-folder per label, with one document per file.',
+    );
+  const splitLayout =
+    top.every((d) => SPLIT_DIRS[d.toLowerCase()] !== undefined) &&
+    top.some((d) => SPLIT_DIRS[d.toLowerCase()] === 'train');
   const examples: Example[] = [];
   const split: SplitIndexes = { train: [], val: [], test: [] };
   let empty = 0;
@@ -277,7 +401,11 @@ function readFolder(root: string, opts: LoadOptions, warnings: DataWarning[]): {
       for (const f of files) {
         const file = path.join(dir, f);
         const { text, capped } = readUtf8(file, maxBytes);
-        if (capped) warnings.push({ kind: 'capped', message: `${path.relative(root, file)} was cut to its first ${mib(maxBytes)}.` });
+        if (capped)
+          warnings.push({
+            kind: 'capped',
+            message: `${path.relative(root, file)} was cut to its first ${mib(maxBytes)}.`,
+          });
         if (!text.trim()) {
           empty++;
           continue;
@@ -289,7 +417,12 @@ function readFolder(root: string, opts: LoadOptions, warnings: DataWarning[]): {
   };
   if (splitLayout) for (const d of top) readLabelDirs(path.join(root, d), SPLIT_DIRS[d.toLowerCase()]);
   else readLabelDirs(root);
-  if (!examples.length && !empty) throw new EngineError('data-empty', `${path.basename(root)}: its label folders hold no files.`, 'Put one document per file in each label folder.');
+  if (!examples.length && !empty)
+    throw new EngineError(
+      'data-empty',
+      `${path.basename(root)}: its label folders hold no files.`,
+      'Put one document per file in each label folder.',
+    );
   return { examples, split: splitLayout ? split : undefined, empty };
 }
 
@@ -307,13 +440,30 @@ export function loadSplitFiles(files: { train: string; val?: string; test: strin
       split[k].push(examples.length);
       examples.push(e);
     }
-    warnings.push(...d.warnings.filter((w) => w.kind !== 'imbalance' && w.kind !== 'duplicates' && w.kind !== 'label-typo' && w.kind !== 'conflicting-duplicates'));
+    warnings.push(
+      ...d.warnings.filter(
+        (w) =>
+          w.kind !== 'imbalance' &&
+          w.kind !== 'duplicates' &&
+          w.kind !== 'label-typo' &&
+          w.kind !== 'conflicting-duplicates',
+      ),
+    );
   }
   const labels = [...new Set(examples.map((e) => e.label))].sort();
-  if (labels.length < 2) throw new EngineError('data-one-label', `All examples have the same label "${labels[0]}"; a classifier needs at least two.`, 'Check the label column.');
+  if (labels.length < 2)
+    throw new EngineError(
+      'data-one-label',
+      `All examples have the same label "${labels[0]}"; a classifier needs at least two.`,
+      'Check the label column.',
+    );
   const trainLabels = new Set(split.train.map((i) => examples[i].label));
   const unseen = labels.filter((l) => !trainLabels.has(l));
-  if (unseen.length) warnings.push({ kind: 'skipped', message: `Label(s) ${unseen.map((l) => `"${l}"`).join(', ')} appear only outside the training file; the model can never predict them.` });
+  if (unseen.length)
+    warnings.push({
+      kind: 'skipped',
+      message: `Label(s) ${unseen.map((l) => `"${l}"`).join(', ')} appear only outside the training file; the model can never predict them.`,
+    });
   warnings.push(...dataWarnings(examples, labels));
   return { ...base, path: path.resolve(files.train), examples, labels, warnings, givenSplit: split };
 }

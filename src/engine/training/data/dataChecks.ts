@@ -17,7 +17,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= n; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[m][n];
@@ -93,10 +94,23 @@ export function dataWarnings(examples: Example[], labels: string[]): DataWarning
       if (conflictLines.length < 5) conflictLines.push(e.source.line);
     }
   });
-  if (dup) warnings.push({ kind: 'duplicates', message: `${dup} example(s) repeat an earlier text (e.g. line ${dupLines.join(', ')}). Duplicates can land in both train and test and inflate the scores.`, lines: dupLines });
-  if (conflicting) warnings.push({ kind: 'conflicting-duplicates', message: `${conflicting} duplicate text(s) carry a different label than their first occurrence (e.g. line ${conflictLines.join(', ')}).`, lines: conflictLines });
+  if (dup)
+    warnings.push({
+      kind: 'duplicates',
+      message: `${dup} example(s) repeat an earlier text (e.g. line ${dupLines.join(', ')}). Duplicates can land in both train and test and inflate the scores.`,
+      lines: dupLines,
+    });
+  if (conflicting)
+    warnings.push({
+      kind: 'conflicting-duplicates',
+      message: `${conflicting} duplicate text(s) carry a different label than their first occurrence (e.g. line ${conflictLines.join(', ')}).`,
+      lines: conflictLines,
+    });
   for (const [a, b] of labelTypos(labels)) {
-    warnings.push({ kind: 'label-typo', message: `Labels "${a}" (${counts[labels.indexOf(a)]}) and "${b}" (${counts[labels.indexOf(b)]}) look like typos of each other; they are trained as different classes.` });
+    warnings.push({
+      kind: 'label-typo',
+      message: `Labels "${a}" (${counts[labels.indexOf(a)]}) and "${b}" (${counts[labels.indexOf(b)]}) look like typos of each other; they are trained as different classes.`,
+    });
   }
   return warnings;
 }

@@ -5,7 +5,13 @@ import { loadDataset } from './data';
 import type { DataFormat, DatasetCandidate, DatasetPreview, LoadOptions } from '../types';
 
 const SKIP = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test', '.e2e', '__pycache__', '.venv', 'venv']);
-const EXT: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const EXT: Record<string, DataFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
 
 export type { DatasetCandidate } from '../types';
 
@@ -25,7 +31,8 @@ export function findDatasets(roots: string[], maxDepth = 4, limit = 200): Datase
     const labels = folderPerLabel(dir, subdirs);
     if (labels) out.push({ path: dir, format: 'folder', labels });
     for (const e of entries) {
-      if (e.isFile() && EXT[path.extname(e.name).toLowerCase()] && out.length < limit) out.push({ path: path.join(dir, e.name), format: EXT[path.extname(e.name).toLowerCase()] });
+      if (e.isFile() && EXT[path.extname(e.name).toLowerCase()] && out.length < limit)
+        out.push({ path: path.join(dir, e.name), format: EXT[path.extname(e.name).toLowerCase()] });
     }
     if (!labels) for (const s of subdirs) walk(path.join(dir, s.name), depth + 1);
   };
@@ -49,9 +56,14 @@ function folderPerLabel(dir: string, subdirs: fs.Dirent[]): string[] | undefined
   const names = subdirs.map((s) => s.name);
   const splitNames = ['train', 'test', 'val', 'validation', 'dev', 'valid'];
   if (names.every((n) => splitNames.includes(n.toLowerCase())) && names.some((n) => n.toLowerCase() === 'train')) {
-    const inner = path.join(dir, names.find((n) => n.toLowerCase() === 'train')!);
+    const inner = path.join(
+      dir,
+      names.find((n) => n.toLowerCase() === 'train')!,
+    );
     const labelDirs = fs.readdirSync(inner, { withFileTypes: true }).filter((e) => e.isDirectory());
-    return labelDirs.length >= 2 && labelDirs.every((l) => onlyFiles(path.join(inner, l.name))) ? labelDirs.map((l) => l.name).sort() : undefined;
+    return labelDirs.length >= 2 && labelDirs.every((l) => onlyFiles(path.join(inner, l.name)))
+      ? labelDirs.map((l) => l.name).sort()
+      : undefined;
   }
   return subdirs.every((s) => onlyFiles(path.join(dir, s.name))) ? names.sort() : undefined;
 }
@@ -68,7 +80,12 @@ export function previewDataset(p: string, opts: LoadOptions = {}, rows = 8): Dat
     textColumn: d.textColumn,
     labelColumn: d.labelColumn,
     pairColumn: d.pairColumn,
-    rows: d.examples.slice(0, rows).map((e) => ({ text: cut(e.text), ...(e.pair !== undefined ? { pair: cut(e.pair) } : {}), label: e.label, line: String(e.source.line) })),
+    rows: d.examples.slice(0, rows).map((e) => ({
+      text: cut(e.text),
+      ...(e.pair !== undefined ? { pair: cut(e.pair) } : {}),
+      label: e.label,
+      line: String(e.source.line),
+    })),
     labelCounts: d.labels.map((label, i) => ({ label, count: counts[i] })),
     size: d.examples.length,
     warnings: d.warnings,

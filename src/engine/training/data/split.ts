@@ -12,7 +12,11 @@ export function stratifiedSplit(examples: Example[], labels: string[], opts: Spl
   const valFraction = opts.valFraction ?? 0.1;
   const testFraction = opts.testFraction ?? 0.2;
   if (valFraction < 0 || testFraction <= 0 || valFraction + testFraction >= 1) {
-    throw new EngineError('split-fractions', `Split fractions validation ${valFraction} and test ${testFraction} do not leave data to train on.`, 'Use for example 0.1 and 0.2.');
+    throw new EngineError(
+      'split-fractions',
+      `Split fractions validation ${valFraction} and test ${testFraction} do not leave data to train on.`,
+      'Use for example 0.1 and 0.2.',
+    );
   }
   const rng = createRng(seed);
   const byLabel = new Map<string, number[]>(labels.map((l) => [l, []]));
@@ -34,12 +38,22 @@ export function stratifiedSplit(examples: Example[], labels: string[], opts: Spl
     out.train.push(...idx.slice(nTest + nVal));
   }
   for (const k of ['train', 'val', 'test'] as const) out[k].sort((a, b) => a - b);
-  if (!out.test.length) throw new EngineError('data-too-small', `Only ${examples.length} examples: nothing left for a test split.`, 'Add examples (at least two per label).');
+  if (!out.test.length)
+    throw new EngineError(
+      'data-too-small',
+      `Only ${examples.length} examples: nothing left for a test split.`,
+      'Add examples (at least two per label).',
+    );
   return out;
 }
 
 /** When no validation part exists (given splits without one), carve one out of train, stratified. */
-export function ensureValidation(split: SplitIndexes, examples: Example[], labels: string[], seed = DEFAULT_SEED): SplitIndexes {
+export function ensureValidation(
+  split: SplitIndexes,
+  examples: Example[],
+  labels: string[],
+  seed = DEFAULT_SEED,
+): SplitIndexes {
   if (split.val.length) return split;
   const sub = split.train.map((i) => examples[i]);
   const present = labels.filter((l) => sub.some((e) => e.label === l));
@@ -49,9 +63,16 @@ export function ensureValidation(split: SplitIndexes, examples: Example[], label
   } catch (err) {
     // The inner split sees only the training part: name the whole data set's size, not that part's.
     if (!(err instanceof EngineError) || err.code !== 'data-too-small') throw err;
-    throw new EngineError('data-too-small', `Only ${examples.length} examples: after the test split, the ${sub.length} left for training are too few to set some aside for validation.`, 'Add examples (at least four per label), or give a validation file.');
+    throw new EngineError(
+      'data-too-small',
+      `Only ${examples.length} examples: after the test split, the ${sub.length} left for training are too few to set some aside for validation.`,
+      'Add examples (at least four per label), or give a validation file.',
+    );
   }
-  const val = inner.val.concat(inner.test).map((j) => split.train[j]).sort((a, b) => a - b);
+  const val = inner.val
+    .concat(inner.test)
+    .map((j) => split.train[j])
+    .sort((a, b) => a - b);
   const train = inner.train.map((j) => split.train[j]);
   return { train, val, test: split.test };
 }

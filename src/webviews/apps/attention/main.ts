@@ -1,7 +1,23 @@
 import type { AttentionResult } from '../../../engine/api';
-import { atExport, atExportFailed, atReady, atState, nestAttention, type AttentionState, type ExportFormat } from '../../protocol/attention';
+import {
+  atExport,
+  atExportFailed,
+  atReady,
+  atState,
+  nestAttention,
+  type AttentionState,
+  type ExportFormat,
+} from '../../protocol/attention';
 import { colourLegend, h, injectStyle, onThemeChange, themeColour, vscodeApi } from '../../shared/dom';
-import { intensity, linesSvg, matrixMax, matrixSvg, subMatrix, visibleTokens, type SvgColours } from '../../shared/heatmap';
+import {
+  intensity,
+  linesSvg,
+  matrixMax,
+  matrixSvg,
+  subMatrix,
+  visibleTokens,
+  type SvgColours,
+} from '../../shared/heatmap';
 import baseCss from '../../shared/base.css';
 import css from './attention.css';
 
@@ -48,7 +64,14 @@ function sameSelection(a: Selection, b: Selection): boolean {
 }
 
 /** A small canvas heatmap; a button so the grid is keyboard accessible. */
-function thumb(r: AttentionResult, sel: Selection, idx: number[], label: string, cls: string, data: Record<string, number | string>): HTMLElement {
+function thumb(
+  r: AttentionResult,
+  sel: Selection,
+  idx: number[],
+  label: string,
+  cls: string,
+  data: Record<string, number | string>,
+): HTMLElement {
   const m = subMatrix(matrixFor(r, sel), idx, hideSpecial);
   const n = m.length;
   const px = Math.max(2, Math.floor(64 / Math.max(1, n)));
@@ -84,10 +107,15 @@ function renderGrid(r: AttentionResult, idx: number[]): HTMLElement {
   const heads = r.attentions[0]?.length ?? 0;
   const grid = h('div', { class: 'grid', role: 'grid', 'aria-label': `${layers} layers × ${heads} heads` });
   grid.style.gridTemplateColumns = `auto repeat(${heads + 1}, auto)`;
-  grid.append(h('span', {}), ...Array.from({ length: heads }, (_, k) => h('span', { class: 'axis' }, `head ${k + 1}`)), h('span', { class: 'axis' }, 'mean'));
+  grid.append(
+    h('span', {}),
+    ...Array.from({ length: heads }, (_, k) => h('span', { class: 'axis' }, `head ${k + 1}`)),
+    h('span', { class: 'axis' }, 'mean'),
+  );
   for (let l = 0; l < layers; l++) {
     grid.append(h('span', { class: 'axis' }, `layer ${l + 1}`));
-    for (let k = 0; k < heads; k++) grid.append(thumb(r, { kind: 'head', layer: l, head: k }, idx, '', 'head', { layer: l, head: k }));
+    for (let k = 0; k < heads; k++)
+      grid.append(thumb(r, { kind: 'head', layer: l, head: k }, idx, '', 'head', { layer: l, head: k }));
     grid.append(thumb(r, { kind: 'mean', layer: l }, idx, '', 'mean', { layer: l }));
   }
   return grid;
@@ -97,7 +125,10 @@ function renderDetail(r: AttentionResult, idx: number[]): HTMLElement {
   const m = subMatrix(matrixFor(r, selection), idx, hideSpecial);
   const labels = idx.map((i) => r.tokens[i]);
   const title = titleFor(selection);
-  const svg = view === 'matrix' ? matrixSvg(m, labels, title, colours()) : linesSvg(m, labels, title, colours(), 0.05, 20, focusToken);
+  const svg =
+    view === 'matrix'
+      ? matrixSvg(m, labels, title, colours())
+      : linesSvg(m, labels, title, colours(), 0.05, 20, focusToken);
   const holder = h('div', { class: `detail ${view}` });
   // The SVG is built by our own code from escaped token strings, never from HTML input.
   holder.innerHTML = svg;
@@ -141,10 +172,15 @@ async function exportAs(format: ExportFormat): Promise<void> {
   const name = `attention-${selection.kind}${'layer' in selection ? `-l${selection.layer + 1}` : ''}${selection.kind === 'head' ? `-h${selection.head + 1}` : ''}`;
   try {
     if (format === 'json') {
-      vscodeApi.postMessage(atExport.create({ format, name, data: JSON.stringify({ text: state!.text, model: state!.modelLabel, ...r }) }));
+      vscodeApi.postMessage(
+        atExport.create({ format, name, data: JSON.stringify({ text: state!.text, model: state!.modelLabel, ...r }) }),
+      );
       return;
     }
-    const svg = view === 'matrix' ? matrixSvg(m, labels, titleFor(selection), colours()) : linesSvg(m, labels, titleFor(selection), colours(), 0.05, 20, focusToken);
+    const svg =
+      view === 'matrix'
+        ? matrixSvg(m, labels, titleFor(selection), colours())
+        : linesSvg(m, labels, titleFor(selection), colours(), 0.05, 20, focusToken);
     if (format === 'svg') {
       vscodeApi.postMessage(atExport.create({ format, name, data: svg }));
       return;
@@ -165,9 +201,15 @@ async function exportAs(format: ExportFormat): Promise<void> {
 function render(): void {
   if (!state) return;
   const s = state;
-  const header = h('div', { class: 'toolbar' }, h('strong', {}, s.modelLabel), h('span', { class: 'muted text' }, `“${s.text.length > 160 ? `${s.text.slice(0, 160)}…` : s.text}”`));
+  const header = h(
+    'div',
+    { class: 'toolbar' },
+    h('strong', {}, s.modelLabel),
+    h('span', { class: 'muted text' }, `“${s.text.length > 160 ? `${s.text.slice(0, 160)}…` : s.text}”`),
+  );
   if (s.busy) return void app.replaceChildren(header, h('p', { class: 'muted' }, 'Computing attention…'));
-  if (s.error || !s.result) return void app.replaceChildren(header, h('p', { class: 'error' }, s.error ?? 'No attention yet.'));
+  if (s.error || !s.result)
+    return void app.replaceChildren(header, h('p', { class: 'error' }, s.error ?? 'No attention yet.'));
   const r = s.result;
   const idx = visibleTokens(r.tokens, hideSpecial);
   const toggle = h('input', { type: 'checkbox', id: 'hide', checked: hideSpecial }) as HTMLInputElement;
@@ -180,19 +222,44 @@ function render(): void {
     'div',
     { class: 'toolbar' },
     h('label', { for: 'hide' }, toggle, ' Hide [CLS]/[SEP]/punctuation'),
-    h('button', { class: view === 'matrix' ? '' : 'secondary', 'aria-pressed': view === 'matrix' ? 'true' : 'false', onclick: () => ((view = 'matrix'), render()) }, 'Matrix'),
-    h('button', { class: view === 'lines' ? '' : 'secondary', 'aria-pressed': view === 'lines' ? 'true' : 'false', onclick: () => ((view = 'lines'), render()) }, 'Lines'),
+    h(
+      'button',
+      {
+        class: view === 'matrix' ? '' : 'secondary',
+        'aria-pressed': view === 'matrix' ? 'true' : 'false',
+        onclick: () => ((view = 'matrix'), render()),
+      },
+      'Matrix',
+    ),
+    h(
+      'button',
+      {
+        class: view === 'lines' ? '' : 'secondary',
+        'aria-pressed': view === 'lines' ? 'true' : 'false',
+        onclick: () => ((view = 'lines'), render()),
+      },
+      'Lines',
+    ),
     h('button', { class: 'secondary', onclick: () => void exportAs('svg') }, 'Export SVG'),
     h('button', { class: 'secondary', onclick: () => void exportAs('png') }, 'Export PNG'),
     h('button', { class: 'secondary', onclick: () => void exportAs('json') }, 'Export JSON'),
   );
   const rollout = thumb(r, { kind: 'rollout' }, idx, 'rollout', 'rollout', {});
-  const legend = h('div', { id: 'attention-legend' }, colourLegend('0', 'max of each map', colours().accent, 'attention weight'));
+  const legend = h(
+    'div',
+    { id: 'attention-legend' },
+    colourLegend('0', 'max of each map', colours().accent, 'attention weight'),
+  );
   app.replaceChildren(
     header,
     tools,
     legend,
-    h('div', { class: 'layout' }, h('div', {}, renderGrid(r, idx), h('div', { class: 'rollout-row' }, rollout)), h('div', { class: 'detail-box' }, renderDetail(r, idx))),
+    h(
+      'div',
+      { class: 'layout' },
+      h('div', {}, renderGrid(r, idx), h('div', { class: 'rollout-row' }, rollout)),
+      h('div', { class: 'detail-box' }, renderDetail(r, idx)),
+    ),
   );
 }
 

@@ -13,12 +13,24 @@ export const DIRECTIONS_EXPLANATION =
   'the same BERT with the text cut after or before the word — what a one-directional reader could know — not ' +
   'models trained in one direction.';
 
-function column(title: string, note: string, list: WordCandidate[] | null, original: number | null, word: string): HTMLElement {
+function column(
+  title: string,
+  note: string,
+  list: WordCandidate[] | null,
+  original: number | null,
+  word: string,
+): HTMLElement {
   const rows = list
     ? list.map((c) => {
         const fill = h('span', { class: 'fill' });
         fill.style.width = `${Math.max(1, c.score * 100).toFixed(1)}%`;
-        return h('div', { class: `bar-row${c.word.toLowerCase() === word.toLowerCase() ? ' original' : ''}` }, h('span', { class: 'bar-label' }, c.word), h('span', { class: 'bar' }, fill), h('span', { class: 'bar-score' }, `${(c.score * 100).toFixed(1)}%`));
+        return h(
+          'div',
+          { class: `bar-row${c.word.toLowerCase() === word.toLowerCase() ? ' original' : ''}` },
+          h('span', { class: 'bar-label' }, c.word),
+          h('span', { class: 'bar' }, fill),
+          h('span', { class: 'bar-score' }, `${(c.score * 100).toFixed(1)}%`),
+        );
       })
     : [h('div', { class: 'muted' }, 'Set bertLens.causalModel (a GPT-2 export) to add this column.')];
   return h(
@@ -27,15 +39,38 @@ function column(title: string, note: string, list: WordCandidate[] | null, origi
     h('div', { class: 'mask-title' }, title),
     h('div', { class: 'muted' }, note),
     ...rows,
-    original !== null ? h('div', { class: 'muted' }, `p(“${word}”) = ${original < 1e-4 ? original.toExponential(2) : original.toFixed(4)}`) : undefined,
+    original !== null
+      ? h(
+          'div',
+          { class: 'muted' },
+          `p(“${word}”) = ${original < 1e-4 ? original.toExponential(2) : original.toFixed(4)}`,
+        )
+      : undefined,
   );
 }
 
 export function renderDirections(s: FillMaskState, post: (msg: unknown) => void): HTMLElement {
   const d = s.directions;
   const enabled = !!d?.enabled;
-  const toggle = h('button', { class: 'secondary', 'aria-pressed': enabled ? 'true' : 'false', onclick: () => post(fmDirections.create({ enabled: !enabled })) }, enabled ? 'Hide Directions' : 'Directions');
-  const box = h('div', { class: 'directions' }, h('div', { class: 'toolbar' }, toggle, h('span', { class: 'muted' }, 'Left-to-right vs bidirectional, for the first masked word.')));
+  const toggle = h(
+    'button',
+    {
+      class: 'secondary',
+      'aria-pressed': enabled ? 'true' : 'false',
+      onclick: () => post(fmDirections.create({ enabled: !enabled })),
+    },
+    enabled ? 'Hide Directions' : 'Directions',
+  );
+  const box = h(
+    'div',
+    { class: 'directions' },
+    h(
+      'div',
+      { class: 'toolbar' },
+      toggle,
+      h('span', { class: 'muted' }, 'Left-to-right vs bidirectional, for the first masked word.'),
+    ),
+  );
   if (!enabled || !d) return box;
   if (d.busy) box.append(h('div', { class: 'muted' }, 'Running…'));
   else if (d.error) box.append(h('div', { class: 'error' }, d.error));
@@ -48,7 +83,13 @@ export function renderDirections(s: FillMaskState, post: (msg: unknown) => void)
         column('Bidirectional', r.labels.bidirectional, r.bidirectional, r.original.bidirectional, r.word),
         column('Left side only', r.labels.left_only, r.left_only, r.original.left_only, r.word),
         column('Right side only', r.labels.right_only, r.right_only, r.original.right_only, r.word),
-        column(`Causal${d.causalLabel ? ` (${d.causalLabel})` : ''}`, r.labels.causal ?? 'no causal model configured', r.causal, r.original.causal, r.word),
+        column(
+          `Causal${d.causalLabel ? ` (${d.causalLabel})` : ''}`,
+          r.labels.causal ?? 'no causal model configured',
+          r.causal,
+          r.original.causal,
+          r.word,
+        ),
       ),
     );
   }

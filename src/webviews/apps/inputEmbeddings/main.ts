@@ -26,19 +26,33 @@ function bars(r: InputEmbeddingsResult): HTMLElement {
   const list = h('div', { class: 'rows', id: 'bars' });
   r.rows.forEach((x, i) => {
     const flip = i > 0 && r.rows[i - 1].segment !== x.segment;
-    const stack = h('span', { class: 'stack', title: `token ${fmt(x.token_norm)} · position ${fmt(x.position_norm)} · segment ${fmt(x.segment_norm)} · |sum| ${fmt(x.sum_norm)} · cos with sum: ${fmt(x.cos_token)} / ${fmt(x.cos_position)} / ${fmt(x.cos_segment)} · |output| ${fmt(x.output_norm)}` });
-    for (const [cls, v] of [['tokpart', x.token_norm], ['pospart', x.position_norm], ['segpart', x.segment_norm]] as const) {
+    const stack = h('span', {
+      class: 'stack',
+      title: `token ${fmt(x.token_norm)} · position ${fmt(x.position_norm)} · segment ${fmt(x.segment_norm)} · |sum| ${fmt(x.sum_norm)} · cos with sum: ${fmt(x.cos_token)} / ${fmt(x.cos_position)} / ${fmt(x.cos_segment)} · |output| ${fmt(x.output_norm)}`,
+    });
+    for (const [cls, v] of [
+      ['tokpart', x.token_norm],
+      ['pospart', x.position_norm],
+      ['segpart', x.segment_norm],
+    ] as const) {
       const part = h('span', { class: `part ${cls}` });
       part.style.setProperty('--w', `${((v / max) * 100).toFixed(2)}%`);
       stack.append(part);
     }
     list.append(
-      h('div', { class: `row${flip ? ' flip' : ''}`, 'data-position': i },
+      h(
+        'div',
+        { class: `row${flip ? ' flip' : ''}`, 'data-position': i },
         h('span', { class: 'tname' }, x.token),
-        h('span', { class: `seg seg${x.segment}`, title: flip ? 'the segment id flips here' : `segment ${x.segment}` }, `${x.segment}`),
+        h(
+          'span',
+          { class: `seg seg${x.segment}`, title: flip ? 'the segment id flips here' : `segment ${x.segment}` },
+          `${x.segment}`,
+        ),
         stack,
         h('span', { class: 'num' }, fmt(x.sum_norm)),
-        h('span', { class: 'num' }, fmt(x.output_norm))),
+        h('span', { class: 'num' }, fmt(x.output_norm)),
+      ),
     );
   });
   return list;
@@ -48,7 +62,13 @@ function heatmap(r: InputEmbeddingsResult): HTMLElement {
   const m = r.position_similarity;
   const n = m.length;
   const px = Math.max(4, Math.min(16, Math.floor(320 / Math.max(1, n))));
-  const canvas = h('canvas', { id: 'positionHeatmap', width: n * px, height: n * px, role: 'img', 'aria-label': `cosine similarity of the ${n} position vectors` }) as HTMLCanvasElement;
+  const canvas = h('canvas', {
+    id: 'positionHeatmap',
+    width: n * px,
+    height: n * px,
+    role: 'img',
+    'aria-label': `cosine similarity of the ${n} position vectors`,
+  }) as HTMLCanvasElement;
   const ctx = canvas.getContext('2d');
   const pos = themeColour('--vscode-charts-blue', '#0078d4');
   const neg = themeColour('--vscode-charts-red', '#d13438');
@@ -67,11 +87,15 @@ function heatmap(r: InputEmbeddingsResult): HTMLElement {
   canvas.addEventListener('mousemove', (e) => {
     const j = Math.floor(e.offsetX / px);
     const i = Math.floor(e.offsetY / px);
-    if (i >= 0 && j >= 0 && i < n && j < n) canvas.title = `position ${i} (${r.tokens[i]}) · position ${j} (${r.tokens[j]}): cos ${fmt(m[i][j])}`;
+    if (i >= 0 && j >= 0 && i < n && j < n)
+      canvas.title = `position ${i} (${r.tokens[i]}) · position ${j} (${r.tokens[j]}): cos ${fmt(m[i][j])}`;
   });
-  return h('div', { class: 'heat' },
+  return h(
+    'div',
+    { class: 'heat' },
     canvas,
-    h('div', {}, colourLegend('0', '1', pos, 'cosine'), colourLegend('0', '−1', neg, 'negative')));
+    h('div', {}, colourLegend('0', '1', pos, 'cosine'), colourLegend('0', '−1', neg, 'negative')),
+  );
 }
 
 function render(): void {
@@ -79,16 +103,36 @@ function render(): void {
   if (!state) return;
   const s = state;
   app.append(
-    h('p', { class: 'muted' }, `${s.modelLabel} — the input to layer 1 is token + position + segment vectors, added, then normalised (LayerNorm).`),
+    h(
+      'p',
+      { class: 'muted' },
+      `${s.modelLabel} — the input to layer 1 is token + position + segment vectors, added, then normalised (LayerNorm).`,
+    ),
   );
   if (s.busy) app.append(h('p', { class: 'muted' }, h('progress', {}), ' Computing…'));
   if (s.error) app.append(h('p', { class: 'error' }, s.error));
   const r = s.result;
   if (!r) return;
   app.append(
-    h('div', { class: 'legend-parts' },
-      h('span', { class: 'key tokpart' }), 'token', h('span', { class: 'key pospart' }), 'position', h('span', { class: 'key segpart' }), `segment (${r.segment_source})`),
-    h('div', { class: 'row head' }, h('span', { class: 'tname' }, 'token'), h('span', { class: 'seg' }, 'seg'), h('span', { class: 'stackhead' }, 'norms, stacked'), h('span', { class: 'num' }, '|sum|'), h('span', { class: 'num' }, '|output|')),
+    h(
+      'div',
+      { class: 'legend-parts' },
+      h('span', { class: 'key tokpart' }),
+      'token',
+      h('span', { class: 'key pospart' }),
+      'position',
+      h('span', { class: 'key segpart' }),
+      `segment (${r.segment_source})`,
+    ),
+    h(
+      'div',
+      { class: 'row head' },
+      h('span', { class: 'tname' }, 'token'),
+      h('span', { class: 'seg' }, 'seg'),
+      h('span', { class: 'stackhead' }, 'norms, stacked'),
+      h('span', { class: 'num' }, '|sum|'),
+      h('span', { class: 'num' }, '|output|'),
+    ),
     bars(r),
   );
   if (r.note) app.append(h('p', { class: 'muted', id: 'note' }, r.note));

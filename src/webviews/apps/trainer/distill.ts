@@ -3,7 +3,16 @@
 // T and α; run with progress and cancel on the dataset selected above; then teacher and student side by side,
 // and Save. State comes from the host (distill/state); main.ts places the section.
 import { h, vscodeApi } from '../../shared/dom';
-import { type DistillSettings, type DistillState, dsBrowseTeacher, dsCancel, dsRun, dsSave, dsSettings, dsState } from '../../protocol/distill';
+import {
+  type DistillSettings,
+  type DistillState,
+  dsBrowseTeacher,
+  dsCancel,
+  dsRun,
+  dsSave,
+  dsSettings,
+  dsState,
+} from '../../protocol/distill';
 import { distillRows, distillSummary } from './distillView';
 
 let dstate: DistillState | undefined;
@@ -24,11 +33,36 @@ function set(patch: Partial<DistillSettings>): void {
   if (dstate) post(dsSettings.create({ ...dstate.settings, ...patch }));
 }
 
-function num(id: string, label: string, value: number | undefined, min: number, max: number, step: number, onChange: (v: number | undefined) => void, disabled: boolean, placeholder = ''): HTMLElement {
-  return h('label', {}, label, h('input', { id, type: 'number', value: value ?? '', placeholder, min, max, step, disabled, onchange: (e: Event) => {
-    const v = (e.target as HTMLInputElement).value;
-    onChange(v === '' ? undefined : Number(v));
-  } }));
+function num(
+  id: string,
+  label: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  step: number,
+  onChange: (v: number | undefined) => void,
+  disabled: boolean,
+  placeholder = '',
+): HTMLElement {
+  return h(
+    'label',
+    {},
+    label,
+    h('input', {
+      id,
+      type: 'number',
+      value: value ?? '',
+      placeholder,
+      min,
+      max,
+      step,
+      disabled,
+      onchange: (e: Event) => {
+        const v = (e.target as HTMLInputElement).value;
+        onChange(v === '' ? undefined : Number(v));
+      },
+    }),
+  );
 }
 
 /** The Distill section, for the dataset selected in the Data section (undefined: none yet). */
@@ -37,23 +71,64 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
   if (!s) return undefined;
   const busy = !!s.busy;
   const st = s.settings;
-  const teacherOpts = [['', s.teachers.length ? 'Choose a teacher…' : 'No classifier folders found'], ...s.teachers.map((t) => [t.path, t.label])];
-  if (st.teacher && !s.teachers.some((t) => t.path === st.teacher)) teacherOpts.push([st.teacher, st.teacher.split(/[\\/]/).slice(-2).join('/')]);
+  const teacherOpts = [
+    ['', s.teachers.length ? 'Choose a teacher…' : 'No classifier folders found'],
+    ...s.teachers.map((t) => [t.path, t.label]),
+  ];
+  if (st.teacher && !s.teachers.some((t) => t.path === st.teacher))
+    teacherOpts.push([st.teacher, st.teacher.split(/[\\/]/).slice(-2).join('/')]);
   const sec = h(
     'details',
-    { id: 'distill', open: opened || !!(st.teacher || s.result || busy), ontoggle: (e: Event) => (opened = (e.target as HTMLDetailsElement).open) },
+    {
+      id: 'distill',
+      open: opened || !!(st.teacher || s.result || busy),
+      ontoggle: (e: Event) => (opened = (e.target as HTMLDetailsElement).open),
+    },
     h('summary', {}, h('h2', { id: 'distill-h' }, 'Distill (teacher → student)')),
-    h('p', { class: 'muted' }, 'Train a smaller student on a classifier’s soft labels (loss α·T²·KL(teacher ‖ student) + (1−α)·cross-entropy), then compare both on the test split.'),
     h(
-      'div',
-      { class: 'toolbar' },
-      h('label', {}, 'Teacher', h('select', { id: 'distill-teacher', disabled: busy, onchange: (e: Event) => set({ teacher: (e.target as HTMLSelectElement).value || undefined }) }, ...teacherOpts.map(([v, t]) => h('option', { value: v, selected: v === (st.teacher ?? '') }, t)))),
-      h('button', { id: 'distill-browse', class: 'secondary', disabled: busy, onclick: () => post(dsBrowseTeacher.create({})) }, 'Browse…'),
+      'p',
+      { class: 'muted' },
+      'Train a smaller student on a classifier’s soft labels (loss α·T²·KL(teacher ‖ student) + (1−α)·cross-entropy), then compare both on the test split.',
     ),
     h(
       'div',
       { class: 'toolbar' },
-      h('label', {}, 'Student', h('input', { id: 'distill-student', type: 'text', value: st.student, disabled: busy, title: '"embedded" or a model folder', onchange: (e: Event) => set({ student: (e.target as HTMLInputElement).value.trim() || 'embedded' }) })),
+      h(
+        'label',
+        {},
+        'Teacher',
+        h(
+          'select',
+          {
+            id: 'distill-teacher',
+            disabled: busy,
+            onchange: (e: Event) => set({ teacher: (e.target as HTMLSelectElement).value || undefined }),
+          },
+          ...teacherOpts.map(([v, t]) => h('option', { value: v, selected: v === (st.teacher ?? '') }, t)),
+        ),
+      ),
+      h(
+        'button',
+        { id: 'distill-browse', class: 'secondary', disabled: busy, onclick: () => post(dsBrowseTeacher.create({})) },
+        'Browse…',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h(
+        'label',
+        {},
+        'Student',
+        h('input', {
+          id: 'distill-student',
+          type: 'text',
+          value: st.student,
+          disabled: busy,
+          title: '"embedded" or a model folder',
+          onchange: (e: Event) => set({ student: (e.target as HTMLInputElement).value.trim() || 'embedded' }),
+        }),
+      ),
       num('distill-layers', 'Layers kept', st.studentLayers, 1, 48, 1, (v) => set({ studentLayers: v }), busy, 'all'),
     ),
     h(
@@ -66,14 +141,43 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { id: 'distill-run', disabled: busy || !dataset || !st.teacher, onclick: () => dataset && post(dsRun.create({ data: dataset })) }, 'Distill'),
-      busy ? h('button', { id: 'distill-cancel', class: 'secondary', onclick: () => post(dsCancel.create({})) }, 'Cancel') : undefined,
+      h(
+        'button',
+        {
+          id: 'distill-run',
+          disabled: busy || !dataset || !st.teacher,
+          onclick: () => dataset && post(dsRun.create({ data: dataset })),
+        },
+        'Distill',
+      ),
+      busy
+        ? h('button', { id: 'distill-cancel', class: 'secondary', onclick: () => post(dsCancel.create({})) }, 'Cancel')
+        : undefined,
       s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
     ),
   );
   if (!dataset) sec.append(h('p', { class: 'muted' }, 'Choose a dataset above first.'));
-  if (s.step && busy) sec.append(h('progress', { id: 'distill-progress', max: s.step.totalSteps, value: s.step.step, 'aria-label': `Distillation: step ${s.step.step} of ${s.step.totalSteps}` }));
-  if (s.history.length) sec.append(h('div', { class: 'muted', id: 'distill-history' }, s.history.map((e) => `epoch ${e.epoch}: loss ${e.train_loss.toFixed(4)}, validation ${(100 * e.val_metric).toFixed(1)}%`).join(' · ')));
+  if (s.step && busy)
+    sec.append(
+      h('progress', {
+        id: 'distill-progress',
+        max: s.step.totalSteps,
+        value: s.step.step,
+        'aria-label': `Distillation: step ${s.step.step} of ${s.step.totalSteps}`,
+      }),
+    );
+  if (s.history.length)
+    sec.append(
+      h(
+        'div',
+        { class: 'muted', id: 'distill-history' },
+        s.history
+          .map(
+            (e) => `epoch ${e.epoch}: loss ${e.train_loss.toFixed(4)}, validation ${(100 * e.val_metric).toFixed(1)}%`,
+          )
+          .join(' · '),
+      ),
+    );
   if (s.error) sec.append(h('p', { class: 'error', role: 'alert' }, s.error));
   const r = s.result;
   if (r) {
@@ -81,12 +185,48 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
       h(
         'table',
         { id: 'distill-table', 'aria-label': 'Teacher and student on the test split' },
-        h('caption', { class: 'muted' }, `Test split, ${r.test_size} examples (T = ${r.temperature}, α = ${r.alpha}; both fp32, timed on the same batches, alternately)`),
-        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'teacher'), h('th', { class: 'num' }, 'student'), h('th', { class: 'num' }, 'student / teacher'))),
-        h('tbody', {}, ...distillRows(r.teacher, r.student).map((row) => h('tr', {}, h('td', {}, row.metric), h('td', { class: 'num' }, row.teacher), h('td', { class: 'num' }, row.student), h('td', { class: 'num' }, row.ratio)))),
+        h(
+          'caption',
+          { class: 'muted' },
+          `Test split, ${r.test_size} examples (T = ${r.temperature}, α = ${r.alpha}; both fp32, timed on the same batches, alternately)`,
+        ),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, ''),
+            h('th', { class: 'num' }, 'teacher'),
+            h('th', { class: 'num' }, 'student'),
+            h('th', { class: 'num' }, 'student / teacher'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...distillRows(r.teacher, r.student).map((row) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, row.metric),
+              h('td', { class: 'num' }, row.teacher),
+              h('td', { class: 'num' }, row.student),
+              h('td', { class: 'num' }, row.ratio),
+            ),
+          ),
+        ),
       ),
       h('p', { id: 'distill-summary' }, distillSummary(r.teacher, r.student)),
-      h('div', { class: 'toolbar' }, h('button', { id: 'distill-save', disabled: busy, onclick: () => post(dsSave.create({})) }, 'Save student as a model folder…')),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h(
+          'button',
+          { id: 'distill-save', disabled: busy, onclick: () => post(dsSave.create({})) },
+          'Save student as a model folder…',
+        ),
+      ),
     );
   }
   if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`));

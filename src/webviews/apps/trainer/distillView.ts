@@ -20,9 +20,19 @@ export function distillRows(t: DistillSide, s: DistillSide): DistillRow[] {
   return [
     { metric: 'Accuracy', teacher: pct(t.accuracy), student: pct(s.accuracy), ratio: ratio(s.accuracy, t.accuracy) },
     { metric: 'Macro-F1', teacher: pct(t.macro_f1), student: pct(s.macro_f1), ratio: ratio(s.macro_f1, t.macro_f1) },
-    { metric: 'Parameters', teacher: millions(t.parameters), student: millions(s.parameters), ratio: ratio(s.parameters, t.parameters) },
+    {
+      metric: 'Parameters',
+      teacher: millions(t.parameters),
+      student: millions(s.parameters),
+      ratio: ratio(s.parameters, t.parameters),
+    },
     { metric: 'Size', teacher: mb(t.size_bytes), student: mb(s.size_bytes), ratio: ratio(s.size_bytes, t.size_bytes) },
-    { metric: 'ms / example', teacher: t.ms_per_example.toFixed(2), student: s.ms_per_example.toFixed(2), ratio: ratio(s.ms_per_example, t.ms_per_example) },
+    {
+      metric: 'ms / example',
+      teacher: t.ms_per_example.toFixed(2),
+      student: s.ms_per_example.toFixed(2),
+      ratio: ratio(s.ms_per_example, t.ms_per_example),
+    },
     { metric: 'Layers', teacher: String(t.layers), student: String(s.layers), ratio: '' },
   ];
 }

@@ -4,7 +4,10 @@ import { h } from '../../shared/dom';
 import type { TrainSettings, TrainerState } from '../../protocol/trainer';
 import { taskOptions, trainLayerOptions } from './candidateRows';
 
-export function fineTuneControls(s: TrainerState, setSettings: (patch: Partial<TrainSettings>) => void): HTMLElement | undefined {
+export function fineTuneControls(
+  s: TrainerState,
+  setSettings: (patch: Partial<TrainSettings>) => void,
+): HTMLElement | undefined {
   const st = s.settings;
   if (st.mode === 'frozen') return undefined;
   const busy = !!s.busy;
@@ -24,14 +27,46 @@ export function fineTuneControls(s: TrainerState, setSettings: (patch: Partial<T
       setSettings({ learningRate: (e.target as HTMLInputElement).value === '' || !(v > 0) ? undefined : v });
     },
   });
-  const which = h('select', { id: 'train-layers', disabled: busy, onchange: (e: Event) => setSettings({ trainLayers: (e.target as HTMLSelectElement).value }) }, ...layers.map(([v, t]) => h('option', { value: v, selected: v === (st.trainLayers ?? 'all') }, t)));
-  const freeze = h('input', { id: 'freeze-emb', type: 'checkbox', checked: !!st.freezeEmbeddings, disabled: busy || st.trainLayers === 'head', onchange: (e: Event) => setSettings({ freezeEmbeddings: (e.target as HTMLInputElement).checked }) });
+  const which = h(
+    'select',
+    {
+      id: 'train-layers',
+      disabled: busy,
+      onchange: (e: Event) => setSettings({ trainLayers: (e.target as HTMLSelectElement).value }),
+    },
+    ...layers.map(([v, t]) => h('option', { value: v, selected: v === (st.trainLayers ?? 'all') }, t)),
+  );
+  const freeze = h('input', {
+    id: 'freeze-emb',
+    type: 'checkbox',
+    checked: !!st.freezeEmbeddings,
+    disabled: busy || st.trainLayers === 'head',
+    onchange: (e: Event) => setSettings({ freezeEmbeddings: (e.target as HTMLInputElement).checked }),
+  });
   const tasks = taskOptions(s.preview);
-  const current = s.preview?.task === 'token' || s.preview?.task === 'qa' ? s.preview.task : s.preview?.pairColumn ? 'pair' : 'sequence';
+  const current =
+    s.preview?.task === 'token' || s.preview?.task === 'qa'
+      ? s.preview.task
+      : s.preview?.pairColumn
+        ? 'pair'
+        : 'sequence';
   const task = h(
     'select',
-    { id: 'task', disabled: busy || tasks.length < 2, title: 'The fine-tuning shapes this data fits', onchange: (e: Event) => (e.target as HTMLSelectElement).value === 'sequence' && setSettings({ pairColumn: undefined }) },
+    {
+      id: 'task',
+      disabled: busy || tasks.length < 2,
+      title: 'The fine-tuning shapes this data fits',
+      onchange: (e: Event) =>
+        (e.target as HTMLSelectElement).value === 'sequence' && setSettings({ pairColumn: undefined }),
+    },
     ...tasks.map(([v, t]) => h('option', { value: v, selected: v === current }, t)),
   );
-  return h('div', { class: 'toolbar', id: 'fine-tune-controls', 'aria-label': 'Fine-tuning settings' }, h('label', {}, 'Task', task), h('label', {}, 'Learning rate', lr), h('label', {}, 'Train', which), h('label', {}, freeze, 'Freeze embeddings'));
+  return h(
+    'div',
+    { class: 'toolbar', id: 'fine-tune-controls', 'aria-label': 'Fine-tuning settings' },
+    h('label', {}, 'Task', task),
+    h('label', {}, 'Learning rate', lr),
+    h('label', {}, 'Train', which),
+    h('label', {}, freeze, 'Freeze embeddings'),
+  );
 }

@@ -16,11 +16,23 @@ export function taskResultsSection(s: TrainerState, post: (m: unknown) => void):
       'table',
       { id: 'task-comparison', 'aria-label': 'Fine-tuned model against baselines' },
       h('thead', {}, h('tr', {}, h('th', {}, ''), ...header.map((x) => h('th', { class: 'num' }, x)))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, r[0]), ...r.slice(1).map((v) => h('td', { class: 'num' }, v))))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((r) => h('tr', {}, h('td', {}, r[0]), ...r.slice(1).map((v) => h('td', { class: 'num' }, v)))),
+      ),
     ),
     rep.task === 'qa' ? h('div', { class: 'muted' }, 'QA has no baseline here.') : '',
-    h('div', { id: 'fine-tuned-note', class: 'muted' }, `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.max_length} tokens, lr ${rep.head.learning_rate ?? '?'}, ${rep.head.train_layers ?? 'all'} layers); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; split ${rep.split.train}/${rep.split.validation}/${rep.split.test}; ${rep.seconds.total.toFixed(1)} s.`),
-    h('div', { class: 'toolbar' }, h('button', { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy }, 'Save as model folder…')),
+    h(
+      'div',
+      { id: 'fine-tuned-note', class: 'muted' },
+      `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.max_length} tokens, lr ${rep.head.learning_rate ?? '?'}, ${rep.head.train_layers ?? 'all'} layers); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; split ${rep.split.train}/${rep.split.validation}/${rep.split.test}; ${rep.seconds.total.toFixed(1)} s.`,
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy }, 'Save as model folder…'),
+    ),
     s.savedTo ? h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`) : '',
   );
 }

@@ -14,8 +14,13 @@ export function chartPaths(history: EpochProgress[], w: number, h: number): Char
   const n = Math.max(history.length - 1, 1);
   const x = (i: number) => ((i / n) * w).toFixed(1);
   const y = (v: number) => (h - v * h).toFixed(1);
-  const line = (vals: number[]) => vals.map((v, i) => `${i ? 'L' : 'M'}${x(i)},${y(Math.min(Math.max(v, 0), 1))}`).join(' ');
-  return { loss: line(history.map((p) => p.loss / maxLoss)), accuracy: line(history.map((p) => p.valAccuracy)), maxLoss };
+  const line = (vals: number[]) =>
+    vals.map((v, i) => `${i ? 'L' : 'M'}${x(i)},${y(Math.min(Math.max(v, 0), 1))}`).join(' ');
+  return {
+    loss: line(history.map((p) => p.loss / maxLoss)),
+    accuracy: line(history.map((p) => p.valAccuracy)),
+    maxLoss,
+  };
 }
 
 export interface ComparisonRow {
@@ -28,14 +33,23 @@ export interface ComparisonRow {
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 /** Model vs majority vs TF-IDF rows; `best` marks the highest macro-F1 (ties: all of them). */
-export function comparisonRows(model: MetricsSummary, majority: MetricsSummary, tfidf: MetricsSummary): ComparisonRow[] {
+export function comparisonRows(
+  model: MetricsSummary,
+  majority: MetricsSummary,
+  tfidf: MetricsSummary,
+): ComparisonRow[] {
   const all: [string, MetricsSummary][] = [
     ['This classifier', model],
     ['Majority class', majority],
     ['TF-IDF + LR', tfidf],
   ];
   const best = Math.max(...all.map(([, m]) => m.macro_f1));
-  return all.map(([name, m]) => ({ name, accuracy: pct(m.accuracy), macroF1: pct(m.macro_f1), best: Math.abs(m.macro_f1 - best) < 1e-12 }));
+  return all.map(([name, m]) => ({
+    name,
+    accuracy: pct(m.accuracy),
+    macroF1: pct(m.macro_f1),
+    best: Math.abs(m.macro_f1 - best) < 1e-12,
+  }));
 }
 
 /** Background alpha for a confusion cell: share of its row. */

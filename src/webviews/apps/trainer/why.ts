@@ -10,8 +10,24 @@ import { whyCaption, whyChips } from './whyView';
 
 injectStyle(css);
 
-export function whyButton(example: number, predicted: string, post: (m: unknown) => void, disabled = false): HTMLElement {
-  return h('button', { class: 'why secondary', id: `why-${example}`, title: `Shade this example's tokens by how much they drove the label “${predicted}”`, 'aria-label': `Why ${predicted}?`, disabled, onclick: () => post(trWhy.create({ example })) }, 'Why this label?');
+export function whyButton(
+  example: number,
+  predicted: string,
+  post: (m: unknown) => void,
+  disabled = false,
+): HTMLElement {
+  return h(
+    'button',
+    {
+      class: 'why secondary',
+      id: `why-${example}`,
+      title: `Shade this example's tokens by how much they drove the label “${predicted}”`,
+      'aria-label': `Why ${predicted}?`,
+      disabled,
+      onclick: () => post(trWhy.create({ example })),
+    },
+    'Why this label?',
+  );
 }
 
 /** What the panel showed last (example and phase): a change scrolls the panel into view, since it sits below
@@ -26,19 +42,36 @@ export function whyPanel(s: TrainerState): HTMLElement | undefined {
     return undefined;
   }
   const e = r.examples[w.example];
-  const box = h('div', { class: 'why-panel', id: 'why-panel', role: 'region', 'aria-label': 'Why this label?' }, h('h3', {}, `Why this label? — ${e ? `${e.file.split(/[\\/]/).pop()}:${e.line}` : `example ${w.example}`}`));
-  if (w.busy) box.append(h('div', { class: 'muted', role: 'status' }, 'Computing saliency through the trained network…'));
+  const box = h(
+    'div',
+    { class: 'why-panel', id: 'why-panel', role: 'region', 'aria-label': 'Why this label?' },
+    h('h3', {}, `Why this label? — ${e ? `${e.file.split(/[\\/]/).pop()}:${e.line}` : `example ${w.example}`}`),
+  );
+  if (w.busy)
+    box.append(h('div', { class: 'muted', role: 'status' }, 'Computing saliency through the trained network…'));
   if (w.error) box.append(h('p', { class: 'error', role: 'alert' }, w.error));
   const res = w.result;
   if (res) {
     const { chips, max } = whyChips(res);
     const row = h('div', { class: 'why-tokens', role: 'group', 'aria-label': 'Tokens shaded by saliency' });
     for (const c of chips) {
-      const chip = h('span', { class: `why-token${c.special ? ' special' : ''}`, title: c.special ? `${c.token} (special)` : `${c.token} · ${SALIENCY_METHOD_NAMES[res.method]} ${c.score.toPrecision(4)}` }, c.token);
+      const chip = h(
+        'span',
+        {
+          class: `why-token${c.special ? ' special' : ''}`,
+          title: c.special
+            ? `${c.token} (special)`
+            : `${c.token} · ${SALIENCY_METHOD_NAMES[res.method]} ${c.score.toPrecision(4)}`,
+        },
+        c.token,
+      );
       if (!c.special) shadeChip(chip, c.score, max);
       row.append(chip);
     }
-    box.append(row, h('div', { class: 'muted', id: 'why-caption' }, whyCaption(res, SALIENCY_METHOD_NAMES[res.method] ?? res.method)));
+    box.append(
+      row,
+      h('div', { class: 'muted', id: 'why-caption' }, whyCaption(res, SALIENCY_METHOD_NAMES[res.method] ?? res.method)),
+    );
   }
   const now = `${r.runId}:${w.example}:${w.busy ? 'busy' : w.error ? 'error' : 'result'}`;
   if (now !== shown) {

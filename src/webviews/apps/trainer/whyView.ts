@@ -19,6 +19,8 @@ export function whyCaption(r: ExplainedExample, methodName: string): string {
   const t = r.target as { label: string };
   const net = r.network === 'fine-tuned' ? 'the fine-tuned network' : 'the frozen encoder and the trained head';
   const p = (100 * Math.exp(r.logprob)).toFixed(1);
-  const win = r.window ? ` The text is longer than the model reads: tokens ${r.window.start}–${r.window.end} of ${r.window.totalTokens} are explained.` : '';
+  const win = r.window
+    ? ` The text is longer than the model reads: tokens ${r.window.start}–${r.window.end} of ${r.window.totalTokens} are explained.`
+    : '';
   return `Why “${t.label}” (p ${p}%, true label “${r.example.label}”): ${methodName} saliency through ${net} (fp32). Blue raises the label, orange lowers it.${win}`;
 }
