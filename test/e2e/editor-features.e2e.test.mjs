@@ -10,10 +10,12 @@
 // - the Entities view's Export Entities… writes the CLI's entities with their line numbers.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT,
+  acceptSaveDialog,
+  clearNotifications,
   cli,
   decorationBoxes,
   gotoPosition,
@@ -23,7 +25,6 @@ import {
   runCommand,
   screenshot,
   test,
-  toasts,
   useSettings,
   waitFor,
 } from './harness.mjs';
@@ -91,36 +92,6 @@ function parseCsv(text) {
   }
   if (field || row.length) (row.push(field), rows.push(row));
   return rows;
-}
-
-async function clearNotifications() {
-  await runCommand(page, 'Notifications: Clear All Notifications');
-  await waitFor(async () => (await toasts(page)).length === 0, { what: 'notifications cleared' });
-}
-
-/** Accepts code-server's save dialog (a quick input prefilled with the default path), optionally with another
- *  file name; returns the written file's path. */
-async function acceptSaveDialog(ext, rename) {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  let value = await waitFor(
-    async () => {
-      const v = (await input.isVisible()) && (await input.inputValue());
-      return v && v.endsWith(`.${ext}`) ? v : false;
-    },
-    { what: `save dialog for ${ext}` },
-  );
-  assert.ok(value.startsWith(workspace), `the dialog offers the workspace folder (${value})`);
-  if (rename) {
-    value = join(workspace, rename);
-    await input.fill(value);
-  }
-  await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(value) && readFileSync(value, 'utf8').length > 0, { what: `${value} written` });
-  await page
-    .locator('.notifications-toasts.visible .notification-list-item-message', { hasText: `saved ${value}` })
-    .first()
-    .waitFor();
-  return value;
 }
 
 test('Show Attention Overlay paints the rollout row of the word at the cursor, strongest token as the CLI computes it', async () => {
@@ -286,7 +257,7 @@ test('the Fill-Mask panel exports JSON equal to what it shows, and CSV with one 
   const scores = await frame.locator('.mask-group .bar-score').allInnerTexts();
 
   await frame.locator('button', { hasText: 'Export JSON' }).click();
-  const jsonFile = await acceptSaveDialog('json');
+  const jsonFile = await acceptSaveDialog(page, workspace, 'json');
   const data = JSON.parse(readFileSync(jsonFile, 'utf8'));
   assert.equal(data.text, text);
   assert.deepEqual(data.masks, [span]);
@@ -315,10 +286,10 @@ test('the Fill-Mask panel exports JSON equal to what it shows, and CSV with one 
   );
   cands.forEach((c, i) => assert.ok(Math.abs(c.score - expected.candidates[i].score) < 1e-5));
   assert.equal(col.masks[0].predictions.length, expected.pieces.length, 'per-piece predictions');
-  await clearNotifications();
+  await clearNotifications(page);
 
   await frame.locator('button', { hasText: 'Export CSV' }).click();
-  const csvFile = await acceptSaveDialog('csv');
+  const csvFile = await acceptSaveDialog(page, workspace, 'csv');
   const lines = readFileSync(csvFile, 'utf8').trim().split('\n');
   assert.equal(lines[0], 'model,mask,start,end,original,rank,word,score');
   assert.equal(lines.length, 1 + cands.length);
@@ -326,7 +297,7 @@ test('the Fill-Mask panel exports JSON equal to what it shows, and CSV with one 
     lines[1],
     `mini-bert-uncased (embedded),1,${span[0]},${span[1]},language,1,${cands[0].word},${cands[0].score}`,
   );
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
@@ -340,7 +311,7 @@ test('Export Entities… writes the NER fixture’s entities with their lines as
   await runCommand(page, 'BERT Lens: Recognize Entities');
   await waitFor(() => logJson(server.userData, 'entities').at(-1), { timeout: 120000, what: 'entities log line' });
   await runCommand(page, 'BERT Lens: Export Entities…');
-  const jsonFile = await acceptSaveDialog('json');
+  const jsonFile = await acceptSaveDialog(page, workspace, 'json');
   assert.match(jsonFile, /people-entities\.json$/);
   const data = JSON.parse(readFileSync(jsonFile, 'utf8'));
   assert.deepEqual(
@@ -348,9 +319,9 @@ test('Export Entities… writes the NER fixture’s entities with their lines as
     expected.map((e) => [e.label, e.start, e.end, e.text, lineOf(e.start)]),
   );
   data.entities.forEach((e, i) => assert.ok(Math.abs(e.score - expected[i].score) < 1e-5));
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'BERT Lens: Export Entities…');
-  const csvFile = await acceptSaveDialog('json', 'people-entities.csv');
+  const csvFile = await acceptSaveDialog(page, workspace, 'json', 'people-entities.csv');
   const [header, ...rows] = parseCsv(readFileSync(csvFile, 'utf8'));
   assert.deepEqual(header, ['label', 'start', 'end', 'text', 'score', 'line']);
   assert.deepEqual(
@@ -358,7 +329,7 @@ test('Export Entities… writes the NER fixture’s entities with their lines as
     expected.map((e) => [e.label, String(e.start), String(e.end), e.text, String(lineOf(e.start))]),
   );
   rows.forEach((r, i) => assert.ok(Math.abs(Number(r[4]) - expected[i].score) < 1e-5));
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'BERT Lens: Clear Decorations');
   await useSettings(server.userData, workspace);
   await runCommand(page, 'View: Close All Editor Groups');

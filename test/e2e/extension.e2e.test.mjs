@@ -23,11 +23,13 @@
 // - Developer: Reload Window restores the Attention panel (serializer) with its grid, recomputed.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT,
+  acceptSaveDialog,
+  answerInputBox,
+  clearNotifications,
   cli,
   computedColour,
   decorationBoxes,
@@ -40,12 +42,13 @@ import {
   readExtensionLog,
   runCommand,
   screenshot,
+  selectHubModel,
   test,
   toasts,
   useSettings,
   waitFor,
 } from './harness.mjs';
-import { COMMIT, startHubServer } from './hubServer.mjs';
+import { COMMIT, startLocalHub } from './hubServer.mjs';
 
 const NER_MODEL = join(ROOT, 'test/fixtures/bert-ner');
 const QA_MODEL = join(ROOT, 'test/fixtures/bert-qa');
@@ -76,28 +79,27 @@ let wb;
 let server;
 let page;
 let workspace;
+let localHub;
 let hub;
 let hubCache;
 
 before(async () => {
   // A local hub (HF_ENDPOINT) and an empty cache (HF_HUB_CACHE) for the Select Model and offline scenarios.
-  hub = await startHubServer({
-    [HUB_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx' },
-    [SLOW_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx', stall: true },
-  });
-  hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-hub-cache-'));
-  wb = await openWorkbench({
-    files: TEXTS,
-    readyFile: 'predict.txt',
-    env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' },
-  });
+  localHub = await startLocalHub(
+    {
+      [HUB_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx' },
+      [SLOW_REPO]: { folder: MLM_FIXTURE, hold: 'onnx/model.onnx', stall: true },
+    },
+    'bert-lens-hub-cache-',
+  );
+  ({ hub, cache: hubCache } = localHub);
+  wb = await openWorkbench({ files: TEXTS, readyFile: 'predict.txt', env: localHub.env });
   ({ server, page, workspace } = wb);
 });
 
 after(async () => {
   await wb?.close();
-  await hub?.close();
-  if (hubCache) rmSync(hubCache, { recursive: true, force: true });
+  await localHub?.close();
 });
 
 test('activation: lazy, with a language status item and no model loaded', async () => {
@@ -308,26 +310,6 @@ test('Recognize Entities decorates the engine’s entity ranges with the NER fix
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
-/** Fills the input box titled `title` (shown by the extension) and accepts it. */
-async function answerInputBox(title, value) {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(value);
-  await page.keyboard.press('Enter');
-}
-
-/** Picks an item of the QuickPick titled `title` by filtering on `label`. */
-async function pickItem(title, label) {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
-  await page
-    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label })
-    .first()
-    .waitFor({ timeout: 60000 });
-  await page.locator('.quick-input-widget .quick-input-box input').fill(label);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
 function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -337,11 +319,6 @@ function coveredColumns(boxes) {
   const out = new Map();
   for (const b of boxes) for (let c = b.start; c < b.end; c++) out.set(`${b.line}:${c}`, b.bg);
   return out;
-}
-
-async function clearNotifications() {
-  await runCommand(page, 'Notifications: Clear All Notifications');
-  await waitFor(async () => (await toasts(page)).length === 0, { what: 'notifications cleared' });
 }
 
 test('Ask a Question highlights the engine’s answer span with the QA fixture', async () => {
@@ -354,7 +331,7 @@ test('Ask a Question highlights the engine’s answer span with the QA fixture',
   await gotoPosition(page, 2, 1);
   await page.keyboard.press('Shift+End');
   await runCommand(page, 'BERT Lens: Ask a Question');
-  await answerInputBox('BERT Lens: Ask a Question', QUESTION);
+  await answerInputBox(page, 'BERT Lens: Ask a Question', QUESTION);
   const entry = await waitFor(() => logJson(server.userData, 'qa').find((e) => e.question === QUESTION), {
     timeout: 120000,
     what: 'qa log line',
@@ -383,7 +360,7 @@ test('Ask a Question highlights the engine’s answer span with the QA fixture',
   await toast.waitFor();
   assert.equal(await toast.innerText(), `Answer: “${expected.text}” (score ${expected.score.toFixed(3)})`);
   await screenshot(page, 'question-answering');
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'BERT Lens: Clear Decorations');
   await runCommand(page, 'View: Close All Editor Groups');
 });
@@ -405,7 +382,7 @@ test('Classify Selection with a second text shows the NLI fixture’s labels and
   await gotoPosition(page, 1, 1);
   await page.keyboard.press('Shift+End'); // the sentence is the selection, the pair is typed in
   await runCommand(page, 'BERT Lens: Classify Selection');
-  await answerInputBox('BERT Lens: Classify Selection', PAIR);
+  await answerInputBox(page, 'BERT Lens: Classify Selection', PAIR);
   const labels = await quickPickLabels(page, 'BERT Lens: classification');
   assert.deepEqual(labels, expected, 'labels in order with the CLI’s scores');
   assert.equal(expected.length, 3);
@@ -457,27 +434,10 @@ test('Detect Replaced Tokens decorates every token by its probability, as the CL
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
-/** Clicks an export button in the attention panel and accepts the save dialog (code-server's simple file
- *  dialog, a quick input prefilled with the default path); returns the saved file's path. */
+/** Clicks an export button in the attention panel and accepts the save dialog; returns the saved file's path. */
 async function exportAttention(frame, button, ext) {
   await frame.locator('button', { hasText: button }).click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const value = await waitFor(
-    async () => {
-      const v = (await input.isVisible()) && (await input.inputValue());
-      return v && v.endsWith(`.${ext}`) ? v : false;
-    },
-    { what: `save dialog for ${ext}` },
-  );
-  assert.ok(value.startsWith(workspace), `the dialog offers the workspace folder (${value})`);
-  await page.keyboard.press('Enter');
-  const file = value;
-  await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').length > 0, { what: `${file} written` });
-  await page
-    .locator('.notifications-toasts.visible .notification-list-item-message', { hasText: `saved ${file}` })
-    .first()
-    .waitFor();
-  return file;
+  return acceptSaveDialog(page, workspace, ext);
 }
 
 test('Show Attention exports JSON equal to the CLI’s attentions and an SVG with one cell per token pair', async () => {
@@ -506,7 +466,7 @@ test('Show Attention exports JSON equal to the CLI’s attentions and an SVG wit
   assert.equal(data.attentions.flat(3).length, expected.attentions.flat(3).length);
   assert.ok(maxDiff <= 1e-5, `attentions within 1e-5 of the CLI (max difference ${maxDiff})`);
 
-  await clearNotifications();
+  await clearNotifications(page);
   await frame.locator('.heatmap.head[data-layer="1"][data-head="2"]').click();
   const svgFile = await exportAttention(frame, 'Export SVG', 'svg');
   assert.match(svgFile, /attention-head-l2-h3\.svg$/);
@@ -518,16 +478,14 @@ test('Show Attention exports JSON equal to the CLI’s attentions and an SVG wit
   // The first cell's tooltip carries the weight of layer 2, head 3 as the CLI computes it.
   const first = /<title>([^<]*) → ([^<]*): ([\d.]+)<\/title>/.exec(svg);
   assert.equal(Number(first[3]).toFixed(4), expected.attentions[1][2][0][0].toFixed(4));
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
 test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the cache, then the language status names it', async () => {
   await useSettings(server.userData, workspace);
   await openFile(page, 'word.txt');
-  await runCommand(page, 'BERT Lens: Select Model');
-  await pickItem('BERT Lens: Select Model', 'Hugging Face hub id');
-  await answerInputBox('Hugging Face hub model id', HUB_REPO);
+  await selectHubModel(page, HUB_REPO);
   // The server holds the ONNX file at half way, so the progress notification is seen mid-download.
   await hub.reached(HUB_REPO);
   const progress = page
@@ -560,16 +518,14 @@ test('Select Model… downloads a hub id from HF_ENDPOINT with progress into the
     (await toasts(page)).filter((t) => t.severity === 'error'),
     [],
   );
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
 test('cancelling a hub download leaves no finished blob, keeps the model, and shows only a cancellation note', async () => {
   await useSettings(server.userData, workspace);
   await openFile(page, 'word.txt');
-  await runCommand(page, 'BERT Lens: Select Model');
-  await pickItem('BERT Lens: Select Model', 'Hugging Face hub id');
-  await answerInputBox('Hugging Face hub model id', SLOW_REPO);
+  await selectHubModel(page, SLOW_REPO);
   await hub.reached(SLOW_REPO); // the server sent half of the ONNX file and stalls
   const progress = page
     .locator('.notifications-toasts.visible .notification-toast', { hasText: `loading ${SLOW_REPO}` })
@@ -606,7 +562,7 @@ test('cancelling a hub download leaves no finished blob, keeps the model, and sh
     what: 'language status back on the embedded model',
   });
   assert.doesNotMatch(readExtensionLog(server.userData), /failed \[/);
-  await clearNotifications();
+  await clearNotifications(page);
   await runCommand(page, 'View: Close All Editor Groups');
 });
 
@@ -641,7 +597,7 @@ test('offline with a hub id that is not cached: a clear notification with an act
     .first()
     .waitFor({ timeout: 60000 });
   await page.keyboard.press('Escape');
-  await clearNotifications();
+  await clearNotifications(page);
   await useSettings(server.userData, workspace);
   await runCommand(page, 'View: Close All Editor Groups');
 });

@@ -1,6 +1,7 @@
 // Drives a real VS Code host offline: code-server 4.100.3 (installed by scripts/setup-e2e.sh into .e2e/) with
 // the packaged .vsix installed, and Debian's Chromium through playwright-core. One instance serves all
 // scenarios (2 cores, ~1.7 GB peak). See docs/e2e.md.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -506,4 +507,63 @@ export async function languageStatus(page) {
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');
   return item;
+}
+
+/** Clears all notifications and waits until no toast is left. */
+export async function clearNotifications(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await waitFor(async () => (await toasts(page)).length === 0, { what: 'notifications cleared' });
+}
+
+/** Accepts code-server's save dialog (its simple file dialog: a quick input prefilled with the default path in
+ *  `workspace`), optionally with another file name; waits until the file is written and the extension's
+ *  "saved" notification shows, and returns the written file's path. */
+export async function acceptSaveDialog(page, workspace, ext, rename) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  let value = await waitFor(
+    async () => {
+      const v = (await input.isVisible()) && (await input.inputValue());
+      return v && v.endsWith(`.${ext}`) ? v : false;
+    },
+    { what: `save dialog for ${ext}` },
+  );
+  assert.ok(value.startsWith(workspace), `the dialog offers the workspace folder (${value})`);
+  if (rename) {
+    value = join(workspace, rename);
+    await input.fill(value);
+  }
+  await page.keyboard.press('Enter');
+  await waitFor(() => existsSync(value) && readFileSync(value, 'utf8').length > 0, { what: `${value} written` });
+  await page
+    .locator('.notifications-toasts.visible .notification-list-item-message', { hasText: `saved ${value}` })
+    .first()
+    .waitFor();
+  return value;
+}
+
+/** Fills the input box titled `title` (shown by the extension) and accepts it. */
+export async function answerInputBox(page, title, value) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(value);
+  await page.keyboard.press('Enter');
+}
+
+/** Picks an item of the QuickPick titled `title` by filtering on `label`. */
+export async function pickItem(page, title, label) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ timeout: 120000 });
+  await page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label })
+    .first()
+    .waitFor({ timeout: 60000 });
+  await page.locator('.quick-input-widget .quick-input-box input').fill(label);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Select Model… → "Hugging Face hub id" → `repo`: starts the download of a hub model as a user does. */
+export async function selectHubModel(page, repo) {
+  await runCommand(page, 'BERT Lens: Select Model');
+  await pickItem(page, 'BERT Lens: Select Model', 'Hugging Face hub id');
+  await answerInputBox(page, 'Hugging Face hub model id', repo);
 }

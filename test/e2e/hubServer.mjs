@@ -3,8 +3,9 @@
 // Per repository, one file can be held back (`gate`): its GET sends the first half and then waits until the test
 // releases it, or forever (`stall`) so only a cancelled request ends it. No timers, so no timed behaviour.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const COMMIT = 'c'.repeat(40);
@@ -63,6 +64,23 @@ export async function startHubServer(repos) {
       for (const g of gates.values()) g.release();
       server.closeAllConnections();
       await new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A local hub serving `repos` (as startHubServer) and an empty Hugging Face cache in a temporary folder named
+ *  from `cachePrefix`. `env` points code-server at both (HF_ENDPOINT, HF_HUB_CACHE, online); `close()` stops the
+ *  server and removes the cache. */
+export async function startLocalHub(repos, cachePrefix) {
+  const hub = await startHubServer(repos);
+  const cache = mkdtempSync(join(tmpdir(), cachePrefix));
+  return {
+    hub,
+    cache,
+    env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '' },
+    async close() {
+      await hub.close();
+      rmSync(cache, { recursive: true, force: true });
     },
   };
 }

@@ -14,8 +14,7 @@
 //   workspace's model applies.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT,
@@ -31,7 +30,7 @@ import {
   toasts,
   waitFor,
 } from './harness.mjs';
-import { startHubServer } from './hubServer.mjs';
+import { startLocalHub } from './hubServer.mjs';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 
 const MASK_TEXT = 'The bank raised its interest rates again, so we moved our savings to a small bank by the river.';
@@ -70,24 +69,24 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
   let wb;
   let page;
   let server;
+  let localHub;
   let hub;
   let hubCache;
   before(async () => {
     // A local hub serving a small BERT under the full lesson's id, and an empty cache.
-    hub = await startHubServer({ [FULL_LESSON]: { folder: LESSON_FOLDER } });
-    hubCache = mkdtempSync(join(tmpdir(), 'bert-lens-walk-hub-'));
+    localHub = await startLocalHub({ [FULL_LESSON]: { folder: LESSON_FOLDER } }, 'bert-lens-walk-hub-');
+    ({ hub, cache: hubCache } = localHub);
     wb = await openWorkbench({
       files: TEXTS,
       readyFile: 'masking.txt',
       prefix: 'bert-lens-walk-ws-',
-      env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '' },
+      env: localHub.env,
     });
     ({ page, server } = wb);
   });
   after(async () => {
     await wb?.close();
-    await hub?.close();
-    if (hubCache) rmSync(hubCache, { recursive: true, force: true });
+    await localHub?.close();
   });
 
   test('the walkthrough opens, and the input-embeddings step completes when its command runs', async () => {
