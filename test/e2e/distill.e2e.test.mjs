@@ -4,10 +4,20 @@
 // Save writes the student in hub layout with the teacher's labels and the kept layer count.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { ROOT, cli, openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
+import {
+  ROOT,
+  acceptModelSaveDialog,
+  cli,
+  openWorkbench,
+  readExtensionLog,
+  runCommand,
+  screenshot,
+  test,
+  waitFor,
+} from './harness.mjs';
 
 let wb;
 let server;
@@ -85,19 +95,7 @@ test('the Distill section distils a workspace teacher into a 1-layer student, sh
 
   // Save: the dialog offers <data>-distilled next to the data; accept it.
   await view.locator('#distill-save').click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(
-    async () => {
-      const v = (await input.isVisible()) && (await input.inputValue());
-      return v && v.endsWith('topics-distilled') ? v : false;
-    },
-    { what: 'save dialog' },
-  );
-  await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), {
-    what: `${dir} written`,
-    timeout: 120000,
-  });
+  const dir = await acceptModelSaveDialog(page, 'topics-distilled', ['onnx/model_quantized.onnx', 'config.json']);
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(Object.values(config.id2label).sort(), ['food', 'sport']);
   assert.equal(config.num_hidden_layers, 1);

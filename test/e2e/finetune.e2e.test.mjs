@@ -4,10 +4,11 @@
 // folder as the model gives the labels and scores `bert-lens classify --model <folder>` gives.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 import {
+  acceptModelSaveDialog,
   cli,
   gotoPosition,
   openFile,
@@ -95,19 +96,7 @@ test('sidebar fine-tunes on a workspace CSV, shows metrics beside baselines, sav
 
   // Save: the dialog offers <data>-finetuned next to the data; accept it.
   await view.locator('#save').click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(
-    async () => {
-      const v = (await input.isVisible()) && (await input.inputValue());
-      return v && v.endsWith('topics-finetuned') ? v : false;
-    },
-    { what: 'save dialog' },
-  );
-  await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model_quantized.onnx')) && existsSync(join(dir, 'config.json')), {
-    what: `${dir} written`,
-    timeout: 120000,
-  });
+  const dir = await acceptModelSaveDialog(page, 'topics-finetuned', ['onnx/model_quantized.onnx', 'config.json']);
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(config.architectures, ['BertForSequenceClassification']);
   assert.deepEqual(Object.values(config.id2label).sort(), ['food', 'sport']);

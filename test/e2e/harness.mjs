@@ -515,18 +515,34 @@ export async function clearNotifications(page) {
   await waitFor(async () => (await toasts(page)).length === 0, { what: 'notifications cleared' });
 }
 
+/** Waits for code-server's save dialog (its simple file dialog: a quick input prefilled with the default path)
+ *  to offer a path ending in `suffix`, and returns that path. */
+async function saveDialogPath(page, suffix, what) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  return waitFor(
+    async () => {
+      const v = (await input.isVisible()) && (await input.inputValue());
+      return v && v.endsWith(suffix) ? v : false;
+    },
+    { what },
+  );
+}
+
+/** Accepts the save dialog for a model folder (the trainer's, distillation's), which offers a path ending in
+ *  `suffix`, and waits until each of `files` exists in that folder; returns the folder. */
+export async function acceptModelSaveDialog(page, suffix, files) {
+  const dir = await saveDialogPath(page, suffix, 'save dialog');
+  await page.keyboard.press('Enter');
+  await waitFor(() => files.every((f) => existsSync(join(dir, f))), { what: `${dir} written`, timeout: 120000 });
+  return dir;
+}
+
 /** Accepts code-server's save dialog (its simple file dialog: a quick input prefilled with the default path in
  *  `workspace`), optionally with another file name; waits until the file is written and the extension's
  *  "saved" notification shows, and returns the written file's path. */
 export async function acceptSaveDialog(page, workspace, ext, rename) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  let value = await waitFor(
-    async () => {
-      const v = (await input.isVisible()) && (await input.inputValue());
-      return v && v.endsWith(`.${ext}`) ? v : false;
-    },
-    { what: `save dialog for ${ext}` },
-  );
+  let value = await saveDialogPath(page, `.${ext}`, `save dialog for ${ext}`);
   assert.ok(value.startsWith(workspace), `the dialog offers the workspace folder (${value})`);
   if (rename) {
     value = join(workspace, rename);

@@ -5,10 +5,20 @@
 // an explanation instead.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { cli, logJson, openFile, openWorkbench, runCommand, screenshot, test, waitFor } from './harness.mjs';
+import {
+  acceptModelSaveDialog,
+  cli,
+  logJson,
+  openFile,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  test,
+  waitFor,
+} from './harness.mjs';
 
 let wb;
 let server;
@@ -92,19 +102,7 @@ test('fine-tuned run: Why this label? shades the example’s tokens as `bert-len
 
   // Independent path: save the run and ask the CLI for the same explanation on the saved folder.
   await v.locator('#save').click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const dir = await waitFor(
-    async () => {
-      const val = (await input.isVisible()) && (await input.inputValue());
-      return val && val.endsWith('topics-finetuned') ? val : false;
-    },
-    { what: 'save dialog' },
-  );
-  await page.keyboard.press('Enter');
-  await waitFor(() => existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(join(dir, 'config.json')), {
-    what: `${dir} written`,
-    timeout: 120000,
-  });
+  const dir = await acceptModelSaveDialog(page, 'topics-finetuned', ['onnx/model.onnx', 'config.json']);
   const text = itemText.replace(/^topics\.csv:\d+ \(\d+\.\d%\) /, '');
   const ref = cli('saliency', '--json', '--model', dir, '--method', 'grad-input', '--label', entry.target.label, text);
   assert.deepEqual(ref.tokens, entry.tokens);
