@@ -3,6 +3,7 @@
 // view, then Save (a folder the user picks; asks before replacing anything) and Use (select the adapted model).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { pickModelFolder } from './saveFolder';
 import { setModel } from '../commands/selectModel';
 import { reportError } from '../errors';
 import type { Services } from '../services';
@@ -178,41 +179,14 @@ export class AdaptHost {
     if (!runId) return;
     const root = this.state.roots[0] ?? this.services.context.globalStorageUri.fsPath;
     const base = this.state.model.replace(/ \(embedded\)$/, '').replace(/[\\/:]+/g, '-');
-    const picked = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Save the adapted model as a folder'),
-      defaultUri: vscode.Uri.file(path.join(root, `${base}-adapted`)),
-      saveLabel: vscode.l10n.t('Save Folder'),
-    });
+    const picked = await pickModelFolder(
+      vscode.l10n.t('Save the adapted model as a folder'),
+      path.join(root, `${base}-adapted`),
+    );
     if (!picked) return;
-    let overwrite = false;
+    const overwrite = picked.overwrite;
     try {
-      const stat = await vscode.workspace.fs.stat(picked);
-      if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(
-          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
-        );
-        return;
-      }
-      const entries = await vscode.workspace.fs.readDirectory(picked);
-      if (entries.length) {
-        const replace = vscode.l10n.t('Replace');
-        const choice = await vscode.window.showWarningMessage(
-          vscode.l10n.t(
-            '{0} exists and holds {1} item(s). Replace the model files in it?',
-            picked.fsPath,
-            entries.length,
-          ),
-          { modal: true },
-          replace,
-        );
-        if (choice !== replace) return;
-        overwrite = true;
-      }
-    } catch {
-      // does not exist: fine
-    }
-    try {
-      const { dir } = await this.services.client.trainingAdaptSave({ runId, dir: picked.fsPath, overwrite });
+      const { dir } = await this.services.client.trainingAdaptSave({ runId, dir: picked.dir, overwrite });
       this.set({ savedTo: dir });
       const use = vscode.l10n.t('Use This Model');
       const card = vscode.l10n.t('Open Model Card');

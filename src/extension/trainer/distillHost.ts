@@ -3,6 +3,7 @@
 // (`trainingDistillSave`) after asking before overwriting anything. The trainer view forwards its messages here.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { pickModelFolder } from './saveFolder';
 import type { Services } from '../services';
 import { isClassifierConfig } from './distillTeachers';
 import {
@@ -157,40 +158,14 @@ export class DistillController {
   private async save(): Promise<void> {
     const r = this.state.result;
     if (!r) return;
-    const picked = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Save the distilled student as a model folder'),
-      defaultUri: vscode.Uri.file(r.suggested_output),
-      saveLabel: vscode.l10n.t('Save Folder'),
-    });
+    const picked = await pickModelFolder(
+      vscode.l10n.t('Save the distilled student as a model folder'),
+      r.suggested_output,
+    );
     if (!picked) return;
-    let overwrite = false;
+    const overwrite = picked.overwrite;
     try {
-      const stat = await vscode.workspace.fs.stat(picked);
-      if (!(stat.type & vscode.FileType.Directory)) {
-        void vscode.window.showErrorMessage(
-          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
-        );
-        return;
-      }
-      const entries = await vscode.workspace.fs.readDirectory(picked);
-      if (entries.length) {
-        const choice = await vscode.window.showWarningMessage(
-          vscode.l10n.t(
-            '{0} exists and holds {1} item(s). Overwrite the model files in it?',
-            picked.fsPath,
-            entries.length,
-          ),
-          { modal: true },
-          vscode.l10n.t('Overwrite'),
-        );
-        if (choice !== vscode.l10n.t('Overwrite')) return;
-        overwrite = true;
-      }
-    } catch {
-      // does not exist: fine
-    }
-    try {
-      const { dir } = await this.services.client.trainingDistillSave({ runId: r.runId, dir: picked.fsPath, overwrite });
+      const { dir } = await this.services.client.trainingDistillSave({ runId: r.runId, dir: picked.dir, overwrite });
       this.set({ savedTo: dir });
       void vscode.window.showInformationMessage(vscode.l10n.t('BERT Lens: distilled student saved to {0}.', dir));
     } catch (err) {

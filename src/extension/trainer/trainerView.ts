@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { pickModelFolder } from './saveFolder';
 import type { TrainView } from '../../engine/training/methods';
 import type { DatasetCandidate } from '../../engine/training/types';
 import { reportError } from '../errors';
@@ -316,41 +317,11 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const data = this.state.selected;
     const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
-    const picked = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Save classifier as a model folder'),
-      defaultUri: vscode.Uri.file(`${base}-${suffix}`),
-      saveLabel: vscode.l10n.t('Save Folder'),
-    });
+    const picked = await pickModelFolder(vscode.l10n.t('Save classifier as a model folder'), `${base}-${suffix}`);
     if (!picked) return;
-    let overwrite = false;
+    const overwrite = picked.overwrite;
     try {
-      const stat = await vscode.workspace.fs.stat(picked);
-      if (stat.type & vscode.FileType.Directory) {
-        const entries = await vscode.workspace.fs.readDirectory(picked);
-        if (entries.length) {
-          const choice = await vscode.window.showWarningMessage(
-            vscode.l10n.t(
-              '{0} exists and holds {1} item(s). Overwrite the model files in it?',
-              picked.fsPath,
-              entries.length,
-            ),
-            { modal: true },
-            vscode.l10n.t('Overwrite'),
-          );
-          if (choice !== vscode.l10n.t('Overwrite')) return;
-          overwrite = true;
-        }
-      } else {
-        void vscode.window.showErrorMessage(
-          vscode.l10n.t('BERT Lens: {0} is a file; choose a folder name.', picked.fsPath),
-        );
-        return;
-      }
-    } catch {
-      // does not exist: fine
-    }
-    try {
-      const { dir } = await this.services.client.trainingSave({ runId: r.runId, dir: picked.fsPath, overwrite });
+      const { dir } = await this.services.client.trainingSave({ runId: r.runId, dir: picked.dir, overwrite });
       this.set({ savedTo: dir });
       const choice = await vscode.window.showInformationMessage(
         vscode.l10n.t('BERT Lens: classifier saved to {0}.', dir),
