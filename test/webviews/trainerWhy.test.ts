@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ExplainedExample } from '../../src/engine/training/explain';
 import { whyCaption, whyChips } from '../../src/webviews/apps/trainer/whyView';
 
-const result = {
+const result: ExplainedExample = {
   tokens: ['[CLS]', 'the', 'goal', 'and', 'the', 'coach', '[SEP]'],
   offsets: [
     [0, 0],

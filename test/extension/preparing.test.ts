@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { PreparingProgress } from '../../src/engine/api';
 import { PreparingSessions } from '../../src/extension/core/preparing';
 
-const ev = (preparing, state, model = 'm') => ({ preparing, state, model });
+const ev = (preparing: string, state: PreparingProgress['state'], model = 'm'): PreparingProgress => ({
+  preparing,
+  state,
+  model,
+});
 
 test('the status shows the latest session still opening, and nothing once all are ready or failed', () => {
   const s = new PreparingSessions();

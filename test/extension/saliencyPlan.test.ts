@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SaliencyResult } from '../../src/engine/api';
 import * as p from '../../src/extension/core/saliencyPlan';
 
-const result = {
+const result: SaliencyResult = {
   tokens: ['[CLS]', 'the', 'cat', '[MASK]', '.', '[SEP]'],
   offsets: [
     [0, 0],
@@ -25,26 +26,26 @@ test('levels are the share of the largest |score| over the text tokens; special 
   // max |score| over text tokens is 1 (the [CLS] 9 and [SEP] 3 have no text)
   assert.deepEqual([...plan.keys()].sort(), ['neg:5', 'pos:1', 'pos:3']);
   assert.deepEqual(
-    plan.get('neg:5').map((r) => [r.start, r.end]),
+    plan.get('neg:5')!.map((r) => [r.start, r.end]),
     [[104, 107]],
   );
   assert.deepEqual(
-    plan.get('pos:3').map((r) => [r.start, r.end]),
+    plan.get('pos:3')!.map((r) => [r.start, r.end]),
     [[100, 103]],
   );
   assert.deepEqual(
-    plan.get('pos:1').map((r) => [r.start, r.end]),
+    plan.get('pos:1')!.map((r) => [r.start, r.end]),
     [[108, 114]],
   );
   assert.match(
-    plan.get('neg:5')[0].hover,
+    plan.get('neg:5')![0].hover,
     /\*\*cat\*\* · gradient × input -1\.000 · explaining “sat” at token 3 \(log p -1\.500, fp32 graph\)/,
   );
-  assert.match(plan.get('pos:1')[0].hover, /\\\[MASK\\\]/, 'Markdown in tokens is escaped');
+  assert.match(plan.get('pos:1')![0].hover, /\\\[MASK\\\]/, 'Markdown in tokens is escaped');
 });
 
 test('a zero score is not shaded; the second sequence of a pair is not in the editor text', () => {
-  const pair = { ...result, sequenceIds: [null, 0, 0, 1, 1, null] };
+  const pair: SaliencyResult = { ...result, sequenceIds: [null, 0, 0, 1, 1, null] };
   const plan = p.planSaliencyDecorations(pair, 0);
   const all = [...plan.values()].flat().map((r) => r.start);
   assert.deepEqual(
@@ -84,7 +85,7 @@ test('the Fill-Mask panel finds its text in the editor it came from, or gives up
   assert.deepEqual(
     p
       .planSaliencyDecorations(result, at)
-      .get('neg:5')
+      .get('neg:5')!
       .map((r) => [r.start, r.end]),
     [[7, 10]],
   );

@@ -8,14 +8,44 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT as root } from '../helpers';
 
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
-const isKey = (s) => typeof s === 'string' && /^%[^%]+%$/.test(s);
+/** The parts of package.json the test walks; fields it reads by name are looked up in string-keyed records. */
+type Fields = Record<string, string | undefined>;
+interface Setting {
+  [field: string]: unknown;
+  enumDescriptions?: string[];
+  markdownEnumDescriptions?: string[];
+}
+interface Manifest {
+  displayName: string;
+  description: string;
+  l10n?: string;
+  capabilities?: { untrustedWorkspaces?: { description?: string }; virtualWorkspaces?: { description?: string } };
+  contributes: {
+    commands: Fields[];
+    viewsContainers?: Record<string, Fields[]>;
+    views?: Record<string, Fields[]>;
+    viewsWelcome?: Fields[];
+    configuration:
+      { title: string; properties: Record<string, Setting> } | { title: string; properties: Record<string, Setting> }[];
+    submenus?: Fields[];
+    walkthroughs?: {
+      id: string;
+      title: string;
+      description: string;
+      steps: (Fields & { media?: { altText?: string } })[];
+    }[];
+    colors?: Fields[];
+  };
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
+const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const isKey = (s: unknown) => typeof s === 'string' && /^%[^%]+%$/.test(s);
 
 /** Every user-visible string of the manifest, with where it is. */
-function visibleStrings() {
+function visibleStrings(): [string, unknown][] {
   const c = pkg.contributes;
-  const out = [
+  const out: [string, unknown][] = [
     ['displayName', pkg.displayName],
     ['description', pkg.description],
   ];
@@ -33,7 +63,7 @@ function visibleStrings() {
     for (const [name, p] of Object.entries(cfg.properties)) {
       for (const f of ['description', 'markdownDescription', 'deprecationMessage', 'markdownDeprecationMessage'])
         if (p[f] !== undefined) out.push([`${name}.${f}`, p[f]]);
-      for (const f of ['enumDescriptions', 'markdownEnumDescriptions'])
+      for (const f of ['enumDescriptions', 'markdownEnumDescriptions'] as const)
         for (const [i, d] of (p[f] ?? []).entries()) out.push([`${name}.${f}[${i}]`, d]);
     }
   }
@@ -51,7 +81,7 @@ function visibleStrings() {
   for (const [k, v] of [
     ['capabilities.untrustedWorkspaces', pkg.capabilities?.untrustedWorkspaces?.description],
     ['capabilities.virtualWorkspaces', pkg.capabilities?.virtualWorkspaces?.description],
-  ])
+  ] as const)
     if (v !== undefined) out.push([k, v]);
   return out;
 }
@@ -75,8 +105,8 @@ test('every %key% in package.json exists in package.nls.json, and every nls key 
   assert.equal(pkg.l10n, undefined);
 });
 
-function sources(dir) {
-  const out = [];
+function sources(dir: string): string[] {
+  const out: string[] = [];
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
     if (statSync(p).isDirectory()) out.push(...sources(p));
@@ -102,7 +132,7 @@ test('runtime strings the extension shows go through vscode.l10n.t', () => {
     (f) => !f.includes(`${join('src', 'extension', 'core')}`),
   );
   assert.ok(files.length > 20);
-  const offenders = [];
+  const offenders: string[] = [];
   let wrapped = 0;
   for (const f of files) {
     const lines = readFileSync(f, 'utf8').split('\n');

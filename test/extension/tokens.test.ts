@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Offset } from '../../src/engine/api';
 import * as t from '../../src/extension/core/tokens';
 // "[CLS] un ##believ ##able bank . [SEP]" over "unbelievable bank."
-const offsets = [
+const offsets: Offset[] = [
   [0, 0],
   [0, 2],
   [2, 8],

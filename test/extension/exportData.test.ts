@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { TokenizeResult } from '../../src/engine/api';
+import type { FillMaskState } from '../../src/webviews/protocol/fillMask';
 import * as x from '../../src/extension/core/exportData';
 
-const state = {
+const state: FillMaskState = {
   text: 'the riverbank flows.',
   masks: [[4, 13]],
   topK: 5,
@@ -10,7 +12,8 @@ const state = {
     {
       model: '',
       label: 'mini-bert-uncased (embedded)',
-      tokenization: { tokens: ['[CLS]', 'the', 'river', '##bank', 'flows', '.', '[SEP]'] },
+      // Only the tokens: the export reads no other part of the tokenization.
+      tokenization: { tokens: ['[CLS]', 'the', 'river', '##bank', 'flows', '.', '[SEP]'] } as TokenizeResult,
       result: {
         tokens: [],
         maskToken: '[MASK]',

@@ -9,12 +9,56 @@ import * as candidates from '../../src/extension/core/candidates';
 import * as wt from '../../src/extension/core/walkthroughText';
 import { ROOT as root } from '../helpers';
 
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
-const resolveNls = (s) => (typeof s === 'string' && /^%.+%$/.test(s) ? nls[s.slice(1, -1)] : s);
+/** The parts of package.json these tests read. */
+interface Setting {
+  type?: string;
+  scope?: string;
+  enum?: string[];
+  enumDescriptions?: string[];
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  markdownDescription?: string;
+}
+interface MenuItem {
+  command?: string;
+  submenu?: string;
+  when?: string;
+}
+interface Manifest {
+  icon: string;
+  preview: boolean;
+  keywords: string[];
+  homepage: string;
+  repository: { url: string };
+  bugs: { url: string };
+  extensionKind: string[];
+  capabilities: {
+    untrustedWorkspaces: { supported: boolean | 'limited'; restrictedConfigurations: string[] };
+    virtualWorkspaces: { supported: boolean | 'limited'; description: string };
+  };
+  contributes: {
+    commands: { command: string; title: string }[];
+    walkthroughs: {
+      id: string;
+      steps: { id: string; description: string; media: { svg: string; altText: string }; completionEvents: string[] }[];
+    }[];
+    configuration: { properties: Record<string, Setting> };
+    menus: Record<string, MenuItem[]>;
+    colors: { id: string; defaults: Record<string, string> }[];
+  };
+}
 
-function sources(dir) {
-  const out = [];
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
+const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+function resolveNls(s: string): string;
+function resolveNls(s: string | undefined): string | undefined;
+function resolveNls(s: string | undefined): string | undefined {
+  return typeof s === 'string' && /^%.+%$/.test(s) ? nls[s.slice(1, -1)] : s;
+}
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
     if (statSync(p).isDirectory()) out.push(...sources(p));
@@ -40,8 +84,12 @@ test('command titles: the title a command is registered with in code equals its 
   assert.ok(registered.length >= 20, `found ${registered.length} registrations`);
   for (const [, id, title] of registered) {
     assert.ok(declared.has(id), `${id} is registered in code but not declared in package.json`);
-    const strip = (s) => s.replace(/(\u2026|\.\.\.)$/, '');
-    assert.equal(strip(declared.get(id)), strip(title), `${id}: package.json "${declared.get(id)}" vs code "${title}"`);
+    const strip = (s: string) => s.replace(/(\u2026|\.\.\.)$/, '');
+    assert.equal(
+      strip(declared.get(id)!),
+      strip(title),
+      `${id}: package.json "${declared.get(id)}" vs code "${title}"`,
+    );
   }
   for (const c of pkg.contributes.commands) assert.ok(resolveNls(c.title), `${c.command} has no title`);
 });
@@ -78,18 +126,23 @@ test('conventions: workspace trust, virtual workspaces, extension kind, machine-
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   const props = pkg.contributes.configuration.properties;
   assert.equal(props['bertLens.cacheDir'].scope, 'machine');
-  assert.equal(props['bertLens.variant'].enumDescriptions.length, props['bertLens.variant'].enum.length);
+  assert.equal(props['bertLens.variant'].enumDescriptions!.length, props['bertLens.variant'].enum!.length);
   assert.equal(
-    props['bertLens.executionProvider'].enumDescriptions.length,
-    props['bertLens.executionProvider'].enum.length,
+    props['bertLens.executionProvider'].enumDescriptions!.length,
+    props['bertLens.executionProvider'].enum!.length,
   );
   for (const k of ['bertLens.hover.layer', 'bertLens.attentionOverlay.layer']) {
     assert.equal(props[k].type, 'integer');
     assert.ok(Number.isInteger(props[k].minimum) && Number.isInteger(props[k].maximum), k);
   }
   assert.equal(props['bertLens.codeActions.enabled'].type, 'boolean');
-  assert.ok(!props['bertLens.hover.languages'].default.includes('comments'), 'the comment hover is opt-in');
-  assert.match(resolveNls(props['bertLens.model'].markdownDescription), /Example/);
+  assert.ok(
+    !(props['bertLens.hover.languages'].default as string[]).includes('comments'),
+    'the comment hover is opt-in',
+  );
+  const modelDoc = resolveNls(props['bertLens.model'].markdownDescription);
+  assert.ok(modelDoc);
+  assert.match(modelDoc, /Example/);
 });
 
 test('menus: one BERT Lens editor submenu, Explorer entry for data files, when clauses on model-specific commands', () => {
@@ -98,7 +151,10 @@ test('menus: one BERT Lens editor submenu, Explorer entry for data files, when c
   assert.ok(!m['editor/context'].some((x) => x.command?.startsWith('bertLens.')), 'no loose editor items');
   assert.ok(m['bertLens.editor'].length >= 6);
   const explorer = m['explorer/context'].find((x) => x.command === 'bertLens.trainer.trainOnFile');
-  const re = new RegExp(explorer.when.match(/=~ \/(.*)\/$/)[1]);
+  assert.ok(explorer?.when);
+  const pattern = explorer.when.match(/=~ \/(.*)\/$/);
+  assert.ok(pattern);
+  const re = new RegExp(pattern[1]);
   for (const ext of ['.csv', '.tsv', '.jsonl', '.conll']) assert.ok(re.test(ext), ext);
   assert.ok(!re.test('.txt') && !re.test('.csv.bak'));
   const when = Object.fromEntries(m.commandPalette.map((x) => [x.command, x.when]));

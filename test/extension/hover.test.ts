@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EmbedResult, Offset } from '../../src/engine/api';
 import * as h from '../../src/extension/core/hoverContent';
 import * as o from '../../src/extension/hover/occurrences';
 
@@ -36,7 +37,7 @@ test('hover markdown shows pieces, alternatives, norm and most/least similar occ
 
 test('other paragraphs with the word, nearest first, and cosine per occurrence', () => {
   const text = 'the bank\n\nriver bank here\n\nno word\n\nbank again';
-  const paras = [
+  const paras: Offset[] = [
     [0, 8],
     [10, 25],
     [27, 34],
@@ -46,7 +47,7 @@ test('other paragraphs with the word, nearest first, and cosine per occurrence',
     [10, 25],
     [36, 46],
   ]);
-  const emb = {
+  const emb: EmbedResult = {
     tokens: ['[CLS]', 'river', 'bank', 'here', '[SEP]'],
     offsets: [
       [0, 0],

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import MarkdownIt from 'markdown-it';
+import type { AttentionResult } from '../../src/engine/api';
 import * as d from '../../src/extension/core/decorationPlan';
 import * as o from '../../src/extension/core/attentionOverlay';
 import * as h from '../../src/extension/core/hoverContent';
@@ -31,7 +32,7 @@ const PAYLOADS = [
   '| a | b |',
 ];
 
-const decode = (s) =>
+const decode = (s: string) =>
   s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -39,7 +40,7 @@ const decode = (s) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 
-function assertInert(markdown, payload, what) {
+function assertInert(markdown: string, payload: string, what: string): void {
   const html = md.renderInline(markdown);
   assert.doesNotMatch(html, /<(a|img|script|h\d|table)\b/i, `${what}: ${JSON.stringify(payload)} rendered ${html}`);
   const text = decode(html.replace(/<\/?(strong|em|code)>/g, ''));
@@ -67,7 +68,7 @@ test('replaced-token and attention-overlay hovers: hostile tokens render as text
     });
     assertInert([...rtd.values()][0][0].hover, p, 'replaced');
     const text = 'word other';
-    const res = {
+    const res: Pick<AttentionResult, 'tokens' | 'offsets' | 'rollout' | 'headMean'> = {
       tokens: ['[CLS]', 'word', p, '[SEP]'],
       offsets: [
         [0, 0],
@@ -84,6 +85,7 @@ test('replaced-token and attention-overlay hovers: hostile tokens render as text
       headMean: [],
     };
     const plan = o.planAttentionOverlay(res, [0, 4], { kind: 'rollout' }, text, 0);
+    assert.ok(plan);
     assert.equal(plan.ranges.length, 1);
     assertInert(plan.ranges[0].hover, p, 'overlay');
   }

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AttentionResult, Offset } from '../../src/engine/api';
 import * as o from '../../src/extension/core/attentionOverlay';
 
 // "[CLS] the river ##bank flows [SEP]" over "the riverbank flows"
 const text = 'the riverbank flows';
 const tokens = ['[CLS]', 'the', 'river', '##bank', 'flows', '[SEP]'];
-const offsets = [
+const offsets: Offset[] = [
   [0, 0],
   [0, 3],
   [4, 9],
@@ -22,10 +23,16 @@ const rollout = [
   [0.5, 0.1, 0.1, 0.1, 0.1, 0.1],
 ];
 const headMean = [rollout, rollout.map((r) => [...r].reverse())];
-const result = { tokens, offsets, rollout, headMean };
+const result: Pick<AttentionResult, 'tokens' | 'offsets' | 'rollout' | 'headMean'> = {
+  tokens,
+  offsets,
+  rollout,
+  headMean,
+};
 
 test('the focus row is the mean over the word’s pieces; special tokens and the focus are not painted', () => {
   const plan = o.planAttentionOverlay(result, [4, 13], { kind: 'rollout' }, text, 100);
+  assert.ok(plan);
   assert.deepEqual(plan.focusTokens, [2, 3]);
   assert.deepEqual(plan.focus, [104, 113]);
   // row = mean(river, ##bank) = [0.4, 0.1, 0.1, 0.1, 0.15, 0.15] → candidates: the (0.1), flows (0.15)
@@ -53,6 +60,7 @@ test('head mean of a layer: 1-based, negative from the end, out of range → las
   assert.equal(o.layerIndex(0, 4), 3);
   assert.equal(o.layerIndex(9, 4), 3);
   const plan = o.planAttentionOverlay(result, [14, 19], { kind: 'headMean', layer: -1 }, text);
+  assert.ok(plan);
   assert.equal(plan.source, 'head mean, layer 2');
   // reversed row of "flows": [0.1, 0.1, 0.2, 0.2, 0.2, 0.2] → the 0.1 (half), river 0.2 and ##bank 0.2 (top)
   assert.deepEqual(

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SurprisalResult } from '../../src/engine/api';
 import * as s from '../../src/extension/core/surprisalPlan';
 import { ROOT } from '../helpers';
 
@@ -20,18 +21,24 @@ test('GLTR buckets: rank ≤ 10 green, ≤ 100 yellow, ≤ 1000 red, beyond purp
 });
 
 test('the bucket colours are contributed theme colours, one per bucket', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: {
+      colors: { id: string }[];
+      commands: { command: string; title: string }[];
+      menus: Record<string, { command: string }[]>;
+    };
+  };
   const ids = pkg.contributes.colors.map((c) => c.id);
   for (const b of s.GLTR_BUCKETS) assert.ok(ids.includes(s.GLTR_COLOR_IDS[b]), b);
-  const nls = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8'));
-  const title = (id) =>
-    pkg.contributes.commands.find((c) => c.command === id)?.title.replace(/^%(.*)%$/, (_, k) => nls[k]);
+  const nls = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+  const title = (id: string) =>
+    pkg.contributes.commands.find((c) => c.command === id)?.title.replace(/^%(.*)%$/, (_: string, k: string) => nls[k]);
   assert.equal(title('bertLens.surprisal.show'), 'Show Surprisal');
   assert.equal(title('bertLens.continueText'), 'Continue Text');
   assert.ok(pkg.contributes.menus['bertLens.editor'].some((x) => x.command === 'bertLens.surprisal.show'));
 });
 
-const result = {
+const result: SurprisalResult = {
   method: 'causal',
   tokens: ['The', 'Ġcat', 'Ġ<|x|>', 'Ġsat', '.'],
   offsets: [
@@ -60,15 +67,15 @@ test('ranges per bucket in document offsets; the first token (no prediction) and
   const plan = s.planSurprisal(result, 100);
   assert.deepEqual([...plan.keys()].sort(), ['beyond', 'top10', 'top100']);
   assert.deepEqual(
-    plan.get('top10').map((r) => [r.start, r.end]),
+    plan.get('top10')!.map((r) => [r.start, r.end]),
     [[103, 107]],
   );
   assert.deepEqual(
-    plan.get('top100').map((r) => [r.start, r.end]),
+    plan.get('top100')!.map((r) => [r.start, r.end]),
     [[107, 112]],
   );
   assert.deepEqual(
-    plan.get('beyond').map((r) => [r.start, r.end]),
+    plan.get('beyond')!.map((r) => [r.start, r.end]),
     [[112, 116]],
   );
 });
