@@ -15,7 +15,7 @@ import { fineTune } from '../../src/engine/training/fineTune';
 import { loadTaskData } from '../../src/engine/training/taskData';
 import { trainClassifier } from '../../src/engine/training/train';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { fakeExtractor } from './training-helpers.mjs';
+import { fakeExtractor } from './training-helpers';
 import { fixture } from '../helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bert-lens-candidates-'));

@@ -10,7 +10,7 @@ import { classifyWithFineTuned, fineTunedView, runFineTuneSession } from '../../
 import { previewTaskData } from '../../src/engine/training/taskPreview';
 import { taskMetricRows, taskOptions, trainLayerOptions } from '../../src/webviews/apps/trainer/candidateRows';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { tmpDir } from './training-helpers.mjs';
+import { tmpDir } from './training-helpers';
 import { fixture } from '../helpers';
 
 const dir = tmpDir('bert-lens-ft-sidebar-');

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { fakeExtractor, root, tmpDir, training } from './training-helpers.mjs';
+import { fakeExtractor, root, tmpDir, training } from './training-helpers';
 
 const t = training();
 const texts = ['the goal and the coach', 'bake the flour', 'a match in the league'];

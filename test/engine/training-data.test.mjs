@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { training, tmpDir } from './training-helpers.mjs';
+import { training, tmpDir } from './training-helpers';
 
 const t = training();
 const write = (dir, name, content) => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 import { WORKER } from '../helpers';
-import { root, tmpDir, training } from './training-helpers.mjs';
+import { root, tmpDir, training } from './training-helpers';
 
 const t = training();
 const FIXTURE = path.join(root, 'test/fixtures/bert-mlm');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeExtractor, root, tmpDir, training } from './training-helpers.mjs';
+import { fakeExtractor, root, tmpDir, training } from './training-helpers';
 
 const t = training();
 const close = (a, b, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);

@@ -1,3 +1,4 @@
+// @ts-nocheck -- renamed from .mjs; typed in the next commit
 // The training engine's modules for the training tests, as one object (`training().csv`, …). Not a test itself:
 // scripts/build-tests.mjs bundles the tests that import it, with these TypeScript sources, into out/test.
 import * as fs from 'node:fs';
