@@ -1,4 +1,3 @@
-// @ts-nocheck -- renamed from .mjs; typed in the next commit
 // The training engine's modules for the training tests, as one object (`training().csv`, …). Not a test itself:
 // scripts/build-tests.mjs bundles the tests that import it, with these TypeScript sources, into out/test.
 import * as fs from 'node:fs';
@@ -7,6 +6,7 @@ import * as path from 'node:path';
 import * as errors from '../../src/engine/errors';
 import * as runtime from '../../src/engine/runtime';
 import { Engine } from '../../src/engine/engine';
+import type { EmbedOptions, FeatureExtractor } from '../../src/engine/training/extractor';
 import { LoadedModel } from '../../src/engine/model';
 import * as classifyTask from '../../src/engine/tasks/sequenceClassification';
 import * as trainCommand from '../../src/cli/train';
@@ -65,17 +65,17 @@ export function training() {
   return modules;
 }
 
-export function tmpDir(prefix = 'bert-lens-training-') {
+export function tmpDir(prefix = 'bert-lens-training-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** A fake feature extractor: a bag of hashed words, deterministic and instant. */
-export function fakeExtractor(dim = 16) {
+export function fakeExtractor(dim = 16): FeatureExtractor & { calls: number } {
   return {
     key: `fake-${dim}`,
     dim,
     calls: 0,
-    async embedBatch(texts, pairs, opts = {}) {
+    async embedBatch(texts: string[], pairs: string[] | undefined, opts: EmbedOptions = {}) {
       this.calls++;
       const out = texts.map((t, i) => {
         const v = new Float32Array(dim);
