@@ -1,3 +1,4 @@
+// @ts-nocheck -- renamed from .mjs; typed in the next commit
 // What the sidebar's fine-tuning controls send reaches the engine: learning rate, train layers, freeze
 // embeddings; a run cancelled after an epoch is resumable, and Resume continues from that epoch's checkpoint;
 // token (CoNLL) and QA (SQuAD) data get their task, their metrics and their baselines.
