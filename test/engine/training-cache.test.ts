@@ -1,3 +1,4 @@
+// @ts-nocheck -- renamed from .mjs; typed in the next commit
 // The trainer's feature cache is checked, not trusted (issue #14, item 7): a header with magic, version, shape
 // and a checksum; same-size garbage, a bad checksum, NaN values, a FIFO or a symlink at the cache path are
 // ignored (and the features recomputed); the CLI's default cache is the user's own folder with mode 0700; and a
