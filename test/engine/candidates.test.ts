@@ -1,3 +1,4 @@
+// @ts-nocheck -- renamed from .mjs; typed in the next commit
 // The hybrid candidate (a head on frozen pooled features concatenated with TF-IDF features) and the
 // recommendation among frozen, fine-tuned, hybrid and TF-IDF: feature width, scores on the run's own test
 // indices, the fine-tune path's four candidates, and the choice logic (validation only; ties; missing ones).
