@@ -1,3 +1,4 @@
+// @ts-nocheck -- renamed from .mjs; typed in the next commit
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
