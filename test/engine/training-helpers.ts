@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as errors from '../../src/engine/errors';
 import * as runtime from '../../src/engine/runtime';
 import { Engine } from '../../src/engine/engine';
+import type { EmbedOptions, FeatureExtractor } from '../../src/engine/training/extractor';
 import { LoadedModel } from '../../src/engine/model';
 import * as classifyTask from '../../src/engine/tasks/sequenceClassification';
 import * as trainCommand from '../../src/cli/train';
@@ -64,17 +65,17 @@ export function training() {
   return modules;
 }
 
-export function tmpDir(prefix = 'bert-lens-training-') {
+export function tmpDir(prefix = 'bert-lens-training-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** A fake feature extractor: a bag of hashed words, deterministic and instant. */
-export function fakeExtractor(dim = 16) {
+export function fakeExtractor(dim = 16): FeatureExtractor & { calls: number } {
   return {
     key: `fake-${dim}`,
     dim,
     calls: 0,
-    async embedBatch(texts, pairs, opts = {}) {
+    async embedBatch(texts: string[], pairs: string[] | undefined, opts: EmbedOptions = {}) {
       this.calls++;
       const out = texts.map((t, i) => {
         const v = new Float32Array(dim);

@@ -2,16 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { training, tmpDir } from './training-helpers.mjs';
+import type { EngineError } from '../../src/engine/errors';
+import type { Example } from '../../src/engine/training/types';
+import { training, tmpDir } from './training-helpers';
 
 const t = training();
-const write = (dir, name, content) => {
+const write = (dir: string, name: string, content: string | Uint8Array): string => {
   const p = path.join(dir, name);
   fs.mkdirSync(path.dirname(p), { recursive: true });
   fs.writeFileSync(p, content);
   return p;
 };
-const engineError = (code, re) => (e) => {
+const engineError = (code: string, re?: RegExp) => (e: EngineError) => {
   assert.equal(e.name, 'EngineError', `expected EngineError, got ${e.stack}`);
   assert.equal(e.code, code);
   if (re) assert.match(e.message, re);
@@ -134,7 +136,7 @@ test('bad input: rows with no text are skipped with a warning; none at all is an
   const dir = tmpDir();
   const d = t.data.loadDataset(write(dir, 'r.csv', 'text,label\nhello,a\n   ,b\nbye,b\n,a\n'));
   assert.equal(d.examples.length, 2);
-  const w = d.warnings.find((x) => x.kind === 'empty-text');
+  const w = d.warnings.find((x) => x.kind === 'empty-text')!;
   assert.equal(w.message, 'Skipped 2 row(s) with no text (lines 3, 5).');
   assert.throws(
     () => t.data.loadDataset(write(dir, 'r2.csv', 'text,label\n,a\n ,b\n')),
@@ -155,7 +157,7 @@ test('bad input: a file over the size limit is capped with a message; a first re
   for (let i = 0; i < 100; i++) csv += `"row number ${i} é",${i % 2 ? 'a' : 'b'}\n`;
   const p = write(dir, 'big.csv', csv);
   const d = t.data.loadDataset(p, { maxBytes: 500 });
-  const w = d.warnings.find((x) => x.kind === 'capped');
+  const w = d.warnings.find((x) => x.kind === 'capped')!;
   assert.match(w.message, /^big\.csv is 0\.0 MiB; only its first 0\.0 MiB \(\d+ rows\) were read\.$/);
   assert.ok(d.examples.length > 10 && d.examples.length < 100);
   assert.ok(
@@ -178,11 +180,11 @@ test('warnings: imbalance, duplicates (and conflicting ones), labels that look l
   const kinds = d.warnings.map((w) => w.kind).sort();
   assert.deepEqual(kinds, ['conflicting-duplicates', 'duplicates', 'imbalance', 'label-typo']);
   assert.match(
-    d.warnings.find((w) => w.kind === 'imbalance').message,
+    d.warnings.find((w) => w.kind === 'imbalance')!.message,
     /"positive" has 10 examples, "Negative" 1 \(10\.0:1\)/,
   );
   assert.match(
-    d.warnings.find((w) => w.kind === 'duplicates').message,
+    d.warnings.find((w) => w.kind === 'duplicates')!.message,
     /^2 example\(s\) repeat an earlier text \(e\.g\. line 12, 13\)/,
   );
   assert.deepEqual(t.dataChecks.labelTypos(['spam', 'spma', 'ham', 'positive', 'postive', 'a', 'b', '10', '11']), [
@@ -207,11 +209,11 @@ test('warnings: imbalance, duplicates (and conflicting ones), labels that look l
 });
 
 test('stratified split: exact sizes per class, disjoint, deterministic per seed', () => {
-  const ex = [];
+  const ex: Example[] = [];
   for (let i = 0; i < 30; i++) ex.push({ text: `a${i}`, label: 'a', source: { file: 'f', line: i } });
   for (let i = 0; i < 10; i++) ex.push({ text: `b${i}`, label: 'b', source: { file: 'f', line: 30 + i } });
   const s = t.split.stratifiedSplit(ex, ['a', 'b'], { seed: 7 });
-  const count = (idx, l) => idx.filter((i) => ex[i].label === l).length;
+  const count = (idx: number[], l: string) => idx.filter((i) => ex[i].label === l).length;
   assert.deepEqual([count(s.train, 'a'), count(s.val, 'a'), count(s.test, 'a')], [21, 3, 6]);
   assert.deepEqual([count(s.train, 'b'), count(s.val, 'b'), count(s.test, 'b')], [7, 1, 2]);
   assert.equal(new Set([...s.train, ...s.val, ...s.test]).size, 40);

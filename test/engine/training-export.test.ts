@@ -3,20 +3,23 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/client';
+import type { EngineError } from '../../src/engine/errors';
+import type { MethodContext } from '../../src/engine/rpc';
+import type { TrainRequest, TrainingProgress } from '../../src/engine/training/session';
 import { topicsCsv } from '../data/topicsCsv.mjs';
 import { WORKER } from '../helpers';
-import { root, tmpDir, training } from './training-helpers.mjs';
+import { root, tmpDir, training } from './training-helpers';
 
 const t = training();
 const FIXTURE = path.join(root, 'test/fixtures/bert-mlm');
 
-function writeCsv(dir) {
+function writeCsv(dir: string): string {
   const p = path.join(dir, 'topics.csv');
   fs.writeFileSync(p, topicsCsv());
   return p;
 }
 
-function softmax(z) {
+function softmax(z: number[]): number[] {
   const m = Math.max(...z);
   const e = z.map((v) => Math.exp(v - m));
   const s = e.reduce((a, b) => a + b, 0);
@@ -27,7 +30,11 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
   const engine = new t.Engine();
   const dir = tmpDir();
   const data = writeCsv(dir);
-  for (const opts of [{ head: 'logistic' }, { head: 'mlp', pooling: 'cls', lastLayers: 2, layer: -1 }]) {
+  const options: Partial<TrainRequest>[] = [
+    { head: 'logistic' },
+    { head: 'mlp', pooling: 'cls', lastLayers: 2, layer: -1 },
+  ];
+  for (const opts of options) {
     const run = await t.session.runTraining(
       engine,
       { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache'), ...opts },
@@ -78,7 +85,7 @@ test('the exported ONNX classifier reproduces the in-process probabilities to 1e
 test('runTrain (bert-lens train) through the worker: stable --json shape, new folder next to the data, never overwrites', async () => {
   const dir = tmpDir();
   const data = writeCsv(dir);
-  const lines = [];
+  const lines: string[] = [];
   const client = new EngineClient({ workerPath: WORKER });
   const r = await t.trainCommand.runTrain(
     { data, model: FIXTURE, seed: 1, cacheDir: path.join(dir, 'cache') },
@@ -100,10 +107,10 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
     'candidates',
     'recommendation',
   ]);
-  assert.deepEqual(Object.keys(r.candidates), ['frozen', 'hybrid', 'tfidf']);
-  assert.deepEqual(r.candidates.frozen.test, r.metrics);
-  assert.deepEqual(r.candidates.tfidf.test, r.baselines.tfidf_lr);
-  assert.ok(['frozen', 'hybrid', 'tfidf'].includes(r.recommendation.candidate));
+  assert.deepEqual(Object.keys(r.candidates!), ['frozen', 'hybrid', 'tfidf']);
+  assert.deepEqual(r.candidates!.frozen!.test, r.metrics);
+  assert.deepEqual(r.candidates!.tfidf!.test, r.baselines.tfidf_lr);
+  assert.ok(['frozen', 'hybrid', 'tfidf'].includes(r.recommendation!.candidate));
   assert.ok(
     lines.some((l) => l.startsWith('Recommended (on validation): ')),
     lines.join('\n'),
@@ -120,7 +127,7 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
   assert.equal(r.output, path.join(dir, 'topics-classifier'));
   assert.ok(lines.some((l) => l.startsWith('classifier ')));
   // Progress crossed the thread boundary: the phases the worker reported became lines, in order.
-  const at = (prefix) => lines.findIndex((l) => l.startsWith(prefix));
+  const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
   assert.ok(
     at('Reading data') >= 0 &&
       at('Reading data') < at('Features: 40 texts') &&
@@ -128,7 +135,7 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
       at('epoch   1') < at('classifier '),
     lines.join('\n'),
   );
-  assert.ok(lines.at(-1).startsWith(`Saved to ${r.output} (`));
+  assert.ok(lines.at(-1)!.startsWith(`Saved to ${r.output} (`));
   const report = JSON.parse(fs.readFileSync(path.join(r.output, 'training-report.json'), 'utf8'));
   assert.equal(report.metrics.accuracy, r.metrics.accuracy);
   assert.equal(report.split.seed, 1);
@@ -150,7 +157,7 @@ test('runTrain (bert-lens train) through the worker: stable --json shape, new fo
       { log() {} },
       client,
     ),
-    (e) => e.code === 'output-exists' && !!e.hint,
+    (e: EngineError) => e.code === 'output-exists' && !!e.hint,
   );
   assert.deepEqual(fs.readdirSync(taken), ['keep.txt']);
   await client.dispose();
@@ -161,14 +168,17 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   const data = writeCsv(dir);
   const engine = new t.Engine();
   const m = t.methods.trainingMethods;
-  const ctx = (events) => ({ signal: new AbortController().signal, progress: (p) => events.push(p) });
+  const ctx = <P>(events: P[]): MethodContext<P> => ({
+    signal: new AbortController().signal,
+    progress: (p) => events.push(p),
+  });
   const prev = await m.trainingPreview(engine, { path: data }, ctx([]));
   assert.deepEqual(prev.labelCounts, [
     { label: 'food', count: 20 },
     { label: 'sport', count: 20 },
   ]);
   assert.equal(prev.rows.length, 8);
-  const events = [];
+  const events: TrainingProgress[] = [];
   const view = await m.trainingTrain(
     engine,
     { data, spec: { model: FIXTURE }, cacheDir: path.join(dir, 'cache') },
@@ -185,7 +195,7 @@ test('worker methods: preview, train with progress, classify, save', async () =>
   assert.equal(saved.dir, path.join(dir, 'topics-classifier'));
   await assert.rejects(
     m.trainingSave(engine, { runId: view.runId, dir: saved.dir }, ctx([])),
-    (e) => e.code === 'output-exists',
+    (e: EngineError) => e.code === 'output-exists',
   );
   await m.trainingSave(engine, { runId: view.runId, dir: saved.dir, overwrite: true }, ctx([]));
   await engine.unloadAll();

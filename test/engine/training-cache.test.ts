@@ -8,14 +8,16 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { fakeExtractor, root, tmpDir, training } from './training-helpers.mjs';
+import type { EngineError } from '../../src/engine/errors';
+import type { Dataset } from '../../src/engine/training/types';
+import { fakeExtractor, root, tmpDir, training } from './training-helpers';
 
 const t = training();
 const texts = ['the goal and the coach', 'bake the flour', 'a match in the league'];
 const fc = t.featureCache;
 
-async function expected(dim) {
-  return (await fakeExtractor(dim).embedBatch(texts)).map((f) => Array.from(f));
+async function expected(dim: number): Promise<number[][]> {
+  return (await fakeExtractor(dim).embedBatch(texts, undefined)).map((f) => Array.from(f));
 }
 
 test('a valid entry is reused; same-size garbage, a bad checksum or NaN values are recomputed and rewritten', async () => {
@@ -136,14 +138,14 @@ test('a classifier with non-finite weights or metrics is not saved', async () =>
   run.outcome.classifier.head.w1[3] = NaN;
   assert.throws(
     () => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }),
-    (e) => e.code === 'non-finite' && /weights w1/.test(e.message) && /nothing was saved/.test(e.message),
+    (e: EngineError) => e.code === 'non-finite' && /weights w1/.test(e.message) && /nothing was saved/.test(e.message),
   );
   assert.equal(fs.existsSync(out), false);
   run.outcome.classifier.head.w1[3] = 0;
   run.report.metrics.accuracy = NaN;
   assert.throws(
     () => t.save.saveClassifier(run.outcome.classifier, run.report, { dir: out, dataPath: data }),
-    (e) => e.code === 'non-finite' && /test metrics/.test(e.message),
+    (e: EngineError) => e.code === 'non-finite' && /test metrics/.test(e.message),
   );
   assert.equal(fs.existsSync(out), false);
   await engine.unloadAll();
@@ -155,10 +157,11 @@ test('training on 4 examples names 4 examples when they are too few for a valida
     { text: 'league team score', label: 'sport' },
     { text: 'flour bake oven', label: 'food' },
     { text: 'salt sauce recipe', label: 'food' },
-  ];
-  const dataset = {
+  ].map((e, i) => ({ ...e, source: { file: 'four.csv', line: i + 2 } }));
+  const dataset: Dataset = {
     path: 'four.csv',
     format: 'csv',
+    columns: ['text', 'label'],
     textColumn: 'text',
     labelColumn: 'label',
     examples,
@@ -167,7 +170,7 @@ test('training on 4 examples names 4 examples when they are too few for a valida
   };
   await assert.rejects(
     t.train.trainClassifier(dataset, fakeExtractor(8), { cacheDir: tmpDir() }),
-    (e) => e.code === 'data-too-small' && /^Only 4 examples/.test(e.message),
+    (e: EngineError) => e.code === 'data-too-small' && /^Only 4 examples/.test(e.message),
   );
 });
 

@@ -2,10 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fakeExtractor, root, tmpDir, training } from './training-helpers.mjs';
+import type { EngineError } from '../../src/engine/errors';
+import type { LoadedModel } from '../../src/engine/model';
+import type { TrainProgress } from '../../src/engine/training/train';
+import type { Dataset } from '../../src/engine/training/types';
+import { fakeExtractor, root, tmpDir, training } from './training-helpers';
 
 const t = training();
-const close = (a, b, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
 test('metrics: accuracy, macro-F1, per-class precision/recall, confusion matrix with example indexes', () => {
   const m = t.metrics.computeMetrics([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], ['a', 'b', 'c']);
@@ -52,10 +56,10 @@ test('TF-IDF: unigrams + bigrams, sublinear tf, smooth idf, L2 rows', () => {
   assert.deepEqual(capped.vocabulary, ['aa']);
 });
 
-function separable(n = 30) {
+function separable(n = 30): Dataset {
   const A = ['goal', 'match', 'team', 'score', 'league', 'coach'];
   const B = ['recipe', 'oven', 'flour', 'sauce', 'bake', 'salt'];
-  const ex = [];
+  const ex: Dataset['examples'] = [];
   for (let i = 0; i < n; i++) {
     ex.push({
       text: `${A[i % 6]} ${A[(i * 5 + 1) % 6]} ${A[(i + 2) % 6]} ${i}`,
@@ -81,8 +85,8 @@ function separable(n = 30) {
 }
 
 test('training on a clearly separable dataset reaches 95% test accuracy (logistic and MLP), with progress per epoch', async () => {
-  for (const head of ['logistic', 'mlp']) {
-    const epochs = [];
+  for (const head of ['logistic', 'mlp'] as const) {
+    const epochs: Extract<TrainProgress, { phase: 'train' }>[] = [];
     const o = await t.train.trainClassifier(
       separable(),
       fakeExtractor(64),
@@ -126,11 +130,12 @@ test('cancel: an aborted signal stops training with CancelledError', async () =>
       { cacheDir: tmpDir() },
       { signal: ac.signal, onProgress: (p) => p.phase === 'train' && ac.abort() },
     ),
-    (e) => e.code === 'cancelled',
+    (e: EngineError) => e.code === 'cancelled',
   );
 });
 
 test('a model whose hidden states cannot be found is refused with a clear error', async () => {
+  // Deliberately not a LoadedModel: only what EncoderFeatureExtractor.create reads, with no hidden states.
   const fakeModel = {
     id: 'weird',
     folder: { numLayers: 2 },
@@ -144,17 +149,17 @@ test('a model whose hidden states cannot be found is refused with a clear error'
     }),
   };
   await assert.rejects(
-    t.extractor.EncoderFeatureExtractor.create(fakeModel, {}),
-    (e) => e.code === 'model-outputs' && /hidden states of weird/.test(e.message) && !!e.hint,
+    t.extractor.EncoderFeatureExtractor.create(fakeModel as unknown as LoadedModel, {}),
+    (e: EngineError) => e.code === 'model-outputs' && /hidden states of weird/.test(e.message) && !!e.hint,
   );
   const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'test/fixtures/bert-mlm/onnx/model.onnx')));
   assert.throws(
     () => t.onnxHead.buildPooledModel(bytes, { hiddenTensors: ['nope'], pooling: 'mean', specialIds: [] }),
-    (e) => e.code === 'model-outputs',
+    (e: EngineError) => e.code === 'model-outputs',
   );
   assert.throws(
     () => t.extractor.resolveLayers(4, 7),
-    (e) => e.code === 'bad-layer' && /0 \(embeddings\) to 4/.test(e.message),
+    (e: EngineError) => e.code === 'bad-layer' && /0 \(embeddings\) to 4/.test(e.message),
   );
   assert.deepEqual(t.extractor.resolveLayers(4, -1, 2), [3, 4]);
 });

@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
+import type { EngineError } from '../../src/engine/errors';
+import type { TaskMetrics } from '../../src/engine/training/fineTune';
 import { classifyWithFineTuned, fineTunedView, runFineTuneSession } from '../../src/engine/training/fineTuneSession';
+import type { TrainRequest } from '../../src/engine/training/session';
 import { previewTaskData } from '../../src/engine/training/taskPreview';
 import { taskMetricRows, taskOptions, trainLayerOptions } from '../../src/webviews/apps/trainer/candidateRows';
 import { topicsCsv } from '../data/topicsCsv.mjs';
-import { tmpDir } from './training-helpers.mjs';
+import { tmpDir } from './training-helpers';
 import { fixture } from '../helpers';
 
 const dir = tmpDir('bert-lens-ft-sidebar-');
@@ -23,7 +26,7 @@ after(async () => {
 test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run; cancel after an epoch, then Resume', async () => {
   const data = path.join(dir, 'topics.csv');
   fs.writeFileSync(data, topicsCsv());
-  const req = {
+  const req: TrainRequest = {
     data,
     spec: { model: fixture('bert-mlm') },
     mode: 'fine-tune',
@@ -50,13 +53,16 @@ test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run;
   assert.equal(resumed.report.head.epochs_run, 2);
   assert.deepEqual(resumed.report.history[0], cut.report.history[0]); // epoch 1 comes from the checkpoint
   assert.equal(fineTunedView(resumed).resumable, undefined);
-  assert.deepEqual(Object.keys(resumed.report.candidates).sort(), ['fine_tuned', 'frozen', 'hybrid', 'tfidf']);
+  assert.deepEqual(Object.keys(resumed.report.candidates!).sort(), ['fine_tuned', 'frozen', 'hybrid', 'tfidf']);
   // The checkpoint is gone after a finished run: a second Resume has nothing to continue.
-  await assert.rejects(runFineTuneSession(engine, { ...req, resume: true }, {}), (e) => e.code === 'no-checkpoint');
+  await assert.rejects(
+    runFineTuneSession(engine, { ...req, resume: true }, {}),
+    (e: EngineError) => e.code === 'no-checkpoint',
+  );
   // A bad train-layers value is one clear line.
   await assert.rejects(
     runFineTuneSession(engine, { ...req, trainLayers: 'some' }, {}),
-    (e) => e.code === 'bad-option' && /not all, head or top-K/.test(e.message),
+    (e: EngineError) => e.code === 'bad-option' && /not all, head or top-K/.test(e.message),
   );
 });
 
@@ -73,6 +79,12 @@ test('train-layer choices for the sidebar: all, top-K for K < layers, head', () 
     ['head', 'head only'],
   ]);
 });
+
+/** The F1 of token or QA metrics (sequence metrics have none). */
+function f1(m: TaskMetrics): number {
+  assert.ok('f1' in m);
+  return m.f1;
+}
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
 const CITIES = ['paris', 'london', 'rome', 'berlin', 'madrid', 'vienna'];
@@ -109,22 +121,24 @@ test('token and QA data in the sidebar: the preview names the task; a run report
     {},
   );
   assert.equal(run.report.task, 'token');
-  assert.deepEqual(run.report.task_metrics.metrics, run.outcome.metrics);
-  assert.deepEqual(run.report.task_metrics.quantized, run.outcome.quantizedMetrics);
-  assert.deepEqual(Object.keys(run.report.task_metrics.baselines), ['majority_tag']);
+  const tm = run.report.task_metrics;
+  assert.ok(tm);
+  assert.deepEqual(tm.metrics, run.outcome.metrics);
+  assert.deepEqual(tm.quantized, run.outcome.quantizedMetrics);
+  assert.deepEqual(Object.keys(tm.baselines), ['majority_tag']);
   const v = fineTunedView(run);
   assert.deepEqual([v.labels, v.examples, v.cells], [['O', 'B-LOC', 'B-PER'], [], []]);
-  const rows = taskMetricRows('token', run.report.task_metrics);
+  const rows = taskMetricRows('token', tm);
   assert.deepEqual(rows.header, ['entity P', 'R', 'F1']);
   assert.deepEqual(
     rows.rows.map((r) => r[0]),
     ['Fine-tuned (fp32)', 'Fine-tuned (int8)', 'Majority tag per word'],
   );
-  assert.equal(rows.rows[0][3], `${(100 * run.outcome.metrics.f1).toFixed(1)}%`);
-  assert.equal(rows.rows[2][3], `${(100 * run.outcome.baselines.majority_tag.f1).toFixed(1)}%`);
+  assert.equal(rows.rows[0][3], `${(100 * f1(run.outcome.metrics)).toFixed(1)}%`);
+  assert.equal(rows.rows[2][3], `${(100 * f1(run.outcome.baselines.majority_tag)).toFixed(1)}%`);
   await assert.rejects(
     classifyWithFineTuned(run, ['bob lives in rome .']),
-    (e) => e.code === 'bad-option' && /token-classification model/.test(e.message),
+    (e: EngineError) => e.code === 'bad-option' && /token-classification model/.test(e.message),
   );
 
   const paragraphs = Array.from({ length: 10 }, (_, i) => {
