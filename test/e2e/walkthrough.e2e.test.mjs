@@ -303,12 +303,24 @@ describe('walkthrough, panels and Explorer entry (trusted workspace)', () => {
     assert.equal(await languageStatus(page), undefined, 'not shown for JavaScript');
     // The link opens Select Model.
     await openFile(page, 'masking.txt');
-    await page.locator('.statusbar-item[id="status.languageStatus"]').hover();
-    await page.locator('.hover-language-status .right a.monaco-link', { hasText: 'Select Model' }).first().click();
-    await page
-      .locator('.quick-input-widget .quick-input-title', { hasText: 'Select Model' })
-      .first()
-      .waitFor({ timeout: 30000 });
+    // The hover sits at the window's right edge, where a mouse move to the link can close it: the link gets its
+    // click event directly, and the hover is opened again if the picker did not come.
+    await waitFor(
+      async () => {
+        await page.locator('.statusbar-item[id="status.languageStatus"]').hover();
+        const link = page.locator('.hover-language-status .right a.monaco-link', { hasText: 'Select Model' }).first();
+        await link.waitFor({ state: 'visible', timeout: 5000 });
+        await link.dispatchEvent('click');
+        return page
+          .locator('.quick-input-widget .quick-input-title', { hasText: 'Select Model' })
+          .first()
+          .waitFor({ timeout: 5000 })
+          .then(() => true)
+          .catch(() => false);
+      },
+      { what: 'Select Model from the language status link', timeout: 30000 },
+    );
+    await page.mouse.move(5, 5); // away from the status bar, so that its hover does not cover the next toasts
     await page.keyboard.press('Escape');
     await runCommand(page, 'View: Close All Editor Groups');
   });
