@@ -192,17 +192,7 @@ export function fineTunedView(run: FineTunedRun): TrainView {
       ...(outcome.cancelled ? { resumable: true } : {}),
     };
   const dataset = run.dataset as Dataset;
-  const examples = (outcome.testPredictions ?? []).map((p) => {
-    const e = dataset.examples[p.index];
-    return {
-      text: e.text.length > 240 ? `${e.text.slice(0, 240)}…` : e.text,
-      file: e.source.file,
-      line: e.source.line,
-      label: dataset.labels[p.label],
-      predicted: dataset.labels[p.predicted],
-      score: p.probabilities[p.predicted],
-    };
-  });
+  const examples = exampleRows(dataset, outcome.testPredictions ?? []);
   return {
     runId: run.id,
     labels: dataset.labels,
@@ -258,4 +248,23 @@ export async function classifyWithFineTuned(
   } finally {
     await session.dispose();
   }
+}
+
+/** The test examples as the sidebar lists them (text cut to 240 characters, label, prediction and its score);
+ *  shared by frozen-head and fine-tuned runs. */
+export function exampleRows(
+  dataset: Dataset,
+  predictions: readonly { index: number; label: number; predicted: number; probabilities: ArrayLike<number> }[],
+): TrainView['examples'] {
+  return predictions.map((p) => {
+    const e = dataset.examples[p.index];
+    return {
+      text: e.text.length > 240 ? `${e.text.slice(0, 240)}…` : e.text,
+      file: e.source.file,
+      line: e.source.line,
+      label: dataset.labels[p.label],
+      predicted: dataset.labels[p.predicted],
+      score: p.probabilities[p.predicted],
+    };
+  });
 }

@@ -11,6 +11,7 @@ import { predictTexts } from './train';
 import {
   type FineTunedRun,
   classifyWithFineTuned,
+  exampleRows,
   fineTunedView,
   runFineTuneSession,
   saveFineTunedRun,
@@ -77,17 +78,7 @@ function getRun(id: string): TrainRun {
 
 export function trainView(run: TrainRun): TrainView {
   const { dataset, outcome } = run;
-  const examples = outcome.predictions.map((p) => {
-    const e = dataset.examples[p.index];
-    return {
-      text: e.text.length > 240 ? `${e.text.slice(0, 240)}…` : e.text,
-      file: e.source.file,
-      line: e.source.line,
-      label: dataset.labels[p.label],
-      predicted: dataset.labels[p.predicted],
-      score: p.probabilities[p.predicted],
-    };
-  });
+  const examples = exampleRows(dataset, outcome.predictions);
   return {
     runId: run.id,
     labels: dataset.labels,
