@@ -4,7 +4,7 @@
 // The rules follow ORT's training gradient builders (orttraining/core/graph/gradient_builder.cc).
 import { EngineError } from '../errors';
 import type { Emitter } from './emitter';
-import type { OnnxNode } from './onnxModel';
+import { type OnnxNode, tensorPayload } from './onnxModel';
 
 export interface RuleContext {
   e: Emitter;
@@ -27,6 +27,8 @@ const sameDims = (a: number[], b: number[]) => a.length === b.length && a.every(
 export function unbroadcast(c: RuleContext, g: string, x: string, yDims: number[]): string {
   const xd = c.dims(x);
   if (sameDims(xd, yDims)) return g;
+  if (xd.length === 1 && yDims.length >= 2 && xd[0] === yDims[yDims.length - 1] && xd[0] > 1)
+    return sumRows(c, g, x, xd[0]);
   const d = yDims.length - xd.length;
   const axes: number[] = [];
   for (let i = 0; i < d; i++) axes.push(i);
@@ -36,6 +38,22 @@ export function unbroadcast(c: RuleContext, g: string, x: string, yDims: number[
   let r = axes.length ? c.e.reduceSum(g, axes, true) : g;
   if (d !== 0) r = c.e.reshape(r, c.e.shape(x));
   return r;
+}
+
+/** The gradient of a vector broadcast along the last axis (a bias): `g` summed over all its other axes, as a
+ *  row of ones times `g` seen as a matrix [rows, n]. On ORT's CPU provider that product is 2-4× faster than a
+ *  ReduceSum over the leading axes (which also stalls when the machine is loaded), and a bias gradient is
+ *  taken ~10 times per encoder layer. */
+function sumRows(c: RuleContext, g: string, x: string, n: number): string {
+  const e = c.e;
+  const g2 = e.reshape(g, e.i64([-1, n]));
+  const rows = e.op('Slice', [e.shape(g2), e.i64([0]), e.i64([1])]);
+  const ones = e.op(
+    'ConstantOfShape',
+    [e.op('Concat', [e.i64([1]), rows], [{ name: 'axis', i: 0 }])],
+    [{ name: 'value', t: tensorPayload('value', [1], Float32Array.from([1])) }],
+  );
+  return e.reshape(e.op('MatMul', [ones, g2]), e.shape(x));
 }
 
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
