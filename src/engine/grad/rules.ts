@@ -252,6 +252,25 @@ export const RULES: Record<string, Rule> = {
     // Negative indices count from the end of the axis.
     const len = e.op('Gather', [e.shape(data), e.i64([axis], true)]);
     ix = e.op('Where', [e.op('Less', [ix, e.i64([0], true)]), e.add(ix, len), ix]);
+    if (axis === 0 && r === 2) {
+      // An embedding table [rows, width]: the gradient rows added into their table rows with ScatterElements,
+      // which ORT's CPU provider runs in one sequential loop. ScatterND (below) splits the updates between
+      // threads with no care for repeated indices, so rows that several tokens share (token type 0, [CLS],
+      // [PAD]) lose additions at random once a batch is large enough to be split: wrong and irreproducible.
+      const width = e.op('Slice', [e.shape(data), e.i64([1]), e.i64([2])]);
+      const g2 = e.reshape(gy, e.op('Concat', [e.i64([-1]), width], [{ name: 'axis', i: 0 }]));
+      const rows = e.op('Expand', [e.reshape(ix, e.i64([-1, 1])), e.shape(g2)]);
+      return [
+        e.op(
+          'ScatterElements',
+          [e.zerosLike(data), rows, g2],
+          [
+            { name: 'axis', i: 0 },
+            { name: 'reduction', s: 'add' },
+          ],
+        ),
+      ];
+    }
     const indices = e.unsqueeze(ix, [-1]);
     if (axis === 0) {
       return [e.op('ScatterND', [e.zerosLike(data), indices, gy], [{ name: 'reduction', s: 'add' }])];
