@@ -360,11 +360,19 @@ export const RULES: Record<string, Rule> = {
     const yd = c.dims(n.outputs[0]);
     const gy = g[0]!;
     if (g.slice(1).some((t) => t !== undefined)) unsupported(n, 'through its Mean/InvStdDev outputs');
-    const mu = e.reduceMean(x, axes, true);
-    const xc = e.sub(x, mu);
-    const variance = e.reduceMean(e.mul(xc, xc), axes, true);
-    const rstd = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.f32(eps))])]);
-    const xhat = e.mul(xc, rstd);
+    let rstd: string;
+    let xhat: string;
+    if (n.outputs[1] && n.outputs[2]) {
+      // The forward pass's own mean and 1/σ (optional outputs): two passes fewer than recomputing them.
+      rstd = n.outputs[2];
+      xhat = e.mul(e.sub(x, n.outputs[1]), rstd);
+    } else {
+      const mu = e.reduceMean(x, axes, true);
+      const xc = e.sub(x, mu);
+      const variance = e.reduceMean(e.mul(xc, xc), axes, true);
+      rstd = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.f32(eps))])]);
+      xhat = e.mul(xc, rstd);
+    }
     const out: (string | undefined)[] = [undefined, undefined, undefined];
     if (c.wants(scale)) out[1] = unbroadcast(c, e.mul(gy, xhat), scale, yd);
     if (bias && c.wants(bias)) out[2] = unbroadcast(c, gy, bias, yd);

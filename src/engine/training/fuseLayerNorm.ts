@@ -93,7 +93,8 @@ export function fuseLayerNorms(bytes: Uint8Array): FusedGraph {
       encodeNode(
         'LayerNormalization',
         [x, gamma, beta],
-        [addBeta.outputs[0]],
+        // Mean and 1/σ as outputs too: the backward pass reads them instead of recomputing them.
+        [addBeta.outputs[0], `${addBeta.outputs[0]}/bertlens_mean`, `${addBeta.outputs[0]}/bertlens_inv_std`],
         `${addBeta.name || addBeta.outputs[0]}/bertlens_fused_layernorm`,
         [
           { name: 'axis', i: -1 },
