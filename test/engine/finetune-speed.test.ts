@@ -1,8 +1,8 @@
 // The training graph's throughput rewrites keep the numbers: MatMul + bias Add as one Gemm (fuseLinear.ts: the
 // forward outputs of the export, gradients that match PyTorch's), and embedding-table gradients that are exact
-// and reproducible at a real batch size (ScatterElements, not ORT's multi-threaded ScatterND, which drops
-// additions to rows that several tokens share): equal to the per-token gradients summed by hand, and
-// byte-identical from one run to the next.
+// and reproducible at a real batch size (ScatterElements, or a one-hot product for the token types; not ORT's
+// multi-threaded ScatterND, which drops additions to rows that several tokens share): equal to the per-token
+// gradients summed by hand, and byte-identical from one run to the next.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

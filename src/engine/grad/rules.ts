@@ -252,6 +252,15 @@ export const RULES: Record<string, Rule> = {
     // Negative indices count from the end of the axis.
     const len = e.op('Gather', [e.shape(data), e.i64([axis], true)]);
     ix = e.op('Where', [e.op('Less', [ix, e.i64([0], true)]), e.add(ix, len), ix]);
+    if (axis === 0 && r === 2 && dd[0] <= 16) {
+      // A table of a few rows (token types): one-hot(indices)ᵀ · gradient rows, one small product — cheaper than
+      // a sequential scatter of every token's row, and as reproducible.
+      const width = e.op('Slice', [e.shape(data), e.i64([1]), e.i64([2])]);
+      const g2 = e.reshape(gy, e.op('Concat', [e.i64([-1]), width], [{ name: 'axis', i: 0 }]));
+      const depth = e.op('Gather', [e.shape(data), e.i64([0], true)]);
+      const hot = e.op('OneHot', [e.reshape(ix, e.i64([-1])), depth, e.f32(0, 1)], [{ name: 'axis', i: -1 }]);
+      return [e.op('Gemm', [hot, g2], [{ name: 'transA', i: 1 }])];
+    }
     if (axis === 0 && r === 2) {
       // An embedding table [rows, width]: the gradient rows added into their table rows with ScatterElements,
       // which ORT's CPU provider runs in one sequential loop. ScatterND (below) splits the updates between
