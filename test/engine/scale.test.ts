@@ -260,6 +260,25 @@ test('the backward graph opened first shares the weights too: its logits equal t
   await backwardFirstAgrees(EMBEDDED, 'a python [MASK] is an ordered sequence of references to objects.');
 });
 
+test('sharing the weights while a fill-mask runs: the run finishes on the packed session, later runs use the new one', async () => {
+  const m = await LoadedModel.load('m', EMBEDDED, 'fp32');
+  const enc = await m.tokenizer.encode('the bank of the river is [MASK].');
+  const out = m.mlmOutput();
+  const before = (await m.run([enc]))[out].data;
+  const inFlight = m.run([enc]); // not awaited: a request in progress when saliency opens its backward graph
+  await m.openVariant('concurrent', (sk) => sk);
+  assert.ok(m.sessionNotes().shared);
+  const during = (await inFlight)[out].data;
+  const after = (await m.run([enc]))[out].data;
+  assertClose(during, before, TOL, 'the in-flight run');
+  // The view the tasks read (m.plain) follows the new session: same names, runs, numbers within rounding.
+  assert.deepEqual([...m.plain.outputNames], [out]);
+  const viaView = (await m.plain.run(m.feeds([enc], m.plain), [out]))[out].data;
+  assertClose(viaView, after, 0, 'plain view after sharing');
+  assertClose(after, before, RAW_TOL, 'shared vs packed');
+  await m.dispose();
+});
+
 test('a session opened on first use is announced: saliency says "preparing" once, to the call and to listeners', async () => {
   const client = new EngineClient({ workerPath: WORKER });
   const spec = { model: fixture('bert-mlm') };
