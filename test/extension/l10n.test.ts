@@ -133,6 +133,9 @@ const PATTERNS = [
   new RegExp(`(withDelayedProgress|setStatusBarMessage)\\(\\s*${LITERAL}`),
   new RegExp(`createWebviewPanel\\([^,]+,\\s*${LITERAL}`),
   new RegExp(`userError\\(\\s*'[\\w-]+',\\s*${LITERAL}`),
+  // State a webview shows (its busy line, its error line), and the webview page's title.
+  new RegExp(`\\b(busy|error):\\s*['"\`][^'"\`$]*[A-Za-z]`),
+  new RegExp(`webviewHtml\\(.*,\\s*${LITERAL}[^'"\`]*['"\`]\\)`),
 ];
 
 test('runtime strings the extension shows go through vscode.l10n.t', () => {
