@@ -23,6 +23,14 @@ export function formatPercent(x: number, digits = 1): string {
   return `${(100 * x).toFixed(digits)}%`;
 }
 
+/** A duration for progress lines: "42s", "4m07s", "1h05m" (rounded once, so never "2m60s"). */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }

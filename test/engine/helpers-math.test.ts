@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { entityType, parseTag } from '../../src/engine/bio';
-import { argmax, cosine, formatPercent, norm, softmax } from '../../src/engine/math';
+import { argmax, cosine, formatDuration, formatPercent, norm, softmax } from '../../src/engine/math';
 import { baseLabel } from '../../src/extension/core/decorationPlan';
 
 test('softmax, argmax, cosine, norm and percentages', () => {
@@ -19,6 +19,17 @@ test('softmax, argmax, cosine, norm and percentages', () => {
   assert.equal(formatPercent(0.4567), '45.7%');
   assert.equal(formatPercent(1), '100.0%');
   assert.equal(formatPercent(0.12345, 2), '12.35%');
+});
+
+test('durations round once: never "2m60s"', () => {
+  assert.equal(formatDuration(0.4), '0s');
+  assert.equal(formatDuration(59.4), '59s');
+  assert.equal(formatDuration(59.6), '1m00s');
+  assert.equal(formatDuration(179.6), '3m00s');
+  assert.equal(formatDuration(247), '4m07s');
+  assert.equal(formatDuration(3599.7), '1h00m');
+  assert.equal(formatDuration(7199), '1h59m');
+  assert.equal(formatDuration(-3), '0s');
 });
 
 test('entity tags: BIO, BIOES and BILOU prefixes, O, and labels without a prefix', () => {

@@ -15,6 +15,7 @@ import {
 } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
 import type { Candidates, Recommendation } from './types';
+import { formatDuration } from '../math';
 
 export interface FineTuneArgs extends Omit<FineTuneOptions, 'trainLayers'> {
   data: string;
@@ -73,13 +74,6 @@ export function parseTrainLayers(v: string | number | undefined): TrainLayers {
   return Number(m[1]);
 }
 
-const fmtTime = (s: number) =>
-  s >= 3600
-    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : s >= 60
-      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
-      : `${Math.round(s)}s`;
-
 export async function runFineTuneCommand(
   args: FineTuneArgs,
   io: { log(line: string): void; onProgress?: (p: FineTuneProgress) => void },
@@ -125,7 +119,7 @@ export async function runFineTuneCommand(
           if (now - lastLog > 5000 || p.step === p.totalSteps || p.step === 1) {
             lastLog = now;
             io.log(
-              `epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s  ETA ${fmtTime(p.etaSeconds)}`,
+              `epoch ${p.epoch}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  lr ${p.lr.toExponential(2)}  ${p.examplesPerSecond.toFixed(1)} ex/s  ETA ${formatDuration(p.etaSeconds)}`,
             );
           }
         } else if (p.phase === 'epoch')

@@ -18,6 +18,7 @@ import { loadSplitFiles } from './data/data';
 import { ensureValidation } from './data/split';
 import type { Dataset, TrainView } from './types';
 import { labelCounts } from './data/dataChecks';
+import { formatDuration } from '../math';
 
 export interface FineTunedRun {
   id: string;
@@ -55,8 +56,6 @@ export async function runFineTuneSession(
   } else data = loadTaskData(req.data, { ...req, seed, task });
   ctx.onProgress?.({ phase: 'loading', message: 'Loading model' });
   const model = await engine.model(req.spec ?? {}, { signal: ctx.signal });
-  const fmt = (s: number) =>
-    s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
   const outcome = await fineTune(
     model,
     data,
@@ -77,7 +76,7 @@ export async function runFineTuneSession(
         else if (p.phase === 'step')
           ctx.onProgress?.({
             phase: 'loading',
-            message: `Fine-tuning: epoch ${p.epoch}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(1)}, ${p.examplesPerSecond.toFixed(1)} ex/s, ETA ${fmt(p.etaSeconds)}`,
+            message: `Fine-tuning: epoch ${p.epoch}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, lr ${p.lr.toExponential(1)}, ${p.examplesPerSecond.toFixed(1)} ex/s, ETA ${formatDuration(p.etaSeconds)}`,
           });
         else if (p.phase === 'epoch')
           ctx.onProgress?.({ phase: 'train', epoch: p.epoch, loss: p.trainLoss, valAccuracy: p.valMetric });
