@@ -315,7 +315,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const r = this.state.result;
     if (!r || !this.state.selected) return;
     const data = this.state.selected;
-    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
+    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson|conll|conllu|bio|iob|iob2|ner|json)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
     const picked = await pickModelFolder(vscode.l10n.t('Save classifier as a model folder'), `${base}-${suffix}`);
     if (!picked) return;

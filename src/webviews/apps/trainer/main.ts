@@ -23,7 +23,7 @@ import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 import { fineTuneControls } from './fineTuneControls';
-import { taskResultsSection } from './taskResults';
+import { resumedNote, taskResultsSection } from './taskResults';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -383,7 +383,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     h(
       'div',
       { class: 'muted' },
-      `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`,
+      `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}${resumedNote(rep.head)}; ${rep.seconds.total.toFixed(1)} s`,
     ),
   );
   sec.append(

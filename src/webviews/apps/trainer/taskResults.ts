@@ -4,6 +4,11 @@ import { h } from '../../shared/dom';
 import { type TrainerState, trSave } from '../../protocol/trainer';
 import { taskMetricRows } from './candidateRows';
 
+/** "(resumed after epoch N)" for a run that Resume continued from a checkpoint, else nothing. */
+export function resumedNote(head: { resumed_from?: number }): string {
+  return head.resumed_from !== undefined ? ` (resumed after epoch ${head.resumed_from})` : '';
+}
+
 export function taskResultsSection(s: TrainerState, post: (m: unknown) => void): HTMLElement | undefined {
   const rep = s.result?.report;
   if (!rep?.task_metrics || (rep.task !== 'token' && rep.task !== 'qa')) return undefined;
@@ -26,7 +31,7 @@ export function taskResultsSection(s: TrainerState, post: (m: unknown) => void):
     h(
       'div',
       { id: 'fine-tuned-note', class: 'muted' },
-      `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.max_length} tokens, lr ${rep.head.learning_rate ?? '?'}, ${rep.head.train_layers ?? 'all'} layers); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; split ${rep.split.train}/${rep.split.validation}/${rep.split.test}; ${rep.seconds.total.toFixed(1)} s.`,
+      `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.max_length} tokens, lr ${rep.head.learning_rate ?? '?'}, ${rep.head.train_layers ?? 'all'} layers); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}${resumedNote(rep.head)}; split ${rep.split.train}/${rep.split.validation}/${rep.split.test}; ${rep.seconds.total.toFixed(1)} s.`,
     ),
     h(
       'div',
