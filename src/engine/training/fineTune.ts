@@ -95,7 +95,23 @@ export type FineTuneProgress =
       etaSeconds: number;
     }
   | { phase: 'epoch'; epoch: number; trainLoss: number; valMetric: number; best: boolean }
-  | { phase: 'evaluating'; what: string };
+  | { phase: 'evaluating'; what: 'validation' | 'test' | 'quantized' | 'baselines' | 'candidates' };
+
+/** What a progress line says while a fine-tuning run evaluates (the CLI and the sidebar). */
+export function evaluatingMessage(what: Extract<FineTuneProgress, { phase: 'evaluating' }>['what']): string {
+  switch (what) {
+    case 'validation':
+      return 'Evaluating on the validation split';
+    case 'test':
+      return 'Evaluating the best epoch on the test split';
+    case 'quantized':
+      return 'Evaluating the int8 copy on the test split';
+    case 'baselines':
+      return 'Training the baselines on the same split';
+    case 'candidates':
+      return 'Scoring the frozen, hybrid and TF-IDF candidates';
+  }
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -888,11 +904,14 @@ export async function fineTune(
       padId,
     );
     let quantizedMetrics: TaskMetrics | undefined;
-    if (opts.evaluateQuantized !== false)
+    if (opts.evaluateQuantized !== false) {
+      ctx.onProgress?.({ phase: 'evaluating', what: 'quantized' });
       quantizedMetrics = (await evaluate(quantizeDynamic(bestBytes), data, items, split.test, labels, padId)).metrics;
+    }
     const baselines: Record<string, TaskMetrics> = {};
     let sequenceBaselines: FineTuneOutcome['sequenceBaselines'];
     if (opts.baselines !== false) {
+      ctx.onProgress?.({ phase: 'evaluating', what: 'baselines' });
       if (data.task === 'sequence' || data.task === 'pair') {
         const idx = new Map(labels.map((l, i) => [l, i]));
         const y = Int32Array.from(data.dataset.examples, (e) => idx.get(e.label)!);

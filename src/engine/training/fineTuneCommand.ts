@@ -11,6 +11,7 @@ import {
   type EpochRecord,
   type TaskMetrics,
   type TrainLayers,
+  evaluatingMessage,
   fineTune,
 } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
@@ -127,6 +128,7 @@ export async function runFineTuneCommand(
             `epoch ${p.epoch} done: train loss ${p.trainLoss.toFixed(4)}, validation ${(100 * p.valMetric).toFixed(1)}%${p.best ? ' (best so far)' : ''}`,
           );
         else if (p.phase === 'loading') io.log(`${p.message}…`);
+        else if (p.phase === 'evaluating' && p.what !== 'validation') io.log(`${evaluatingMessage(p.what)}…`);
       },
     },
   );

@@ -8,7 +8,7 @@ import type { LoadedModel } from '../model';
 import { openSession } from '../runtime';
 import { truncateEncoded } from './extractor';
 import { saveFineTuned } from './fineTuneExport';
-import { type FineTuneOutcome, fineTune } from './fineTune';
+import { type FineTuneOutcome, evaluatingMessage, fineTune } from './fineTune';
 import { parseTrainLayers } from './fineTuneCommand';
 import { type TrainingReport, summarize } from './report';
 import type { TrainRequest, TrainingProgress } from './session';
@@ -82,15 +82,7 @@ export async function runFineTuneSession(
           ctx.onProgress?.({ phase: 'train', epoch: p.epoch, loss: p.trainLoss, valAccuracy: p.valMetric });
         else if (p.phase === 'evaluating')
           ctx.onProgress?.(
-            p.what === 'test'
-              ? { phase: 'baselines' }
-              : {
-                  phase: 'loading',
-                  message:
-                    p.what === 'candidates'
-                      ? 'Scoring the frozen, hybrid and TF-IDF candidates'
-                      : `Evaluating on the ${p.what} split`,
-                },
+            p.what === 'test' ? { phase: 'baselines' } : { phase: 'loading', message: evaluatingMessage(p.what) },
           );
       },
     },
