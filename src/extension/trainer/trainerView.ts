@@ -300,11 +300,13 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         );
     } catch (err) {
       this.fail(err, 'Training');
-      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume.
+      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume. The
+      // worker may still finish the epoch under way when the cancel reaches it (its progress no longer arrives
+      // here), so the checkpoint can be a later epoch than the last one reported: Resume's results name it.
       if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length)
         this.set({
           resumable: true,
-          error: `Cancelled after epoch ${this.state.history[this.state.history.length - 1].epoch}: Resume continues from its checkpoint.`,
+          error: `Cancelled (last epoch reported: ${this.state.history[this.state.history.length - 1].epoch}). Resume continues from the checkpoint of the last finished epoch.`,
         });
     } finally {
       this.running = undefined;
