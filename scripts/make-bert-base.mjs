@@ -2,7 +2,10 @@
 // Writes a random-weight BERT-base-sized masked-LM export in hub layout (12 layers, hidden 768, 12 heads,
 // intermediate 3072, vocabulary 30522, opset 14) for benchmarks at BERT-base scale, offline, with Node only:
 //
-//   node scripts/make-bert-base.mjs [--out .bench/bert-base] [--seed 1]
+//   node scripts/make-bert-base.mjs [--out .bench/bert-base] [--seed 1] [--feature-extraction]
+//
+// `--feature-extraction` writes the encoder alone (a BertModel export: output `last_hidden_state`, no masked-LM
+// head; default folder .bench/bert-base-fe), the floor for embeddings throughput.
 //
 // The graph is the embedded model's own (models/mini-bert-uncased/onnx/model.onnx, same nodes and names, same
 // opset-14 decomposition), scaled: every initializer gets the BERT-base size (256 → 768, 1024 → 3072,
@@ -22,10 +25,11 @@ const opt = (name, dflt) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
 };
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: node scripts/make-bert-base.mjs [--out .bench/bert-base] [--seed 1]');
+  console.log('usage: node scripts/make-bert-base.mjs [--out .bench/bert-base] [--seed 1] [--feature-extraction]');
   process.exit(0);
 }
-const outDir = path.resolve(opt('--out', path.join(root, '.bench', 'bert-base')));
+const encoderOnly = args.includes('--feature-extraction');
+const outDir = path.resolve(opt('--out', path.join(root, '.bench', encoderOnly ? 'bert-base-fe' : 'bert-base')));
 const seed = Number(opt('--seed', '1')) >>> 0 || 1;
 const srcDir = path.join(root, 'models', 'mini-bert-uncased');
 
@@ -178,8 +182,18 @@ const finalOut = `/m/bert/encoder/layer.${DST.layers - 1}/output/LayerNorm/Add_1
 const after = nodes
   .slice(lastIdx[lastIdx.length - 1] + 1)
   .map((n) => ({ ...n, inputs: n.inputs.map((s) => (s === lastOut ? finalOut : s)) }));
-const allNodes = [...nodes.slice(0, lastIdx[lastIdx.length - 1] + 1), ...newNodes, ...after];
-const allInits = [...inits, ...newInits].map((t) => ({ ...t, dims: t.dims.map((d) => DIM_MAP.get(d) ?? d) }));
+const HIDDEN_OUT = 'last_hidden_state';
+const allNodes = [
+  ...nodes.slice(0, lastIdx[lastIdx.length - 1] + 1),
+  ...newNodes,
+  ...(encoderOnly
+    ? [{ inputs: [finalOut], outputs: [HIDDEN_OUT], name: '/Identity_last', rest: [strField(4, 'Identity')] }]
+    : after),
+];
+const used = new Set(allNodes.flatMap((n) => n.inputs));
+const allInits = [...inits, ...newInits]
+  .filter((t) => !encoderOnly || used.has(t.name))
+  .map((t) => ({ ...t, dims: t.dims.map((d) => DIM_MAP.get(d) ?? d) }));
 
 // --- weights ----------------------------------------------------------------------------------------------------
 let state = seed;
@@ -215,7 +229,7 @@ const dimParam = (s) => lenField(1, strField(2, s));
 const outputInfo = lenField(
   12,
   Buffer.concat([
-    strField(1, outputs[0]),
+    strField(1, encoderOnly ? HIDDEN_OUT : outputs[0]),
     lenField(
       2,
       lenField(
@@ -224,7 +238,11 @@ const outputInfo = lenField(
           intField(1, 1),
           lenField(
             2,
-            Buffer.concat([dimParam('batch_size'), dimParam('sequence_length'), lenField(1, intField(1, DST.vocab))]),
+            Buffer.concat([
+              dimParam('batch_size'),
+              dimParam('sequence_length'),
+              lenField(1, intField(1, encoderOnly ? DST.hidden : DST.vocab)),
+            ]),
           ),
         ]),
       ),
@@ -267,6 +285,7 @@ Object.assign(config, {
   num_hidden_layers: DST.layers,
   intermediate_size: DST.inter,
   vocab_size: DST.vocab,
+  ...(encoderOnly ? { architectures: ['BertModel'] } : {}),
   _name_or_path: 'bert-lens/random-bert-base (random weights, for benchmarks only)',
 });
 fs.writeFileSync(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

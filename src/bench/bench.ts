@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     console.log(
       `BERT Lens benchmark at scale — ${env.cpus} cores, ${env.cpuModel}, model ${o.model}, device ${o.device}`,
     );
-    const header = `Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}.\nDate: ${env.date}. Command: \`npm run bench -- --model ${path.relative(root, o.model)}${o.baseline ? ` --baseline ${path.relative(root, o.baseline)}` : ''}${o.device !== 'cpu' ? ` --device ${o.device}` : ''}\`.`;
+    const header = `Machine: ${env.cpus} CPU cores (\`nproc\`), ${env.cpuModel}, ${env.memGiB} GiB RAM, ${env.platform}; Node ${env.node}; onnxruntime-node ${ortVersion()}.\nDate: ${env.date}. Command: \`npm run bench -- --model ${path.relative(root, o.model)}${o.embedModel ? ` --embed-model ${path.relative(root, path.resolve(o.embedModel))}` : ''}${o.baseline ? ` --baseline ${path.relative(root, o.baseline)}` : ''}${o.device !== 'cpu' ? ` --device ${o.device}` : ''}\`.`;
     const table = o.fromResults
       ? renderScale(JSON.parse(fs.readFileSync(path.join(root, '.bench', 'scale-results.json'), 'utf8')))
       : await runScale({ ...o, model: o.model }, loadTransformers, header);

@@ -14,6 +14,8 @@ export interface Options {
   /** --model: the at-scale benchmark on this folder (src/bench/scale.ts). */
   model?: string;
   baseline?: string;
+  /** --embed-model: a feature-extraction export for the at-scale embeddings row. */
+  embedModel?: string;
   child?: string;
   rounds: number;
   /** Re-render the at-scale tables from .bench/scale-results.json instead of measuring. */
@@ -38,6 +40,7 @@ export function parseArgs(argv: string[]): Options {
     else if (flag === '--runs') ((o.runs = Number(value())), (runsGiven = true));
     else if (flag === '--model') o.model = value();
     else if (flag === '--baseline') o.baseline = value();
+    else if (flag === '--embed-model') o.embedModel = value();
     else if (flag === '--child') o.child = value();
     else if (flag === '--rounds') o.rounds = Number(value());
     else if (flag === '--warmup') o.warmup = Number(value());
@@ -48,7 +51,7 @@ export function parseArgs(argv: string[]): Options {
     else if (flag === '--only') o.only = value();
     else if (flag === '--help' || flag === '-h') {
       console.log(
-        'usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]',
+        'usage: node dist/bench.js [--device cpu|webgpu] [--runs 50] [--warmup 5] [--sentences 256] [--passes 3] [--no-doc] [--only gradients]\n       node dist/bench.js --model <folder> [--embed-model <feature-extraction folder>] [--baseline <built checkout>] [--rounds 3] [--runs 10] [--warmup 2] [--no-doc]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);

@@ -6,9 +6,11 @@
 //     goes on to use attention, embeddings, the hover's similarity and fill-mask again before its peak is read.
 //     With `--baseline <dir>`, a built older checkout (its dist/engineWorker.js) runs as one more side: before
 //     and after in the same run.
-//  2. Steady state in this process, interleaved: fill-mask at ~128 and ~512 tokens (ours / raw session /
-//     transformers.js), and attention end to end (worker → JSON text as `attention --json` streams it, and the
-//     typed path the panel uses) against the same edited graph run raw.
+//  2. Steady state in this process, interleaved: fill-mask at ~16 (a hover), ~128 and ~512 tokens (ours / ours
+//     once saliency has made the model's sessions share its weights / raw session / transformers.js), embeddings
+//     throughput on a feature-extraction export of the same size (`--embed-model`), and attention end to end
+//     (worker → JSON text as `attention --json` streams it, and the typed path the panel uses) against the same
+//     edited graph run raw.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +33,8 @@ export interface ScaleOptions {
   rounds: number;
   baseline?: string;
   writeDoc: boolean;
+  /** A feature-extraction export of the same size (`make-bert-base.mjs --feature-extraction`): the embeddings row. */
+  embedModel?: string;
 }
 
 type Side = 'ours' | 'baseline' | 'raw' | 'peer';
@@ -260,7 +264,7 @@ async function interleave(
 
 interface SteadyRow {
   what: string;
-  tokens: number;
+  tokens: number | string;
   p50: Record<string, number>;
   agree?: string;
 }
@@ -272,6 +276,9 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
   const base = o.baseline
     ? new EngineClient({ workerPath: path.join(path.resolve(o.baseline), 'dist', 'engineWorker.js') })
     : undefined;
+  // The same engine once saliency has opened a backward graph: every session of the model then reads one copy of
+  // the weights, unpacked (LoadedModel.shareWeights).
+  const shared = new EngineClient({ workerPath: path.join(__dirname, 'engineWorker.js') });
   const local = await LoadedModel.load('bench', folder, 'fp32', o.device);
   const onnx = path.join(folder, 'onnx', 'model.onnx');
   const raw = await openSession(onnx, o.device);
@@ -285,9 +292,10 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
     device: o.device,
   });
   const mask = local.tokenizer.maskToken ?? '[MASK]';
+  await shared.call('saliency', { spec, text: `python is a programming ${mask}.`, method: 'grad-l2' });
   const rows: SteadyRow[] = [];
   try {
-    for (const target of [128, 512]) {
+    for (const target of [16, 128, 512]) {
       const { text, n } = await maskedText(
         async (t) => (await local.tokenizer.encode(t)).ids.length,
         Math.min(target, local.folder.maxLength),
@@ -297,6 +305,7 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
       const at = enc.ids.indexOf(local.tokenizer.maskId!);
       const sides: Record<string, () => Promise<unknown>> = {
         'BERT Lens (worker)': () => client.fillMask(spec, { text, topK: 5 }),
+        'BERT Lens (worker), weights shared (after saliency)': () => shared.fillMask(spec, { text, topK: 5 }),
         'raw ORT session': async () => {
           const out = await raw.run(feedsFor(raw, [enc.ids]), [raw.outputNames[0]]);
           return softmaxRow(out[raw.outputNames[0]].data, at, out[raw.outputNames[0]].dims[2]);
@@ -307,14 +316,18 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
       const ours = (await client.fillMask(spec, { text, topK: 5 })).masks[0].predictions;
       const theirs = (await peer(text, { top_k: 5 })) as { token: number; score: number }[];
       const agree = ours.every((p, i) => p.id === theirs[i].token)
-        ? `same top-5, max |Δscore| ${Math.max(...ours.map((p, i) => Math.abs(p.score - theirs[i].score))).toExponential(1)}`
+        ? `same top-5, max Δscore ${Math.max(...ours.map((p, i) => Math.abs(p.score - theirs[i].score))).toExponential(1)}`
         : '**top-5 differ**';
-      const t = await interleave(sides, o.runs, o.warmup);
+      const sharedTop = (await shared.fillMask(spec, { text, topK: 5 })).masks[0].predictions;
+      const sharedAgree = sharedTop.every((p, i) => p.id === ours[i].id)
+        ? `shared: same top-5, max Δscore ${Math.max(...sharedTop.map((p, i) => Math.abs(p.score - ours[i].score))).toExponential(1)}`
+        : '**shared: top-5 differ**';
+      const t = await interleave(sides, target <= 16 ? o.runs * 2 : o.runs, o.warmup);
       rows.push({
-        what: 'fill-mask',
+        what: target <= 16 ? 'fill-mask (hover-sized)' : 'fill-mask',
         tokens: n,
         p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])),
-        agree,
+        agree: `${agree}; ${sharedAgree}`,
       });
       console.log(
         `  fill-mask ${n} tokens: ${Object.entries(t)
@@ -358,13 +371,106 @@ async function steadyState(o: ScaleOptions, loadPeer: () => any): Promise<Steady
         .join(', ')}`,
     );
     await rawAtt.dispose();
+    if (o.embedModel) rows.push(...(await embeddingsRows(o, client, base, loadPeer)));
   } finally {
+    await shared.dispose();
     await client.dispose();
     await base?.dispose();
     await local.dispose();
     await raw.dispose();
     await peer.dispose?.();
   }
+  return rows;
+}
+
+/** Embeddings throughput on a feature-extraction export: one sentence per call (the hover's cache, the CLI) and 32
+ *  per call (the trainer), mean-pooled last layer, against a raw session of the file (same pooling in JS) and
+ *  transformers.js' feature-extraction pipeline. */
+async function embeddingsRows(
+  o: ScaleOptions,
+  client: EngineClient,
+  base: EngineClient | undefined,
+  loadPeer: () => any,
+): Promise<SteadyRow[]> {
+  const folder = path.resolve(o.embedModel!);
+  const spec = { model: folder, variant: 'fp32' as const, device: o.device };
+  const tok = TextTokenizer.load(folder, readModelFolder(folder).tokenizerConfig);
+  const raw = await openSession(path.join(folder, 'onnx', 'model.onnx'), o.device);
+  const hf = loadPeer();
+  hf.env.localModelPath = path.dirname(folder) + path.sep;
+  const peer = await hf.pipeline('feature-extraction', path.basename(folder), {
+    dtype: 'fp32',
+    local_files_only: true,
+    device: o.device,
+  });
+  // 32 sentences of 12–30 tokens.
+  const sentences = Array.from({ length: 32 }, (_, i) => {
+    const start = (i * 7) % WORDS.length;
+    return `${Array.from({ length: 10 + (i % 19) }, (_, k) => WORDS[(start + k) % WORDS.length]).join(' ')}.`;
+  });
+  const encs = await Promise.all(sentences.map((t) => tok.encode(t)));
+  const counts = encs.map((e) => e.ids.length);
+  const rawPool = async (batch: number[][]) => {
+    const out = await raw.run(feedsFor(raw, batch), [raw.outputNames[0]]);
+    const t = out[raw.outputNames[0]];
+    const [, len, h] = t.dims;
+    return batch.map((ids, b) => {
+      const v = new Float64Array(h);
+      for (let i = 0; i < ids.length; i++) for (let d = 0; d < h; d++) v[d] += t.data[(b * len + i) * h + d];
+      return Array.from(v, (x) => x / ids.length);
+    });
+  };
+  const req = (text: string) => ({ text, layer: -1, pooling: 'mean' as const });
+  // Agreement: every sentence, ours against transformers.js and the raw session.
+  let maxDiff = 0;
+  for (let i = 0; i < sentences.length; i++) {
+    const a = (await client.embed(spec, req(sentences[i]))).pooled!;
+    const b = Array.from((await peer(sentences[i], { pooling: 'mean', normalize: false })).data as Float32Array);
+    const c = (await rawPool([encs[i].ids]))[0];
+    for (let d = 0; d < a.length; d++) maxDiff = Math.max(maxDiff, Math.abs(a[d] - b[d]), Math.abs(a[d] - c[d]));
+  }
+  const agree = `same vectors, max Δ ${maxDiff.toExponential(1)}`;
+  const rows: SteadyRow[] = [];
+  const one: Record<string, () => Promise<unknown>> = {
+    'BERT Lens (worker)': async () => {
+      for (const t of sentences) await client.embed(spec, req(t));
+    },
+    'raw ORT session': async () => {
+      for (const e of encs) await rawPool([e.ids]);
+    },
+    'transformers.js': async () => {
+      for (const t of sentences) await peer(t, { pooling: 'mean', normalize: false });
+    },
+  };
+  if (base)
+    one['BERT Lens before (worker)'] = async () => {
+      for (const t of sentences) await base.embed(spec, req(t));
+    };
+  const batched: Record<string, () => Promise<unknown>> = {
+    'BERT Lens (worker)': () =>
+      client.embedBatch(spec, { texts: sentences, layer: -1, pooling: 'mean', batchSize: 32 }),
+    'raw ORT session': () => rawPool(encs.map((e) => e.ids)),
+    'transformers.js': () => peer(sentences, { pooling: 'mean', normalize: false }),
+  };
+  if (base)
+    batched['BERT Lens before (worker)'] = () =>
+      base.embedBatch(spec, { texts: sentences, layer: -1, pooling: 'mean', batchSize: 32 });
+  const runs = Math.max(3, Math.ceil(o.runs / 2));
+  const tokens = `${Math.min(...counts)}–${Math.max(...counts)}`;
+  for (const [what, sides] of [
+    ['embeddings, 32 sentences one per call', one],
+    ['embeddings, 32 sentences in one batch', batched],
+  ] as const) {
+    const t = await interleave(sides, runs, 1);
+    rows.push({ what, tokens, p50: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])), agree });
+    console.log(
+      `  ${what}: ${Object.entries(t)
+        .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
+        .join(', ')}`,
+    );
+  }
+  await raw.dispose();
+  await peer.dispose?.();
   return rows;
 }
 
@@ -440,15 +546,15 @@ export function renderScale(d: ScaleData): string {
   );
   lines.push('');
   lines.push(
-    '| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | Used |',
+    '| Side | First answer (ms) | ÷ transformers.js | Peak RSS after first answer (MiB) | Peak RSS, end (MiB) | ÷ one raw session | PSS, end (MiB) | Used |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
   const peerFirst = med('peer', 'firstAnswerMs');
   const rawPeak = med('raw', 'peakMiB');
   for (const s of d.sides) {
     const errs = (d.children[s] ?? []).filter((c) => c.error).map((c) => c.error);
     lines.push(
-      `| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`,
+      `| ${name[s]} | ${f0(med(s, 'firstAnswerMs'))} | ${f2(med(s, 'firstAnswerMs') / peerFirst)} | ${f0(med(s, 'peakAfterFirstMiB'))} | ${f0(med(s, 'peakMiB'))} | ${f2(med(s, 'peakMiB') / rawPeak)} | ${f0(med(s, 'pssEndMiB'))} | ${(d.children[s]?.[0]?.features ?? []).join(', ')}${errs.length ? ` — errors: ${errs[0]}` : ''} |`,
     );
   }
   lines.push('');

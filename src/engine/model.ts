@@ -10,8 +10,10 @@
 //    plus the attention probabilities and per-layer hidden states as extra outputs. Each task fetches only what it
 //    needs. ORT reads the weights from the file itself (memory-mapped) and packs them once;
 //  - graphs that cannot be folded into that one session (a backward graph, a pooled encoder) open through
-//    `openVariant`: an edit of the same skeleton, opened on first use, reading the same file's weights without
-//    packing its own copy (so that the operating system's page cache holds them once).
+//    `openVariant` / `gradientSession`: an edit of the same skeleton, opened on first use, reading the same file's
+//    weights without packing its own copy (so that the operating system's page cache holds them once). Before the
+//    first of them opens, the one session is reopened the same way (`shareWeights`): from then on every session
+//    of the model reads one copy of the weights with the same kernels, and all paths agree to 1e-6.
 // Measurements behind these choices: docs/benchmarks.md, "BERT-base scale".
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,6 +60,14 @@ interface MainSession {
   hidden?: string[];
   /** What each rejected combination failed with (for the log). */
   notes: string[];
+  /** The graph the session runs (rebuilt from the skeleton to reopen it with shared weights). */
+  build?: () => Uint8Array;
+  /** Reopened without its packed copy (and, fp32, with the backward graphs' kernels), next to a variant or
+   *  backward graph that reads the same file's weights. */
+  shared: boolean;
+  /** Dynamic int8: no backward graph reads this file (gradients use the fp32 one), and its integer kernels give
+   *  the same numbers packed or not, so only prepacking is left out when it shares its weights. */
+  quantized: boolean;
 }
 
 /** The file that holds a model's weights: a link resolved (the hub cache links snapshot files to blobs/<etag>).
@@ -82,7 +92,7 @@ async function openMain(
   graph: GraphInfo | undefined,
 ): Promise<MainSession> {
   const notes: string[] = [];
-  const attempts: { build: () => Uint8Array | string; gathered: boolean; extras: boolean }[] = [];
+  const attempts: { build: () => Uint8Array; gathered: boolean; extras: boolean }[] = [];
   if (skeleton && graph) {
     const attentions = findAttentionOutputs(graph, folder.numLayers);
     const hidden =
@@ -115,6 +125,9 @@ async function openMain(
           attentions: a.extras ? attentions : undefined,
           hidden: a.extras ? hidden : undefined,
           notes,
+          build: a.build,
+          shared: false,
+          quantized: dynamicQuant,
         };
       } catch (err) {
         notes.push(err instanceof Error ? err.message : String(err));
@@ -123,7 +136,7 @@ async function openMain(
   }
   // The file itself: ORT's own error (corrupt-model) is the one the user sees when nothing opens.
   const session = await openSession(onnxPath, device);
-  return { session, gathered: false, notes };
+  return { session, gathered: false, notes, shared: false, quantized: false };
 }
 
 /** Who hears that a session opened on first use is being prepared, and what to call it ("saliency"). */
@@ -139,6 +152,8 @@ export class LoadedModel {
   readonly plain: RuntimeSession;
   /** Set by dispose(): no session is opened after it (one would never be released). */
   private disposed = false;
+  /** The one session being reopened with shared weights (see shareWeights). */
+  private sharing?: Promise<void>;
 
   private constructor(
     readonly id: string,
@@ -210,8 +225,9 @@ export class LoadedModel {
 
   /** Opens (once per `key`, on first use) an edited graph that reads this model's weights from its file:
    *  `build` gets the skeleton and returns the edited ModelProto. By default ORT does not pack a private copy of
-   *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache. The
-   *  session is disposed with the model. */
+   *  the MatMul weights for it (`disablePrepacking`), so that the weights stay one copy in the page cache, and the one
+   *  session is first reopened the same way (shareWeights), so that both compute the same numbers. `prepack`
+   *  opts out of both (a private packed copy). The session is disposed with the model. */
   openVariant(
     key: string,
     build: (skeleton: Uint8Array) => Uint8Array,
@@ -220,12 +236,54 @@ export class LoadedModel {
     this.checkNotDisposed();
     let p = this.variants.get(key);
     if (!p) {
-      const options: OpenOptions = { externalDataFolder: path.dirname(this.onnxPath), disablePrepacking: !o.prepack };
-      p = this.announced(o, (async () => openSession(build(this.skeleton()), o.device ?? this.device, options))());
+      const externalDataFolder = path.dirname(this.onnxPath);
+      const options: OpenOptions = o.prepack ? { externalDataFolder } : this.sharedOptions();
+      p = this.announced(
+        o,
+        (async () => {
+          if (!o.prepack) await this.shareWeights();
+          return openSession(build(this.skeleton()), o.device ?? this.device, options);
+        })(),
+      );
       this.variants.set(key, p);
       p.catch(() => this.variants.delete(key));
     }
     return p;
+  }
+
+  /** Options of every session that reads this model's file next to another (see shareWeights). */
+  private sharedOptions(): OpenOptions {
+    return {
+      externalDataFolder: path.dirname(this.onnxPath),
+      disablePrepacking: true,
+      backwardKernels: !this.main.quantized,
+    };
+  }
+
+  /** Before a second session reads this model's file (a variant, the backward graph): reopens the one session
+   *  without packed weights (and, fp32, with the backward graphs' kernels), once. Alone, the one session packs its
+   *  MatMul weights (its own copy, ORT's fastest kernels; the file's pages are released). With another session next
+   *  to it, both read the file's pages (one copy in memory, shared through the page cache) with the same unpacked
+   *  kernels and the same fusions, so that the plain, gathered, introspection and backward paths give the same
+   *  numbers (scale.test.ts: to 1e-6). The cost of the unpacked kernels at BERT-base size: docs/benchmarks.md,
+   *  "BERT-base scale". Runs in progress finish on the packed session, which is released after them. */
+  private shareWeights(): Promise<void> {
+    const main = this.main;
+    if (main.shared || !main.build || main.session.provider !== 'cpu') return Promise.resolve();
+    if (!this.sharing) {
+      this.sharing = (async () => {
+        try {
+          const fresh = await openSession(main.build!(), 'cpu', this.sharedOptions());
+          if (this.disposed) return void (await fresh.dispose());
+          main.session.replaceWith(fresh);
+          main.shared = true;
+        } catch (err) {
+          // The packed session keeps serving: same answers, a few 1e-6 apart from the other sessions'.
+          main.notes.push(`shared weights: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      })();
+    }
+    return this.sharing;
   }
 
   attentionAvailable(): boolean {
@@ -239,6 +297,8 @@ export class LoadedModel {
     attentions: boolean;
     hidden: boolean;
     sharedWeights: boolean;
+    /** The one session was reopened without its packed copy, next to a variant or backward graph. */
+    shared: boolean;
     rejected: string[];
   } {
     return {
@@ -246,6 +306,7 @@ export class LoadedModel {
       attentions: !!this.main.attentions,
       hidden: !!this.main.hidden,
       sharedWeights: !!this.skeletonBytes,
+      shared: this.main.shared,
       rejected: this.main.notes,
     };
   }
@@ -456,7 +517,8 @@ export class LoadedModel {
   /** A gradient graph built from the fp32 variant (whatever variant serves predictions) and its session,
    *  opened the first time `key` is asked for and disposed with the model. Both are edits of the fp32 file's
    *  skeleton: the probe run and the backward session read the weights from the file (no copy in JS, and the
-   *  session packs no private copy of them). */
+   *  session packs no private copy of them); the one session of an fp32 model is reopened the same way first
+   *  (shareWeights). */
   gradientSession(
     key: string,
     options: (fp32Bytes: Uint8Array) => GradientOptions,
@@ -478,10 +540,16 @@ export class LoadedModel {
           const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
           const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
           const externalDataFolder = path.dirname(fp32);
+          // The backward graph reads the same file as the one session: one copy of the weights, same kernels.
+          if (this.variant === 'fp32') await this.shareWeights();
           const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
           return {
             graph,
-            session: await openSession(graph.bytes, this.device, { externalDataFolder, disablePrepacking: true }),
+            session: await openSession(graph.bytes, this.device, {
+              externalDataFolder,
+              disablePrepacking: true,
+              backwardKernels: true,
+            }),
           };
         })(),
       );
@@ -516,6 +584,7 @@ export class LoadedModel {
     this.gradients.clear();
     for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);
     this.variants.clear();
+    await this.sharing;
     await this.main.session.dispose().catch(() => undefined);
   }
 }

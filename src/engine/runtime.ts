@@ -18,14 +18,31 @@ ort.env.logLevel = 'error';
 
 export const DEVICES: Device[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
+/** The ORT session behind a RuntimeSession and its views; `replaceWith` swaps it for every holder at once. */
+interface Slot {
+  session: ort.InferenceSession;
+  /** Runs in progress (on any session of this slot). */
+  running: number;
+  /** Replaced sessions, released once no run is in progress. */
+  retired: ort.InferenceSession[];
+}
+
 export class RuntimeSession {
+  private readonly slot: Slot;
   constructor(
-    private readonly session: ort.InferenceSession,
+    session: ort.InferenceSession,
     /** The provider that actually runs this session. */
     readonly provider: Device,
     readonly fallbackReason?: string,
     private readonly visibleOutputs?: readonly string[],
-  ) {}
+    slot?: Slot,
+  ) {
+    this.slot = slot ?? { session, running: 0, retired: [] };
+  }
+
+  private get session(): ort.InferenceSession {
+    return this.slot.session;
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
@@ -41,11 +58,24 @@ export class RuntimeSession {
 
   /** The same session (same weights) listing only `outputs`; disposing a view does nothing. */
   view(outputs: readonly string[]): RuntimeSession {
-    const v = new RuntimeSession(this.session, this.provider, this.fallbackReason, outputs);
+    const v = new RuntimeSession(this.session, this.provider, this.fallbackReason, outputs, this.slot);
     v.isView = true;
     return v;
   }
   private isView = false;
+
+  /** From now on this session and its views run `next` (a session of the same graph, opened with other options);
+   *  the session they ran so far is released once no run uses it. `next` must not be used on its own after. */
+  replaceWith(next: RuntimeSession): void {
+    this.slot.retired.push(this.slot.session);
+    this.slot.session = next.slot.session;
+    this.releaseRetired();
+  }
+
+  private releaseRetired(): void {
+    if (this.slot.running > 0) return;
+    for (const s of this.slot.retired.splice(0)) void s.release().catch(() => undefined);
+  }
 
   async run(feeds: Record<string, InputTensor>, outputs: string[]): Promise<Record<string, OutputTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -54,7 +84,14 @@ export class RuntimeSession {
         t.type === 'bool'
           ? new ort.Tensor('bool', t.data as Uint8Array, t.dims)
           : new ort.Tensor(t.type, t.data as BigInt64Array & Float32Array, t.dims);
-    const result = await this.session.run(ortFeeds, outputs);
+    this.slot.running++;
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = await this.session.run(ortFeeds, outputs);
+    } finally {
+      this.slot.running--;
+      this.releaseRetired();
+    }
     const out: Record<string, OutputTensor> = {};
     for (const name of outputs) {
       const t = result[name];
@@ -67,6 +104,7 @@ export class RuntimeSession {
 
   async dispose(): Promise<void> {
     if (this.isView) return;
+    for (const s of this.slot.retired.splice(0)) await s.release().catch(() => undefined);
     await this.session.release();
   }
 }
@@ -83,9 +121,29 @@ export interface OpenOptions {
   externalDataFolder?: string;
   /** Keep MatMul weights as they are instead of packing a private copy for this session (session.disable_prepacking). */
   disablePrepacking?: boolean;
+  /** None of the fusions that a backward graph cannot get (LayerNorm, Gelu: it reads their intermediates), so that
+   *  the forward arithmetic is the same kernels in a model's one session, its variants and its backward graphs. */
+  backwardKernels?: boolean;
   /** External data files given as bytes (ORT reads initializers from them instead of the disk). */
   externalData?: { path: string; data: Uint8Array }[];
 }
+
+/** ORT optimisers that fuse a forward pattern into one kernel whose float arithmetic differs from the pattern's
+ *  operators (measured: 1e-5 on the embedded model's logits). A backward graph reads the pattern's intermediates,
+ *  so ORT cannot fuse it there: `backwardKernels` sessions leave them out everywhere. */
+const UNSHARED_FUSIONS = [
+  'LayerNormFusionL1',
+  'LayerNormFusionL2',
+  'SimplifiedLayerNormFusion',
+  'SkipLayerNormFusion',
+  'BiasSkipLayerNormFusion',
+  'EmbedLayerNormFusion',
+  'GeluFusionL1',
+  'GeluFusionL2',
+  'BiasGeluFusion',
+  'FastGeluFusion',
+  'QuickGeluFusion',
+];
 
 export async function openSession(
   model: string | Uint8Array,
@@ -96,6 +154,7 @@ export async function openSession(
   if (options.externalDataFolder)
     config['session.model_external_initializers_file_folder_path'] = options.externalDataFolder;
   if (options.disablePrepacking) config['session.disable_prepacking'] = '1';
+  if (options.backwardKernels) config['optimization.disable_specified_optimizers'] = UNSHARED_FUSIONS.join(';');
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3, // errors only: ORT's buffer-reuse warnings on dynamic shapes are noise to a user

@@ -67,7 +67,7 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
   const rec = await view.locator('#recommendation').innerText();
   assert.match(
     rec,
-    /^Recommended: (TF-IDF \+ LR|frozen encoder \+ head|hybrid \(frozen \+ TF-IDF\)|fine-tuned): \d\.\d\d validation accuracy/,
+    /^Recommended: (TF-IDF \+ LR|frozen encoder \+ head|hybrid \(frozen \+ TF-IDF\)|fine-tuned): \d+\.\d% validation accuracy/,
   );
   assert.equal(await candidates.locator('tr.best').count(), 1, 'one recommended row');
   assert.match(await view.locator('#fine-tuned-note').innerText(), /Encoder fine-tuned/);

@@ -74,7 +74,7 @@ test('hybrid: pooled dim + TF-IDF vocabulary wide, scored on the same test indic
   assert.equal(o.recommendation!.candidate, 'tfidf');
   assert.match(
     o.recommendation!.reason,
-    /^TF-IDF \+ LR: \d\.\d\d validation accuracy vs \d\.\d\d frozen encoder \+ head; as good as frozen encoder \+ head and hybrid \(frozen \+ TF-IDF\) on validation, and cheaper$/,
+    /^TF-IDF \+ LR: \d+\.\d% validation accuracy vs \d+\.\d% frozen encoder \+ head; as good as frozen encoder \+ head and hybrid \(frozen \+ TF-IDF\) on validation, and cheaper$/,
   );
 });
 
@@ -145,14 +145,14 @@ test('recommendation: the best validation accuracy wins, whatever the test split
   assert.equal(r.split, 'validation');
   assert.equal(
     r.reason,
-    'TF-IDF + LR: 0.66 validation accuracy vs 0.61 hybrid (frozen + TF-IDF); the texts are short and topical: their words alone separate the labels, at a fraction of the cost',
+    'TF-IDF + LR: 66.0% validation accuracy vs 61.0% hybrid (frozen + TF-IDF); the texts are short and topical: their words alone separate the labels, at a fraction of the cost',
   );
   assert.match(recommend(c, 400)!.reason, /the labels follow the words used/);
   const h = recommend({ ...c, hybrid: s(0.7, 0.2) })!;
   assert.equal(h.candidate, 'hybrid');
   assert.equal(
     h.reason,
-    'hybrid (frozen + TF-IDF): 0.70 validation accuracy vs 0.66 TF-IDF + LR; words and the encoder’s features each add something: together they beat either alone',
+    'hybrid (frozen + TF-IDF): 70.0% validation accuracy vs 66.0% TF-IDF + LR; words and the encoder’s features each add something: together they beat either alone',
   );
   assert.equal(recommend({ ...c, fine_tuned: s(0.9, 0) })!.candidate, 'fine_tuned');
 });
@@ -165,14 +165,14 @@ test('recommendation: ties go to macro-F1, then to the cheaper candidate; missin
   assert.equal(t.candidate, 'frozen');
   assert.equal(
     t.reason,
-    'frozen encoder + head: 0.60 validation accuracy vs 0.60 hybrid (frozen + TF-IDF); as good as hybrid (frozen + TF-IDF) and fine-tuned on validation, and cheaper',
+    'frozen encoder + head: 60.0% validation accuracy vs 60.0% hybrid (frozen + TF-IDF); as good as hybrid (frozen + TF-IDF) and fine-tuned on validation, and cheaper',
   );
   // Missing and validation-less candidates are skipped; one candidate has no runner-up.
   const one = recommend({ frozen: s(undefined, 1), fine_tuned: s(0.4, 0.4) })!;
   assert.equal(one.candidate, 'fine_tuned');
   assert.equal(
     one.reason,
-    'fine-tuned: 0.40 validation accuracy; training the encoder on this data beats its frozen features and word counts',
+    'fine-tuned: 40.0% validation accuracy; training the encoder on this data beats its frozen features and word counts',
   );
   assert.equal(recommend({ frozen: s(undefined, 1), tfidf: s(undefined, 0.2) }), undefined);
   assert.equal(recommend({}), undefined);
@@ -185,7 +185,7 @@ test('candidate table lines for the CLI: validation and test columns, the recomm
     'candidates (same split)     val acc  val F1  test acc  test F1',
     'TF-IDF + LR ★                75.0%   70.0%   50.0%     45.0%',
     'frozen encoder + head        50.0%   50.0%   25.0%     25.0%',
-    'Recommended (on validation): TF-IDF + LR: 0.75 validation accuracy vs 0.50 frozen encoder + head; the labels follow the words used: word counts do as well as the encoder, at a fraction of the cost.',
+    'Recommended (on validation): TF-IDF + LR: 75.0% validation accuracy vs 50.0% frozen encoder + head; the labels follow the words used: word counts do as well as the encoder, at a fraction of the cost.',
   ]);
   assert.equal(
     candidateLines({ frozen: s(undefined, 0.5) }).pop(),

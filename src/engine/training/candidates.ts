@@ -3,6 +3,7 @@
 // logistic head on the frozen pooled features CONCATENATED with the TF-IDF features (in-process only; it is not
 // exported). Each is scored on the validation and the test split; the recommendation reads validation only.
 import { CancelledError } from '../errors';
+import { formatPercent } from '../math';
 import type { SparseRow } from './features';
 import { standardize, standardizer } from './features';
 import { type Head, headProbabilities, trainHead } from './heads';
@@ -134,7 +135,8 @@ export async function scoreCandidates(inp: CandidateInput): Promise<Candidates> 
   return { frozen, ...(inp.fineTuned ? { fine_tuned: inp.fineTuned } : {}), hybrid, tfidf };
 }
 
-const p2 = (x: number) => x.toFixed(2);
+/** Accuracies in the reason line: one decimal of a percent, so 98.2 % and 97.9 % do not both read 0.98. */
+const pct = (x: number) => formatPercent(x, 1);
 
 /** The best candidate on the VALIDATION split (accuracy, then macro-F1, then the cheaper one), and why, in one
  *  line. Candidates without validation scores are skipped; the test split is never read. Undefined when no
@@ -158,8 +160,8 @@ export function recommend(c: Candidates, avgWords?: number): Recommendation | un
     hybrid: 'words and the encoder’s features each add something: together they beat either alone',
     fine_tuned: 'training the encoder on this data beats its frozen features and word counts',
   };
-  let line = `${CANDIDATE_TITLES[best.name]}: ${p2(best.val.accuracy)} validation accuracy`;
-  if (next) line += ` vs ${p2(next.val.accuracy)} ${CANDIDATE_TITLES[next.name]}`;
+  let line = `${CANDIDATE_TITLES[best.name]}: ${pct(best.val.accuracy)} validation accuracy`;
+  if (next) line += ` vs ${pct(next.val.accuracy)} ${CANDIDATE_TITLES[next.name]}`;
   line += tied.length
     ? `; as good as ${tied.map((n) => CANDIDATE_TITLES[n]).join(' and ')} on validation, and cheaper`
     : `; ${why[best.name]}`;
