@@ -240,6 +240,9 @@ export async function tokenF1(
     frozenLr?: number;
     frozenEpochs?: number;
     skipFineTune?: boolean;
+    /** Also fine-tune without class weights (`classWeights: 'none'`; the default weighs the tags), same split
+     *  and settings. */
+    unweighted?: boolean;
     log?: (l: string) => void;
   } = {},
 ) {
@@ -257,6 +260,14 @@ export async function tokenF1(
   const ft = opts.skipFineTune
     ? undefined
     : await fineTune(model, data, { ...common, learningRate: opts.lr ?? 1e-4 }, { onProgress: log });
+  const unweighted = opts.unweighted
+    ? await fineTune(
+        model,
+        data,
+        { ...common, learningRate: opts.lr ?? 1e-4, classWeights: 'none' },
+        { onProgress: log },
+      )
+    : undefined;
   const frozen = await fineTune(
     model,
     data,
@@ -273,6 +284,7 @@ export async function tokenF1(
   return {
     data: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
     fineTuned: ft,
+    unweighted,
     frozen,
   };
 }

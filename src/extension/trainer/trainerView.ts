@@ -302,12 +302,14 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         );
     } catch (err) {
       this.fail(err, 'Training');
-      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume.
+      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume. The
+      // worker may still finish the epoch under way when the cancel reaches it (its progress no longer arrives
+      // here), so the checkpoint can be a later epoch than the last one reported: Resume's results name it.
       if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length)
         this.set({
           resumable: true,
           error: vscode.l10n.t(
-            'Cancelled after epoch {0}: Resume continues from its checkpoint.',
+            'Cancelled (last epoch reported: {0}). Resume continues from the checkpoint of the last finished epoch.',
             this.state.history[this.state.history.length - 1].epoch,
           ),
         });
@@ -320,7 +322,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const r = this.state.result;
     if (!r || !this.state.selected) return;
     const data = this.state.selected;
-    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
+    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson|conll|conllu|bio|iob|iob2|ner|json)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
     const picked = await pickModelFolder(vscode.l10n.t('Save classifier as a model folder'), `${base}-${suffix}`);
     if (!picked) return;

@@ -23,7 +23,7 @@ import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 import { fineTuneControls } from './fineTuneControls';
-import { taskResultsSection } from './taskResults';
+import { resumedNote, taskResultsSection } from './taskResults';
 import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
@@ -445,13 +445,14 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       'div',
       { class: 'muted' },
       l10n.t(
-        'Split {0}/{1}/{2} (seed {3}); best epoch {4} of {5}; {6} s',
+        'Split {0}/{1}/{2} (seed {3}); best epoch {4} of {5}{6}; {7} s',
         rep.split.train,
         rep.split.validation,
         rep.split.test,
         rep.split.seed,
         rep.head.best_epoch,
         rep.head.epochs_run,
+        resumedNote(rep.head),
         rep.seconds.total.toFixed(1),
       ),
     ),

@@ -5,6 +5,11 @@ import { type TrainerState, trSave } from '../../protocol/trainer';
 import { taskMetricRows } from './candidateRows';
 import { l10n } from '../../shared/l10n';
 
+/** "(resumed after epoch N)" for a run that Resume continued from a checkpoint, else nothing. */
+export function resumedNote(head: { resumed_from?: number }): string {
+  return head.resumed_from !== undefined ? ' ' + l10n.t('(resumed after epoch {0})', head.resumed_from) : '';
+}
+
 export function taskResultsSection(s: TrainerState, post: (m: unknown) => void): HTMLElement | undefined {
   const rep = s.result?.report;
   if (!rep?.task_metrics || (rep.task !== 'token' && rep.task !== 'qa')) return undefined;
@@ -34,13 +39,14 @@ export function taskResultsSection(s: TrainerState, post: (m: unknown) => void):
       'div',
       { id: 'fine-tuned-note', class: 'muted' },
       l10n.t(
-        'Encoder fine-tuned ({0}, {1} tokens, lr {2}, {3} layers); best epoch {4} of {5}; split {6}/{7}/{8}; {9} s.',
+        'Encoder fine-tuned ({0}, {1} tokens, lr {2}, {3} layers); best epoch {4} of {5}{6}; split {7}/{8}/{9}; {10} s.',
         rep.encoder.model,
         rep.encoder.max_length,
         rep.head.learning_rate ?? '?',
         rep.head.train_layers ?? l10n.t('all'),
         rep.head.best_epoch,
         rep.head.epochs_run,
+        resumedNote(rep.head),
         rep.split.train,
         rep.split.validation,
         rep.split.test,
