@@ -43,6 +43,8 @@ await esbuild.build({
   // Packages (native addons, ESLint…) load from node_modules at run time; only the repository's sources are bundled.
   packages: 'external',
   external: ['vscode'],
+  // Webview apps import their stylesheets as text, as esbuild.config.mjs bundles them (test/webviews/l10n.test.ts).
+  loader: { '.css': 'text' },
   sourcemap: 'inline',
   logLevel: 'warning',
 });

@@ -66,6 +66,7 @@ copy('media');
 for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) copy(f);
 // The manifest's %key% strings (titles, walkthrough, settings) and their translations.
 for (const f of readdirSync(root)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
+copy('l10n'); // the runtime strings' bundle: English, translations go next to it as bundle.l10n.<locale>.json
 if (existsSync(join(root, 'docs/images'))) copy('docs/images');
 copy('node_modules/onnxruntime-node/package.json');
 copy('node_modules/onnxruntime-node/dist');

@@ -15,6 +15,7 @@ import { OBJECTIVE_INPUTS } from '../engine/grad/objectives';
 import { buildFineTuneModel, readParameters } from '../engine/training/fineTuneGraph';
 import { fineTune } from '../engine/training/fineTune';
 import { fuseLayerNorms } from '../engine/training/fuseLayerNorm';
+import { fuseLinears } from '../engine/training/fuseLinear';
 import { TrainStep, openTrainingGraph } from '../engine/training/trainStep';
 import { createRng } from '../engine/training/random';
 import { loadTaskData } from '../engine/training/taskData';
@@ -31,6 +32,7 @@ export interface ThroughputResult {
   /** The same step on the graph as exported (LayerNorms not fused), when measured (`compareUnfused`). */
   unfused?: { trainExamplesPerSecond: number; ratio: number; ms: { step: number; run: number; optimizer: number } };
   fusedLayerNorms: number;
+  fusedLinears: number;
 }
 
 /** Training step (the production TrainStep: fused graph, accumulator, AdamW) against inference (the fine-tuning
@@ -131,6 +133,7 @@ export async function throughput(
   };
   const main = of(steps[0]);
   const fusedLayerNorms = fuseLayerNorms(net.bytes).fused;
+  const fusedLinears = fuseLinears(fuseLayerNorms(net.bytes).bytes).fused;
   return {
     ...main,
     inferenceExamplesPerSecond: batch / (inferMs / 1000),
@@ -138,6 +141,7 @@ export async function throughput(
     ms: { inference: inferMs, ...main.ms },
     ...(steps[1] ? { unfused: of(steps[1]) } : {}),
     fusedLayerNorms,
+    fusedLinears,
   };
 }
 
@@ -236,6 +240,9 @@ export async function tokenF1(
     frozenLr?: number;
     frozenEpochs?: number;
     skipFineTune?: boolean;
+    /** Also fine-tune without class weights (`classWeights: 'none'`; the default weighs the tags), same split
+     *  and settings. */
+    unweighted?: boolean;
     log?: (l: string) => void;
   } = {},
 ) {
@@ -253,6 +260,14 @@ export async function tokenF1(
   const ft = opts.skipFineTune
     ? undefined
     : await fineTune(model, data, { ...common, learningRate: opts.lr ?? 1e-4 }, { onProgress: log });
+  const unweighted = opts.unweighted
+    ? await fineTune(
+        model,
+        data,
+        { ...common, learningRate: opts.lr ?? 1e-4, classWeights: 'none' },
+        { onProgress: log },
+      )
+    : undefined;
   const frozen = await fineTune(
     model,
     data,
@@ -269,6 +284,7 @@ export async function tokenF1(
   return {
     data: { train: data.split.train.length, val: data.split.val.length, test: data.split.test.length },
     fineTuned: ft,
+    unweighted,
     frozen,
   };
 }

@@ -26,6 +26,8 @@ export interface TrainArgs {
   lastLayers?: number;
   pooling?: 'mean' | 'cls';
   cacheDir?: string;
+  /** Balanced class weights (the frozen head's default) or none. */
+  classWeights?: 'balanced' | 'none';
 }
 
 /** The stable `--json` shape. */
@@ -76,6 +78,7 @@ export async function runTrain(args: TrainArgs, io: TrainIo, client: TrainingCli
       head: args.head,
       seed: args.seed,
       cacheDir: args.cacheDir,
+      classWeights: args.classWeights,
     },
     {
       onProgress: (q) => {

@@ -27,12 +27,14 @@ import { ModelStatusBar } from './statusBar';
 import { registerTrainer } from './trainer/registerTrainer';
 import { EntitiesView } from './views/entitiesView';
 import { registerWalkthrough } from './walkthrough/register';
+import { setTranslator } from './core/l10n';
 
 let services: Services | undefined;
 
 /** Registers everything and loads nothing: the engine worker and the model start on the first use. */
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const t0 = performance.now();
+  setTranslator(vscode.l10n.t); // the text built in core/* goes through vscode.l10n too
   const log = createLogger();
   const statusBar = new ModelStatusBar();
   context.subscriptions.push(log, statusBar);

@@ -13,7 +13,7 @@ export const train: Command = {
   usage: `train --data FILE|DIR        fine-tune the encoder (or a head on frozen features); compare with baselines
       [--mode fine-tune|frozen] [--task sequence|pair|token|qa] [--epochs N] [--lr X]
       [--train-layers all|top-K|head] [--freeze-embeddings] [--batch-size N] [--max-length N]
-      [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
+      [--class-weights auto|balanced|none] [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
       frozen only: [--layer N] [--last-layers N] [--head logistic|mlp] [--pooling mean|cls]`,
   options: {
     data: opt.str,
@@ -26,6 +26,7 @@ export const train: Command = {
     'batch-size': opt.str,
     'max-length': opt.str,
     resume: opt.flag,
+    'class-weights': opt.str,
     'text-column': opt.str,
     'label-column': opt.str,
     'pair-column': opt.str,
@@ -51,6 +52,11 @@ export const train: Command = {
     if (mode !== undefined && mode !== 'fine-tune' && mode !== 'frozen')
       throw new UsageError(`--mode must be fine-tune or frozen, not "${mode}".`);
     const task = stringOption(args, 'task') as FineTuneTask | undefined;
+    const classWeights = stringOption(args, 'class-weights');
+    if (classWeights !== undefined && classWeights !== 'auto' && classWeights !== 'balanced' && classWeights !== 'none')
+      throw new UsageError(
+        `--class-weights must be auto, balanced or none, not "${classWeights}" (auto: weigh classes, or tags for --task token, on imbalance).`,
+      );
     const engine = new Engine();
     // No --mode: fine-tune when the model has an fp32 variant (gradients need it), otherwise the frozen head.
     let fineTuning = mode === 'fine-tune';
@@ -100,6 +106,7 @@ export const train: Command = {
             freezeEmbeddings: args.options['freeze-embeddings'] === true,
             resume: args.options.resume === true,
             allPieces: args.options['all-pieces'] === true,
+            classWeights,
             pooling: stringOption(args, 'pooling') as 'cls' | 'mean' | undefined,
           },
           { log },
@@ -127,6 +134,7 @@ export const train: Command = {
         pooling: stringOption(args, 'pooling') as 'mean' | 'cls' | undefined,
         head: stringOption(args, 'head') as 'logistic' | 'mlp' | undefined,
         lastLayers: args.options['last-layers'] !== undefined ? intOption(args, 'last-layers', 1) : undefined,
+        classWeights: classWeights === 'none' ? 'none' : classWeights === undefined ? undefined : 'balanced',
         json,
       },
       { log },

@@ -25,6 +25,7 @@ import {
   tensorHeader,
   writeModel,
 } from './onnxModel';
+import { type GeluPattern, findGeluPatterns, geluGradient } from './patterns';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
 import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
 import { rankQuestions, upgradeToOpset13 } from './upgrade';
@@ -46,6 +47,9 @@ export interface GradientOptions {
   /** Multiply each internal tensor by the per-example input `bertlens_scale` (float [batch]) before its readers;
    *  the gradient is then the one at the scaled value (integrated gradients in one batched call). */
   scaleInternals?: boolean;
+  /** Differentiate known subgraphs (the exact GELU, patterns.ts) as a whole rather than node by node (default
+   *  true; false gives the node-by-node graph, the independent path the tests compare with). */
+  patterns?: boolean;
 }
 
 export interface GradientGraph {
@@ -380,10 +384,20 @@ export async function buildGradientGraph(
     constInts: (t) => constIntsOf(m, producers, t),
     opset: m.opset,
   };
+  const gelus =
+    options.patterns === false
+      ? new Map<number, GeluPattern>()
+      : findGeluPatterns(m, (t) => internals.includes(t) || [...leafOf.values()].includes(t));
   for (let k = m.nodes.length - 1; k >= 0; k--) {
     const n = m.nodes[k];
     if (!reachedNodes.has(n.index)) continue;
     if (!n.outputs.some((o) => needed.has(o) && contributions.has(o))) continue;
+    const gelu = gelus.get(n.index);
+    if (gelu) {
+      // Its inner nodes get no gradient, so the loop passes over them.
+      if (ctx.wants(gelu.x)) push(gelu.x, geluGradient(e, gelu, gradOf(n.outputs[0])!));
+      continue;
+    }
     const rule = RULES[n.opType];
     if (!rule || n.domain) {
       if (n.domain === 'com.microsoft') {

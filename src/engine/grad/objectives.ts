@@ -14,8 +14,10 @@ export type Objective =
   | { kind: 'log-sigmoid'; output: string }
   /** Mean cross-entropy of each output against int64 labels shaped like the output without its last axis;
    *  entries equal to ignoreIndex (default -100) are left out; several outputs (QA start/end) are averaged.
-   *  With weights, a float [batch] input weighs each example: Σ w·CE / Σ w over the kept entries. */
-  | { kind: 'cross-entropy'; outputs: string[]; ignoreIndex?: number; weights?: boolean }
+   *  With weights, a float [batch] input weighs each example: Σ w·CE / Σ w over the kept entries. With
+   *  classWeights, a float [classes] input c weighs each entry by its label's class, Σ c[y]·CE / Σ c[y] (torch's
+   *  CrossEntropyLoss(weight=c, ignore_index), mean reduction; per tag for token classification). */
+  | { kind: 'cross-entropy'; outputs: string[]; ignoreIndex?: number; weights?: boolean; classWeights?: boolean }
   /** Mean binary cross-entropy with logits against int64 0/1 labels shaped like the output (ignoreIndex left out). */
   | { kind: 'binary-cross-entropy'; output: string; ignoreIndex?: number; weights?: boolean }
   /** Σ output · seed, with a float seed input shaped like each output: a vector-Jacobian product. */
@@ -29,6 +31,7 @@ export const OBJECTIVE_INPUTS = {
   position: 'bertlens_target_position',
   target: 'bertlens_target',
   weights: 'bertlens_weights',
+  classWeights: 'bertlens_class_weights',
   labels: (k: number) => `bertlens_labels_${k}`,
   teacher: 'bertlens_teacher_logits',
   seed: (k: number) => `bertlens_seed_${k}`,
@@ -133,6 +136,14 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
       const ignore = o.ignoreIndex ?? -100;
       if (o.weights)
         inputs.push({ role: 'weights', name: OBJECTIVE_INPUTS.weights, elemType: DT_FLOAT, dims: ['batch'] });
+      const classWeights = o.kind === 'cross-entropy' && o.classWeights;
+      if (classWeights)
+        inputs.push({
+          role: 'classWeights',
+          name: OBJECTIVE_INPUTS.classWeights,
+          elemType: DT_FLOAT,
+          dims: ['classes'],
+        });
       const losses: string[] = [];
       const k = outs.length;
       outs.forEach((z, j) => {
@@ -155,6 +166,9 @@ export function buildObjective(e: Emitter, o: Objective, ctx: Ctx): ObjectiveNod
             vw,
             e.reshape(OBJECTIVE_INPUTS.weights, e.i64([-1, ...Array.from({ length: labelRank - 1 }, () => 1)])),
           );
+        // The weight of each entry's class (ignored entries read class 0, then count 0 through `valid`).
+        if (classWeights)
+          vw = e.mul(vw, e.op('Gather', [OBJECTIVE_INPUTS.classWeights, safe], [{ name: 'axis', i: 0 }]));
         const den = e.op('Max', [e.reduceSum(vw, undefined, false), e.f32(1e-12)]);
         let lossEach: string;
         let gEach: string;

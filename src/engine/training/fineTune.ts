@@ -60,7 +60,10 @@ export interface FineTuneOptions {
   allPieces?: boolean;
   /** Epochs without a better validation metric before stopping (default 2). */
   patience?: number;
-  /** 'auto' (default): balanced class weights when the largest class is ≥ 3× the smallest (sequence tasks). */
+  /** 'auto' (default): balanced class weights when the largest class is ≥ 3× the smallest — per class for
+   *  sequence and pair tasks; per tag for token classification (judged on the tags of the training words), with
+   *  weights n / (k · n_tag) over the labelled word pieces of the training split, fed to the cross-entropy as
+   *  torch's CrossEntropyLoss(weight=…) does. 'balanced': always. 'none': never. QA has no classes. */
   classWeights?: 'auto' | 'balanced' | 'none';
   /** Where the per-epoch checkpoint goes (default: under the OS temp folder, keyed by data, model and options). */
   checkpointDir?: string;
@@ -151,6 +154,8 @@ export interface FineTuneOutcome {
   trainable: { parameters: number; values: number };
   /** Sequence tasks: the pooling the head uses, and why. */
   pooling?: { kind: 'cls' | 'mean'; reason: string };
+  /** The class weights the loss used (one per label, in `labels` order), or none (unweighted). */
+  classWeights?: number[];
   examplesPerSecond: number;
   seconds: number;
   maxLength: number;
@@ -275,7 +280,12 @@ export function modelFeeds(
   return feeds;
 }
 
-function labelFeeds(task: FineTuneTask, batch: Item[], weights?: Float64Array): Record<string, InputTensor> {
+function labelFeeds(
+  task: FineTuneTask,
+  batch: Item[],
+  weights?: Float64Array,
+  tagWeights?: Float32Array,
+): Record<string, InputTensor> {
   const n = batch.length;
   if (task === 'sequence' || task === 'pair') {
     const f: Record<string, InputTensor> = {
@@ -297,7 +307,9 @@ function labelFeeds(task: FineTuneTask, batch: Item[], weights?: Float64Array): 
     const len = Math.max(...batch.map((b) => b.enc.ids.length));
     const l = new BigInt64Array(n * len).fill(BigInt(IGNORE_INDEX));
     batch.forEach((b, r) => b.labels!.forEach((v, i) => (l[r * len + i] = BigInt(v))));
-    return { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: l, dims: [n, len] } };
+    const f: Record<string, InputTensor> = { [OBJECTIVE_INPUTS.labels(0)]: { type: 'int64', data: l, dims: [n, len] } };
+    if (tagWeights) f[OBJECTIVE_INPUTS.classWeights] = { type: 'float32', data: tagWeights, dims: [tagWeights.length] };
+    return f;
   }
   return {
     [OBJECTIVE_INPUTS.labels(0)]: {
@@ -649,21 +661,43 @@ export async function fineTune(
   })();
   const outputs = task === 'qa' ? ['start_logits', 'end_logits'] : ['logits'];
 
-  // Class weights (sequence tasks, on imbalance).
+  // Class weights on imbalance: per class for sequence and pair tasks; per tag for token classification, where
+  // the imbalance is judged on the training words' tags and the weights are counted once tokenized.
+  const isImbalanced = (counts: number[]) => {
+    const present = counts.filter((c) => c > 0);
+    return Math.max(...present) >= IMBALANCE_RATIO * Math.min(...present);
+  };
+  const weighTags =
+    task === 'token' &&
+    opts.classWeights !== 'none' &&
+    (opts.classWeights === 'balanced' ||
+      isImbalanced(
+        (() => {
+          const idx = new Map(labels.map((l, i) => [l, i]));
+          const counts = new Array<number>(labels.length).fill(0);
+          for (const i of split.train) for (const t of data.dataset.examples[i].tags as string[]) counts[idx.get(t)!]++;
+          return counts;
+        })(),
+      ));
   let weights: Float64Array | undefined;
   if ((task === 'sequence' || task === 'pair') && opts.classWeights !== 'none') {
     const idx = new Map(labels.map((l, i) => [l, i]));
     const y = split.train.map((i) => idx.get((data.dataset.examples[i] as { label: string }).label)!);
     const counts = new Array<number>(labels.length).fill(0);
     for (const c of y) counts[c]++;
-    const present = counts.filter((c) => c > 0);
-    const imbalanced = Math.max(...present) >= IMBALANCE_RATIO * Math.min(...present);
-    if (opts.classWeights === 'balanced' || imbalanced) weights = classWeightsFor(y, labels.length, 'balanced');
+    if (opts.classWeights === 'balanced' || isImbalanced(counts))
+      weights = classWeightsFor(y, labels.length, 'balanced');
   }
   const graph = await openTrainingGraph(
     net.bytes,
     params.map((p) => p.name),
-    { kind: 'cross-entropy', outputs, ignoreIndex: IGNORE_INDEX, weights: weights !== undefined },
+    {
+      kind: 'cross-entropy',
+      outputs,
+      ignoreIndex: IGNORE_INDEX,
+      weights: weights !== undefined,
+      classWeights: weighTags,
+    },
   );
   const session = graph.session;
   // Validation and test run one forward session, opened once, whose trained parameters are inputs: no model bytes
@@ -681,6 +715,16 @@ export async function fineTune(
     const trainSet = new Set(split.train);
     const trainItems = items.filter((it) => trainSet.has(it.example));
     const padId = model.tokenizer.padId;
+    // Per-tag weights over what the loss sees: the labelled pieces of the training split.
+    const tagWeights = weighTags
+      ? Float32Array.from(
+          classWeightsFor(
+            trainItems.flatMap((it) => it.labels!.filter((v) => v !== IGNORE_INDEX)),
+            labels.length,
+            'balanced',
+          ),
+        )
+      : undefined;
 
     // ---- optimiser, schedule, checkpoint ----
     const microPerEpoch = Math.ceil(trainItems.length / microBatch);
@@ -703,6 +747,7 @@ export async function fineTune(
       allPieces: opts.allPieces ?? false,
       wd: opts.weightDecay ?? 0.01,
       labels,
+      cw: opts.classWeights ?? 'auto',
     });
     const checkpointDir = opts.checkpointDir ?? path.join(os.tmpdir(), 'bert-lens-finetune', fp);
     let history: EpochRecord[] = [];
@@ -757,7 +802,7 @@ export async function fineTune(
         const batch = batches[b].map((i) => trainItems[i]);
         const feeds: Record<string, InputTensor> = {
           ...modelFeeds(session.inputNames, batch, padId),
-          ...labelFeeds(task, batch, weights),
+          ...labelFeeds(task, batch, weights, tagWeights),
         };
         const tb = performance.now();
         const loss = await trainer.micro(feeds, batch.length);
@@ -948,6 +993,7 @@ export async function fineTune(
       valSize: split.val.length,
       testSize: split.test.length,
       pooling,
+      classWeights: weights ? Array.from(weights) : tagWeights ? Array.from(tagWeights) : undefined,
       trainable: { parameters: params.length, values: params.reduce((s, p) => s + p.data.length, 0) },
       examplesPerSecond: seen / Math.max(1e-6, trainSeconds),
       seconds: (performance.now() - t0) / 1000,

@@ -50,6 +50,9 @@ export interface FineTuneJsonResult {
   learning_rate: number;
   train_layers: string;
   pooling?: string;
+  /** The class weights the loss used: the option (auto, balanced, none) and one weight per label, or null when
+   *  the loss was unweighted. */
+  class_weights: { mode: 'auto' | 'balanced' | 'none'; weights: Record<string, number> | null };
   examples_per_second: number;
   validation_size: number;
   /** Sequence/pair: frozen, fine_tuned, hybrid and tfidf scored on the same split (val and test). */
@@ -82,6 +85,12 @@ export async function runFineTuneCommand(
   if (args.task && !FINE_TUNE_TASKS.includes(args.task))
     throw new EngineError('bad-option', `Unknown task "${args.task}".`, `Use one of: ${FINE_TUNE_TASKS.join(', ')}.`);
   const trainLayers = parseTrainLayers(args.trainLayers);
+  if (args.classWeights !== undefined && !['auto', 'balanced', 'none'].includes(args.classWeights))
+    throw new EngineError(
+      'bad-option',
+      `--class-weights "${args.classWeights}" is not auto, balanced or none.`,
+      'auto (the default) weighs the classes (the tags, for token classification) when the largest is at least 3× the smallest; balanced always; none never.',
+    );
   const data = loadTaskData(args.data, {
     task: args.task,
     seed: args.seed,
@@ -142,6 +151,7 @@ export async function runFineTuneCommand(
       trainable_values: outcome.trainable.values,
       max_length: outcome.maxLength,
       pooling: outcome.pooling,
+      class_weights: outcome.classWeights ?? null,
       dropout: 'none',
     },
     metrics: outcome.metrics,
@@ -179,6 +189,12 @@ export async function runFineTuneCommand(
     learning_rate: outcome.learningRate,
     train_layers: String(trainLayers),
     pooling: outcome.pooling?.kind,
+    class_weights: {
+      mode: args.classWeights ?? 'auto',
+      weights: outcome.classWeights
+        ? Object.fromEntries(outcome.labels.map((l, i) => [l, Math.round(outcome.classWeights![i] * 1e4) / 1e4]))
+        : null,
+    },
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
     ...(outcome.candidates ? { candidates: outcome.candidates } : {}),

@@ -6,46 +6,9 @@
 // Only the graph that trains is rewritten; the exported model keeps the encoder's own nodes. Parameter names
 // (γ, β) are unchanged, so the same weights feed either graph.
 import { readFields } from '../onnx/protobuf';
-import {
-  DT_FLOAT,
-  type OnnxModel,
-  type OnnxNode,
-  encodeNode,
-  parseModel,
-  readInitializer,
-  writeModel,
-} from '../grad/onnxModel';
-
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_RAW = 9;
-
-/** The one float value of a constant (a Constant node's value or a one-value initializer), if it is one. */
-function scalarOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): number | undefined {
-  const n = producers.get(t);
-  if (n?.opType === 'Constant') {
-    const a = n.attrs.get('value');
-    if (a?.f !== undefined) return a.f;
-    if (!a?.t) return n.attrs.get('value_float')?.f;
-    let type = 0;
-    let count = 1;
-    let value: number | undefined;
-    for (const f of readFields(a.t)) {
-      if (f.no === TENSOR_DATA_TYPE) type = f.value!;
-      else if (f.no === TENSOR_DIMS) count *= f.value!;
-      else if (f.no === TENSOR_RAW && f.valEnd - f.valStart === 4)
-        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true);
-      else if (f.no === TENSOR_FLOAT_DATA)
-        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true); // packed or fixed32: the first value
-    }
-    return type === DT_FLOAT && count === 1 ? value : undefined;
-  }
-  const init = m.initializers.get(t);
-  if (init && init.dataType === DT_FLOAT && init.dims.reduce((a, b) => a * b, 1) === 1)
-    return readInitializer(m, t).data[0];
-  return undefined;
-}
+import { DT_FLOAT, type OnnxModel, type OnnxNode, encodeNode, parseModel, writeModel } from '../grad/onnxModel';
+import { scalarOf } from '../grad/patterns';
+import { TENSOR_RAW } from '../onnx/schema';
 
 /** ReduceMean over the last axis only, keeping it (attribute axes before opset 18, an input from 18). */
 function meanOverLast(m: OnnxModel, producers: Map<string, OnnxNode>, n: OnnxNode | undefined): boolean {
@@ -130,7 +93,8 @@ export function fuseLayerNorms(bytes: Uint8Array): FusedGraph {
       encodeNode(
         'LayerNormalization',
         [x, gamma, beta],
-        [addBeta.outputs[0]],
+        // Mean and 1/σ as outputs too: the backward pass reads them instead of recomputing them.
+        [addBeta.outputs[0], `${addBeta.outputs[0]}/bertlens_mean`, `${addBeta.outputs[0]}/bertlens_inv_std`],
         `${addBeta.name || addBeta.outputs[0]}/bertlens_fused_layernorm`,
         [
           { name: 'axis', i: -1 },

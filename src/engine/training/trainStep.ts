@@ -9,6 +9,7 @@ import { type GradientGraph, type Objective, buildGradientGraph } from '../grad/
 import { DT_FLOAT, encodeValueInfo, parseModel, writeModel } from '../grad/onnxModel';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import { fuseLayerNorms } from './fuseLayerNorm';
+import { fuseLinears } from './fuseLinear';
 import { AdamW, type AdamWOptions, GradientAccumulator, type Parameter } from './optimizer';
 
 export interface TrainingGraph {
@@ -16,6 +17,8 @@ export interface TrainingGraph {
   session: RuntimeSession;
   /** LayerNorm patterns fused in the graph that trains. */
   fusedLayerNorms: number;
+  /** MatMul + bias Add pairs run as one Gemm in the graph that trains. */
+  fusedLinears: number;
 }
 
 /** The gradient graph of `netBytes` for these parameters, and its session. `fuse: false` differentiates the
@@ -27,9 +30,10 @@ export async function openTrainingGraph(
   opts: { fuse?: boolean } = {},
 ): Promise<TrainingGraph> {
   const f = opts.fuse === false ? { bytes: netBytes, fused: 0 } : fuseLayerNorms(netBytes);
-  const grad = await buildGradientGraph(f.bytes, { objective, wrt: { parameters }, parametersAsInputs: true });
+  const l = opts.fuse === false ? { bytes: f.bytes, fused: 0 } : fuseLinears(f.bytes);
+  const grad = await buildGradientGraph(l.bytes, { objective, wrt: { parameters }, parametersAsInputs: true });
   const session = await openSession(grad.bytes, 'cpu');
-  return { grad, session, fusedLayerNorms: f.fused };
+  return { grad, session, fusedLayerNorms: f.fused, fusedLinears: l.fused };
 }
 
 /** The network's forward pass with these parameters as graph inputs (initializers dropped, Identity aliases

@@ -98,7 +98,7 @@ export async function chooseOverlaySource(services: Services, annotations: Annot
   const summary = await services.ensureModel();
   const items: (vscode.QuickPickItem & { source: 'rollout' | 'headMean'; layer?: number })[] = [
     {
-      label: 'Rollout',
+      label: vscode.l10n.t('Rollout'),
       description: vscode.l10n.t('all layers, residual-corrected (Abnar & Zuidema 2020)'),
       source: 'rollout',
     },

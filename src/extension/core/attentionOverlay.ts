@@ -4,6 +4,7 @@
 import type { AttentionResult, Offset } from '../../engine/api';
 import { tokensInSpan } from './tokens';
 import { mdText } from './markdown';
+import { l10n } from './l10n';
 
 export type OverlayMode = { kind: 'rollout' } | { kind: 'headMean'; layer: number };
 
@@ -43,9 +44,9 @@ export function overlayMatrix(
   result: Pick<AttentionResult, 'rollout' | 'headMean'>,
   mode: OverlayMode,
 ): { matrix: number[][]; source: string } {
-  if (mode.kind === 'rollout') return { matrix: result.rollout, source: 'rollout' };
+  if (mode.kind === 'rollout') return { matrix: result.rollout, source: l10n.t('rollout') };
   const l = layerIndex(mode.layer, result.headMean.length);
-  return { matrix: result.headMean[l], source: `head mean, layer ${l + 1}` };
+  return { matrix: result.headMean[l], source: l10n.t('head mean, layer {0}', l + 1) };
 }
 
 /** The attention row of the focus span: the mean of its tokens' rows. */
@@ -96,7 +97,14 @@ export function planAttentionOverlay(
       end: e + base,
       weight: row[j],
       level,
-      hover: `**${mdText(result.tokens[j])}** receives ${row[j].toFixed(4)} of “${mdText(word)}”’s attention (${source}; ${((row[j] / max) * 100).toFixed(0)} % of the strongest)`,
+      hover: l10n.t(
+        '**{0}** receives {1} of “{2}”’s attention ({3}; {4} % of the strongest)',
+        mdText(result.tokens[j]),
+        row[j].toFixed(4),
+        mdText(word),
+        source,
+        ((row[j] / max) * 100).toFixed(0),
+      ),
     });
   }
   return { focus: [focus[0] + base, focus[1] + base], focusTokens, ranges, max, source };

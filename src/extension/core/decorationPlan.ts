@@ -3,6 +3,7 @@
 import type { Entity, Offset, ReplacedTokensResult } from '../../engine/api';
 import { entityType } from '../../engine/bio';
 import { mdText } from './markdown';
+import { l10n } from './l10n';
 
 /** Colour-blind-friendly palette (Okabe–Ito), as RGB so backgrounds can be translucent. */
 export const PALETTE: [number, number, number][] = [
@@ -84,7 +85,7 @@ export function planReplacedDecorations(
     list.push({
       start: s + base,
       end: e + base,
-      hover: `**${mdText(result.tokens[i])}** replaced with probability ${result.replaced[i].toFixed(3)}`,
+      hover: l10n.t('**{0}** replaced with probability {1}', mdText(result.tokens[i]), result.replaced[i].toFixed(3)),
     });
     out.set(b, list);
   });

@@ -1,5 +1,6 @@
 // Engine download progress → the increments and message of a VS Code progress notification (pure, no vscode).
 import type { DownloadProgress } from '../../engine/api';
+import { l10n } from './l10n';
 
 export interface ProgressStep {
   message: string;
@@ -17,10 +18,10 @@ export function downloadProgressMapper(): (p: DownloadProgress) => ProgressStep 
   let overall = false;
   return (p) => {
     const fileText = p.waiting
-      ? `${p.file} (waiting for another download)`
+      ? l10n.t('{0} (waiting for another download)', p.file)
       : p.total
-        ? `${p.file} ${Math.floor((p.loaded / p.total) * 100)}% of ${mb(p.total)} MB`
-        : `${p.file} ${mb(p.loaded)} MB`;
+        ? l10n.t('{0} {1}% of {2} MB', p.file, Math.floor((p.loaded / p.total) * 100), mb(p.total))
+        : l10n.t('{0} {1} MB', p.file, mb(p.loaded));
     if (p.overallTotal && p.overallLoaded !== undefined) {
       if (!overall) {
         overall = true;
@@ -29,7 +30,7 @@ export function downloadProgressMapper(): (p: DownloadProgress) => ProgressStep 
       const pct = Math.min(100, Math.floor((p.overallLoaded / p.overallTotal) * 100));
       const increment = Math.max(0, pct - lastPct);
       lastPct = Math.max(lastPct, pct);
-      return { message: `${fileText} — ${mb(p.overallLoaded)} of ${mb(p.overallTotal)} MB`, increment };
+      return { message: l10n.t('{0} — {1} of {2} MB', fileText, mb(p.overallLoaded), mb(p.overallTotal)), increment };
     }
     if (overall) return { message: fileText };
     if (p.file !== lastFile) {

@@ -1,6 +1,7 @@
 // The hover's Markdown, built from plain results so it can be tested without VS Code.
 import type { WordCandidate } from '../../engine/api';
 import { mdCode, mdText } from './markdown';
+import { l10n } from './l10n';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -44,31 +45,41 @@ const esc = mdText;
 
 export function hoverMarkdown(m: HoverModel): string {
   const lines: string[] = [];
-  lines.push(`**BERT Lens** · ${mdCode(m.word)}`);
+  lines.push(`**BERT Lens** · ${mdCode(m.word)}`); // l10n: the product name and the word
   lines.push('');
-  lines.push(`Pieces: ${m.pieces.map((p, i) => `${mdCode(p)} (${m.ids[i]})`).join(' ')}`);
+  lines.push(l10n.t('Pieces: {0}', m.pieces.map((p, i) => `${mdCode(p)} (${m.ids[i]})`).join(' ')));
   lines.push('');
   if (m.alternatives?.length) {
     lines.push(
-      `If masked: ${m.alternatives
-        .slice(0, 3)
-        .map((c) => `**${esc(c.word)}** ${(c.score * 100).toFixed(1)}%`)
-        .join(' · ')}`,
+      l10n.t(
+        'If masked: {0}',
+        m.alternatives
+          .slice(0, 3)
+          .map((c) => `**${esc(c.word)}** ${(c.score * 100).toFixed(1)}%`)
+          .join(' · '),
+      ),
     );
     lines.push('');
   }
-  lines.push(`Embedding (layer ${m.layer}): norm ${m.norm.toFixed(2)} \`${sparkline(m.vector)}\``);
+  lines.push(l10n.t('Embedding (layer {0}): norm {1} `{2}`', m.layer, m.norm.toFixed(2), sparkline(m.vector)));
   lines.push('');
   if (m.occurrences.length) {
     const sorted = [...m.occurrences].sort((a, b) => b.similarity - a.similarity);
     const most = sorted[0];
     const least = sorted[sorted.length - 1];
     lines.push(
-      `Other occurrences (${m.occurrences.length}): most similar line ${most.line} (cos ${most.similarity.toFixed(3)})` +
-        (sorted.length > 1 ? ` · least similar line ${least.line} (cos ${least.similarity.toFixed(3)})` : ''),
+      l10n.t(
+        'Other occurrences ({0}): most similar line {1} (cos {2})',
+        m.occurrences.length,
+        most.line,
+        most.similarity.toFixed(3),
+      ) +
+        (sorted.length > 1
+          ? l10n.t(' · least similar line {0} (cos {1})', least.line, least.similarity.toFixed(3))
+          : ''),
     );
   } else {
-    lines.push('No other occurrence of this word in the document.');
+    lines.push(l10n.t('No other occurrence of this word in the document.'));
   }
   lines.push('');
   lines.push(`_${esc(m.modelId)}${m.millis !== undefined ? ` · ${Math.round(m.millis)} ms` : ''}_`);

@@ -3,25 +3,28 @@
 // for those that lower it; grad-l2 has no sign and is all blue). One decoration type per sign and level.
 import type { SaliencyResult } from '../../engine/api';
 import type { LabelledRange } from './decorationPlan';
+import { l10n } from './l10n';
 
 export const SALIENCY_LEVELS = 5;
 
-const METHOD_NAMES: Record<SaliencyResult['method'], string> = {
-  'grad-l2': 'gradient L2 norm',
-  'grad-input': 'gradient × input',
-  'integrated-gradients': 'integrated gradients',
+const METHOD_NAMES: Record<SaliencyResult['method'], () => string> = {
+  'grad-l2': () => l10n.t('gradient L2 norm'),
+  'grad-input': () => l10n.t('gradient × input'),
+  'integrated-gradients': () => l10n.t('integrated gradients'),
 };
 
 export function saliencyMethodName(m: SaliencyResult['method']): string {
-  return METHOD_NAMES[m];
+  return METHOD_NAMES[m]();
 }
 
 /** What is being explained, in words. */
 export function saliencyTargetText(r: SaliencyResult): string {
   const t = r.target;
   return 'token' in t
-    ? `“${t.token}” at token ${t.position}`
-    : `label ${t.label}${t.position !== undefined ? ` at token ${t.position}` : ''}`;
+    ? l10n.t('“{0}” at token {1}', t.token, t.position)
+    : t.position !== undefined
+      ? l10n.t('label {0} at token {1}', t.label, t.position)
+      : l10n.t('label {0}', t.label);
 }
 
 /** Level 1..SALIENCY_LEVELS of |score| relative to the largest |score| (0 when the score is 0). */
@@ -56,7 +59,14 @@ export function planSaliencyDecorations(r: SaliencyResult, base = 0): Map<string
     list.push({
       start: s + base,
       end: e + base,
-      hover: `**${md(tok)}** · ${METHOD_NAMES[r.method]} ${r.scores[i].toPrecision(4)} · explaining ${md(what)} (log p ${r.logprob.toFixed(3)}, fp32 graph)`,
+      hover: l10n.t(
+        '**{0}** · {1} {2} · explaining {3} (log p {4}, fp32 graph)',
+        md(tok),
+        METHOD_NAMES[r.method](),
+        r.scores[i].toPrecision(4),
+        md(what),
+        r.logprob.toFixed(3),
+      ),
     });
     out.set(key, list);
   });

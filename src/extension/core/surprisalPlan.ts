@@ -2,6 +2,7 @@
 // token under the model, the hover text (rank, probability, the model's top 5 there), and the status line.
 import type { SurprisalResult } from '../../engine/api';
 import type { LabelledRange } from './decorationPlan';
+import { l10n } from './l10n';
 
 export type GltrBucket = 'top10' | 'top100' | 'top1000' | 'beyond';
 export const GLTR_BUCKETS: GltrBucket[] = ['top10', 'top100', 'top1000', 'beyond'];
@@ -12,11 +13,11 @@ export const GLTR_COLOR_IDS: Record<GltrBucket, string> = {
   top1000: 'bertLens.surprisal.top1000Background',
   beyond: 'bertLens.surprisal.beyondBackground',
 };
-const GLTR_WORDS: Record<GltrBucket, string> = {
-  top10: 'top 10',
-  top100: 'top 100',
-  top1000: 'top 1,000',
-  beyond: 'beyond the top 1,000',
+const GLTR_WORDS: Record<GltrBucket, () => string> = {
+  top10: () => l10n.t('top 10'),
+  top100: () => l10n.t('top 100'),
+  top1000: () => l10n.t('top 1,000'),
+  beyond: () => l10n.t('beyond the top 1,000'),
 };
 
 /** rank ≤ 10 green, ≤ 100 yellow, ≤ 1000 red, beyond purple. */
@@ -38,12 +39,24 @@ export function surprisalHover(r: SurprisalResult, i: number): string {
   const rank = r.ranks[i]!;
   const p = Math.exp(r.logprobs[i]!);
   const what =
-    r.method === 'causal' ? 'given the text before it' : r.wholeWord ? 'with its whole word masked' : 'with it masked';
+    r.method === 'causal'
+      ? l10n.t('given the text before it')
+      : r.wholeWord
+        ? l10n.t('with its whole word masked')
+        : l10n.t('with it masked');
   const top = (r.top[i] ?? [])
     .slice(0, 5)
     .map((t, k) => `${k + 1}. \`${showToken(t.token).replace(/`/g, "'")}\` ${(t.score * 100).toFixed(2)} %`)
     .join('  \n');
-  return `**${mdEscape(showToken(r.tokens[i]))}** · rank **${rank.toLocaleString('en-US')}** (${GLTR_WORDS[gltrBucket(rank)]}) · p = ${p < 1e-4 ? p.toExponential(2) : p.toFixed(4)} ${what}\n\nThe model's top 5 here:  \n${top}`;
+  return l10n.t(
+    "**{0}** · rank **{1}** ({2}) · p = {3} {4}\n\nThe model's top 5 here:  \n{5}",
+    mdEscape(showToken(r.tokens[i])),
+    rank.toLocaleString('en-US'),
+    GLTR_WORDS[gltrBucket(rank)](),
+    p < 1e-4 ? p.toExponential(2) : p.toFixed(4),
+    what,
+    top,
+  );
 }
 
 /** Tokens (offsets relative to the analysed text, shifted by `base`) → ranges per GLTR bucket. Tokens without
@@ -65,12 +78,12 @@ export function planSurprisal(r: SurprisalResult, base = 0): Map<GltrBucket, Lab
 export function surprisalStatus(r: SurprisalResult): { text: string; tooltip: string } {
   const counts = new Map<GltrBucket, number>(GLTR_BUCKETS.map((b) => [b, 0]));
   for (const rank of r.ranks) if (rank !== null) counts.set(gltrBucket(rank), counts.get(gltrBucket(rank))! + 1);
-  const name = r.method === 'causal' ? 'perplexity' : 'pseudo-perplexity';
+  const name = r.method === 'causal' ? l10n.t('perplexity') : l10n.t('pseudo-perplexity');
   const ppl = r.perplexity >= 1000 ? r.perplexity.toExponential(2) : r.perplexity.toFixed(2);
   return {
     text: `${name} ${ppl}`,
     tooltip:
-      `${name} ${ppl} over ${r.ranks.filter((x) => x !== null).length} tokens (${r.method}). Ranks: ` +
-      GLTR_BUCKETS.map((b) => `${GLTR_WORDS[b]} ${counts.get(b)}`).join(', '),
+      l10n.t('{0} {1} over {2} tokens ({3}). Ranks: ', name, ppl, r.ranks.filter((x) => x !== null).length, r.method) +
+      GLTR_BUCKETS.map((b) => `${GLTR_WORDS[b]()} ${counts.get(b)}`).join(', '),
   };
 }

@@ -61,7 +61,7 @@ export function decorationColorContributions(): ColorContribution[] {
     for (const part of ['Background', 'Border', 'Foreground'] as EntityPart[]) {
       out.push({
         id: `bertLens.entity${i + 1}${part}`,
-        description: `Entities: ${part.toLowerCase()} of palette colour ${i + 1} (PER 1, ORG 2, LOC 3, MISC 4; other labels by hash).`,
+        description: `Entities: ${part.toLowerCase()} of palette colour ${i + 1} (PER 1, ORG 2, LOC 3, MISC 4; other labels by hash).`, // l10n: manifest text (package.nls.json)
         defaults: same(hexColor(rgb, ENTITY_ALPHA[part]), part === 'Background' ? hexColor(rgb, 0.4) : hexColor(rgb)),
       });
     }
@@ -69,30 +69,30 @@ export function decorationColorContributions(): ColorContribution[] {
   for (let b = 0; b < REPLACED_BUCKETS; b++) {
     out.push({
       id: replacedColorId(b),
-      description: `Replaced tokens: background of probability bucket ${b + 1} of ${REPLACED_BUCKETS}.`,
+      description: `Replaced tokens: background of probability bucket ${b + 1} of ${REPLACED_BUCKETS}.`, // l10n: manifest text (package.nls.json)
       defaults: same(hexColor(VERMILLION, replacedAlpha(b)), hexColor(VERMILLION, Math.max(0.4, replacedAlpha(b)))),
     });
   }
   out.push({
     id: REPLACED_UNDERLINE_ID,
-    description: 'Replaced tokens: wavy underline of the likeliest buckets.',
+    description: 'Replaced tokens: wavy underline of the likeliest buckets.', // l10n: manifest text (package.nls.json)
     defaults: same(hexColor(VERMILLION, 0.9), hexColor(VERMILLION)),
   });
   for (let l = 1; l <= OVERLAY_LEVELS; l++) {
     out.push({
       id: overlayColorId(l),
-      description: `Attention overlay: background of level ${l} of ${OVERLAY_LEVELS}.`,
+      description: `Attention overlay: background of level ${l} of ${OVERLAY_LEVELS}.`, // l10n: manifest text (package.nls.json)
       defaults: same(hexColor(OVERLAY_BLUE, overlayAlpha(l)), hexColor(OVERLAY_BLUE, Math.max(0.3, overlayAlpha(l)))),
     });
   }
   out.push({
     id: OVERLAY_FOCUS_ID,
-    description: 'Attention overlay: outline of the focus word.',
+    description: 'Attention overlay: outline of the focus word.', // l10n: manifest text (package.nls.json)
     defaults: same(hexColor(OVERLAY_BLUE, 0.9), hexColor(OVERLAY_BLUE)),
   });
   out.push({
     id: PARAGRAPH_LABEL_ID,
-    description: 'Classifier Trainer: the label shown after each paragraph.',
+    description: 'Classifier Trainer: the label shown after each paragraph.', // l10n: manifest text (package.nls.json)
     defaults: same('editorCodeLens.foreground', 'editorCodeLens.foreground'),
   });
   return out;

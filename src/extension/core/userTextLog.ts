@@ -26,7 +26,7 @@ export const summaries = {
     return `entities: ${plural(entities.length, 'entity').replace('entitys', 'entities')} found${byLabel ? ` (${byLabel})` : ''}`;
   },
   qa: (answers: { start: number; end: number; score: number }[]) =>
-    `qa: ${plural(answers.length, 'answer')}${answers[0] ? `, best at [${answers[0].start}, ${answers[0].end}) score ${answers[0].score.toFixed(3)}` : ''}`,
+    `qa: ${plural(answers.length, 'answer')}${answers[0] ? `, best at [${answers[0].start}, ${answers[0].end}) score ${answers[0].score.toFixed(3)}` : ''}`, // l10n: log line
   hover: (m: { pieces: unknown[]; alternatives?: unknown[]; occurrences: number; ms: number }) =>
     `hover: ${plural(m.pieces.length, 'piece')}, ${plural(m.alternatives?.length ?? 0, 'alternative')}, ${plural(m.occurrences, 'occurrence')}, ${m.ms} ms`,
   fillMask: (r: { masks: unknown[]; spans?: unknown[] }) =>

@@ -1,5 +1,6 @@
 // The walkthrough's pure text logic (no vscode): the honest "bank" sentence and word-piece statistics.
 import type { TokenizeResult } from '../../engine/api';
+import { l10n } from './l10n';
 
 export interface BankLesson {
   model: string;
@@ -14,20 +15,32 @@ export interface BankLesson {
 
 /** The sentence the walkthrough shows: only what `l` measured, with the model named. */
 export function describeBankLesson(l: BankLesson): string {
-  const nums = `cosine of the first "bank" (an account) with the river bank ${l.river.toFixed(3)}, with the bank raising rates ${l.rates.toFixed(3)} (${l.modelLabel}, layer ${l.layer})`;
+  const nums = l10n.t(
+    'cosine of the first "bank" (an account) with the river bank {0}, with the bank raising rates {1} ({2}, layer {3})',
+    l.river.toFixed(3),
+    l.rates.toFixed(3),
+    l.modelLabel,
+    l.layer,
+  );
   // Decided from the numbers themselves, never from what a larger model would show.
   return l.rates > l.river
-    ? `The same word gets different vectors in different contexts: ${nums}. The two money senses are closer to each other than to the river.`
-    : `The same word gets different vectors in different contexts: ${nums}. This model does not separate the senses here — the account is not closer to the interest-rate bank than to the river.`;
+    ? l10n.t(
+        'The same word gets different vectors in different contexts: {0}. The two money senses are closer to each other than to the river.',
+        nums,
+      )
+    : l10n.t(
+        'The same word gets different vectors in different contexts: {0}. This model does not separate the senses here — the account is not closer to the interest-rate bank than to the river.',
+        nums,
+      );
 }
 
 /** The full lesson's download as the offer shows it: the hub's own total (decimal MB, as the download progress
  *  shows it) when it answered, "already downloaded" when the model is cached, else the `estimate` labelled
  *  "about" (offline, or the hub unreachable). */
 export function downloadSizeLabel(size: { cached: boolean; total?: number } | undefined, estimate: string): string {
-  if (size?.cached) return 'already downloaded';
-  if (size?.total !== undefined && size.total > 0) return `${(size.total / 1e6).toFixed(1)} MB`;
-  return `about ${estimate}`;
+  if (size?.cached) return l10n.t('already downloaded');
+  if (size?.total !== undefined && size.total > 0) return l10n.t('{0} MB', (size.total / 1e6).toFixed(1));
+  return l10n.t('about {0}', estimate);
 }
 
 /** Words split into the most pieces (distinct, most pieces first) and the [UNK] rate, from one tokenization. */

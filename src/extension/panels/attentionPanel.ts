@@ -52,7 +52,12 @@ export class AttentionPanel {
   ) {
     this.state = { text: '', model: '', modelLabel: '' };
     panel.webview.options = webviewOptions(services.context.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'attention', 'Attention');
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      services.context.extensionUri,
+      'attention',
+      vscode.l10n.t('Attention'),
+    );
     panel.onDidDispose(() => {
       this.controller?.abort();
       if (AttentionPanel.current === this) AttentionPanel.current = undefined;

@@ -16,7 +16,7 @@ export async function computeDirections(
   const span = state.masks[0];
   const causal = vscode.workspace.getConfiguration('bertLens').get<string>('causalModel', '').trim();
   const view: DirectionsView = { enabled: true, span, causalLabel: causal ? modelLabel(causal) : undefined };
-  if (!span) return { ...view, error: 'Mask a word (click a token) to compare the directions.' };
+  if (!span) return { ...view, error: vscode.l10n.t('Mask a word (click a token) to compare the directions.') };
   const bert = state.models[0]?.model ?? services.settings().model;
   try {
     await services.ensureModel(bert);

@@ -98,7 +98,12 @@ export class FillMaskPanel {
       choices: [],
     };
     panel.webview.options = webviewOptions(services.context.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'fillMask', 'Fill-Mask');
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      services.context.extensionUri,
+      'fillMask',
+      vscode.l10n.t('Fill-Mask'),
+    );
     panel.onDidDispose(() => {
       this.controller?.abort();
       if (FillMaskPanel.current === this) FillMaskPanel.current = undefined;

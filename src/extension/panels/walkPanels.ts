@@ -57,7 +57,12 @@ export class MaskPreviewPanel {
   ) {
     panel.iconPath = iconPath(services);
     panel.webview.options = webviewOptions(services.context.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'maskPreview', 'Masking Preview');
+    panel.webview.html = webviewHtml(
+      panel.webview,
+      services.context.extensionUri,
+      'maskPreview',
+      vscode.l10n.t('Masking Preview'),
+    );
     panel.onDidDispose(() => {
       this.controller?.abort();
       if (MaskPreviewPanel.current === this) MaskPreviewPanel.current = undefined;
@@ -146,7 +151,7 @@ export class InputEmbeddingsPanel {
       panel.webview,
       services.context.extensionUri,
       'inputEmbeddings',
-      'Input Embeddings',
+      vscode.l10n.t('Input Embeddings'),
     );
     panel.onDidDispose(() => {
       this.controller?.abort();

@@ -59,7 +59,11 @@ export class DistillController {
         if (isClassifierConfig(config))
           teachers.push({
             path: dir,
-            label: `${vscode.workspace.asRelativePath(dir)} (${Object.keys(config.id2label).length} labels)`,
+            label: vscode.l10n.t(
+              '{0} ({1} labels)',
+              vscode.workspace.asRelativePath(dir),
+              Object.keys(config.id2label).length,
+            ),
           });
       } catch {
         // not JSON: not a model folder

@@ -56,7 +56,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     this.view = view;
     this.ready = false;
     view.webview.options = webviewOptions(this.services.context.extensionUri);
-    view.webview.html = webviewHtml(view.webview, this.services.context.extensionUri, 'trainer', 'Classifier Trainer');
+    const title = vscode.l10n.t('Classifier Trainer');
+    view.webview.html = webviewHtml(view.webview, this.services.context.extensionUri, 'trainer', title);
     view.webview.onDidReceiveMessage((m) => this.onMessage(m).catch((err) => this.fail(err, 'Classifier Trainer')));
     view.onDidDispose(() => {
       this.view = undefined;
@@ -82,7 +83,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
       err instanceof Error
         ? err.message + ((err as { hint?: string }).hint ? ` ${(err as { hint?: string }).hint}` : '')
         : String(err);
-    if ((err as { code?: string })?.code === 'cancelled') this.set({ busy: undefined, error: 'Cancelled.' });
+    if ((err as { code?: string })?.code === 'cancelled')
+      this.set({ busy: undefined, error: vscode.l10n.t('Cancelled.') });
     else {
       this.set({ busy: undefined, error: message });
       reportError(this.services.log, err, what);
@@ -278,8 +280,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
               );
             else if (p.phase === 'train') {
               history.push({ epoch: p.epoch, loss: p.loss, valAccuracy: p.valAccuracy });
-              this.set({ history: [...history], busy: `Training, epoch ${p.epoch}…` }, true);
-            } else if (p.phase === 'baselines') this.set({ busy: 'Baselines (majority, TF-IDF)…' });
+              this.set({ history: [...history], busy: vscode.l10n.t('Training, epoch {0}…', p.epoch) }, true);
+            } else if (p.phase === 'baselines') this.set({ busy: vscode.l10n.t('Baselines (majority, TF-IDF)…') });
             else if (p.phase === 'loading') {
               if (p.message.startsWith('Fine-tuning')) fineTuning = true;
               this.set({ busy: `${p.message}…` });
@@ -300,11 +302,16 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
         );
     } catch (err) {
       this.fail(err, 'Training');
-      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume.
+      // A fine-tuning run cancelled after an epoch keeps that epoch's checkpoint (fineTune.ts): offer Resume. The
+      // worker may still finish the epoch under way when the cancel reaches it (its progress no longer arrives
+      // here), so the checkpoint can be a later epoch than the last one reported: Resume's results name it.
       if ((err as { code?: string })?.code === 'cancelled' && fineTuning && this.state.history.length)
         this.set({
           resumable: true,
-          error: `Cancelled after epoch ${this.state.history[this.state.history.length - 1].epoch}: Resume continues from its checkpoint.`,
+          error: vscode.l10n.t(
+            'Cancelled (last epoch reported: {0}). Resume continues from the checkpoint of the last finished epoch.',
+            this.state.history[this.state.history.length - 1].epoch,
+          ),
         });
     } finally {
       this.running = undefined;
@@ -315,7 +322,7 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
     const r = this.state.result;
     if (!r || !this.state.selected) return;
     const data = this.state.selected;
-    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson)$/i, '');
+    const base = data.replace(/\.(csv|tsv|tab|jsonl|ndjson|conll|conllu|bio|iob|iob2|ner|json)$/i, '');
     const suffix = r.report.head.kind === 'fine-tuned' ? 'finetuned' : 'classifier';
     const picked = await pickModelFolder(vscode.l10n.t('Save classifier as a model folder'), `${base}-${suffix}`);
     if (!picked) return;

@@ -1,4 +1,5 @@
 // Tiny DOM helpers for the webview apps (plain HTML, themed with --vscode-* variables).
+import { l10n } from './l10n';
 
 declare function acquireVsCodeApi(): {
   postMessage(msg: unknown): void;
@@ -24,6 +25,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   }
   for (const c of children) if (c !== undefined && c !== false) el.append(c);
   return el;
+}
+
+/** Text for an HTML attribute or element built as a string (a translated label in an SVG's markup). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** Injects the app's bundled CSS under the page's CSP nonce. */
@@ -80,7 +86,7 @@ export function colourLegend(low: string, high: string, colour: string, label: s
   }
   return h(
     'div',
-    { class: 'legend', role: 'img', 'aria-label': `${label}: colour scale from ${low} to ${high}` },
+    { class: 'legend', role: 'img', 'aria-label': l10n.t('{0}: colour scale from {1} to {2}', label, low, high) },
     h('span', { class: 'muted' }, label),
     h('span', {}, low),
     canvas,

@@ -20,6 +20,7 @@ import {
 } from '../../shared/heatmap';
 import baseCss from '../../shared/base.css';
 import css from './attention.css';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -54,9 +55,9 @@ function matrixFor(r: AttentionResult, sel: Selection): number[][] {
 }
 
 function titleFor(sel: Selection): string {
-  if (sel.kind === 'head') return `Layer ${sel.layer + 1}, head ${sel.head + 1}`;
-  if (sel.kind === 'mean') return `Layer ${sel.layer + 1}, mean of heads`;
-  return 'Attention rollout (all layers)';
+  if (sel.kind === 'head') return l10n.t('Layer {0}, head {1}', sel.layer + 1, sel.head + 1);
+  if (sel.kind === 'mean') return l10n.t('Layer {0}, mean of heads', sel.layer + 1);
+  return l10n.t('Attention rollout (all layers)');
 }
 
 function sameSelection(a: Selection, b: Selection): boolean {
@@ -105,15 +106,15 @@ function thumb(
 function renderGrid(r: AttentionResult, idx: number[]): HTMLElement {
   const layers = r.attentions.length;
   const heads = r.attentions[0]?.length ?? 0;
-  const grid = h('div', { class: 'grid', role: 'grid', 'aria-label': `${layers} layers × ${heads} heads` });
+  const grid = h('div', { class: 'grid', role: 'grid', 'aria-label': l10n.t('{0} layers × {1} heads', layers, heads) });
   grid.style.gridTemplateColumns = `auto repeat(${heads + 1}, auto)`;
   grid.append(
     h('span', {}),
-    ...Array.from({ length: heads }, (_, k) => h('span', { class: 'axis' }, `head ${k + 1}`)),
-    h('span', { class: 'axis' }, 'mean'),
+    ...Array.from({ length: heads }, (_, k) => h('span', { class: 'axis' }, l10n.t('head {0}', k + 1))),
+    h('span', { class: 'axis' }, l10n.t('mean')),
   );
   for (let l = 0; l < layers; l++) {
-    grid.append(h('span', { class: 'axis' }, `layer ${l + 1}`));
+    grid.append(h('span', { class: 'axis' }, l10n.t('layer {0}', l + 1)));
     for (let k = 0; k < heads; k++)
       grid.append(thumb(r, { kind: 'head', layer: l, head: k }, idx, '', 'head', { layer: l, head: k }));
     grid.append(thumb(r, { kind: 'mean', layer: l }, idx, '', 'mean', { layer: l }));
@@ -163,7 +164,7 @@ function highlight(holder: HTMLElement, target: Element | undefined): void {
 async function exportAs(format: ExportFormat): Promise<void> {
   const r = state?.result;
   if (!r) {
-    vscodeApi.postMessage(atExportFailed.create({ reason: 'there is no attention to export yet' }));
+    vscodeApi.postMessage(atExportFailed.create({ reason: l10n.t('there is no attention to export yet') }));
     return;
   }
   const idx = visibleTokens(r.tokens, hideSpecial);
@@ -207,9 +208,9 @@ function render(): void {
     h('strong', {}, s.modelLabel),
     h('span', { class: 'muted text' }, `“${s.text.length > 160 ? `${s.text.slice(0, 160)}…` : s.text}”`),
   );
-  if (s.busy) return void app.replaceChildren(header, h('p', { class: 'muted' }, 'Computing attention…'));
+  if (s.busy) return void app.replaceChildren(header, h('p', { class: 'muted' }, l10n.t('Computing attention…')));
   if (s.error || !s.result)
-    return void app.replaceChildren(header, h('p', { class: 'error' }, s.error ?? 'No attention yet.'));
+    return void app.replaceChildren(header, h('p', { class: 'error' }, s.error ?? l10n.t('No attention yet.')));
   const r = s.result;
   const idx = visibleTokens(r.tokens, hideSpecial);
   const toggle = h('input', { type: 'checkbox', id: 'hide', checked: hideSpecial }) as HTMLInputElement;
@@ -221,7 +222,7 @@ function render(): void {
   const tools = h(
     'div',
     { class: 'toolbar' },
-    h('label', { for: 'hide' }, toggle, ' Hide [CLS]/[SEP]/punctuation'),
+    h('label', { for: 'hide' }, toggle, ' ', l10n.t('Hide [CLS]/[SEP]/punctuation')),
     h(
       'button',
       {
@@ -229,7 +230,7 @@ function render(): void {
         'aria-pressed': view === 'matrix' ? 'true' : 'false',
         onclick: () => ((view = 'matrix'), render()),
       },
-      'Matrix',
+      l10n.t('Matrix'),
     ),
     h(
       'button',
@@ -238,17 +239,17 @@ function render(): void {
         'aria-pressed': view === 'lines' ? 'true' : 'false',
         onclick: () => ((view = 'lines'), render()),
       },
-      'Lines',
+      l10n.t('Lines'),
     ),
-    h('button', { class: 'secondary', onclick: () => void exportAs('svg') }, 'Export SVG'),
-    h('button', { class: 'secondary', onclick: () => void exportAs('png') }, 'Export PNG'),
-    h('button', { class: 'secondary', onclick: () => void exportAs('json') }, 'Export JSON'),
+    h('button', { class: 'secondary', onclick: () => void exportAs('svg') }, l10n.t('Export SVG')),
+    h('button', { class: 'secondary', onclick: () => void exportAs('png') }, l10n.t('Export PNG')),
+    h('button', { class: 'secondary', onclick: () => void exportAs('json') }, l10n.t('Export JSON')),
   );
-  const rollout = thumb(r, { kind: 'rollout' }, idx, 'rollout', 'rollout', {});
+  const rollout = thumb(r, { kind: 'rollout' }, idx, l10n.t('rollout'), 'rollout', {});
   const legend = h(
     'div',
     { id: 'attention-legend' },
-    colourLegend('0', 'max of each map', colours().accent, 'attention weight'),
+    colourLegend('0', l10n.t('max of each map'), colours().accent, l10n.t('attention weight')),
   );
   app.replaceChildren(
     header,
@@ -269,6 +270,6 @@ onThemeChange(() => render());
 post();
 function post(): void {
   const saved = vscodeApi.getState() as { text?: string } | undefined;
-  if (saved?.text) app.replaceChildren(h('p', { class: 'muted' }, 'Restoring…'));
+  if (saved?.text) app.replaceChildren(h('p', { class: 'muted' }, l10n.t('Restoring…')));
   vscodeApi.postMessage(atReady.create({}));
 }

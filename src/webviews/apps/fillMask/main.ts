@@ -20,6 +20,7 @@ import baseCss from '../../shared/base.css';
 import css from './fillMask.css';
 import { renderDirections } from './directions';
 import { SALIENCY_METHOD_NAMES, shadeChip } from '../../shared/saliency';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -55,7 +56,7 @@ const shade = shadeChip;
 
 function renderTokens(col: ModelColumn): HTMLElement {
   const t = col.tokenization;
-  const row = h('div', { class: 'tokens', role: 'group', 'aria-label': `Tokens for ${col.label}` });
+  const row = h('div', { class: 'tokens', role: 'group', 'aria-label': l10n.t('Tokens for {0}', col.label) });
   if (!t) return row;
   const sal = col.saliency && col.saliency.scores.length === t.tokens.length ? col.saliency : undefined;
   const max = sal ? Math.max(0, ...sal.scores.map((x, i) => (t.specialTokensMask[i] ? 0 : Math.abs(x)))) : 0;
@@ -64,14 +65,18 @@ function renderTokens(col: ModelColumn): HTMLElement {
     const span = wordSpan(t, i);
     const masked = !special && isMasked(span);
     const why =
-      sal && !special ? ` · ${METHOD_NAMES[sal.method]} ${sal.scores[i].toPrecision(4)} for “${sal.token}”` : '';
+      sal && !special
+        ? ' · ' + l10n.t('{0} {1} for “{2}”', METHOD_NAMES[sal.method], sal.scores[i].toPrecision(4), sal.token)
+        : '';
     const chip = h(
       'button',
       {
         class: `token${special ? ' special' : ''}${masked ? ' masked' : ''}`,
         title: special
-          ? `${tok} (special, id ${t.ids[i]})`
-          : `${tok} · id ${t.ids[i]}${why} · click to ${masked ? 'unmask' : 'mask'} “${state!.text.slice(span[0], span[1])}”`,
+          ? l10n.t('{0} (special, id {1})', tok, t.ids[i])
+          : masked
+            ? l10n.t('{0} · id {1}{2} · click to unmask “{3}”', tok, t.ids[i], why, state!.text.slice(span[0], span[1]))
+            : l10n.t('{0} · id {1}{2} · click to mask “{3}”', tok, t.ids[i], why, state!.text.slice(span[0], span[1])),
         disabled: special,
         'aria-pressed': masked ? 'true' : 'false',
         onclick: () => post(fmToggleMask.create({ span })),
@@ -86,7 +91,12 @@ function renderTokens(col: ModelColumn): HTMLElement {
       h(
         'div',
         { class: 'muted' },
-        `Shaded by ${METHOD_NAMES[sal.method]} for “${sal.token}” (log p ${sal.logprob.toFixed(3)}, fp32 graph): blue raises it, orange lowers it.`,
+        l10n.t(
+          'Shaded by {0} for “{1}” (log p {2}, fp32 graph): blue raises it, orange lowers it.',
+          METHOD_NAMES[sal.method],
+          sal.token,
+          sal.logprob.toFixed(3),
+        ),
       ),
     );
   return row;
@@ -97,11 +107,11 @@ function explainButton(column: number, mask: number, what: string): HTMLElement 
     'button',
     {
       class: 'secondary small',
-      title: `Explain Prediction: shade the tokens by their saliency for ${what}`,
-      'aria-label': `Why ${what}?`,
+      title: l10n.t('Explain Prediction: shade the tokens by their saliency for {0}', what),
+      'aria-label': l10n.t('Why {0}?', what),
       onclick: () => post(fmExplain.create({ column, mask })),
     },
-    'Why?',
+    l10n.t('Why?'),
   );
 }
 
@@ -131,8 +141,11 @@ function renderPredictions(col: ModelColumn, column: number): HTMLElement {
         h(
           'div',
           { class: 'mask-title' },
-          `“${s.original}” → ${s.pieces.length} piece${s.pieces.length > 1 ? 's' : ''} `,
-          explainButton(column, first, `“${top}” at its first piece`),
+          s.pieces.length > 1
+            ? l10n.t('“{0}” → {1} pieces', s.original, s.pieces.length)
+            : l10n.t('“{0}” → {1} piece', s.original, s.pieces.length),
+          ' ',
+          explainButton(column, first, l10n.t('“{0}” at its first piece', top)),
         ),
       );
       for (const c of s.candidates) group.append(bar(c.word, c.score));
@@ -147,7 +160,7 @@ function renderPredictions(col: ModelColumn, column: number): HTMLElement {
           'div',
           { class: 'mask-title' },
           `${r.maskToken} #${i + 1} `,
-          explainButton(column, i, `“${m.predictions[0]?.token ?? ''}” at ${r.maskToken} #${i + 1}`),
+          explainButton(column, i, l10n.t('“{0}” at {1} #{2}', m.predictions[0]?.token ?? '', r.maskToken, i + 1)),
         ),
       );
       for (const p of m.predictions) group.append(bar(p.token, p.score));
@@ -168,8 +181,8 @@ function renderColumn(col: ModelColumn, index: number): HTMLElement {
           'button',
           {
             class: 'secondary small',
-            title: 'Remove this model',
-            'aria-label': `Remove ${col.label}`,
+            title: l10n.t('Remove this model'),
+            'aria-label': l10n.t('Remove {0}', col.label),
             onclick: () => post(fmRemoveModel.create({ index })),
           },
           '×',
@@ -179,12 +192,14 @@ function renderColumn(col: ModelColumn, index: number): HTMLElement {
   const body = col.error
     ? h('div', { class: 'error' }, col.error)
     : col.busy
-      ? h('div', { class: 'muted' }, 'Running…')
+      ? h('div', { class: 'muted' }, l10n.t('Running…'))
       : h(
           'div',
           {},
           renderTokens(col),
-          col.tokenization ? h('div', { class: 'muted' }, `${col.tokenization.tokens.length} tokens`) : undefined,
+          col.tokenization
+            ? h('div', { class: 'muted' }, l10n.t('{0} tokens', col.tokenization.tokens.length))
+            : undefined,
           renderPredictions(col, index),
         );
   return h('section', { class: 'column', 'data-model': col.model }, header, body);
@@ -193,29 +208,29 @@ function renderColumn(col: ModelColumn, index: number): HTMLElement {
 function render(): void {
   if (!state) return;
   const s = state;
-  const textarea = h('textarea', { rows: 3, 'aria-label': 'Text' }) as HTMLTextAreaElement;
+  const textarea = h('textarea', { rows: 3, 'aria-label': l10n.t('Text') }) as HTMLTextAreaElement;
   textarea.value = s.text;
   const picker = h(
     'select',
-    { 'aria-label': 'Add a model' },
-    h('option', { value: '' }, 'Add model…'),
+    { 'aria-label': l10n.t('Add a model') },
+    h('option', { value: '' }, l10n.t('Add model…')),
     ...s.choices.map((c) => h('option', { value: c.model || 'embedded' }, c.label)),
   );
   const custom = h('input', {
     type: 'text',
-    placeholder: 'hub id or folder',
-    'aria-label': 'Hub id or folder',
+    placeholder: l10n.t('hub id or folder'),
+    'aria-label': l10n.t('Hub id or folder'),
   }) as HTMLInputElement;
   const full = s.models.length >= MAX_MODELS;
   const topK = h(
     'select',
-    { 'aria-label': 'Top k' },
-    ...[3, 5, 10, 20].map((k) => h('option', { value: k, selected: k === s.topK }, `top ${k}`)),
+    { 'aria-label': l10n.t('Top k') },
+    ...[3, 5, 10, 20].map((k) => h('option', { value: k, selected: k === s.topK }, l10n.t('top {0}', k))),
   ) as HTMLSelectElement;
   topK.addEventListener('change', () => post(fmSetTopK.create({ topK: Number(topK.value) })));
   const method = h(
     'select',
-    { 'aria-label': 'Saliency method', title: 'Saliency method of the Why? buttons' },
+    { 'aria-label': l10n.t('Saliency method'), title: l10n.t('Saliency method of the Why? buttons') },
     ...SALIENCY_METHODS.map((m) =>
       h('option', { value: m, selected: m === (s.saliencyMethod ?? 'grad-input') }, METHOD_NAMES[m]),
     ),
@@ -232,10 +247,10 @@ function render(): void {
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { onclick: () => post(fmSetText.create({ text: textarea.value })) }, 'Use text'),
+      h('button', { onclick: () => post(fmSetText.create({ text: textarea.value })) }, l10n.t('Use text')),
       topK,
       method,
-      full ? h('span', { class: 'muted' }, `${MAX_MODELS} models at most`) : picker,
+      full ? h('span', { class: 'muted' }, l10n.t('{0} models at most', MAX_MODELS)) : picker,
       full ? undefined : custom,
       full
         ? undefined
@@ -245,31 +260,31 @@ function render(): void {
               class: 'secondary',
               onclick: () => custom.value.trim() && post(fmAddModel.create({ model: custom.value.trim() })),
             },
-            'Add',
+            l10n.t('Add'),
           ),
       h(
         'button',
         {
           class: 'secondary',
-          title: 'Save the masks, predictions and scores of every model as JSON',
+          title: l10n.t('Save the masks, predictions and scores of every model as JSON'),
           onclick: () => post(fmExport.create({ format: 'json' })),
         },
-        'Export JSON',
+        l10n.t('Export JSON'),
       ),
       h(
         'button',
         {
           class: 'secondary',
-          title: 'Save one row per model, mask and candidate as CSV',
+          title: l10n.t('Save one row per model, mask and candidate as CSV'),
           onclick: () => post(fmExport.create({ format: 'csv' })),
         },
-        'Export CSV',
+        l10n.t('Export CSV'),
       ),
     ),
     h(
       'p',
       { class: 'muted' },
-      'Click a token to mask or unmask its word. Each model tokenizes the same text its own way.',
+      l10n.t('Click a token to mask or unmask its word. Each model tokenizes the same text its own way.'),
     ),
     h('div', { class: 'columns' }, ...s.models.map(renderColumn)),
     renderDirections(s, post),

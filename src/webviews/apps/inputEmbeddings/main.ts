@@ -6,6 +6,7 @@ import { ieReady, ieState, type InputEmbeddingsState } from '../../protocol/walk
 import { colourLegend, h, injectStyle, onThemeChange, themeColour, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './inputEmbeddings.css';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -28,7 +29,17 @@ function bars(r: InputEmbeddingsResult): HTMLElement {
     const flip = i > 0 && r.rows[i - 1].segment !== x.segment;
     const stack = h('span', {
       class: 'stack',
-      title: `token ${fmt(x.token_norm)} · position ${fmt(x.position_norm)} · segment ${fmt(x.segment_norm)} · |sum| ${fmt(x.sum_norm)} · cos with sum: ${fmt(x.cos_token)} / ${fmt(x.cos_position)} / ${fmt(x.cos_segment)} · |output| ${fmt(x.output_norm)}`,
+      title: l10n.t(
+        'token {0} · position {1} · segment {2} · |sum| {3} · cos with sum: {4} / {5} / {6} · |output| {7}',
+        fmt(x.token_norm),
+        fmt(x.position_norm),
+        fmt(x.segment_norm),
+        fmt(x.sum_norm),
+        fmt(x.cos_token),
+        fmt(x.cos_position),
+        fmt(x.cos_segment),
+        fmt(x.output_norm),
+      ),
     });
     for (const [cls, v] of [
       ['tokpart', x.token_norm],
@@ -46,7 +57,10 @@ function bars(r: InputEmbeddingsResult): HTMLElement {
         h('span', { class: 'tname' }, x.token),
         h(
           'span',
-          { class: `seg seg${x.segment}`, title: flip ? 'the segment id flips here' : `segment ${x.segment}` },
+          {
+            class: `seg seg${x.segment}`,
+            title: flip ? l10n.t('the segment id flips here') : l10n.t('segment {0}', x.segment),
+          },
           `${x.segment}`,
         ),
         stack,
@@ -67,7 +81,7 @@ function heatmap(r: InputEmbeddingsResult): HTMLElement {
     width: n * px,
     height: n * px,
     role: 'img',
-    'aria-label': `cosine similarity of the ${n} position vectors`,
+    'aria-label': l10n.t('cosine similarity of the {0} position vectors', n),
   }) as HTMLCanvasElement;
   const ctx = canvas.getContext('2d');
   const pos = themeColour('--vscode-charts-blue', '#0078d4');
@@ -88,13 +102,20 @@ function heatmap(r: InputEmbeddingsResult): HTMLElement {
     const j = Math.floor(e.offsetX / px);
     const i = Math.floor(e.offsetY / px);
     if (i >= 0 && j >= 0 && i < n && j < n)
-      canvas.title = `position ${i} (${r.tokens[i]}) · position ${j} (${r.tokens[j]}): cos ${fmt(m[i][j])}`;
+      canvas.title = l10n.t(
+        'position {0} ({1}) · position {2} ({3}): cos {4}',
+        i,
+        r.tokens[i],
+        j,
+        r.tokens[j],
+        fmt(m[i][j]),
+      );
   });
   return h(
     'div',
     { class: 'heat' },
     canvas,
-    h('div', {}, colourLegend('0', '1', pos, 'cosine'), colourLegend('0', '−1', neg, 'negative')),
+    h('div', {}, colourLegend('0', '1', pos, l10n.t('cosine')), colourLegend('0', '−1', neg, l10n.t('negative'))),
   );
 }
 
@@ -106,10 +127,13 @@ function render(): void {
     h(
       'p',
       { class: 'muted' },
-      `${s.modelLabel} — the input to layer 1 is token + position + segment vectors, added, then normalised (LayerNorm).`,
+      l10n.t(
+        '{0} — the input to layer 1 is token + position + segment vectors, added, then normalised (LayerNorm).',
+        s.modelLabel,
+      ),
     ),
   );
-  if (s.busy) app.append(h('p', { class: 'muted' }, h('progress', {}), ' Computing…'));
+  if (s.busy) app.append(h('p', { class: 'muted' }, h('progress', {}), ' ', l10n.t('Computing…')));
   if (s.error) app.append(h('p', { class: 'error' }, s.error));
   const r = s.result;
   if (!r) return;
@@ -118,25 +142,25 @@ function render(): void {
       'div',
       { class: 'legend-parts' },
       h('span', { class: 'key tokpart' }),
-      'token',
+      l10n.t('token'),
       h('span', { class: 'key pospart' }),
-      'position',
+      l10n.t('position'),
       h('span', { class: 'key segpart' }),
-      `segment (${r.segment_source})`,
+      l10n.t('segment ({0})', r.segment_source),
     ),
     h(
       'div',
       { class: 'row head' },
-      h('span', { class: 'tname' }, 'token'),
-      h('span', { class: 'seg' }, 'seg'),
-      h('span', { class: 'stackhead' }, 'norms, stacked'),
+      h('span', { class: 'tname' }, l10n.t('token')),
+      h('span', { class: 'seg' }, l10n.t('seg')),
+      h('span', { class: 'stackhead' }, l10n.t('norms, stacked')),
       h('span', { class: 'num' }, '|sum|'),
       h('span', { class: 'num' }, '|output|'),
     ),
     bars(r),
   );
   if (r.note) app.append(h('p', { class: 'muted', id: 'note' }, r.note));
-  app.append(h('h2', {}, 'Position × position similarity'), heatmap(r));
+  app.append(h('h2', {}, l10n.t('Position × position similarity')), heatmap(r));
 }
 
 vscodeApi.postMessage(ieReady.create({}));

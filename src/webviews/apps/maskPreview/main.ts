@@ -4,6 +4,7 @@ import { mpReady, mpResample, mpState, type MaskPreviewState } from '../../proto
 import { h, injectStyle, vscodeApi } from '../../shared/dom';
 import baseCss from '../../shared/base.css';
 import css from './maskPreview.css';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -16,7 +17,11 @@ window.addEventListener('message', (e: MessageEvent) => {
   render();
 });
 
-const KIND_LABEL = { mask: 'masked', random: 'random', kept: 'kept' } as const;
+const KIND_LABEL = {
+  mask: () => l10n.t('masked'),
+  random: () => l10n.t('random'),
+  kept: () => l10n.t('kept'),
+} as const;
 
 function render(): void {
   app.replaceChildren();
@@ -26,15 +31,15 @@ function render(): void {
     type: 'number',
     id: 'seed',
     value: String(s.seed),
-    'aria-label': 'Seed',
+    'aria-label': l10n.t('Seed'),
     step: 1,
   }) as HTMLInputElement;
   app.append(
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { id: 'resample', onclick: () => vscodeApi.postMessage(mpResample.create({})) }, 'Resample'),
-      h('label', { for: 'seed' }, 'seed'),
+      h('button', { id: 'resample', onclick: () => vscodeApi.postMessage(mpResample.create({})) }, l10n.t('Resample')),
+      h('label', { for: 'seed' }, l10n.t('seed')),
       seedInput,
       h(
         'button',
@@ -45,17 +50,19 @@ function render(): void {
             if (Number.isInteger(v)) vscodeApi.postMessage(mpResample.create({ seed: v }));
           },
         },
-        'Apply',
+        l10n.t('Apply'),
       ),
       h('span', { class: 'muted' }, s.modelLabel),
     ),
     h(
       'p',
       { class: 'muted explain' },
-      'BERT learns by repairing corrupted text: 15 % of the tokens are chosen; of those, 80 % become the mask token, 10 % a random token, and 10 % stay unchanged — so the model cannot tell which inputs to trust and must predict the original at every chosen position.',
+      l10n.t(
+        'BERT learns by repairing corrupted text: 15 % of the tokens are chosen; of those, 80 % become the mask token, 10 % a random token, and 10 % stay unchanged — so the model cannot tell which inputs to trust and must predict the original at every chosen position.',
+      ),
     ),
   );
-  if (s.busy) app.append(h('p', { class: 'muted', id: 'busy' }, h('progress', {}), ' Computing…'));
+  if (s.busy) app.append(h('p', { class: 'muted', id: 'busy' }, h('progress', {}), ' ', l10n.t('Computing…')));
   if (s.error) app.append(h('p', { class: 'error' }, s.error));
   const r = s.result;
   if (!r) return;
@@ -72,7 +79,7 @@ function render(): void {
           {
             class: `tok chosen ${c.kind}`,
             'data-position': i,
-            title: `${KIND_LABEL[c.kind]}: the model reads "${c.replacement}"`,
+            title: l10n.t('{0}: the model reads "{1}"', KIND_LABEL[c.kind](), c.replacement),
           },
           c.kind === 'kept' ? t : `${t} → ${c.replacement}`,
         ),
@@ -82,15 +89,15 @@ function render(): void {
   const counts = { mask: 0, random: 0, kept: 0 };
   for (const c of r.chosen) counts[c.kind]++;
   app.append(
-    h('h2', {}, `Seed ${r.seed}: ${r.chosen.length} of ${r.tokens.length} tokens chosen`),
+    h('h2', {}, l10n.t('Seed {0}: {1} of {2} tokens chosen', r.seed, r.chosen.length, r.tokens.length)),
     h(
       'p',
       { class: 'legend-kinds' },
-      h('span', { class: 'tok chosen mask' }, `masked ${counts.mask}`),
+      h('span', { class: 'tok chosen mask' }, l10n.t('masked {0}', counts.mask)),
       ' ',
-      h('span', { class: 'tok chosen random' }, `random ${counts.random}`),
+      h('span', { class: 'tok chosen random' }, l10n.t('random {0}', counts.random)),
       ' ',
-      h('span', { class: 'tok chosen kept' }, `kept ${counts.kept}`),
+      h('span', { class: 'tok chosen kept' }, l10n.t('kept {0}', counts.kept)),
     ),
     line,
   );
@@ -104,11 +111,11 @@ function render(): void {
         'tr',
         {},
         h('th', {}, '#'),
-        h('th', {}, 'original'),
-        h('th', {}, 'kind'),
-        h('th', {}, 'model reads'),
-        h('th', {}, 'predictions'),
-        h('th', {}, 'original p (rank)'),
+        h('th', {}, l10n.t('original')),
+        h('th', {}, l10n.t('kind')),
+        h('th', {}, l10n.t('model reads')),
+        h('th', {}, l10n.t('predictions')),
+        h('th', {}, l10n.t('original p (rank)')),
       ),
     ),
   );
@@ -135,7 +142,7 @@ function render(): void {
         { 'data-position': p.position },
         h('td', {}, String(p.position)),
         h('td', {}, c.original),
-        h('td', { class: `kind ${c.kind}` }, KIND_LABEL[c.kind]),
+        h('td', { class: `kind ${c.kind}` }, KIND_LABEL[c.kind]()),
         h('td', {}, c.replacement),
         h('td', {}, preds),
         h('td', { class: 'orig' }, `${p.original.score.toFixed(3)} (${p.original.rank})`),

@@ -2,8 +2,9 @@
 // while it trains — a live sample with its chosen tokens marked [MASK] / random / kept (theme colours, a legend),
 // the model's current guesses there, the running count of the three kinds, the loss, and the held-out numbers
 // before and after. Host side: src/extension/trainer/adaptHost.ts.
-import { h, vscodeApi } from '../../shared/dom';
+import { escapeHtml, h, vscodeApi } from '../../shared/dom';
 import { type AdaptState, adCancel, adSave, adSettings, adShow, adStart, adState, adUse } from '../../protocol/adapt';
+import { l10n } from '../../shared/l10n';
 
 export type TrainerMode = 'classifier' | 'adapt';
 
@@ -47,13 +48,13 @@ export function modeTabs(onChange: () => void): HTMLElement {
     );
   return h(
     'div',
-    { class: 'toolbar tabs', role: 'tablist', 'aria-label': 'Trainer mode' },
-    tab('classifier', 'Classifier'),
-    tab('adapt', 'Adapt'),
+    { class: 'toolbar tabs', role: 'tablist', 'aria-label': l10n.t('Trainer mode') },
+    tab('classifier', l10n.t('Classifier')),
+    tab('adapt', l10n.t('Adapt')),
   );
 }
 
-const KIND_LABEL = { mask: '[MASK]', random: 'random', kept: 'kept' } as const;
+const KIND_LABEL = { mask: () => '[MASK]', random: () => l10n.t('random'), kept: () => l10n.t('kept') } as const;
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function legend(s: AdaptState): HTMLElement {
@@ -63,14 +64,14 @@ function legend(s: AdaptState): HTMLElement {
     h(
       'span',
       { class: `kind ${k}`, id: `count-${k}`, role: 'listitem', title: what },
-      `${KIND_LABEL[k]} ${c[k]}${total ? ` (${pct(c[k] / total)})` : ''}`,
+      `${KIND_LABEL[k]()} ${c[k]}${total ? ` (${pct(c[k] / total)})` : ''}`,
     );
   return h(
     'div',
-    { class: 'counts', role: 'list', 'aria-label': 'Chosen tokens so far' },
-    item('mask', 'replaced by the mask token (80 %)'),
-    item('random', 'replaced by a random token (10 %)'),
-    item('kept', 'left unchanged, still predicted (10 %)'),
+    { class: 'counts', role: 'list', 'aria-label': l10n.t('Chosen tokens so far') },
+    item('mask', l10n.t('replaced by the mask token (80 %)')),
+    item('random', l10n.t('replaced by a random token (10 %)')),
+    item('kept', l10n.t('left unchanged, still predicted (10 %)')),
   );
 }
 
@@ -79,7 +80,14 @@ function sampleView(s: AdaptState): HTMLElement | undefined {
   if (!sm) return undefined;
   const chips = sm.tokens.map((t) => {
     if (!t.kind) return h('span', { class: 'tok' }, t.text);
-    const tip = `${KIND_LABEL[t.kind]}: original "${t.original}", the model guesses "${t.guess}"${t.correct ? ' (right)' : ''}`;
+    const tip = t.correct
+      ? l10n.t(
+          '{0}: original "{1}", the model guesses "{2}" (right)',
+          KIND_LABEL[t.kind](),
+          t.original ?? '',
+          t.guess ?? '',
+        )
+      : l10n.t('{0}: original "{1}", the model guesses "{2}"', KIND_LABEL[t.kind](), t.original ?? '', t.guess ?? '');
     return h(
       'span',
       { class: `tok chosen ${t.kind}`, title: tip, 'aria-label': tip },
@@ -93,9 +101,12 @@ function sampleView(s: AdaptState): HTMLElement | undefined {
     h(
       'div',
       { class: 'muted' },
-      `Live sample (${sm.source.file.split(/[\\/]/).pop()}:${sm.source.line}): what the model reads, and its guess at each chosen token`,
+      l10n.t(
+        'Live sample ({0}): what the model reads, and its guess at each chosen token',
+        `${sm.source.file.split(/[\\/]/).pop()}:${sm.source.line}`,
+      ),
     ),
-    h('div', { class: 'sample', role: 'group', 'aria-label': 'Live masking sample' }, ...chips),
+    h('div', { class: 'sample', role: 'group', 'aria-label': l10n.t('Live masking sample') }, ...chips),
   );
 }
 
@@ -113,7 +124,8 @@ function sparkline(losses: number[]): HTMLElement | undefined {
     )
     .join(' ');
   const wrap = h('div', {});
-  wrap.innerHTML = `<svg class="chart spark" viewBox="-1 -1 ${W + 2} ${H + 2}" preserveAspectRatio="none" role="img" aria-label="Loss per step, from ${losses[0].toFixed(3)} to ${losses[losses.length - 1].toFixed(3)}"><path class="loss" d="${d}"/></svg>`; // numbers only
+  const label = l10n.t('Loss per step, from {0} to {1}', losses[0].toFixed(3), losses[losses.length - 1].toFixed(3));
+  wrap.innerHTML = `<svg class="chart spark" viewBox="-1 -1 ${W + 2} ${H + 2}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}"><path class="loss" d="${d}"/></svg>`; // numbers and an escaped label
   return wrap;
 }
 
@@ -123,12 +135,22 @@ function metricsTable(s: AdaptState): HTMLElement | undefined {
   const better = (x: boolean) => (x ? 'better' : '');
   return h(
     'table',
-    { id: 'adapt-metrics', 'aria-label': 'Held-out masked-LM metrics before and after' },
-    h('caption', { class: 'muted' }, `Held-out 10 % of the lines, fixed masking (${s.before.positions} chosen tokens)`),
+    { id: 'adapt-metrics', 'aria-label': l10n.t('Held-out masked-LM metrics before and after') },
+    h(
+      'caption',
+      { class: 'muted' },
+      l10n.t('Held-out 10 % of the lines, fixed masking ({0} chosen tokens)', s.before.positions),
+    ),
     h(
       'thead',
       {},
-      h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'before'), h('th', { class: 'num' }, 'after')),
+      h(
+        'tr',
+        {},
+        h('th', {}, ''),
+        h('th', { class: 'num' }, l10n.t('before')),
+        h('th', { class: 'num' }, l10n.t('after')),
+      ),
     ),
     h(
       'tbody',
@@ -136,7 +158,7 @@ function metricsTable(s: AdaptState): HTMLElement | undefined {
       h(
         'tr',
         {},
-        h('td', {}, 'masked-token accuracy'),
+        h('td', {}, l10n.t('masked-token accuracy')),
         h('td', { class: 'num', id: 'acc-before' }, pct(s.before.accuracy)),
         h(
           'td',
@@ -147,7 +169,7 @@ function metricsTable(s: AdaptState): HTMLElement | undefined {
       h(
         'tr',
         {},
-        h('td', {}, 'pseudo-perplexity'),
+        h('td', {}, l10n.t('pseudo-perplexity')),
         h('td', { class: 'num', id: 'ppl-before' }, s.before.pseudoPerplexity.toFixed(2)),
         h(
           'td',
@@ -162,18 +184,22 @@ function metricsTable(s: AdaptState): HTMLElement | undefined {
 /** The Adapt mode's content. */
 export function adaptView(): HTMLElement {
   const s = state;
-  if (!s) return h('p', { class: 'muted' }, 'Loading…');
+  if (!s) return h('p', { class: 'muted' }, l10n.t('Loading…'));
   const busy = !!s.busy;
   const st = s.settings;
   const set = (patch: Partial<typeof st>) => post(adSettings.create({ ...st, ...patch }));
   const sec = h(
     'section',
     { 'aria-labelledby': 'adapt-h' },
-    h('h2', { id: 'adapt-h' }, 'Adapt Model to Workspace'),
+    h('h2', { id: 'adapt-h' }, l10n.t('Adapt Model to Workspace')),
     h(
       'p',
       { class: 'muted' },
-      `Continues the masked-language-model pre-training of ${s.model} on the text files of this workspace (${s.roots.length ? s.roots.map((r) => r.split(/[\\/]/).pop()).join(', ') : 'no folder open'}): 15 % of the tokens are chosen; of those, 80 % become [MASK], 10 % a random token and 10 % stay, and the model learns to predict the originals.`,
+      l10n.t(
+        'Continues the masked-language-model pre-training of {0} on the text files of this workspace ({1}): 15 % of the tokens are chosen; of those, 80 % become [MASK], 10 % a random token and 10 % stay, and the model learns to predict the originals.',
+        s.model,
+        s.roots.length ? s.roots.map((r) => r.split(/[\\/]/).pop()).join(', ') : l10n.t('no folder open'),
+      ),
     ),
     h(
       'div',
@@ -181,10 +207,14 @@ export function adaptView(): HTMLElement {
       h(
         'button',
         { id: 'adapt-start', onclick: () => post(adStart.create({})), disabled: busy || !s.roots.length },
-        'Adapt',
+        l10n.t('Adapt'),
       ),
       busy
-        ? h('button', { id: 'adapt-cancel', class: 'secondary', onclick: () => post(adCancel.create({})) }, 'Cancel')
+        ? h(
+            'button',
+            { id: 'adapt-cancel', class: 'secondary', onclick: () => post(adCancel.create({})) },
+            l10n.t('Cancel'),
+          )
         : undefined,
       s.busy ? h('span', { class: 'muted', role: 'status', id: 'adapt-status' }, s.busy) : undefined,
     ),
@@ -194,7 +224,7 @@ export function adaptView(): HTMLElement {
       h(
         'label',
         {},
-        'Epochs',
+        l10n.t('Epochs'),
         h('input', {
           id: 'adapt-epochs',
           type: 'number',
@@ -210,7 +240,7 @@ export function adaptView(): HTMLElement {
       h(
         'label',
         {},
-        'Seed',
+        l10n.t('Seed'),
         h('input', {
           id: 'adapt-seed',
           type: 'number',
@@ -231,17 +261,24 @@ export function adaptView(): HTMLElement {
           disabled: busy,
           onchange: (e: Event) => set({ wholeWord: (e.target as HTMLInputElement).checked }),
         }),
-        'Whole-word masking',
+        l10n.t('Whole-word masking'),
       ),
     ),
   );
   if (s.step) {
-    sec.append(h('progress', { max: s.step.totalSteps, value: s.step.step, 'aria-label': 'Adaptation steps' }));
+    sec.append(h('progress', { max: s.step.totalSteps, value: s.step.step, 'aria-label': l10n.t('Adaptation steps') }));
     sec.append(
       h(
         'div',
         { id: 'adapt-loss' },
-        `Epoch ${s.step.epoch}/${s.step.epochs}, step ${s.step.step}/${s.step.totalSteps}: loss ${s.step.loss.toFixed(3)} (cross-entropy over the chosen tokens)`,
+        l10n.t(
+          'Epoch {0}/{1}, step {2}/{3}: loss {4} (cross-entropy over the chosen tokens)',
+          s.step.epoch,
+          s.step.epochs,
+          s.step.step,
+          s.step.totalSteps,
+          s.step.loss.toFixed(3),
+        ),
       ),
     );
     sec.append(sparkline(s.losses) ?? '');
@@ -255,7 +292,13 @@ export function adaptView(): HTMLElement {
         h(
           'div',
           { class: 'muted' },
-          `${c.files} file(s), ${c.lines} lines (${c.heldOutLines} held out); ${s.seconds?.toFixed(1)} s`,
+          l10n.t(
+            '{0} file(s), {1} lines ({2} held out); {3} s',
+            c.files,
+            c.lines,
+            c.heldOutLines,
+            s.seconds?.toFixed(1) ?? '',
+          ),
         ),
       );
     sec.append(
@@ -265,18 +308,18 @@ export function adaptView(): HTMLElement {
         h(
           'button',
           { id: 'adapt-save', onclick: () => post(adSave.create({})), disabled: busy },
-          'Save adapted model…',
+          l10n.t('Save adapted model…'),
         ),
         s.savedTo
           ? h(
               'button',
               { id: 'adapt-use', class: 'secondary', onclick: () => post(adUse.create({})), disabled: busy },
-              'Use this model',
+              l10n.t('Use this model'),
             )
           : undefined,
       ),
     );
-    if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`));
+    if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, l10n.t('Saved to {0}', s.savedTo)));
   }
   if (s.error) sec.append(h('p', { class: 'error', role: 'alert' }, s.error));
   return sec;

@@ -1,13 +1,14 @@
 // Pure row logic of the trainer's candidates table (no DOM), tested in plain Node.
 import type { CandidateName, Candidates, Recommendation } from '../../../engine/training/types';
+import { l10n } from '../../shared/l10n';
 
 /** Cheapest first, as the engine ranks ties (src/engine/training/candidateView.ts). */
 const ORDER: CandidateName[] = ['tfidf', 'frozen', 'hybrid', 'fine_tuned'];
-const TITLES: Record<CandidateName, string> = {
-  tfidf: 'TF-IDF + LR',
-  frozen: 'Frozen + head',
-  hybrid: 'Hybrid (frozen + TF-IDF)',
-  fine_tuned: 'Fine-tuned',
+const TITLES: Record<CandidateName, () => string> = {
+  tfidf: () => l10n.t('TF-IDF + LR'),
+  frozen: () => l10n.t('Frozen + head'),
+  hybrid: () => l10n.t('Hybrid (frozen + TF-IDF)'),
+  fine_tuned: () => l10n.t('Fine-tuned'),
 };
 
 export interface CandidateRow {
@@ -24,7 +25,7 @@ const pct = (x?: number): string => (x === undefined ? '–' : `${(100 * x).toFi
 export function candidateRows(c: Candidates, r?: Recommendation): CandidateRow[] {
   return ORDER.filter((n) => c[n]).map((n) => ({
     name: n,
-    title: TITLES[n] + (r?.candidate === n ? ' ★' : ''),
+    title: TITLES[n]() + (r?.candidate === n ? ' ★' : ''),
     valAccuracy: pct(c[n]!.val?.accuracy),
     testAccuracy: pct(c[n]!.test.accuracy),
     testMacroF1: pct(c[n]!.test.macro_f1),
@@ -35,9 +36,12 @@ export function candidateRows(c: Candidates, r?: Recommendation): CandidateRow[]
 /** The "Train" choices for an encoder of n layers: all, the top K layers plus the head (K < n), the head only. */
 export function trainLayerOptions(n: number): [string, string][] {
   return [
-    ['all', 'all layers'],
-    ...Array.from({ length: Math.max(0, n - 1) }, (_, i): [string, string] => [`top-${i + 1}`, `top ${i + 1} + head`]),
-    ['head', 'head only'],
+    ['all', l10n.t('all layers')],
+    ...Array.from({ length: Math.max(0, n - 1) }, (_, i): [string, string] => [
+      `top-${i + 1}`,
+      l10n.t('top {0} + head', i + 1),
+    ]),
+    ['head', l10n.t('head only')],
   ];
 }
 
@@ -47,10 +51,10 @@ export type TaskChoice = 'sequence' | 'pair' | 'token' | 'qa';
  *  otherwise sequence, and pair when a pair column is chosen. */
 export function taskOptions(p: { task?: TaskChoice; pairColumn?: string } | undefined): [TaskChoice, string][] {
   const names: Record<TaskChoice, string> = {
-    sequence: 'sequence classification',
-    pair: 'sentence-pair classification',
-    token: 'token classification (entities)',
-    qa: 'extractive QA',
+    sequence: l10n.t('sequence classification'),
+    pair: l10n.t('sentence-pair classification'),
+    token: l10n.t('token classification (entities)'),
+    qa: l10n.t('extractive QA'),
   };
   const fit: TaskChoice[] =
     p?.task === 'token' || p?.task === 'qa' ? [p.task] : p?.pairColumn ? ['pair', 'sequence'] : ['sequence'];
@@ -67,12 +71,12 @@ export function taskMetricRows(
   },
 ): { header: string[]; rows: string[][] } {
   const keys = task === 'token' ? ['precision', 'recall', 'f1'] : ['exact', 'f1'];
-  const header = task === 'token' ? ['entity P', 'R', 'F1'] : ['exact match', 'F1'];
+  const header = task === 'token' ? [l10n.t('entity P'), l10n.t('R'), 'F1'] : [l10n.t('exact match'), 'F1'];
   const p = (x?: number) => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
   const row = (name: string, m: Record<string, number>) => [name, ...keys.map((k) => p(m[k]))];
-  const rows = [row('Fine-tuned (fp32)', tm.metrics)];
-  if (tm.quantized) rows.push(row('Fine-tuned (int8)', tm.quantized));
+  const rows = [row(l10n.t('Fine-tuned (fp32)'), tm.metrics)];
+  if (tm.quantized) rows.push(row(l10n.t('Fine-tuned (int8)'), tm.quantized));
   for (const [name, m] of Object.entries(tm.baselines))
-    rows.push(row(name === 'majority_tag' ? 'Majority tag per word' : name, m));
+    rows.push(row(name === 'majority_tag' ? l10n.t('Majority tag per word') : name, m));
   return { header, rows };
 }

@@ -3,6 +3,7 @@
 import type { Candidates, Recommendation } from '../../../engine/training/types';
 import { h } from '../../shared/dom';
 import { candidateRows } from './candidateRows';
+import { l10n } from '../../shared/l10n';
 
 /** The table and the one-line recommendation, or nothing for a run without candidates. */
 export function candidatesBlock(c: Candidates | undefined, r: Recommendation | undefined): HTMLElement | undefined {
@@ -11,10 +12,10 @@ export function candidatesBlock(c: Candidates | undefined, r: Recommendation | u
   return h(
     'div',
     { id: 'candidates-block' },
-    h('h2', {}, 'Candidates (same split)'),
+    h('h2', {}, l10n.t('Candidates (same split)')),
     h(
       'table',
-      { id: 'candidates', 'aria-label': 'Frozen, fine-tuned, hybrid and TF-IDF on the same split' },
+      { id: 'candidates', 'aria-label': l10n.t('Frozen, fine-tuned, hybrid and TF-IDF on the same split') },
       h(
         'thead',
         {},
@@ -22,9 +23,13 @@ export function candidatesBlock(c: Candidates | undefined, r: Recommendation | u
           'tr',
           {},
           h('th', {}, ''),
-          h('th', { class: 'num', title: 'validation accuracy: what the recommendation reads' }, 'val acc'),
-          h('th', { class: 'num' }, 'test acc'),
-          h('th', { class: 'num' }, 'test F1'),
+          h(
+            'th',
+            { class: 'num', title: l10n.t('validation accuracy: what the recommendation reads') },
+            l10n.t('val acc'),
+          ),
+          h('th', { class: 'num' }, l10n.t('test acc')),
+          h('th', { class: 'num' }, l10n.t('test F1')),
         ),
       ),
       h(
@@ -46,11 +51,15 @@ export function candidatesBlock(c: Candidates | undefined, r: Recommendation | u
       'p',
       { id: 'recommendation', role: 'note' },
       r
-        ? `Recommended: ${r.reason}.`
-        : 'No validation split, so no recommendation: the test split is never used to choose.',
+        ? l10n.t('Recommended: {0}.', r.reason)
+        : l10n.t('No validation split, so no recommendation: the test split is never used to choose.'),
     ),
     c.hybrid
-      ? h('div', { class: 'muted' }, 'The hybrid is scored here only; Save exports the trained classifier above.')
+      ? h(
+          'div',
+          { class: 'muted' },
+          l10n.t('The hybrid is scored here only; Save exports the trained classifier above.'),
+        )
       : '',
   );
 }

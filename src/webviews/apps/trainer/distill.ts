@@ -14,6 +14,7 @@ import {
   dsState,
 } from '../../protocol/distill';
 import { distillRows, distillSummary } from './distillView';
+import { l10n } from '../../shared/l10n';
 
 let dstate: DistillState | undefined;
 /** The section's open state as the user left it (re-renders rebuild the element). */
@@ -72,7 +73,7 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
   const busy = !!s.busy;
   const st = s.settings;
   const teacherOpts = [
-    ['', s.teachers.length ? 'Choose a teacher…' : 'No classifier folders found'],
+    ['', s.teachers.length ? l10n.t('Choose a teacher…') : l10n.t('No classifier folders found')],
     ...s.teachers.map((t) => [t.path, t.label]),
   ];
   if (st.teacher && !s.teachers.some((t) => t.path === st.teacher))
@@ -84,11 +85,13 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
       open: opened || !!(st.teacher || s.result || busy),
       ontoggle: (e: Event) => (opened = (e.target as HTMLDetailsElement).open),
     },
-    h('summary', {}, h('h2', { id: 'distill-h' }, 'Distill (teacher → student)')),
+    h('summary', {}, h('h2', { id: 'distill-h' }, l10n.t('Distill (teacher → student)'))),
     h(
       'p',
       { class: 'muted' },
-      'Train a smaller student on a classifier’s soft labels (loss α·T²·KL(teacher ‖ student) + (1−α)·cross-entropy), then compare both on the test split.',
+      l10n.t(
+        'Train a smaller student on a classifier’s soft labels (loss α·T²·KL(teacher ‖ student) + (1−α)·cross-entropy), then compare both on the test split.',
+      ),
     ),
     h(
       'div',
@@ -96,7 +99,7 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
       h(
         'label',
         {},
-        'Teacher',
+        l10n.t('Teacher'),
         h(
           'select',
           {
@@ -110,7 +113,7 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
       h(
         'button',
         { id: 'distill-browse', class: 'secondary', disabled: busy, onclick: () => post(dsBrowseTeacher.create({})) },
-        'Browse…',
+        l10n.t('Browse…'),
       ),
     ),
     h(
@@ -119,24 +122,34 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
       h(
         'label',
         {},
-        'Student',
+        l10n.t('Student'),
         h('input', {
           id: 'distill-student',
           type: 'text',
           value: st.student,
           disabled: busy,
-          title: '"embedded" or a model folder',
+          title: l10n.t('"embedded" or a model folder'),
           onchange: (e: Event) => set({ student: (e.target as HTMLInputElement).value.trim() || 'embedded' }),
         }),
       ),
-      num('distill-layers', 'Layers kept', st.studentLayers, 1, 48, 1, (v) => set({ studentLayers: v }), busy, 'all'),
+      num(
+        'distill-layers',
+        l10n.t('Layers kept'),
+        st.studentLayers,
+        1,
+        48,
+        1,
+        (v) => set({ studentLayers: v }),
+        busy,
+        l10n.t('all'),
+      ),
     ),
     h(
       'div',
       { class: 'toolbar' },
       num('distill-t', 'T', st.temperature, 0.5, 20, 0.5, (v) => set({ temperature: v ?? 2 }), busy),
       num('distill-alpha', 'α', st.alpha, 0, 1, 0.1, (v) => set({ alpha: v ?? 0.5 }), busy),
-      num('distill-epochs', 'Epochs', st.epochs, 1, 50, 1, (v) => set({ epochs: v ?? 3 }), busy),
+      num('distill-epochs', l10n.t('Epochs'), st.epochs, 1, 50, 1, (v) => set({ epochs: v ?? 3 }), busy),
     ),
     h(
       'div',
@@ -148,22 +161,26 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
           disabled: busy || !dataset || !st.teacher,
           onclick: () => dataset && post(dsRun.create({ data: dataset })),
         },
-        'Distill',
+        l10n.t('Distill'),
       ),
       busy
-        ? h('button', { id: 'distill-cancel', class: 'secondary', onclick: () => post(dsCancel.create({})) }, 'Cancel')
+        ? h(
+            'button',
+            { id: 'distill-cancel', class: 'secondary', onclick: () => post(dsCancel.create({})) },
+            l10n.t('Cancel'),
+          )
         : undefined,
       s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,
     ),
   );
-  if (!dataset) sec.append(h('p', { class: 'muted' }, 'Choose a dataset above first.'));
+  if (!dataset) sec.append(h('p', { class: 'muted' }, l10n.t('Choose a dataset above first.')));
   if (s.step && busy)
     sec.append(
       h('progress', {
         id: 'distill-progress',
         max: s.step.totalSteps,
         value: s.step.step,
-        'aria-label': `Distillation: step ${s.step.step} of ${s.step.totalSteps}`,
+        'aria-label': l10n.t('Distillation: step {0} of {1}', s.step.step, s.step.totalSteps),
       }),
     );
   if (s.history.length)
@@ -172,8 +189,13 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
         'div',
         { class: 'muted', id: 'distill-history' },
         s.history
-          .map(
-            (e) => `epoch ${e.epoch}: loss ${e.train_loss.toFixed(4)}, validation ${(100 * e.val_metric).toFixed(1)}%`,
+          .map((e) =>
+            l10n.t(
+              'epoch {0}: loss {1}, validation {2}%',
+              e.epoch,
+              e.train_loss.toFixed(4),
+              (100 * e.val_metric).toFixed(1),
+            ),
           )
           .join(' · '),
       ),
@@ -184,11 +206,16 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
     sec.append(
       h(
         'table',
-        { id: 'distill-table', 'aria-label': 'Teacher and student on the test split' },
+        { id: 'distill-table', 'aria-label': l10n.t('Teacher and student on the test split') },
         h(
           'caption',
           { class: 'muted' },
-          `Test split, ${r.test_size} examples (T = ${r.temperature}, α = ${r.alpha}; both fp32, timed on the same batches, alternately)`,
+          l10n.t(
+            'Test split, {0} examples (T = {1}, α = {2}; both fp32, timed on the same batches, alternately)',
+            r.test_size,
+            r.temperature,
+            r.alpha,
+          ),
         ),
         h(
           'thead',
@@ -197,9 +224,9 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
             'tr',
             {},
             h('th', {}, ''),
-            h('th', { class: 'num' }, 'teacher'),
-            h('th', { class: 'num' }, 'student'),
-            h('th', { class: 'num' }, 'student / teacher'),
+            h('th', { class: 'num' }, l10n.t('teacher')),
+            h('th', { class: 'num' }, l10n.t('student')),
+            h('th', { class: 'num' }, l10n.t('student / teacher')),
           ),
         ),
         h(
@@ -224,11 +251,11 @@ export function distillSection(dataset: string | undefined): HTMLElement | undef
         h(
           'button',
           { id: 'distill-save', disabled: busy, onclick: () => post(dsSave.create({})) },
-          'Save student as a model folder…',
+          l10n.t('Save student as a model folder…'),
         ),
       ),
     );
   }
-  if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`));
+  if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, l10n.t('Saved to {0}', s.savedTo)));
   return sec;
 }

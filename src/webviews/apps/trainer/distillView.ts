@@ -2,6 +2,7 @@
 // plain Node.
 import type { DistillSide } from '../../../engine/training/distill';
 import { pct } from './view';
+import { l10n } from '../../shared/l10n';
 
 export interface DistillRow {
   metric: string;
@@ -18,27 +19,47 @@ const ratio = (s: number, t: number) => (t > 0 ? `${(s / t).toFixed(2)}×` : '')
 /** The side-by-side table: accuracy, macro-F1, parameters, size, ms/example, layers. */
 export function distillRows(t: DistillSide, s: DistillSide): DistillRow[] {
   return [
-    { metric: 'Accuracy', teacher: pct(t.accuracy), student: pct(s.accuracy), ratio: ratio(s.accuracy, t.accuracy) },
-    { metric: 'Macro-F1', teacher: pct(t.macro_f1), student: pct(s.macro_f1), ratio: ratio(s.macro_f1, t.macro_f1) },
     {
-      metric: 'Parameters',
+      metric: l10n.t('Accuracy'),
+      teacher: pct(t.accuracy),
+      student: pct(s.accuracy),
+      ratio: ratio(s.accuracy, t.accuracy),
+    },
+    {
+      metric: l10n.t('Macro-F1'),
+      teacher: pct(t.macro_f1),
+      student: pct(s.macro_f1),
+      ratio: ratio(s.macro_f1, t.macro_f1),
+    },
+    {
+      metric: l10n.t('Parameters'),
       teacher: millions(t.parameters),
       student: millions(s.parameters),
       ratio: ratio(s.parameters, t.parameters),
     },
-    { metric: 'Size', teacher: mb(t.size_bytes), student: mb(s.size_bytes), ratio: ratio(s.size_bytes, t.size_bytes) },
     {
-      metric: 'ms / example',
+      metric: l10n.t('Size'),
+      teacher: mb(t.size_bytes),
+      student: mb(s.size_bytes),
+      ratio: ratio(s.size_bytes, t.size_bytes),
+    },
+    {
+      metric: l10n.t('ms / example'),
       teacher: t.ms_per_example.toFixed(2),
       student: s.ms_per_example.toFixed(2),
       ratio: ratio(s.ms_per_example, t.ms_per_example),
     },
-    { metric: 'Layers', teacher: String(t.layers), student: String(s.layers), ratio: '' },
+    { metric: l10n.t('Layers'), teacher: String(t.layers), student: String(s.layers), ratio: '' },
   ];
 }
 
 /** "The student keeps 97.9 % of the teacher's accuracy with 0.71× its parameters at 0.55× its time per example." */
 export function distillSummary(t: DistillSide, s: DistillSide): string {
   const kept = t.accuracy > 0 ? s.accuracy / t.accuracy : 0;
-  return `The student keeps ${pct(kept)} of the teacher's accuracy with ${ratio(s.parameters, t.parameters)} its parameters, at ${ratio(s.ms_per_example, t.ms_per_example)} its time per example.`;
+  return l10n.t(
+    "The student keeps {0} of the teacher's accuracy with {1} its parameters, at {2} its time per example.",
+    pct(kept),
+    ratio(s.parameters, t.parameters),
+    ratio(s.ms_per_example, t.ms_per_example),
+  );
 }

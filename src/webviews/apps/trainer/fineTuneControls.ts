@@ -3,6 +3,7 @@
 import { h } from '../../shared/dom';
 import type { TrainSettings, TrainerState } from '../../protocol/trainer';
 import { taskOptions, trainLayerOptions } from './candidateRows';
+import { l10n } from '../../shared/l10n';
 
 export function fineTuneControls(
   s: TrainerState,
@@ -19,8 +20,8 @@ export function fineTuneControls(
     max: 1,
     step: 1e-5,
     value: st.learningRate ?? '',
-    placeholder: 'auto',
-    title: 'Peak learning rate; empty: 1e-4 for small encoders such as the embedded one, 5e-5 for base size',
+    placeholder: l10n.t('auto'),
+    title: l10n.t('Peak learning rate; empty: 1e-4 for small encoders such as the embedded one, 5e-5 for base size'),
     disabled: busy,
     onchange: (e: Event) => {
       const v = Number((e.target as HTMLInputElement).value);
@@ -55,7 +56,7 @@ export function fineTuneControls(
     {
       id: 'task',
       disabled: busy || tasks.length < 2,
-      title: 'The fine-tuning shapes this data fits',
+      title: l10n.t('The fine-tuning shapes this data fits'),
       onchange: (e: Event) =>
         (e.target as HTMLSelectElement).value === 'sequence' && setSettings({ pairColumn: undefined }),
     },
@@ -63,10 +64,10 @@ export function fineTuneControls(
   );
   return h(
     'div',
-    { class: 'toolbar', id: 'fine-tune-controls', 'aria-label': 'Fine-tuning settings' },
-    h('label', {}, 'Task', task),
-    h('label', {}, 'Learning rate', lr),
-    h('label', {}, 'Train', which),
-    h('label', {}, freeze, 'Freeze embeddings'),
+    { class: 'toolbar', id: 'fine-tune-controls', 'aria-label': l10n.t('Fine-tuning settings') },
+    h('label', {}, l10n.t('Task'), task),
+    h('label', {}, l10n.t('Learning rate'), lr),
+    h('label', {}, l10n.t('Train'), which),
+    h('label', {}, freeze, l10n.t('Freeze embeddings')),
   );
 }

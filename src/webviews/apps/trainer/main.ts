@@ -1,5 +1,5 @@
 import baseCss from '../../shared/base.css';
-import { h, injectStyle, vscodeApi } from '../../shared/dom';
+import { escapeHtml, h, injectStyle, vscodeApi } from '../../shared/dom';
 import type { MetricsSummary } from '../../../engine/training/types';
 import css from './trainer.css';
 import {
@@ -23,7 +23,8 @@ import { whyButton, whyPanel } from './why';
 import { candidatesBlock } from './candidates';
 import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 import { fineTuneControls } from './fineTuneControls';
-import { taskResultsSection } from './taskResults';
+import { resumedNote, taskResultsSection } from './taskResults';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -94,21 +95,28 @@ function numberInput(
 function dataSection(s: TrainerState): HTMLElement {
   const busy = !!s.busy;
   const opts: [string, string][] = [
-    ['', s.datasets.length ? 'Choose a dataset…' : 'No CSV/TSV/JSONL or label folders found'],
+    ['', s.datasets.length ? l10n.t('Choose a dataset…') : l10n.t('No CSV/TSV/JSONL or label folders found')],
     ...s.datasets.map((d): [string, string] => [d.path, `${d.path.split(/[\\/]/).slice(-2).join('/')} (${d.format})`]),
   ];
   const sec = h(
     'section',
     { 'aria-labelledby': 'data-h' },
-    h('h2', { id: 'data-h' }, 'Data'),
+    h('h2', { id: 'data-h' }, l10n.t('Data')),
     h(
       'div',
       { class: 'toolbar' },
-      select('dataset', 'Dataset', s.selected ?? '', opts, (v) => v && post(trSelect.create({ path: v })), busy),
+      select(
+        'dataset',
+        l10n.t('Dataset'),
+        s.selected ?? '',
+        opts,
+        (v) => v && post(trSelect.create({ path: v })),
+        busy,
+      ),
       h(
         'button',
         { id: 'refresh', class: 'secondary', onclick: () => post(trRefresh.create({})), disabled: busy },
-        'Refresh',
+        l10n.t('Refresh'),
       ),
     ),
   );
@@ -120,46 +128,52 @@ function dataSection(s: TrainerState): HTMLElement {
         h(
           'div',
           { class: 'toolbar' },
-          select('text-col', 'Text', p.textColumn, cols, (v) => setSettings({ textColumn: v }), busy),
-          select('label-col', 'Label', p.labelColumn, cols, (v) => setSettings({ labelColumn: v }), busy),
+          select('text-col', l10n.t('Text'), p.textColumn, cols, (v) => setSettings({ textColumn: v }), busy),
+          select('label-col', l10n.t('Label'), p.labelColumn, cols, (v) => setSettings({ labelColumn: v }), busy),
           select(
             'pair-col',
-            'Pair',
+            l10n.t('Pair'),
             p.pairColumn ?? '',
-            [['', '(none)'], ...cols],
+            [['', l10n.t('(none)')], ...cols],
             (v) => setSettings({ pairColumn: v || undefined }),
             busy,
           ),
         ),
       );
     }
-    sec.append(h('div', { class: 'muted' }, `${p.size} examples, ${p.labelCounts.length} labels (${p.format})`));
+    sec.append(
+      h('div', { class: 'muted' }, l10n.t('{0} examples, {1} labels ({2})', p.size, p.labelCounts.length, p.format)),
+    );
     sec.append(
       h(
         'div',
-        { class: 'counts', role: 'list', 'aria-label': 'Label counts' },
+        { class: 'counts', role: 'list', 'aria-label': l10n.t('Label counts') },
         ...p.labelCounts.map((c) => h('span', { role: 'listitem' }, `${c.label}: ${c.count}`)),
       ),
     );
     if (p.warnings.length)
       sec.append(
-        h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...p.warnings.map((w) => h('li', {}, w.message))),
+        h(
+          'ul',
+          { class: 'warnings', 'aria-label': l10n.t('Warnings') },
+          ...p.warnings.map((w) => h('li', {}, w.message)),
+        ),
       );
     const hasPair = p.rows.some((r) => r.pair !== undefined);
     sec.append(
       h(
         'table',
-        { class: 'rows', 'aria-label': 'First rows' },
+        { class: 'rows', 'aria-label': l10n.t('First rows') },
         h(
           'thead',
           {},
           h(
             'tr',
             {},
-            h('th', {}, 'line'),
-            h('th', {}, 'text'),
-            hasPair ? h('th', {}, 'pair') : undefined,
-            h('th', {}, 'label'),
+            h('th', {}, l10n.t('line')),
+            h('th', {}, l10n.t('text')),
+            hasPair ? h('th', {}, l10n.t('pair')) : undefined,
+            h('th', {}, l10n.t('label')),
           ),
         ),
         h(
@@ -187,31 +201,34 @@ function trainSection(s: TrainerState): HTMLElement {
   const st = s.settings;
   const n = s.numLayers ?? 12;
   const layerOpts: [string, string][] = [
-    ['-1', 'last'],
-    ...Array.from({ length: n + 1 }, (_, i): [string, string] => [String(i), i === 0 ? '0 (embeddings)' : String(i)]),
+    ['-1', l10n.t('last')],
+    ...Array.from({ length: n + 1 }, (_, i): [string, string] => [
+      String(i),
+      i === 0 ? l10n.t('0 (embeddings)') : String(i),
+    ]),
   ];
   const sec = h(
     'section',
     { 'aria-labelledby': 'train-h' },
-    h('h2', { id: 'train-h' }, 'Train'),
+    h('h2', { id: 'train-h' }, l10n.t('Train')),
     h(
       'div',
       { class: 'toolbar' },
       select(
         'mode',
-        'Mode',
+        l10n.t('Mode'),
         st.mode ?? 'auto',
         [
-          ['auto', 'fine-tune (when fp32 exists)'],
-          ['fine-tune', 'fine-tune the encoder'],
-          ['frozen', 'head on frozen features'],
+          ['auto', l10n.t('fine-tune (when fp32 exists)')],
+          ['fine-tune', l10n.t('fine-tune the encoder')],
+          ['frozen', l10n.t('head on frozen features')],
         ],
         (v) => setSettings({ mode: v as 'auto' | 'fine-tune' | 'frozen' }),
         busy,
       ),
       numberInput(
         'epochs',
-        'Epochs',
+        l10n.t('Epochs'),
         st.epochs ?? 3,
         1,
         50,
@@ -223,26 +240,35 @@ function trainSection(s: TrainerState): HTMLElement {
     h(
       'div',
       { class: 'toolbar' },
-      select('layer', 'Layer', String(st.layer), layerOpts, (v) => setSettings({ layer: Number(v) }), busy),
-      numberInput('last-n', 'Concat last', st.lastLayers, 1, n + 1, 1, (v) => setSettings({ lastLayers: v }), busy),
+      select('layer', l10n.t('Layer'), String(st.layer), layerOpts, (v) => setSettings({ layer: Number(v) }), busy),
+      numberInput(
+        'last-n',
+        l10n.t('Concat last'),
+        st.lastLayers,
+        1,
+        n + 1,
+        1,
+        (v) => setSettings({ lastLayers: v }),
+        busy,
+      ),
       select(
         'pooling',
-        'Pooling',
+        l10n.t('Pooling'),
         st.pooling,
         [
-          ['mean', 'mean'],
-          ['cls', 'first token'],
+          ['mean', l10n.t('mean')],
+          ['cls', l10n.t('first token')],
         ],
         (v) => setSettings({ pooling: v as 'mean' | 'cls' }),
         busy,
       ),
       select(
         'head',
-        'Head',
+        l10n.t('Head'),
         st.head,
         [
-          ['logistic', 'logistic regression'],
-          ['mlp', 'MLP'],
+          ['logistic', l10n.t('logistic regression')],
+          ['mlp', l10n.t('MLP')],
         ],
         (v) => setSettings({ head: v as 'logistic' | 'mlp' }),
         busy,
@@ -251,9 +277,27 @@ function trainSection(s: TrainerState): HTMLElement {
     h(
       'div',
       { class: 'toolbar' },
-      numberInput('seed', 'Seed', st.seed, 0, 2 ** 31, 1, (v) => setSettings({ seed: v }), busy),
-      numberInput('test-frac', 'Test', st.testFraction, 0.05, 0.5, 0.05, (v) => setSettings({ testFraction: v }), busy),
-      numberInput('val-frac', 'Validation', st.valFraction, 0, 0.4, 0.05, (v) => setSettings({ valFraction: v }), busy),
+      numberInput('seed', l10n.t('Seed'), st.seed, 0, 2 ** 31, 1, (v) => setSettings({ seed: v }), busy),
+      numberInput(
+        'test-frac',
+        l10n.t('Test'),
+        st.testFraction,
+        0.05,
+        0.5,
+        0.05,
+        (v) => setSettings({ testFraction: v }),
+        busy,
+      ),
+      numberInput(
+        'val-frac',
+        l10n.t('Validation'),
+        st.valFraction,
+        0,
+        0.4,
+        0.05,
+        (v) => setSettings({ valFraction: v }),
+        busy,
+      ),
     ),
   );
   const ft = fineTuneControls(s, setSettings);
@@ -263,7 +307,7 @@ function trainSection(s: TrainerState): HTMLElement {
       h('progress', {
         max: s.featureProgress.total,
         value: s.featureProgress.done,
-        'aria-label': 'Feature extraction',
+        'aria-label': l10n.t('Feature extraction'),
       }),
     );
   if (s.history.length) sec.append(chart(s));
@@ -276,17 +320,23 @@ function chart(s: TrainerState): HTMLElement {
   const H = 110;
   const c = chartPaths(s.history, W, H);
   const last = s.history[s.history.length - 1];
-  const svg = `<svg class="chart" viewBox="-2 -2 ${W + 4} ${H + 4}" preserveAspectRatio="none" role="img" aria-label="Training curves: epoch ${last.epoch}, loss ${last.loss.toFixed(4)}, validation accuracy ${pct(last.valAccuracy)}"><path class="loss" d="${c.loss}"/><path class="acc" d="${c.accuracy}"/></svg>`;
+  const label = l10n.t(
+    'Training curves: epoch {0}, loss {1}, validation accuracy {2}',
+    last.epoch,
+    last.loss.toFixed(4),
+    pct(last.valAccuracy),
+  );
+  const svg = `<svg class="chart" viewBox="-2 -2 ${W + 4} ${H + 4}" preserveAspectRatio="none" role="img" aria-label="${escapeHtml(label)}"><path class="loss" d="${c.loss}"/><path class="acc" d="${c.accuracy}"/></svg>`;
   const wrap = h('div', {});
-  wrap.innerHTML = svg; // geometry only, built from numbers
+  wrap.innerHTML = svg; // geometry built from numbers, and an escaped label
   wrap.append(
     h(
       'div',
       { class: 'legend muted' },
-      h('span', { class: 'loss' }, '— loss'),
-      ` (max ${c.maxLoss.toFixed(3)})  `,
-      h('span', { class: 'acc' }, '— validation accuracy'),
-      `  epoch ${last.epoch}: loss ${last.loss.toFixed(4)}, val acc ${pct(last.valAccuracy)}`,
+      h('span', { class: 'loss' }, '— ' + l10n.t('loss')),
+      ' ' + l10n.t('(max {0})', c.maxLoss.toFixed(3)) + '  ',
+      h('span', { class: 'acc' }, '— ' + l10n.t('validation accuracy')),
+      '  ' + l10n.t('epoch {0}: loss {1}, val acc {2}', last.epoch, last.loss.toFixed(4), pct(last.valAccuracy)),
     ),
   );
   return wrap;
@@ -295,7 +345,7 @@ function chart(s: TrainerState): HTMLElement {
 function perClassTable(title: string, m: MetricsSummary): HTMLElement {
   return h(
     'table',
-    { 'aria-label': `${title}: per class` },
+    { 'aria-label': l10n.t('{0}: per class', title) },
     h('caption', { class: 'muted' }, title),
     h(
       'thead',
@@ -303,11 +353,11 @@ function perClassTable(title: string, m: MetricsSummary): HTMLElement {
       h(
         'tr',
         {},
-        h('th', {}, 'label'),
-        h('th', { class: 'num' }, 'precision'),
-        h('th', { class: 'num' }, 'recall'),
+        h('th', {}, l10n.t('label')),
+        h('th', { class: 'num' }, l10n.t('precision')),
+        h('th', { class: 'num' }, l10n.t('recall')),
         h('th', { class: 'num' }, 'F1'),
-        h('th', { class: 'num' }, 'n'),
+        h('th', { class: 'num' }, l10n.t('n')),
       ),
     ),
     h(
@@ -337,14 +387,20 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
   const sec = h(
     'section',
     { 'aria-labelledby': 'res-h' },
-    h('h2', { id: 'res-h' }, `Test results (${rep.split.test} examples)`),
+    h('h2', { id: 'res-h' }, l10n.t('Test results ({0} examples)', rep.split.test)),
     h(
       'table',
-      { id: 'comparison', 'aria-label': 'Classifier against baselines' },
+      { id: 'comparison', 'aria-label': l10n.t('Classifier against baselines') },
       h(
         'thead',
         {},
-        h('tr', {}, h('th', {}, ''), h('th', { class: 'num' }, 'accuracy'), h('th', { class: 'num' }, 'macro-F1')),
+        h(
+          'tr',
+          {},
+          h('th', {}, ''),
+          h('th', { class: 'num' }, l10n.t('accuracy')),
+          h('th', { class: 'num' }, l10n.t('macro-F1')),
+        ),
       ),
       h(
         'tbody',
@@ -366,7 +422,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h(
         'p',
         { class: 'warnings' },
-        'A baseline scores at least as well as the classifier here: it may not earn its cost.',
+        l10n.t('A baseline scores at least as well as the classifier here: it may not earn its cost.'),
       ),
     );
   const cand = candidatesBlock(rep.candidates, rep.recommendation);
@@ -376,27 +432,42 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h(
         'div',
         { id: 'fine-tuned-note', class: 'muted' },
-        `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.pooling} pooling, ${rep.encoder.max_length} tokens); saving writes model.onnx and an int8 model_quantized.onnx.`,
+        l10n.t(
+          'Encoder fine-tuned ({0}, {1} pooling, {2} tokens); saving writes model.onnx and an int8 model_quantized.onnx.',
+          rep.encoder.model,
+          rep.encoder.pooling,
+          rep.encoder.max_length,
+        ),
       ),
     );
   sec.append(
     h(
       'div',
       { class: 'muted' },
-      `Split ${rep.split.train}/${rep.split.validation}/${rep.split.test} (seed ${rep.split.seed}); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; ${rep.seconds.total.toFixed(1)} s`,
+      l10n.t(
+        'Split {0}/{1}/{2} (seed {3}); best epoch {4} of {5}{6}; {7} s',
+        rep.split.train,
+        rep.split.validation,
+        rep.split.test,
+        rep.split.seed,
+        rep.head.best_epoch,
+        rep.head.epochs_run,
+        resumedNote(rep.head),
+        rep.seconds.total.toFixed(1),
+      ),
     ),
   );
   sec.append(
-    perClassTable('This classifier', rep.metrics),
-    perClassTable('Majority class', rep.baselines.majority),
-    perClassTable('TF-IDF + LR', rep.baselines.tfidf_lr),
+    perClassTable(l10n.t('This classifier'), rep.metrics),
+    perClassTable(l10n.t('Majority class'), rep.baselines.majority),
+    perClassTable(l10n.t('TF-IDF + LR'), rep.baselines.tfidf_lr),
   );
 
   const k = r.labels.length;
   const table = h('table', {
     class: 'confusion',
     id: 'confusion',
-    'aria-label': 'Confusion matrix: rows are true labels, columns predicted',
+    'aria-label': l10n.t('Confusion matrix: rows are true labels, columns predicted'),
   });
   table.append(
     h(
@@ -405,7 +476,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h(
         'tr',
         {},
-        h('th', { title: 'rows: true label; columns: predicted label' }, 'true \\ pred.'),
+        h('th', { title: l10n.t('rows: true label; columns: predicted label') }, l10n.t('true \\ pred.')),
         ...r.labels.map((l) => h('th', { class: 'num', title: l, 'aria-label': l }, abbreviate(l))),
       ),
     ),
@@ -423,7 +494,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
         {
           id: `cell-${i}-${j}`,
           'aria-pressed': String(pressed),
-          'aria-label': `true ${r.labels[i]}, predicted ${r.labels[j]}: ${count}`,
+          'aria-label': l10n.t('true {0}, predicted {1}: {2}', r.labels[i], r.labels[j], count),
           onclick: () => showCell(i, j),
         },
         String(count),
@@ -434,7 +505,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     body.append(tr);
   }
   table.append(body);
-  sec.append(h('h2', {}, 'Confusion matrix'), table);
+  sec.append(h('h2', {}, l10n.t('Confusion matrix')), table);
   if (cell) {
     const [i, j] = cell;
     const idx = r.cells[i]?.[j] ?? [];
@@ -442,7 +513,7 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
       h(
         'div',
         { class: 'muted', id: 'cell-caption' },
-        `${idx.length} example(s): true ${r.labels[i]}, predicted ${r.labels[j]}`,
+        l10n.t('{0} example(s): true {1}, predicted {2}', idx.length, r.labels[i], r.labels[j]),
       ),
       h(
         'div',
@@ -469,20 +540,24 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy }, 'Save as model folder…'),
+      h(
+        'button',
+        { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy },
+        l10n.t('Save as model folder…'),
+      ),
       h(
         'button',
         { id: 'classify', class: 'secondary', onclick: () => post(trClassify.create({})) },
-        'Classify selection',
+        l10n.t('Classify selection'),
       ),
       h(
         'button',
         { id: 'label-file', class: 'secondary', onclick: () => post(trLabelFile.create({})) },
-        'Label paragraphs of the active file',
+        l10n.t('Label paragraphs of the active file'),
       ),
     ),
   );
-  if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`));
+  if (s.savedTo) sec.append(h('p', { class: 'muted', role: 'status' }, l10n.t('Saved to {0}', s.savedTo)));
   return sec;
 }
 
@@ -499,9 +574,13 @@ function actions(s: TrainerState): HTMLElement {
   return h(
     'div',
     { class: 'toolbar actions' },
-    h('button', { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview }, 'Train'),
+    h(
+      'button',
+      { id: 'train', onclick: () => post(trTrain.create({})), disabled: busy || !s.preview },
+      l10n.t('Train'),
+    ),
     busy
-      ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, 'Cancel')
+      ? h('button', { id: 'cancel', class: 'secondary', onclick: () => post(trCancel.create({})) }, l10n.t('Cancel'))
       : undefined,
     s.resumable && !busy
       ? h(
@@ -509,10 +588,10 @@ function actions(s: TrainerState): HTMLElement {
           {
             id: 'resume',
             class: 'secondary',
-            title: 'Continue the cancelled fine-tuning run from its last epoch’s checkpoint',
+            title: l10n.t('Continue the cancelled fine-tuning run from its last epoch’s checkpoint'),
             onclick: () => post(trTrain.create({ resume: true })),
           },
-          'Resume',
+          l10n.t('Resume'),
         )
       : undefined,
     s.busy ? h('span', { class: 'muted', role: 'status' }, s.busy) : undefined,

@@ -3,6 +3,12 @@
 import { h } from '../../shared/dom';
 import { type TrainerState, trSave } from '../../protocol/trainer';
 import { taskMetricRows } from './candidateRows';
+import { l10n } from '../../shared/l10n';
+
+/** "(resumed after epoch N)" for a run that Resume continued from a checkpoint, else nothing. */
+export function resumedNote(head: { resumed_from?: number }): string {
+  return head.resumed_from !== undefined ? ' ' + l10n.t('(resumed after epoch {0})', head.resumed_from) : '';
+}
 
 export function taskResultsSection(s: TrainerState, post: (m: unknown) => void): HTMLElement | undefined {
   const rep = s.result?.report;
@@ -11,10 +17,16 @@ export function taskResultsSection(s: TrainerState, post: (m: unknown) => void):
   return h(
     'section',
     { 'aria-labelledby': 'res-h' },
-    h('h2', { id: 'res-h' }, `Test results (${rep.split.test} ${rep.task === 'qa' ? 'questions' : 'sentences'})`),
+    h(
+      'h2',
+      { id: 'res-h' },
+      rep.task === 'qa'
+        ? l10n.t('Test results ({0} questions)', rep.split.test)
+        : l10n.t('Test results ({0} sentences)', rep.split.test),
+    ),
     h(
       'table',
-      { id: 'task-comparison', 'aria-label': 'Fine-tuned model against baselines' },
+      { id: 'task-comparison', 'aria-label': l10n.t('Fine-tuned model against baselines') },
       h('thead', {}, h('tr', {}, h('th', {}, ''), ...header.map((x) => h('th', { class: 'num' }, x)))),
       h(
         'tbody',
@@ -22,17 +34,34 @@ export function taskResultsSection(s: TrainerState, post: (m: unknown) => void):
         ...rows.map((r) => h('tr', {}, h('td', {}, r[0]), ...r.slice(1).map((v) => h('td', { class: 'num' }, v)))),
       ),
     ),
-    rep.task === 'qa' ? h('div', { class: 'muted' }, 'QA has no baseline here.') : '',
+    rep.task === 'qa' ? h('div', { class: 'muted' }, l10n.t('QA has no baseline here.')) : '',
     h(
       'div',
       { id: 'fine-tuned-note', class: 'muted' },
-      `Encoder fine-tuned (${rep.encoder.model}, ${rep.encoder.max_length} tokens, lr ${rep.head.learning_rate ?? '?'}, ${rep.head.train_layers ?? 'all'} layers); best epoch ${rep.head.best_epoch} of ${rep.head.epochs_run}; split ${rep.split.train}/${rep.split.validation}/${rep.split.test}; ${rep.seconds.total.toFixed(1)} s.`,
+      l10n.t(
+        'Encoder fine-tuned ({0}, {1} tokens, lr {2}, {3} layers); best epoch {4} of {5}{6}; split {7}/{8}/{9}; {10} s.',
+        rep.encoder.model,
+        rep.encoder.max_length,
+        rep.head.learning_rate ?? '?',
+        rep.head.train_layers ?? l10n.t('all'),
+        rep.head.best_epoch,
+        rep.head.epochs_run,
+        resumedNote(rep.head),
+        rep.split.train,
+        rep.split.validation,
+        rep.split.test,
+        rep.seconds.total.toFixed(1),
+      ),
     ),
     h(
       'div',
       { class: 'toolbar' },
-      h('button', { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy }, 'Save as model folder…'),
+      h(
+        'button',
+        { id: 'save', onclick: () => post(trSave.create({})), disabled: !!s.busy },
+        l10n.t('Save as model folder…'),
+      ),
     ),
-    s.savedTo ? h('p', { class: 'muted', role: 'status' }, `Saved to ${s.savedTo}`) : '',
+    s.savedTo ? h('p', { class: 'muted', role: 'status' }, l10n.t('Saved to {0}', s.savedTo)) : '',
   );
 }

@@ -1,5 +1,6 @@
 // Pure view logic of the trainer app (no DOM): chart geometry and the comparison rows. Tested in plain Node.
 import type { EpochProgress, MetricsSummary } from '../../../engine/training/types';
+import { l10n } from '../../shared/l10n';
 
 export interface ChartPaths {
   loss: string;
@@ -39,9 +40,9 @@ export function comparisonRows(
   tfidf: MetricsSummary,
 ): ComparisonRow[] {
   const all: [string, MetricsSummary][] = [
-    ['This classifier', model],
-    ['Majority class', majority],
-    ['TF-IDF + LR', tfidf],
+    [l10n.t('This classifier'), model],
+    [l10n.t('Majority class'), majority],
+    [l10n.t('TF-IDF + LR'), tfidf],
   ];
   const best = Math.max(...all.map(([, m]) => m.macro_f1));
   return all.map(([name, m]) => ({

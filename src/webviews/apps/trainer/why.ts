@@ -7,6 +7,7 @@ import { h, injectStyle } from '../../shared/dom';
 import { SALIENCY_METHOD_NAMES, shadeChip } from '../../shared/saliency';
 import css from './why.css';
 import { whyCaption, whyChips } from './whyView';
+import { l10n } from '../../shared/l10n';
 
 injectStyle(css);
 
@@ -21,12 +22,12 @@ export function whyButton(
     {
       class: 'why secondary',
       id: `why-${example}`,
-      title: `Shade this example's tokens by how much they drove the label “${predicted}”`,
-      'aria-label': `Why ${predicted}?`,
+      title: l10n.t("Shade this example's tokens by how much they drove the label “{0}”", predicted),
+      'aria-label': l10n.t('Why {0}?', predicted),
       disabled,
       onclick: () => post(trWhy.create({ example })),
     },
-    'Why this label?',
+    l10n.t('Why this label?'),
   );
 }
 
@@ -44,23 +45,30 @@ export function whyPanel(s: TrainerState): HTMLElement | undefined {
   const e = r.examples[w.example];
   const box = h(
     'div',
-    { class: 'why-panel', id: 'why-panel', role: 'region', 'aria-label': 'Why this label?' },
-    h('h3', {}, `Why this label? — ${e ? `${e.file.split(/[\\/]/).pop()}:${e.line}` : `example ${w.example}`}`),
+    { class: 'why-panel', id: 'why-panel', role: 'region', 'aria-label': l10n.t('Why this label?') },
+    h(
+      'h3',
+      {},
+      l10n.t(
+        'Why this label? — {0}',
+        e ? `${e.file.split(/[\\/]/).pop()}:${e.line}` : l10n.t('example {0}', w.example),
+      ),
+    ),
   );
   if (w.busy)
-    box.append(h('div', { class: 'muted', role: 'status' }, 'Computing saliency through the trained network…'));
+    box.append(h('div', { class: 'muted', role: 'status' }, l10n.t('Computing saliency through the trained network…')));
   if (w.error) box.append(h('p', { class: 'error', role: 'alert' }, w.error));
   const res = w.result;
   if (res) {
     const { chips, max } = whyChips(res);
-    const row = h('div', { class: 'why-tokens', role: 'group', 'aria-label': 'Tokens shaded by saliency' });
+    const row = h('div', { class: 'why-tokens', role: 'group', 'aria-label': l10n.t('Tokens shaded by saliency') });
     for (const c of chips) {
       const chip = h(
         'span',
         {
           class: `why-token${c.special ? ' special' : ''}`,
           title: c.special
-            ? `${c.token} (special)`
+            ? l10n.t('{0} (special)', c.token)
             : `${c.token} · ${SALIENCY_METHOD_NAMES[res.method]} ${c.score.toPrecision(4)}`,
         },
         c.token,

@@ -1,6 +1,7 @@
 // Pure view logic of the trainer's "Why this label?" (no DOM; tested in plain Node): which chips to show, how
 // strongly to shade each, and the caption that says what was explained and through which network.
 import type { ExplainedExample } from '../../../engine/training/explain';
+import { l10n } from '../../shared/l10n';
 
 export interface WhyChip {
   token: string;
@@ -17,10 +18,26 @@ export function whyChips(r: ExplainedExample): { chips: WhyChip[]; max: number }
 
 export function whyCaption(r: ExplainedExample, methodName: string): string {
   const t = r.target as { label: string };
-  const net = r.network === 'fine-tuned' ? 'the fine-tuned network' : 'the frozen encoder and the trained head';
+  const net =
+    r.network === 'fine-tuned' ? l10n.t('the fine-tuned network') : l10n.t('the frozen encoder and the trained head');
   const p = (100 * Math.exp(r.logprob)).toFixed(1);
   const win = r.window
-    ? ` The text is longer than the model reads: tokens ${r.window.start}–${r.window.end} of ${r.window.totalTokens} are explained.`
+    ? ' ' +
+      l10n.t(
+        'The text is longer than the model reads: tokens {0}–{1} of {2} are explained.',
+        r.window.start,
+        r.window.end,
+        r.window.totalTokens,
+      )
     : '';
-  return `Why “${t.label}” (p ${p}%, true label “${r.example.label}”): ${methodName} saliency through ${net} (fp32). Blue raises the label, orange lowers it.${win}`;
+  return (
+    l10n.t(
+      'Why “{0}” (p {1}%, true label “{2}”): {3} saliency through {4} (fp32). Blue raises the label, orange lowers it.',
+      t.label,
+      p,
+      r.example.label,
+      methodName,
+      net,
+    ) + win
+  );
 }

@@ -1,0 +1,109 @@
+// Gradients of whole subgraphs (patterns) where the node-by-node rules make more passes over memory than the
+// derivative needs. The exact-erf GELU of BERT-family exports, 0.5·x·(1 + erf(x/√2)), is five elementwise nodes;
+// differentiated node by node that is ten passes over the [batch, seq, 4·hidden] activation per layer (the Erf
+// rule alone is five). Its derivative Φ(x) + x·φ(x) = ½·(a + √(2/π)·x·exp(−u²)), with u = x/√2 and a = 1 + erf(u)
+// read from the forward pass, takes seven. The forward pass is left as exported.
+import { readFields } from '../onnx/protobuf';
+import { TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_FLOAT_DATA, TENSOR_RAW } from '../onnx/schema';
+import type { Emitter } from './emitter';
+import { DT_FLOAT, type OnnxModel, type OnnxNode, readInitializer } from './onnxModel';
+
+/** The one float value of a constant (a Constant node's value or a one-value initializer), if it is one. */
+export function scalarOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): number | undefined {
+  const n = producers.get(t);
+  if (n?.opType === 'Constant') {
+    const a = n.attrs.get('value');
+    if (a?.f !== undefined) return a.f;
+    if (!a?.t) return n.attrs.get('value_float')?.f;
+    let type = 0;
+    let count = 1;
+    let value: number | undefined;
+    for (const f of readFields(a.t)) {
+      if (f.no === TENSOR_DATA_TYPE) type = f.value!;
+      else if (f.no === TENSOR_DIMS) count *= f.value!;
+      else if (f.no === TENSOR_RAW && f.valEnd - f.valStart === 4)
+        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true);
+      else if (f.no === TENSOR_FLOAT_DATA)
+        value = new DataView(a.t.buffer, a.t.byteOffset + f.valStart, 4).getFloat32(0, true); // packed or fixed32: the first value
+    }
+    return type === DT_FLOAT && count === 1 ? value : undefined;
+  }
+  const init = m.initializers.get(t);
+  if (init && init.dataType === DT_FLOAT && init.dims.reduce((a, b) => a * b, 1) === 1)
+    return readInitializer(m, t).data[0];
+  return undefined;
+}
+
+/** One exact GELU: its input x, the forward's u = x/√2 and a = 1 + erf(u), and its nodes (the last one
+ *  produces the GELU's output). */
+export interface GeluPattern {
+  x: string;
+  u: string;
+  a: string;
+  nodes: OnnxNode[];
+}
+
+/** Every exact GELU whose intermediates nothing else reads (nor the graph's outputs, nor `keep`): x/√2 (Div by
+ *  √2 or Mul by 1/√2) → Erf → +1 → ·x → ·0.5, the last two Muls in either order. Keyed by the index of the node
+ *  that produces the GELU's output. */
+export function findGeluPatterns(m: OnnxModel, keep: (t: string) => boolean): Map<number, GeluPattern> {
+  const producers = new Map<string, OnnxNode>();
+  const readers = new Map<string, OnnxNode[]>();
+  for (const n of m.nodes) {
+    for (const o of n.outputs) producers.set(o, n);
+    for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  }
+  const outputs = new Set(m.outputs.map((o) => o.name));
+  const single = (t: string) => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && !outputs.has(t) && !keep(t) ? r[0] : undefined;
+  };
+  const other = (n: OnnxNode, t: string) => (n.inputs[0] === t ? n.inputs[1] : n.inputs[0]);
+  const near = (v: number | undefined, want: number) => v !== undefined && Math.abs(v - want) < 1e-6;
+  const found = new Map<number, GeluPattern>();
+  for (const erf of m.nodes) {
+    if (erf.opType !== 'Erf' || erf.domain) continue;
+    const u = erf.inputs[0];
+    const scale = producers.get(u);
+    if (!scale || scale.domain || single(u) !== erf) continue;
+    let x: string;
+    if (scale.opType === 'Div' && near(scalarOf(m, producers, scale.inputs[1]), Math.SQRT2)) x = scale.inputs[0];
+    else if (scale.opType === 'Mul' && near(scalarOf(m, producers, scale.inputs[1]), Math.SQRT1_2)) x = scale.inputs[0];
+    else if (scale.opType === 'Mul' && near(scalarOf(m, producers, scale.inputs[0]), Math.SQRT1_2)) x = scale.inputs[1];
+    else continue;
+    const add = single(erf.outputs[0]);
+    if (!add || add.opType !== 'Add' || add.domain || scalarOf(m, producers, other(add, erf.outputs[0])) !== 1)
+      continue;
+    const a = add.outputs[0];
+    const mulA = single(a);
+    if (!mulA || mulA.opType !== 'Mul' || mulA.domain) continue;
+    const b = other(mulA, a);
+    let last: OnnxNode | undefined;
+    let middle: OnnxNode;
+    if (b === x) {
+      // 0.5 · (x · a)
+      middle = mulA;
+      last = single(mulA.outputs[0]);
+      if (!last || last.opType !== 'Mul' || last.domain) continue;
+      if (scalarOf(m, producers, other(last, mulA.outputs[0])) !== 0.5) continue;
+    } else {
+      // (0.5 · x) · a
+      const half = producers.get(b);
+      if (!half || half.opType !== 'Mul' || half.domain || single(b) !== mulA) continue;
+      const hx = half.inputs[0] === x ? half.inputs[1] : half.inputs[1] === x ? half.inputs[0] : undefined;
+      if (hx === undefined || scalarOf(m, producers, hx) !== 0.5) continue;
+      middle = half;
+      last = mulA;
+    }
+    if (keep(x)) continue;
+    found.set(last.index, { x, u, a, nodes: [scale, erf, add, middle, last] });
+  }
+  return found;
+}
+
+/** dL/dx of a GELU from dL/dy: ½·gy·(a + √(2/π)·x·exp(−u²)), the constant folded into the exponent. */
+export function geluGradient(e: Emitter, p: GeluPattern, gy: string): string {
+  const q = e.op('Exp', [e.sub(e.f32(Math.log(Math.sqrt(2 / Math.PI))), e.mul(p.u, p.u))]);
+  const t = e.add(p.a, e.mul(p.x, q));
+  return e.mul(e.mul(gy, t), e.f32(0.5));
+}

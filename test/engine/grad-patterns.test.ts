@@ -1,0 +1,85 @@
+// Gradients of whole subgraphs (grad/patterns.ts) against the node-by-node rules, an independent path: the exact
+// GELU is found in every export that has one (one per Erf), and all parameter gradients agree with the
+// node-by-node graph; PyTorch's references are checked through the default graph in gradients.test.ts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import { buildGradientGraph } from '../../src/engine/grad/gradient';
+import { OBJECTIVE_INPUTS } from '../../src/engine/grad/objectives';
+import { parseModel } from '../../src/engine/grad/onnxModel';
+import { findGeluPatterns } from '../../src/engine/grad/patterns';
+import { type InputTensor, openSession } from '../../src/engine/runtime';
+import { fixture, readJson } from '../helpers';
+
+const i64 = (xs: number[], dims: number[]): InputTensor => ({
+  type: 'int64',
+  data: BigInt64Array.from(xs.map(BigInt)),
+  dims,
+});
+
+test('exact GELU: one pattern per Erf of the export (none in ALBERT, whose gelu_new is tanh-based)', () => {
+  for (const [name, n] of [
+    ['bert-nli', 2],
+    ['bert-mlm', 4],
+    ['distilbert-mlm', 3],
+    ['roberta-mlm', 3],
+    ['electra-discriminator', 3],
+    ['albert-mlm', 0],
+  ] as const) {
+    const m = parseModel(new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`)));
+    assert.equal(m.nodes.filter((x) => x.opType === 'Erf').length, n, `${name}: Erf nodes`);
+    const found = findGeluPatterns(m, () => false);
+    assert.equal(found.size, n, `${name}: GELU patterns`);
+    for (const p of found.values()) assert.equal(p.nodes.length, 5);
+    // A tensor the caller keeps (a requested internal) leaves its GELU to the node-by-node rules.
+    const first = [...found.values()][0];
+    if (first) assert.equal(findGeluPatterns(m, (t) => t === first.a).size, n - 1);
+  }
+});
+
+test('exact GELU: the pattern gradient equals the node-by-node gradient for every parameter', async () => {
+  for (const name of ['bert-nli', 'bert-mlm', 'distilbert-mlm']) {
+    const ref = readJson(`${fixture(name)}/gradients.json`);
+    const bytes = new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`));
+    const s = ref.input_ids.length;
+    // The fixture's own loss: sequence classification (one label) or masked LM (labels at its positions).
+    const labels =
+      ref.loss.kind === 'sequence-classification'
+        ? i64(ref.loss.labels, [1])
+        : i64(
+            Array.from({ length: s }, (_, p) => {
+              const k = ref.loss.positions.indexOf(p);
+              return k >= 0 ? ref.loss.labels[k] : -100;
+            }),
+            [1, s],
+          );
+    const objective = { kind: 'cross-entropy' as const, outputs: [ref.loss.output as string] };
+    const graphs = await Promise.all(
+      [true, false].map((patterns) => buildGradientGraph(bytes, { objective, wrt: { parameters: 'all' }, patterns })),
+    );
+    const count = (b: Uint8Array, op: string) => parseModel(b).nodes.filter((x) => x.opType === op).length;
+    assert.ok(count(graphs[0].bytes, 'Mul') < count(graphs[1].bytes, 'Mul'), `${name}: fewer Muls with the pattern`);
+    const outs = [];
+    for (const g of graphs) {
+      const session = await openSession(g.bytes);
+      const feeds: Record<string, InputTensor> = {
+        input_ids: i64(ref.input_ids, [1, s]),
+        attention_mask: i64(ref.attention_mask, [1, s]),
+        [OBJECTIVE_INPUTS.labels(0)]: labels,
+      };
+      if (session.inputNames.includes('token_type_ids'))
+        feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
+      outs.push(await session.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]));
+      await session.dispose();
+    }
+    assert.ok(Math.abs(outs[0][graphs[0].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
+    assert.deepEqual(Object.keys(graphs[0].outputs.gradients), Object.keys(graphs[1].outputs.gradients));
+    for (const p of Object.keys(graphs[0].outputs.gradients)) {
+      const a = outs[0][graphs[0].outputs.gradients[p]].data;
+      const b = outs[1][graphs[1].outputs.gradients[p]].data;
+      const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      for (let i = 0; i < b.length; i++)
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}]: ${a[i]} vs ${b[i]}`);
+    }
+  }
+});
