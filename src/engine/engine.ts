@@ -4,7 +4,7 @@ import type { Device, DownloadProgress, ModelSpec, Variant } from './api';
 import { EngineError } from './errors';
 import type { Logger } from './logger';
 import { silentLogger } from './logger';
-import { LoadedModel } from './model';
+import { LoadedModel, type ModelOptions } from './model';
 import { DEVICES } from './runtime';
 import { resolveModel } from './models/resolve';
 
@@ -35,6 +35,8 @@ export class Engine {
   constructor(
     readonly logger: Logger = silentLogger,
     private readonly maxModels = 3,
+    /** Options of every model loaded (repackAfterMs: when a model's variants and backward graphs are released). */
+    private readonly modelOptions: ModelOptions = {},
   ) {}
 
   /** Keys of the loaded models, least recently used first. */
@@ -124,6 +126,7 @@ export class Engine {
         spec.variant as Variant | undefined,
         device,
         spec.maxLength,
+        this.modelOptions,
       );
       const e: CacheEntry = { promise, refs: 0, evicted: false };
       entry = e;

@@ -13,7 +13,10 @@
 //    `openVariant` / `gradientSession`: an edit of the same skeleton, opened on first use, reading the same file's
 //    weights without packing its own copy (so that the operating system's page cache holds them once). Before the
 //    first of them opens, the one session is reopened the same way (`shareWeights`): from then on every session
-//    of the model reads one copy of the weights with the same kernels, and all paths agree to 1e-6.
+//    of the model reads one copy of the weights with the same kernels, and all paths agree to 1e-6;
+//  - once none of those has run for a while (`repackAfterMs`), they are released (their graphs stay built) and the
+//    one session is reopened packed again (`repack`): the fastest kernels come back for hovers and fill-mask; the
+//    next variant or backward use shares again.
 // Measurements behind these choices: docs/benchmarks.md, "BERT-base scale".
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -68,6 +71,8 @@ interface MainSession {
   /** Dynamic int8: no backward graph reads this file (gradients use the fp32 one), and its integer kernels give
    *  the same numbers packed or not, so only prepacking is left out when it shares its weights. */
   quantized: boolean;
+  /** Reopening it shared failed once (see notes): it stays packed. */
+  shareFailed?: boolean;
 }
 
 /** The file that holds a model's weights: a link resolved (the hub cache links snapshot files to blobs/<etag>).
@@ -139,6 +144,16 @@ async function openMain(
   return { session, gathered: false, notes, shared: false, quantized: false };
 }
 
+/** Default of `ModelOptions.repackAfterMs`: a minute without a variant or backward run. */
+export const REPACK_AFTER_MS = 60_000;
+
+export interface ModelOptions {
+  /** After this many ms without a run on any variant or backward session, those sessions are released (their
+   *  built graphs kept) and the one session is reopened with packed weights and the default fusions. 0 or
+   *  Infinity: never (the model keeps sharing until it is unloaded). */
+  repackAfterMs?: number;
+}
+
 /** Who hears that a session opened on first use is being prepared, and what to call it ("saliency"). */
 export interface Preparing {
   preparing?: string;
@@ -152,8 +167,19 @@ export class LoadedModel {
   readonly plain: RuntimeSession;
   /** Set by dispose(): no session is opened after it (one would never be released). */
   private disposed = false;
-  /** The one session being reopened with shared weights (see shareWeights). */
-  private sharing?: Promise<void>;
+  /** The one session's reopenings (shared, packed again), one after the other. */
+  private switching: Promise<void> = Promise.resolve();
+  /** Counts the calls to shareWeights: a repack gives up when one came after it was asked for. */
+  private shareRequests = 0;
+  /** Every variant and backward session opened (released when idle, reopened on their next use). */
+  private readonly secondary = new Set<RuntimeSession>();
+  /** Variants and backward sessions being opened for the first time. */
+  private opening = 0;
+  private idleTimer?: ReturnType<typeof setTimeout>;
+  /** The release of idle sessions and repack in progress. */
+  private idling: Promise<void> = Promise.resolve();
+  /** Times the one session was reopened packed after sharing. */
+  private repacks = 0;
 
   private constructor(
     readonly id: string,
@@ -164,6 +190,7 @@ export class LoadedModel {
     private readonly skeletonBytes: Uint8Array | undefined,
     private readonly graph: GraphInfo | undefined,
     private readonly device: Device,
+    private readonly repackAfterMs: number,
   ) {
     const own = graph ? graph.outputs : [...main.session.outputNames];
     this.plain = main.session.view(own.filter((n) => main.session.outputNames.includes(n)));
@@ -175,6 +202,7 @@ export class LoadedModel {
     variant: Variant | undefined,
     device: Device = 'cpu',
     maxLength?: number,
+    options: ModelOptions = {},
   ): Promise<LoadedModel> {
     const folder = readModelFolder(folderPath);
     if (maxLength !== undefined && Number.isFinite(maxLength) && maxLength >= 16)
@@ -192,7 +220,17 @@ export class LoadedModel {
       graph = undefined;
     }
     const main = await openMain(onnxPath, folder, device, skeleton, graph);
-    return new LoadedModel(id, folder, v, tokenizer, main, skeleton, graph, device);
+    return new LoadedModel(
+      id,
+      folder,
+      v,
+      tokenizer,
+      main,
+      skeleton,
+      graph,
+      device,
+      options.repackAfterMs ?? REPACK_AFTER_MS,
+    );
   }
 
   get onnxPath(): string {
@@ -234,21 +272,126 @@ export class LoadedModel {
     o: { prepack?: boolean; device?: Device } & Preparing = {},
   ): Promise<RuntimeSession> {
     this.checkNotDisposed();
+    this.touch();
     let p = this.variants.get(key);
     if (!p) {
       const externalDataFolder = path.dirname(this.onnxPath);
       const options: OpenOptions = o.prepack ? { externalDataFolder } : this.sharedOptions();
+      const device = o.device ?? this.device;
       p = this.announced(
         o,
-        (async () => {
-          if (!o.prepack) await this.shareWeights();
-          return openSession(build(this.skeleton()), o.device ?? this.device, options);
-        })(),
+        this.firstOpen(async () => {
+          const bytes = build(this.skeleton()); // kept: reopening after a repack skips the edit
+          const open = async () => {
+            if (!o.prepack) await this.shareWeights();
+            return openSession(bytes, device, options);
+          };
+          return this.track(await open(), open);
+        }),
       );
       this.variants.set(key, p);
       p.catch(() => this.variants.delete(key));
+      return p;
     }
-    return p;
+    return p.then(async (s) => {
+      if (s.suspended) await this.announced(o, s.resume());
+      return s;
+    });
+  }
+
+  /** Counts a first opening (a repack waits for it). */
+  private async firstOpen<T>(open: () => Promise<T>): Promise<T> {
+    this.opening++;
+    try {
+      return await open();
+    } finally {
+      this.opening--;
+    }
+  }
+
+  /** A variant or backward session: released when the model's variants are idle, reopened by `reopen` (which
+   *  shares the weights again first) on its next use; every run restarts the idle timer. */
+  private track(s: RuntimeSession, reopen: () => Promise<RuntimeSession>): RuntimeSession {
+    this.secondary.add(s);
+    s.suspendable(
+      async () => {
+        this.checkNotDisposed();
+        return reopen();
+      },
+      () => this.touch(),
+    );
+    this.touch();
+    return s;
+  }
+
+  /** Restarts the idle timer (a variant or backward session was asked for or ran). */
+  private touch(): void {
+    const ms = this.repackAfterMs;
+    if (this.disposed || !(ms > 0) || !Number.isFinite(ms)) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.idling = this.idling.then(() => this.idle()).catch(() => undefined);
+    }, ms);
+    this.idleTimer.unref?.();
+  }
+
+  /** No variant or backward session ran for repackAfterMs: releases them (their built graphs stay, so reopening
+   *  skips graph building) and reopens the one session packed (repack). A run in progress, or a session being
+   *  opened, puts it off for another delay. */
+  private async idle(): Promise<void> {
+    if (this.disposed) return;
+    const all = [...this.secondary];
+    if (this.opening > 0 || all.some((s) => s.busy)) return this.touch();
+    // Synchronously after the check: suspend() gives up only on a session already released.
+    await Promise.all(all.map((s) => s.suspend()));
+    await this.repack();
+  }
+
+  /** The inverse of shareWeights once no other session reads the model's file: reopens the one session with
+   *  ORT's default options (its own packed copy of the weights, the LayerNorm/Gelu fusions), the fastest kernels
+   *  alone. Runs in progress finish on the shared session, released after them. Gives up when a variant or
+   *  backward session is open again, or asked to share, meanwhile. */
+  private repack(): Promise<void> {
+    return this.switchMain(false);
+  }
+
+  /** Resolves once the idle release and the one session's reopenings started so far are done (tests, bench). */
+  async settled(): Promise<void> {
+    await this.idling;
+    await this.switching;
+  }
+
+  /** A variant or backward session holds an ORT session (or is being opened). */
+  private secondaryOpen(): boolean {
+    return this.opening > 0 || [...this.secondary].some((s) => !s.suspended || s.busy);
+  }
+
+  /** Reopens the one session shared (shareWeights) or packed (repack), after the switches before it. */
+  private switchMain(shared: boolean): Promise<void> {
+    const main = this.main;
+    const requests = this.shareRequests;
+    const stale = () => !shared && (this.shareRequests !== requests || this.secondaryOpen());
+    const step = this.switching.then(async () => {
+      if (this.disposed || main.shared === shared || stale()) return;
+      try {
+        const fresh = await openSession(
+          main.build!(),
+          'cpu',
+          shared ? this.sharedOptions() : { externalDataFolder: path.dirname(this.onnxPath) },
+        );
+        if (this.disposed || stale()) return void (await fresh.dispose());
+        main.session.replaceWith(fresh);
+        main.shared = shared;
+        if (!shared) this.repacks++;
+      } catch (err) {
+        // The session it has keeps serving: same answers, a few 1e-6 apart from the other sessions'. Not retried.
+        if (shared) main.shareFailed = true;
+        main.notes.push(`${shared ? 'shared' : 'packed'} weights: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    this.switching = step;
+    return step;
   }
 
   /** Options of every session that reads this model's file next to another (see shareWeights). */
@@ -269,21 +412,9 @@ export class LoadedModel {
    *  "BERT-base scale". Runs in progress finish on the packed session, which is released after them. */
   private shareWeights(): Promise<void> {
     const main = this.main;
-    if (main.shared || !main.build || main.session.provider !== 'cpu') return Promise.resolve();
-    if (!this.sharing) {
-      this.sharing = (async () => {
-        try {
-          const fresh = await openSession(main.build!(), 'cpu', this.sharedOptions());
-          if (this.disposed) return void (await fresh.dispose());
-          main.session.replaceWith(fresh);
-          main.shared = true;
-        } catch (err) {
-          // The packed session keeps serving: same answers, a few 1e-6 apart from the other sessions'.
-          main.notes.push(`shared weights: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      })();
-    }
-    return this.sharing;
+    if (!main.build || main.session.provider !== 'cpu' || main.shareFailed) return Promise.resolve();
+    this.shareRequests++;
+    return this.switchMain(true);
   }
 
   attentionAvailable(): boolean {
@@ -299,6 +430,10 @@ export class LoadedModel {
     sharedWeights: boolean;
     /** The one session was reopened without its packed copy, next to a variant or backward graph. */
     shared: boolean;
+    /** Times the one session was reopened packed after its variants and backward sessions went idle. */
+    repacked: number;
+    /** Variant and backward sessions holding an ORT session now (not released after idling). */
+    openSecondary: number;
     rejected: string[];
   } {
     return {
@@ -307,6 +442,8 @@ export class LoadedModel {
       hidden: !!this.main.hidden,
       sharedWeights: !!this.skeletonBytes,
       shared: this.main.shared,
+      repacked: this.repacks,
+      openSecondary: [...this.secondary].filter((s) => !s.suspended).length,
       rejected: this.main.notes,
     };
   }
@@ -525,37 +662,43 @@ export class LoadedModel {
     preparing: Preparing = {},
   ): Promise<{ graph: GradientGraph; session: RuntimeSession }> {
     this.checkNotDisposed();
-    let p = this.gradients.get(key);
-    if (!p) {
-      p = this.announced(
-        preparing,
-        (async () => {
-          if (!this.folder.variants.includes('fp32')) {
-            throw new EngineError(
-              'grad-int8',
-              `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`,
-              'Use a model folder with onnx/model.onnx (the fp32 export).',
-            );
-          }
-          const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
-          const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
-          const externalDataFolder = path.dirname(fp32);
-          // The backward graph reads the same file as the one session: one copy of the weights, same kernels.
+    this.touch();
+    const cached = this.gradients.get(key);
+    if (cached)
+      return cached.then(async (g) => {
+        if (g.session.suspended) await this.announced(preparing, g.session.resume());
+        return g;
+      });
+    const p = this.announced(
+      preparing,
+      this.firstOpen(async () => {
+        if (!this.folder.variants.includes('fp32')) {
+          throw new EngineError(
+            'grad-int8',
+            `Gradients need the fp32 variant; this model has only ${this.folder.variants.map((v) => VARIANT_FILES[v]).join(', ')}.`,
+            'Use a model folder with onnx/model.onnx (the fp32 export).',
+          );
+        }
+        const fp32 = weightsFile(path.join(this.folder.path, VARIANT_FILES.fp32));
+        const skeleton = this.variant === 'fp32' ? this.skeleton() : scanModel(fp32).bytes;
+        const externalDataFolder = path.dirname(fp32);
+        // The backward graph reads the same file as the one session: one copy of the weights, same kernels.
+        if (this.variant === 'fp32') await this.shareWeights();
+        const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
+        // Kept with the graph: reopening after a repack opens these bytes again (no building, no probe run).
+        const open = async () => {
           if (this.variant === 'fp32') await this.shareWeights();
-          const graph = await buildGradientGraph(skeleton, options(skeleton), { externalDataFolder });
-          return {
-            graph,
-            session: await openSession(graph.bytes, this.device, {
-              externalDataFolder,
-              disablePrepacking: true,
-              backwardKernels: true,
-            }),
-          };
-        })(),
-      );
-      p.catch(() => this.gradients.delete(key));
-      this.gradients.set(key, p);
-    }
+          return openSession(graph.bytes, this.device, {
+            externalDataFolder,
+            disablePrepacking: true,
+            backwardKernels: true,
+          });
+        };
+        return { graph, session: this.track(await open(), open) };
+      }),
+    );
+    p.catch(() => this.gradients.delete(key));
+    this.gradients.set(key, p);
     return p;
   }
 
@@ -574,6 +717,8 @@ export class LoadedModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    await this.idling;
     for (const p of this.gradients.values())
       await p
         .then(
@@ -584,7 +729,8 @@ export class LoadedModel {
     this.gradients.clear();
     for (const p of this.variants.values()) await (await p.catch(() => undefined))?.dispose().catch(() => undefined);
     this.variants.clear();
-    await this.sharing;
+    this.secondary.clear();
+    await this.switching;
     await this.main.session.dispose().catch(() => undefined);
   }
 }

@@ -20,11 +20,25 @@ export const DEVICES: Device[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 /** The ORT session behind a RuntimeSession and its views; `replaceWith` swaps it for every holder at once. */
 interface Slot {
-  session: ort.InferenceSession;
+  /** Undefined while suspended (see `suspend`). */
+  session: ort.InferenceSession | undefined;
+  /** Names and input metadata of the graph (kept while suspended). */
+  meta: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata'>;
   /** Runs in progress (on any session of this slot). */
   running: number;
   /** Replaced sessions, released once no run is in progress. */
   retired: ort.InferenceSession[];
+  /** Reopens a suspended session (set by `suspendable`). */
+  reopen?: () => Promise<RuntimeSession>;
+  /** The reopening in progress. */
+  resuming?: Promise<void>;
+  /** Called when a run ends (the owner's idle timer). */
+  onRunEnd?: () => void;
+  disposed: boolean;
+}
+
+function metaOf(s: ort.InferenceSession): Slot['meta'] {
+  return { inputNames: s.inputNames, outputNames: s.outputNames, inputMetadata: s.inputMetadata };
 }
 
 export class RuntimeSession {
@@ -37,28 +51,24 @@ export class RuntimeSession {
     private readonly visibleOutputs?: readonly string[],
     slot?: Slot,
   ) {
-    this.slot = slot ?? { session, running: 0, retired: [] };
-  }
-
-  private get session(): ort.InferenceSession {
-    return this.slot.session;
+    this.slot = slot ?? { session, meta: metaOf(session), running: 0, retired: [], disposed: false };
   }
 
   get inputNames(): readonly string[] {
-    return this.session.inputNames;
+    return this.slot.meta.inputNames;
   }
   get outputNames(): readonly string[] {
-    return this.visibleOutputs ?? this.session.outputNames;
+    return this.visibleOutputs ?? this.slot.meta.outputNames;
   }
   /** Declared shape of an input (numbers for fixed axes, names for symbolic ones), when the model states it. */
   inputShape(name: string): (number | string)[] | undefined {
-    const meta = this.session.inputMetadata?.find((m) => m.name === name);
+    const meta = this.slot.meta.inputMetadata?.find((m) => m.name === name);
     return meta && meta.isTensor ? [...meta.shape] : undefined;
   }
 
   /** The same session (same weights) listing only `outputs`; disposing a view does nothing. */
   view(outputs: readonly string[]): RuntimeSession {
-    const v = new RuntimeSession(this.session, this.provider, this.fallbackReason, outputs, this.slot);
+    const v = new RuntimeSession(this.slot.session!, this.provider, this.fallbackReason, outputs, this.slot);
     v.isView = true;
     return v;
   }
@@ -67,9 +77,67 @@ export class RuntimeSession {
   /** From now on this session and its views run `next` (a session of the same graph, opened with other options);
    *  the session they ran so far is released once no run uses it. `next` must not be used on its own after. */
   replaceWith(next: RuntimeSession): void {
-    this.slot.retired.push(this.slot.session);
+    if (this.slot.session) this.slot.retired.push(this.slot.session);
     this.slot.session = next.slot.session;
+    this.slot.meta = next.slot.meta;
     this.releaseRetired();
+  }
+
+  /** Lets `suspend` release the ORT session: the next run reopens it first with `reopen` (a session of the same
+   *  graph), and `onRunEnd` hears every run that ends. */
+  suspendable(reopen: () => Promise<RuntimeSession>, onRunEnd?: () => void): this {
+    this.slot.reopen = reopen;
+    this.slot.onRunEnd = onRunEnd;
+    return this;
+  }
+
+  /** Not holding an ORT session now (suspended; the next run or `resume` reopens it). */
+  get suspended(): boolean {
+    return !this.slot.session;
+  }
+
+  /** ORT sessions this session and its views hold now (the current one, and replaced ones a run still uses). */
+  get held(): number {
+    return (this.slot.session ? 1 : 0) + this.slot.retired.length;
+  }
+
+  /** A run is in progress, or a reopening. */
+  get busy(): boolean {
+    return this.slot.running > 0 || !!this.slot.resuming;
+  }
+
+  /** Releases the ORT session while no run uses it (false, and nothing done, when one does or it cannot be
+   *  reopened); this object and its views stay usable: the next run reopens it. */
+  async suspend(): Promise<boolean> {
+    const s = this.slot;
+    if (!s.reopen || !s.session || this.busy) return false;
+    const old = s.session;
+    s.session = undefined;
+    await old.release().catch(() => undefined);
+    return true;
+  }
+
+  /** Reopens a suspended session (once, however many ask); nothing to do when it holds one. */
+  resume(): Promise<void> {
+    const s = this.slot;
+    if (s.session) return Promise.resolve();
+    if (s.disposed || !s.reopen) return Promise.reject(new Error('The session was released.'));
+    if (!s.resuming) {
+      s.resuming = (async () => {
+        try {
+          const fresh = await s.reopen!();
+          if (s.disposed) {
+            await fresh.dispose();
+            throw new Error('The session was released.');
+          }
+          s.session = fresh.slot.session;
+          s.meta = fresh.slot.meta;
+        } finally {
+          s.resuming = undefined;
+        }
+      })();
+    }
+    return s.resuming;
   }
 
   private releaseRetired(): void {
@@ -87,10 +155,12 @@ export class RuntimeSession {
     this.slot.running++;
     let result: ort.InferenceSession.ReturnType;
     try {
-      result = await this.session.run(ortFeeds, outputs);
+      if (!this.slot.session) await this.resume();
+      result = await this.slot.session!.run(ortFeeds, outputs);
     } finally {
       this.slot.running--;
       this.releaseRetired();
+      this.slot.onRunEnd?.();
     }
     const out: Record<string, OutputTensor> = {};
     for (const name of outputs) {
@@ -104,8 +174,13 @@ export class RuntimeSession {
 
   async dispose(): Promise<void> {
     if (this.isView) return;
-    for (const s of this.slot.retired.splice(0)) await s.release().catch(() => undefined);
-    await this.session.release();
+    const slot = this.slot;
+    slot.disposed = true;
+    await slot.resuming?.catch(() => undefined);
+    for (const s of slot.retired.splice(0)) await s.release().catch(() => undefined);
+    const s = slot.session;
+    slot.session = undefined;
+    await s?.release();
   }
 }
 

@@ -11,11 +11,21 @@ import { transferListOf } from './transfer';
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const engine = new Engine({
-  info: (message) => post({ type: 'log', level: 'info', message }),
-  warn: (message) => post({ type: 'log', level: 'warn', message }),
-  error: (message) => post({ type: 'log', level: 'error', message }),
-});
+const engine = new Engine(
+  {
+    info: (message) => post({ type: 'log', level: 'info', message }),
+    warn: (message) => post({ type: 'log', level: 'warn', message }),
+    error: (message) => post({ type: 'log', level: 'error', message }),
+  },
+  undefined,
+  repackAfterMs(process.env.BERT_LENS_REPACK_AFTER_MS),
+);
+/** BERT_LENS_REPACK_AFTER_MS (tests, the benchmark): how long a model's variants and backward graphs stay open
+ *  unused (ModelOptions.repackAfterMs; default REPACK_AFTER_MS). */
+function repackAfterMs(v: string | undefined): { repackAfterMs?: number } {
+  const ms = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isFinite(ms) && ms >= 0 ? { repackAfterMs: ms } : {};
+}
 const running = new Map<number, AbortController>();
 
 port.on('message', async (msg: ToWorker) => {
