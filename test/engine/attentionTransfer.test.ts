@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
 import { headMeanOf, rolloutOf } from '../../src/engine/tasks/attentionTensors';
+import { rolloutInOnnx } from '../../src/engine/tasks/rolloutGraph';
 import { ROOT, WORKER, assertClose, fixture, readJson } from '../helpers';
 
 test('attention tensors: head mean and rollout equal the nested reference computation', async () => {
@@ -52,6 +53,44 @@ test('attention tensors: head mean and rollout equal the nested reference comput
     assertClose(rolloutOf(hm, 2, 2), [0.625, 0.375, 0.625, 0.375], 1e-7, 'hand rollout');
   } finally {
     await client.dispose();
+  }
+});
+
+test('rollout in ONNX Runtime equals the float64 JavaScript rollout (1, 2, 4 and 12 layers; causal zeros stay 0)', async () => {
+  // The hand case: layer 1 [[1,0],[.25,.75]], layer 2 [[.5,.5],[.5,.5]] → [[.625,.375],[.625,.375]].
+  assertClose(
+    await rolloutInOnnx(Float32Array.from([1, 0, 0.5, 0.5, 0, 1, 1, 0]), 2, 2),
+    [0.625, 0.375, 0.625, 0.375],
+    1e-7,
+    'hand rollout in ONNX',
+  );
+  let seed = 7;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (const [layers, n, causal] of [
+    [1, 5, false],
+    [4, 9, true],
+    [12, 109, false],
+  ] as const) {
+    // Row-stochastic head means, as softmax rows are (lower-triangular for a causal model).
+    const hm = new Float32Array(layers * n * n);
+    for (let l = 0; l < layers; l++)
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) {
+          const x = causal && j > i ? 0 : rand();
+          hm[(l * n + i) * n + j] = x;
+          sum += x;
+        }
+        for (let j = 0; j < n; j++) hm[(l * n + i) * n + j] /= sum;
+      }
+    const onnx = await rolloutInOnnx(hm, layers, n);
+    assert.equal(onnx.length, n * n);
+    assertClose(onnx, rolloutOf(hm, layers, n), 1e-6, `${layers} layers × ${n} tokens`);
+    if (causal) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(onnx[i * n + j], 0);
+    for (let i = 0; i < n; i++) {
+      const row = onnx.subarray(i * n, (i + 1) * n).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(row - 1) < 1e-5, `row ${i} sums to ${row}`);
+    }
   }
 });
 
