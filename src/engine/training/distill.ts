@@ -278,6 +278,7 @@ async function teacherLogits(
       const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
       const logits = items.map((_, i) => all.slice(i * k, (i + 1) * k));
       remember(key, logits);
+      touch(diskFile); // most recently used: the last one pruning removes
       return { logits, from: 'disk' };
     }
   }
@@ -314,6 +315,7 @@ async function teacherLogits(
       logits.forEach((l, i) => all.set(l, i * k));
       fs.writeFileSync(`${diskFile}.tmp`, new Uint8Array(all.buffer));
       fs.renameSync(`${diskFile}.tmp`, diskFile);
+      pruneTeacherCache(path.dirname(diskFile));
     } catch {
       /* a cache that cannot be written is only slower next time */
     }
@@ -324,6 +326,51 @@ async function teacherLogits(
 function remember(key: string, logits: Float32Array[]): void {
   memoryCache.set(key, logits);
   while (memoryCache.size > MEMORY_ENTRIES) memoryCache.delete(memoryCache.keys().next().value as string);
+}
+
+/** The teacher-logit disk cache keeps its most recently used files up to this many bytes. */
+export const TEACHER_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    /* only the pruning order suffers */
+  }
+}
+
+/** Removes the least recently used `.f32` files of the teacher-logit cache until the rest fit in `maxBytes` (the
+ *  newest file is always kept). Other files in the folder are left alone. Returns the names removed. */
+export function pruneTeacherCache(dir: string, maxBytes = TEACHER_CACHE_MAX_BYTES): string[] {
+  let files: { name: string; size: number; mtime: number }[];
+  try {
+    files = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.f32'))
+      .map((name) => {
+        const st = fs.statSync(path.join(dir, name));
+        return { name, size: st.size, mtime: st.mtimeMs };
+      })
+      .sort((a, b) => b.mtime - a.mtime || a.name.localeCompare(b.name));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  let kept = 0;
+  let full = false;
+  files.forEach((f, i) => {
+    kept += f.size;
+    full ||= i > 0 && kept > maxBytes; // from the first file that does not fit, every older one goes
+    if (!full) return;
+    try {
+      fs.rmSync(path.join(dir, f.name), { force: true });
+      removed.push(f.name);
+    } catch {
+      /* in use elsewhere: next time */
+    }
+  });
+  return removed;
 }
 
 /** Drops the in-memory teacher logits (tests, and "Clear Feature Cache"). */
