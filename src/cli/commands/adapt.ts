@@ -2,6 +2,7 @@
 // (trainingAdapt): progress on stderr while it trains, then before/after held-out numbers, or the --json contract
 // {masked_accuracy, pseudo_perplexity, chosen, seconds, output} (extra fields after them).
 import * as path from 'node:path';
+import { formatDuration } from '../../engine/math';
 import { defaultAdaptedDir } from '../../engine/training/adaptExport';
 import type { AdaptMethodProgress } from '../../engine/training/adaptMethods';
 import { type ParsedArgs, UsageError, intOption, stringOption } from '../args';
@@ -61,7 +62,7 @@ export const adapt: Command = {
         if (now - lastLog < 2000 && p.step !== p.totalSteps) return;
         lastLog = now;
         io.err(
-          `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, chosen ${p.chosen.mask} [MASK] / ${p.chosen.random} random / ${p.chosen.kept} kept, ETA ${Math.round(p.etaSeconds)}s`,
+          `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, chosen ${p.chosen.mask} [MASK] / ${p.chosen.random} random / ${p.chosen.kept} kept, ETA ${formatDuration(p.etaSeconds)}`,
         );
       } else if (p.phase === 'epoch') io.err(`epoch ${p.epoch}: training loss ${p.trainLoss.toFixed(3)}`);
     };

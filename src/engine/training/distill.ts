@@ -20,7 +20,7 @@ import { WT_LEN, readFields } from '../onnx/protobuf';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import type { Encoded } from '../tokenizer';
 import { truncateEncoded } from './extractor';
-import { choosePooling, modelFeeds, type EpochRecord } from './fineTune';
+import { choosePooling, modelFeeds, type EpochRecord, type StepProgress } from './fineTune';
 import { buildFineTuneModel, readParameters, writeParameters } from './fineTuneGraph';
 import { yieldToEventLoop } from './heads';
 import { argmax, computeMetrics } from './metrics';
@@ -57,16 +57,7 @@ export interface DistillOptions {
 export type DistillProgress =
   | { phase: 'loading'; message: string }
   | { phase: 'teacher'; done: number; total: number }
-  | {
-      phase: 'step';
-      epoch: number;
-      step: number;
-      totalSteps: number;
-      loss: number;
-      lr: number;
-      examplesPerSecond: number;
-      etaSeconds: number;
-    }
+  | StepProgress
   | { phase: 'epoch'; epoch: number; trainLoss: number; valAccuracy: number; best: boolean }
   | { phase: 'evaluating'; what: string };
 

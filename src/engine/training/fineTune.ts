@@ -82,18 +82,21 @@ export interface FineTuneOptions {
   pooling?: 'auto' | 'cls' | 'mean';
 }
 
+/** One optimiser step, as fine-tuning and distillation report it. */
+export interface StepProgress {
+  phase: 'step';
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
 export type FineTuneProgress =
   | { phase: 'loading'; message: string }
-  | {
-      phase: 'step';
-      epoch: number;
-      step: number;
-      totalSteps: number;
-      loss: number;
-      lr: number;
-      examplesPerSecond: number;
-      etaSeconds: number;
-    }
+  | StepProgress
   | { phase: 'epoch'; epoch: number; trainLoss: number; valMetric: number; best: boolean }
   | { phase: 'evaluating'; what: 'validation' | 'test' | 'quantized' | 'baselines' | 'candidates' };
 
