@@ -14,6 +14,7 @@ import { openSession } from '../engine/runtime';
 import { OBJECTIVE_INPUTS } from '../engine/grad/objectives';
 import { buildFineTuneModel, readParameters } from '../engine/training/fineTuneGraph';
 import { fineTune } from '../engine/training/fineTune';
+import { dropoutMasks, headDropoutRate, headDropoutSites } from '../engine/training/dropout';
 import { fuseLayerNorms } from '../engine/training/fuseLayerNorm';
 import { fuseLinears } from '../engine/training/fuseLinear';
 import { TrainStep, openTrainingGraph } from '../engine/training/trainStep';
@@ -57,6 +58,9 @@ export async function throughput(
     pooling: 'mean',
   });
   const objective = { kind: 'cross-entropy' as const, outputs: ['logits'] };
+  // The head's dropout, as training runs it: its masks are drawn inside the timed step.
+  const sites = headDropoutSites(folder.family, 'sequence', hidden[folder.numLayers]);
+  const rate = headDropoutRate(folder.family, 'sequence', folder.config);
   const fresh = () => readParameters(net.bytes).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
   const variants = [{ name: 'fused', fuse: true }, ...(opts.compareUnfused ? [{ name: 'unfused', fuse: false }] : [])];
   const steps = await Promise.all(
@@ -69,7 +73,7 @@ export async function throughput(
             net.bytes,
             params.map((p) => p.name),
             objective,
-            { fuse: v.fuse },
+            { fuse: v.fuse, dropout: { sites, hiddenSize: folder.hiddenSize } },
           ),
           params,
         ),
@@ -98,7 +102,8 @@ export async function throughput(
   };
   const runStep = async (s: (typeof steps)[number], record: boolean) => {
     const t0 = performance.now();
-    await s.step.micro({ ...feedsFor(s.step.session.inputNames), ...labels }, batch);
+    const masks = dropoutMasks(sites, rate, { batch, seq: tokens, hidden: folder.hiddenSize }, s.t.step.length + 1);
+    await s.step.micro({ ...feedsFor(s.step.session.inputNames), ...labels, ...masks }, batch);
     const t1 = performance.now();
     s.step.apply(1e-5);
     const t2 = performance.now();

@@ -13,7 +13,7 @@ export const train: Command = {
   usage: `train --data FILE|DIR        fine-tune the encoder (or a head on frozen features); compare with baselines
       [--mode fine-tune|frozen] [--task sequence|pair|token|qa] [--epochs N] [--lr X]
       [--train-layers all|top-K|head] [--freeze-embeddings] [--batch-size N] [--max-length N]
-      [--class-weights auto|balanced|none] [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
+      [--class-weights auto|balanced|none] [--dropout P] [--long-texts windows|truncate] [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
       frozen only: [--layer N] [--last-layers N] [--head logistic|mlp] [--pooling mean|cls]`,
   options: {
     data: opt.str,
@@ -37,6 +37,8 @@ export const train: Command = {
     head: opt.str,
     pooling: opt.str,
     'all-pieces': opt.flag,
+    dropout: opt.str,
+    'long-texts': opt.str,
   },
   // The frozen mode trains in the engine's worker, through the client (trainingTrain, trainingSave), like every
   // other command. Fine-tuning is the one exception: it runs in-process on an Engine (a command-line run has no
@@ -56,6 +58,17 @@ export const train: Command = {
     if (classWeights !== undefined && classWeights !== 'auto' && classWeights !== 'balanced' && classWeights !== 'none')
       throw new UsageError(
         `--class-weights must be auto, balanced or none, not "${classWeights}" (auto: weigh classes, or tags for --task token, on imbalance).`,
+      );
+    const dropoutArg = stringOption(args, 'dropout');
+    const dropout = dropoutArg === undefined ? undefined : Number(dropoutArg);
+    if (dropout !== undefined && !(Number.isFinite(dropout) && dropout >= 0 && dropout < 1))
+      throw new UsageError(
+        `--dropout must be a rate from 0 to below 1, not "${dropoutArg}" (0 turns the head's dropout off; the default is the model's config).`,
+      );
+    const longTexts = stringOption(args, 'long-texts');
+    if (longTexts !== undefined && longTexts !== 'windows' && longTexts !== 'truncate')
+      throw new UsageError(
+        `--long-texts must be windows or truncate, not "${longTexts}" (windows: a long text trains and is judged by its windows, as classify reads it).`,
       );
     const engine = new Engine();
     // No --mode: fine-tune when the model has an fp32 variant (gradients need it), otherwise the frozen head.
@@ -107,6 +120,8 @@ export const train: Command = {
             resume: args.options.resume === true,
             allPieces: args.options['all-pieces'] === true,
             classWeights,
+            dropout,
+            longTexts,
             pooling: stringOption(args, 'pooling') as 'cls' | 'mean' | undefined,
           },
           { log },

@@ -1,7 +1,8 @@
 // Fine-tuning: the whole encoder (or its top K layers, or the head alone) trained with the backward graph from
 // src/engine/grad, AdamW and a linear warm-up/decay schedule, for the four shapes (sequence, pair, token, QA).
-// Deterministic on the CPU for a seed (no dropout, seeded head, seeded batches). Progress per optimiser step,
-// validation per epoch with early stopping, cancel keeps the best epoch, resume from the last epoch's checkpoint.
+// Deterministic on the CPU for a seed (seeded head, batches and head-dropout masks). A long text trains and is
+// judged by its windows, as `classify` reads it. Progress per optimiser step, validation per epoch with early
+// stopping, cancel keeps the best epoch, resume from the last epoch's checkpoint.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +16,7 @@ import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
 import { type Encoded, encodeWindows } from '../tokenizer';
 import { IGNORE_INDEX, alignLabels, answerPositions, bestSpan, pieceWords, wordPredictions } from './alignment';
 import { IMBALANCE_RATIO } from './data/dataChecks';
+import { dropoutMasks, dropoutSeed, headDropoutRate, headDropoutSites } from './dropout';
 import { truncateEncoded } from './extractor';
 import {
   type GraphParameter,
@@ -80,6 +82,15 @@ export interface FineTuneOptions {
    *  (default): 'cls' unless the encoder's [CLS] states of a few training texts are near-identical (cosine ≥
    *  0.98, an encoder pretrained without a sentence-level task), then 'mean'. */
   pooling?: 'auto' | 'cls' | 'mean';
+  /** Dropout on the head's input features while training (dropout.ts), as the family's *ForSequenceClassification
+   *  and *ForTokenClassification apply it; never at inference. Default: the rate in the model's config.json
+   *  (classifier_dropout, else hidden_dropout_prob; DistilBERT's seq_classif_dropout; ALBERT's
+   *  classifier_dropout_prob), 0.1 without one. 0 turns it off (the reference-gradient tests). */
+  dropout?: number;
+  /** Single-text sequence tasks: a text longer than maxLength is read as windows (stride maxLength / 4, exactly as
+   *  `classify` reads it): each window trains with the text's label, and the text's prediction is the mean of its
+   *  windows' logits ('windows', default). 'truncate': the first maxLength tokens only. */
+  longTexts?: 'windows' | 'truncate';
 }
 
 /** One optimiser step, as fine-tuning and distillation report it. */
@@ -159,6 +170,12 @@ export interface FineTuneOutcome {
   pooling?: { kind: 'cls' | 'mean'; reason: string };
   /** The class weights the loss used (one per label, in `labels` order), or none (unweighted). */
   classWeights?: number[];
+  /** The head-dropout rate training used (0: none). */
+  dropout: number;
+  /** Single-text sequence tasks: how long texts were read. */
+  longTexts?: 'windows' | 'truncate';
+  /** Training inputs per epoch: windows (sequence, QA) or texts. */
+  trainWindows: number;
   examplesPerSecond: number;
   seconds: number;
   maxLength: number;
@@ -202,12 +219,22 @@ async function encodeItems(
   maxLength: number,
   docStride: number,
   allPieces: boolean,
+  windows: boolean,
   signal?: AbortSignal,
 ): Promise<Item[]> {
   const tk = m.tokenizer;
   const items: Item[] = [];
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  if (data.task === 'sequence' || data.task === 'pair') {
+  if (data.task === 'sequence' && windows) {
+    const stride = Math.max(1, Math.floor(maxLength / 4)); // as classify reads a long text
+    for (let i = 0; i < data.dataset.examples.length; i++) {
+      const e = data.dataset.examples[i];
+      const label = labelIndex.get(e.label)!;
+      for (const w of await encodeWindows(tk, e.text, maxLength, stride))
+        items.push({ example: i, enc: w.encoded, label });
+      if (i % 256 === 255) await pause(signal);
+    }
+  } else if (data.task === 'sequence' || data.task === 'pair') {
     for (let i = 0; i < data.dataset.examples.length; i++) {
       const e = data.dataset.examples[i];
       items.push({
@@ -484,11 +511,24 @@ async function evaluate(
   const extra = own ? {} : net.feeds;
   try {
     if (data.task === 'sequence' || data.task === 'pair') {
-      const out = await forwardAll(session, subset, ['logits'], padId, 32, signal, extra);
-      const yTrue = subset.map((it) => it.label!);
+      const rows = await forwardAll(session, subset, ['logits'], padId, 32, signal, extra);
+      // One prediction per example: the mean of its windows' logits (one window when the text fits).
+      const byExample = new Map<number, { item: Item; sum: Float32Array; n: number }>();
+      subset.forEach((it, j) => {
+        const z = rows[j][0];
+        const cur = byExample.get(it.example);
+        if (!cur) byExample.set(it.example, { item: it, sum: Float32Array.from(z), n: 1 });
+        else {
+          for (let c = 0; c < z.length; c++) cur.sum[c] += z[c];
+          cur.n++;
+        }
+      });
+      const groups = [...byExample.values()];
+      const out = groups.map((g) => [g.sum.map((v) => v / g.n)]);
+      const yTrue = groups.map((g) => g.item.label!);
       const yPred = out.map((o) => argmax(o[0]));
       const full = computeMetrics(yTrue, yPred, labels);
-      const predictions = subset.map((it, j) => {
+      const predictions = groups.map(({ item: it }, j) => {
         const z = out[j][0];
         const mx = Math.max(...z);
         const e = Array.from(z, (v) => Math.exp(v - mx));
@@ -618,6 +658,8 @@ export async function fineTune(
   const accumulation = Math.ceil(batchSize / microBatch);
   const patience = opts.patience ?? 2;
   const trainLayers = opts.trainLayers ?? 'all';
+  const dropout = Math.max(0, Math.min(0.9, opts.dropout ?? headDropoutRate(folder.family, task, folder.config)));
+  const longTexts = opts.longTexts ?? 'windows';
   const { split } = data;
   if (!split.train.length) throw new EngineError('data-too-small', 'The training split is empty.', 'Add examples.');
 
@@ -663,6 +705,7 @@ export async function fineTune(
     return all.filter((p) => trainableNames.has(p.name)).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
   })();
   const outputs = task === 'qa' ? ['start_logits', 'end_logits'] : ['logits'];
+  const dropoutSites = dropout > 0 ? headDropoutSites(folder.family, task, spec.hiddenTensor) : [];
 
   // Class weights on imbalance: per class for sequence and pair tasks; per tag for token classification, where
   // the imbalance is judged on the training words' tags and the weights are counted once tokenized.
@@ -701,6 +744,7 @@ export async function fineTune(
       weights: weights !== undefined,
       classWeights: weighTags,
     },
+    { dropout: { sites: dropoutSites, hiddenSize: folder.hiddenSize } },
   );
   const session = graph.session;
   // Validation and test run one forward session, opened once, whose trained parameters are inputs: no model bytes
@@ -714,9 +758,23 @@ export async function fineTune(
   try {
     // ---- features ----
     ctx.onProgress?.({ phase: 'loading', message: 'Tokenizing' });
-    const items = await encodeItems(data, model, labels, maxLength, docStride, opts.allPieces ?? false, ctx.signal);
+    const items = await encodeItems(
+      data,
+      model,
+      labels,
+      maxLength,
+      docStride,
+      opts.allPieces ?? false,
+      longTexts === 'windows',
+      ctx.signal,
+    );
     const trainSet = new Set(split.train);
     const trainItems = items.filter((it) => trainSet.has(it.example));
+    if (task === 'sequence' && trainItems.length > split.train.length)
+      ctx.onProgress?.({
+        phase: 'loading',
+        message: `Reading long texts by windows: ${trainItems.length} training windows from ${split.train.length} texts`,
+      });
     const padId = model.tokenizer.padId;
     // Per-tag weights over what the loss sees: the labelled pieces of the training split.
     const tagWeights = weighTags
@@ -751,6 +809,8 @@ export async function fineTune(
       wd: opts.weightDecay ?? 0.01,
       labels,
       cw: opts.classWeights ?? 'auto',
+      dropout,
+      longTexts,
     });
     const checkpointDir = opts.checkpointDir ?? path.join(os.tmpdir(), 'bert-lens-finetune', fp);
     let history: EpochRecord[] = [];
@@ -806,6 +866,16 @@ export async function fineTune(
         const feeds: Record<string, InputTensor> = {
           ...modelFeeds(session.inputNames, batch, padId),
           ...labelFeeds(task, batch, weights, tagWeights),
+          ...dropoutMasks(
+            dropoutSites,
+            dropout,
+            {
+              batch: batch.length,
+              seq: Math.max(...batch.map((it) => it.enc.ids.length)),
+              hidden: folder.hiddenSize,
+            },
+            dropoutSeed(seed, epoch, b),
+          ),
         };
         const tb = performance.now();
         const loss = await trainer.micro(feeds, batch.length);
@@ -997,6 +1067,9 @@ export async function fineTune(
       testSize: split.test.length,
       pooling,
       classWeights: weights ? Array.from(weights) : tagWeights ? Array.from(tagWeights) : undefined,
+      dropout,
+      ...(task === 'sequence' ? { longTexts } : {}),
+      trainWindows: trainItems.length,
       trainable: { parameters: params.length, values: params.reduce((s, p) => s + p.data.length, 0) },
       examplesPerSecond: seen / Math.max(1e-6, trainSeconds),
       seconds: (performance.now() - t0) / 1000,

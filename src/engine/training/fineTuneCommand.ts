@@ -55,6 +55,12 @@ export interface FineTuneJsonResult {
   class_weights: { mode: 'auto' | 'balanced' | 'none'; weights: Record<string, number> | null };
   examples_per_second: number;
   validation_size: number;
+  /** The head-dropout rate training used (0: none). */
+  dropout: number;
+  /** Sequence: how long texts were read (windows, as classify reads them, or truncate). */
+  long_texts?: 'windows' | 'truncate';
+  /** Training inputs per epoch (windows of long texts and QA contexts count one each). */
+  train_windows: number;
   /** Sequence/pair: frozen, fine_tuned, hybrid and tfidf scored on the same split (val and test). */
   candidates?: Candidates;
   /** The best candidate on the validation split, and why. */
@@ -152,7 +158,8 @@ export async function runFineTuneCommand(
       max_length: outcome.maxLength,
       pooling: outcome.pooling,
       class_weights: outcome.classWeights ?? null,
-      dropout: 'none',
+      dropout: outcome.dropout,
+      long_texts: outcome.longTexts,
     },
     metrics: outcome.metrics,
     quantized_metrics: outcome.quantizedMetrics,
@@ -197,6 +204,9 @@ export async function runFineTuneCommand(
     },
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
+    dropout: outcome.dropout,
+    ...(outcome.longTexts ? { long_texts: outcome.longTexts } : {}),
+    train_windows: outcome.trainWindows,
     ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
     ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
   };

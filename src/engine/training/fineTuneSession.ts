@@ -97,6 +97,8 @@ export async function runFineTuneSession(
     learning_rate: outcome.learningRate,
     train_layers: String(req.trainLayers ?? 'all'),
     freeze_embeddings: !!req.freezeEmbeddings,
+    dropout: outcome.dropout,
+    ...(outcome.longTexts ? { long_texts: outcome.longTexts } : {}),
     ...(outcome.cancelled ? { cancelled: true } : {}),
     ...(outcome.resumedFrom !== undefined ? { resumed_from: outcome.resumedFrom } : {}),
   };

@@ -8,6 +8,7 @@
 import { type GradientGraph, type Objective, buildGradientGraph } from '../grad/gradient';
 import { DT_FLOAT, encodeValueInfo, parseModel, writeModel } from '../grad/onnxModel';
 import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
+import { type DropoutSite, addDropoutInputs } from './dropout';
 import { fuseLayerNorms } from './fuseLayerNorm';
 import { fuseLinears } from './fuseLinear';
 import { AdamW, type AdamWOptions, GradientAccumulator, type Parameter } from './optimizer';
@@ -22,14 +23,18 @@ export interface TrainingGraph {
 }
 
 /** The gradient graph of `netBytes` for these parameters, and its session. `fuse: false` differentiates the
- *  network as exported (the benchmark's comparison). */
+ *  network as exported (the benchmark's comparison). `dropout`: the head's dropout sites, each read through a
+ *  mask input (dropout.ts) that every run then feeds. */
 export async function openTrainingGraph(
   netBytes: Uint8Array,
   parameters: string[],
   objective: Objective,
-  opts: { fuse?: boolean } = {},
+  opts: { fuse?: boolean; dropout?: { sites: DropoutSite[]; hiddenSize: number } } = {},
 ): Promise<TrainingGraph> {
-  const f = opts.fuse === false ? { bytes: netBytes, fused: 0 } : fuseLayerNorms(netBytes);
+  const d = opts.dropout?.sites.length
+    ? addDropoutInputs(netBytes, opts.dropout.sites, opts.dropout.hiddenSize)
+    : netBytes;
+  const f = opts.fuse === false ? { bytes: d, fused: 0 } : fuseLayerNorms(d);
   const l = opts.fuse === false ? { bytes: f.bytes, fused: 0 } : fuseLinears(f.bytes);
   const grad = await buildGradientGraph(l.bytes, { objective, wrt: { parameters }, parametersAsInputs: true });
   const session = await openSession(grad.bytes, 'cpu');

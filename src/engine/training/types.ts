@@ -156,6 +156,10 @@ export interface TrainingReport {
     learning_rate?: number;
     train_layers?: string;
     freeze_embeddings?: boolean;
+    /** Fine-tuning: the head-dropout rate while training (0: none). */
+    dropout?: number;
+    /** Fine-tuning, single texts: how long texts were read (windows, as classify reads them, or truncate). */
+    long_texts?: string;
     cancelled?: boolean;
     resumed_from?: number;
   };
