@@ -220,3 +220,43 @@ test('one TrainStep (fused graph, accumulator, flat AdamW) equals a plain run of
     await s.dispose();
   }
 });
+
+test('TrainStep accumulates two different micro-batches, weighted by their examples, into one AdamW step (bert-nli)', async () => {
+  const names = readParameters(nliBytes).map((p) => p.name);
+  const fresh = () => readParameters(nliBytes).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
+  const objective = { kind: 'cross-entropy' as const, outputs: ['logits'] };
+  const label = nli.loss.labels[0] as number;
+  const feedsA = { ...nliFeeds(), [OBJECTIVE_INPUTS.labels(0)]: i64([label], [1]) };
+  const feedsB = { ...nliFeeds(), [OBJECTIVE_INPUTS.labels(0)]: i64([(label + 1) % 3], [1]) };
+  const a = fresh();
+  const step = new TrainStep(await openTrainingGraph(nliBytes, names, objective), a, { weightDecay: 0.01 });
+  const b = fresh();
+  const plain = await buildGradientGraph(nliBytes, { objective, wrt: { parameters: names }, parametersAsInputs: true });
+  const s = await openSession(plain.bytes);
+  try {
+    await step.micro(feedsA, 1);
+    await step.micro(feedsB, 3); // weighted by its examples: (gA·1 + gB·3) / 4
+    step.apply(1e-3);
+    const pf = Object.fromEntries(b.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }]));
+    const fetch = b.map((p) => plain.outputs.gradients[p.name]);
+    const ra = await s.run({ ...feedsA, ...pf }, fetch);
+    const rb = await s.run({ ...feedsB, ...pf }, fetch);
+    const grads = fetch.map((f) => ra[f].data.map((x, j) => (x + 3 * rb[f].data[j]) / 4));
+    const differ = fetch.some((f) => ra[f].data.some((x, j) => Math.abs(x - rb[f].data[j]) > 1e-4));
+    assert.ok(differ, 'the two micro-batches must have different gradients');
+    new AdamW(b, { weightDecay: 0.01 }).step(grads, 1e-3);
+    let checked = 0;
+    a.forEach((p, i) => {
+      const norm = l2(grads[i]);
+      p.data.forEach((x, j) => {
+        if (Math.abs(grads[i][j]) < 1e-3 * norm || norm < 1e-5) return;
+        assert.ok(Math.abs(x - b[i].data[j]) < 1e-6, `${p.name}[${j}]: ${x} vs ${b[i].data[j]}`);
+        checked++;
+      });
+    });
+    assert.ok(checked > 1000, `checked ${checked} values`);
+  } finally {
+    await step.dispose();
+    await s.dispose();
+  }
+});
