@@ -148,7 +148,7 @@ function fineTunedCard(s: FineTunedSave, arch: string[]): string {
       : '';
   return `# ${arch[0]} fine-tuned with BERT Lens
 
-The encoder of \`${s.source.path}\` (${s.source.family}) fine-tuned for ${s.task === 'qa' ? 'extractive question answering' : s.task === 'token' ? 'token classification' : s.task === 'pair' ? 'sentence-pair classification' : 'sequence classification'}, with a fresh head (no dropout).
+The encoder of \`${s.source.path}\` (${s.source.family}) fine-tuned for ${s.task === 'qa' ? 'extractive question answering' : s.task === 'token' ? 'token classification' : s.task === 'pair' ? 'sentence-pair classification' : 'sequence classification'}, with a fresh head${s.task === 'qa' ? '' : ' (dropout on its input while training; none in this graph)'}.
 \`onnx/model.onnx\` (fp32) outputs ${outputs}; \`onnx/model_quantized.onnx\` is its dynamic int8 quantisation (MatMul weights).
 Inputs are cut to ${s.maxLength} tokens.
 ${s.labels.length ? `\nLabels: ${s.labels.map((l, i) => `${i} = ${l}`).join(', ')}.\n` : ''}${report}`;
