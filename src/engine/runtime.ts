@@ -165,7 +165,13 @@ export class RuntimeSession {
     const out: Record<string, OutputTensor> = {};
     for (const name of outputs) {
       const t = result[name];
-      const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+      // Integer outputs (indices) as floats: exact below 2^24, far above any row or token count read here.
+      const data =
+        t.data instanceof Float32Array
+          ? t.data
+          : t.data instanceof BigInt64Array
+            ? Float32Array.from(t.data, Number)
+            : Float32Array.from(t.data as ArrayLike<number>);
       out[name] = { data, dims: t.dims.map(Number) };
     }
     for (const t of Object.values(ortFeeds)) t.dispose?.();

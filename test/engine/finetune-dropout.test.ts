@@ -21,7 +21,7 @@ import {
 import { fineTune, modelFeeds } from '../../src/engine/training/fineTune';
 import { saveFineTuned } from '../../src/engine/training/fineTuneExport';
 import { buildFineTuneModel, headLayout, readParameters } from '../../src/engine/training/fineTuneGraph';
-import { openTrainingGraph } from '../../src/engine/training/trainStep';
+import { gradientFetches, gradientOf, openTrainingGraph } from '../../src/engine/training/trainStep';
 import { loadTaskData } from '../../src/engine/training/taskData';
 import { fixture } from '../helpers';
 
@@ -116,7 +116,13 @@ for (const fam of ['bert-mlm', 'roberta-mlm'] as const) {
     };
     const g = plain.grad.outputs;
     const gd = dropped.grad.outputs;
-    const fetch = (o: typeof g) => [o.loss, ...names.map((n) => o.gradients[n])];
+    const fetch = (t: typeof plain) => [t.grad.outputs.loss, ...names.flatMap((n) => gradientFetches(t.grad, n))];
+    const grad = (t: typeof plain, r: Record<string, { data: Float32Array }>, n: string) =>
+      gradientOf(
+        t.grad,
+        r as never,
+        params.find((p) => p.name === n)!,
+      )!;
     const masks = (value: number) =>
       Object.fromEntries(
         sites.map((_, k) => [
@@ -128,24 +134,24 @@ for (const fam of ['bert-mlm', 'roberta-mlm'] as const) {
           },
         ]),
       );
-    const r0 = await plain.session.run(feeds, fetch(g));
-    const r1 = await dropped.session.run({ ...feeds, ...masks(1) }, fetch(gd));
+    const r0 = await plain.session.run(feeds, fetch(plain));
+    const r1 = await dropped.session.run({ ...feeds, ...masks(1) }, fetch(dropped));
     assert.ok(Math.abs(r0[g.loss].data[0] - r1[gd.loss].data[0]) < 1e-6);
     for (const n of names) {
-      const a = r0[g.gradients[n]].data;
-      const b = r1[gd.gradients[n]].data;
+      const a = grad(plain, r0, n);
+      const b = grad(dropped, r1, n);
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-6, `${n}[${i}]`);
     }
     // Every feature dropped: the logits are the fresh head's zero bias, so the loss is ln 3; the bias gradient is
     // mean(softmax − one-hot) = (1/3 − 1, 1/3, 1/3) for label 0; nothing reaches the weights or the encoder.
-    const rz = await dropped.session.run({ ...feeds, ...masks(0) }, fetch(gd));
+    const rz = await dropped.session.run({ ...feeds, ...masks(0) }, fetch(dropped));
     assert.ok(Math.abs(rz[gd.loss].data[0] - Math.log(3)) < 1e-6, `loss ${rz[gd.loss].data[0]}`);
     const biasName = headLayout(folder.family, 'sequence', folder.hiddenSize, 3)[3].name;
-    const gb = Array.from(rz[gd.gradients[biasName]].data);
+    const gb = Array.from(grad(dropped, rz, biasName));
     [1 / 3 - 1, 1 / 3, 1 / 3].forEach((v, i) => assert.ok(Math.abs(gb[i] - v) < 1e-6, `bias grad ${gb}`));
     for (const n of names.filter((x) => x !== biasName))
       assert.ok(
-        rz[gd.gradients[n]].data.every((v) => v === 0),
+        grad(dropped, rz, n).every((v) => v === 0),
         `${n} moved`,
       );
     await plain.session.dispose();

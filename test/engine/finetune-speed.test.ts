@@ -14,6 +14,7 @@ import { findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/grap
 import { type InputTensor, openSession } from '../../src/engine/runtime';
 import { fuseLayerNorms } from '../../src/engine/training/fuseLayerNorm';
 import { fuseLinears } from '../../src/engine/training/fuseLinear';
+import { denseRows } from '../../src/engine/training/trainStep';
 import { EMBEDDED, assertClose, fixture, readJson } from '../helpers';
 
 const i64 = (xs: number[], dims: number[]): InputTensor => ({
@@ -138,4 +139,50 @@ test('embedding gradients at batch 16 × 128: the per-token gradients summed int
       assert.ok(scale > 0);
       assertClose(got, want, 1e-5 * scale, `${tables[k]}: summed rows`);
     });
+});
+
+test('sparse table gradients: the looked-up rows and their gradients, which add up to the dense gradient bit for bit', async () => {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(EMBEDDED, 'onnx', 'model.onnx')));
+  const m = parseModel(bytes);
+  const word = findWordEmbeddingLookup(m)!;
+  const pos = m.nodes.find((n) => n.opType === 'Gather' && /position/.test(n.inputs[0]))!.inputs[0];
+  const hidden = findHiddenStateOutputs(inspectGraph(bytes), 4)![1];
+  const objective = { kind: 'weighted-sum' as const, outputs: [hidden] };
+  const dense = await buildGradientGraph(bytes, { objective, wrt: { parameters: [word.matrix, pos] } });
+  const sparse = await buildGradientGraph(bytes, {
+    objective,
+    wrt: { parameters: [word.matrix, pos] },
+    sparseTables: [word.matrix],
+  });
+  assert.deepEqual(Object.keys(sparse.outputs.sparse), [word.matrix]);
+  assert.equal(sparse.outputs.gradients[word.matrix], undefined);
+  assert.ok(sparse.outputs.gradients[pos]); // not asked for: stays dense
+  assert.equal(count(sparse.bytes, 'ScatterElements'), count(dense.bytes, 'ScatterElements') - 1);
+  const [batch, seq, width] = [4, 32, 256];
+  const ids = Array.from({ length: batch * seq }, (_, i) => (i % seq === 0 ? 2 : 5 + ((i * 37) % 20)));
+  const feeds: Record<string, InputTensor> = {
+    input_ids: i64(ids, [batch, seq]),
+    attention_mask: i64(new Array(batch * seq).fill(1), [batch, seq]),
+    token_type_ids: i64(new Array(batch * seq).fill(0), [batch, seq]),
+    [OBJECTIVE_INPUTS.seed(0)]: {
+      type: 'float32',
+      data: Float32Array.from({ length: batch * seq * width }, (_, i) => Math.cos(i * 0.37)),
+      dims: [batch, seq, width],
+    },
+  };
+  const sd = await openSession(dense.bytes);
+  const ss = await openSession(sparse.bytes);
+  const rd = await sd.run(feeds, [dense.outputs.gradients[word.matrix], dense.outputs.gradients[pos]]);
+  const { rows, values } = sparse.outputs.sparse[word.matrix];
+  const rs = await ss.run(feeds, [rows, values, sparse.outputs.gradients[pos]]);
+  await sd.dispose();
+  await ss.dispose();
+  assert.deepEqual(Array.from(rs[rows].data), ids);
+  assert.deepEqual(rs[values].dims, [batch * seq, width]);
+  const want = rd[dense.outputs.gradients[word.matrix]].data;
+  const got = denseRows(want.length, width, rs[rows].data, rs[values].data);
+  const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  assert.ok(bytesOf(got).equals(bytesOf(want)), 'the rows add up to the dense gradient');
+  assert.ok(l2(want) > 0);
+  assert.ok(bytesOf(rs[sparse.outputs.gradients[pos]].data).equals(bytesOf(rd[dense.outputs.gradients[pos]].data)));
 });

@@ -50,6 +50,18 @@ export interface GradientOptions {
   /** Differentiate known subgraphs (the exact GELU, patterns.ts) as a whole rather than node by node (default
    *  true; false gives the node-by-node graph, the independent path the tests compare with). */
   patterns?: boolean;
+  /** Parameters whose gradient is returned as rows (`outputs.sparse`) instead of a dense tensor: an embedding
+   *  table [rows, width] whose only reader is one Gather on axis 0 gets the looked-up rows' indices and their
+   *  gradients — what a training step adds into the table itself, without the graph writing (and handing back)
+   *  a whole zero table. Any other parameter named here keeps its dense gradient. */
+  sparseTables?: string[];
+}
+
+/** A table's gradient as its looked-up rows: `rows` (int64 [n]) and their gradients `values` (float [n, width]);
+ *  the dense gradient is the sum of each values row into its table row (repeated rows add up). */
+export interface SparseGradient {
+  rows: string;
+  values: string;
 }
 
 export interface GradientGraph {
@@ -67,6 +79,8 @@ export interface GradientGraph {
     perExample?: string;
     /** Requested tensor → graph output holding its gradient. */
     gradients: Record<string, string>;
+    /** Parameters of `sparseTables` whose gradient is given as rows (they are not in `gradients`). */
+    sparse: Record<string, SparseGradient>;
     /** Internal tensor → graph output holding its (unscaled) value. */
     internals: Record<string, string>;
     /** The model's own outputs, still computed. */
@@ -384,6 +398,23 @@ export async function buildGradientGraph(
     constInts: (t) => constIntsOf(m, producers, t),
     opset: m.opset,
   };
+  // Sparse tables: a wanted parameter [rows, width] that reaches the objective through one node only, a Gather on
+  // axis 0.
+  const sparseGather = new Map<number, string>();
+  const sparseRows = new Map<string, { rows: string; values: string }>();
+  const c0 = (t: string) => ctx.dims(t)[1];
+  for (const t of options.sparseTables ?? []) {
+    if (!wantedParams.includes(t)) continue;
+    // Readers whose outputs lead to the objective (a tied decoder that the objective does not read adds nothing).
+    const r = m.nodes.filter(
+      (n) => n.inputs.includes(t) && reachedNodes.has(n.index) && n.outputs.some((o) => needed.has(o)),
+    );
+    const g = r[0];
+    if (r.length !== 1 || g.opType !== 'Gather' || g.domain || g.inputs[0] !== t || g.inputs[1] === t) continue;
+    const axis = g.attrs.get('axis')?.i ?? 0;
+    if (ctx.dims(t).length !== 2 || (axis !== 0 && axis !== -2)) continue;
+    sparseGather.set(g.index, t);
+  }
   const gelus =
     options.patterns === false
       ? new Map<number, GeluPattern>()
@@ -396,6 +427,17 @@ export async function buildGradientGraph(
     if (gelu) {
       // Its inner nodes get no gradient, so the loop passes over them.
       if (ctx.wants(gelu.x)) push(gelu.x, geluGradient(e, gelu, gradOf(n.outputs[0])!));
+      continue;
+    }
+    const table = sparseGather.get(n.index);
+    if (table) {
+      // The rows a table's only Gather read and their gradients (rules.ts's Gather scatters them into a table).
+      const [, idx] = readersOf(n);
+      const width = c0(table);
+      sparseRows.set(table, {
+        rows: e.reshape(idx, e.i64([-1])),
+        values: e.reshape(gradOf(n.outputs[0])!, e.i64([-1, width])),
+      });
       continue;
     }
     const rule = RULES[n.opType];
@@ -426,6 +468,7 @@ export async function buildGradientGraph(
 
   // ---- outputs ----
   const gradients: Record<string, string> = {};
+  const sparse: Record<string, SparseGradient> = {};
   const parameters: Record<string, number[]> = {};
   const untouched: string[] = [];
   const outputFields: Uint8Array[] = m.outputs.map((o) => m.bytes.subarray(o.field.start, o.field.end));
@@ -437,8 +480,18 @@ export async function buildGradientGraph(
     gradients[t] = name;
   };
   for (const p of wantedParams) {
-    const g = gradOf(p);
     const init = m.initializers.get(p) ?? m.initializers.get(aliases.get(p)!)!;
+    const rows = sparseRows.get(p);
+    if (rows) {
+      parameters[p] = init.dims;
+      sparse[p] = { rows: `${PREFIX}grad_rows/${p}`, values: `${PREFIX}grad_values/${p}` };
+      e.nodes.push(encodeNode('Identity', [rows.rows], [sparse[p].rows], `${sparse[p].rows}_node`));
+      e.nodes.push(encodeNode('Identity', [rows.values], [sparse[p].values], `${sparse[p].values}_node`));
+      outputFields.push(encodeValueInfo('output', sparse[p].rows, DT_INT64));
+      outputFields.push(encodeValueInfo('output', sparse[p].values, DT_FLOAT));
+      continue;
+    }
+    const g = gradOf(p);
     if (!g) {
       untouched.push(p);
       continue;
@@ -503,6 +556,7 @@ export async function buildGradientGraph(
       loss: obj.loss,
       perExample: obj.perExample,
       gradients,
+      sparse,
       internals: internalOutputs,
       model: m.outputs.map((o) => o.name),
     },

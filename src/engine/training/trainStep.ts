@@ -7,7 +7,7 @@
 //  - AdamW over the flat moment buffers, in place on the parameters the session reads on the next run.
 import { type GradientGraph, type Objective, buildGradientGraph } from '../grad/gradient';
 import { DT_FLOAT, encodeValueInfo, parseModel, writeModel } from '../grad/onnxModel';
-import { type InputTensor, type RuntimeSession, openSession } from '../runtime';
+import { type InputTensor, type OutputTensor, type RuntimeSession, openSession } from '../runtime';
 import { type DropoutSite, addDropoutInputs } from './dropout';
 import { fuseLayerNorms } from './fuseLayerNorm';
 import { fuseLinears } from './fuseLinear';
@@ -36,7 +36,15 @@ export async function openTrainingGraph(
     : netBytes;
   const f = opts.fuse === false ? { bytes: d, fused: 0 } : fuseLayerNorms(d);
   const l = opts.fuse === false ? { bytes: f.bytes, fused: 0 } : fuseLinears(f.bytes);
-  const grad = await buildGradientGraph(l.bytes, { objective, wrt: { parameters }, parametersAsInputs: true });
+  // Embedding tables come back as their looked-up rows (gradient.ts, sparseTables): the step adds them into the
+  // table's gradient itself, instead of the graph writing a whole zero table, scattering into it and handing it
+  // over (the word-embedding table is 2.1 M of the embedded model's 5.4 M values).
+  const grad = await buildGradientGraph(l.bytes, {
+    objective,
+    wrt: { parameters },
+    parametersAsInputs: true,
+    sparseTables: opts.fuse === false ? [] : parameters,
+  });
   const session = await openSession(grad.bytes, 'cpu');
   return { grad, session, fusedLayerNorms: f.fused, fusedLinears: l.fused };
 }
@@ -71,12 +79,50 @@ export async function openEvalGraph(
   return openSession(bytes, 'cpu');
 }
 
+/** A table's gradient from its looked-up rows: each values row added into its table row, in order — the same
+ *  float32 additions, in the same order, as the graph's ScatterElements, so the same bits. */
+export function denseRows(
+  size: number,
+  width: number,
+  rows: ArrayLike<number | bigint>,
+  values: Float32Array,
+): Float32Array {
+  const out = new Float32Array(size);
+  const tableRows = size / width;
+  for (let i = 0; i < rows.length; i++) {
+    let row = Number(rows[i]);
+    if (row < 0) row += tableRows;
+    const o = row * width;
+    const v = i * width;
+    for (let j = 0; j < width; j++) out[o + j] += values[v + j];
+  }
+  return out;
+}
+
+/** The outputs that hold a parameter's gradient (one dense tensor, or a sparse table's rows and values). */
+export function gradientFetches(grad: GradientGraph, name: string): string[] {
+  const s = grad.outputs.sparse[name];
+  if (s) return [s.rows, s.values];
+  const g = grad.outputs.gradients[name];
+  return g ? [g] : [];
+}
+
+/** A parameter's dense gradient from a run that fetched `gradientFetches` (undefined: the loss does not reach it). */
+export function gradientOf(
+  grad: GradientGraph,
+  r: Record<string, OutputTensor>,
+  p: { name: string; dims: number[] },
+): Float32Array | undefined {
+  const s = grad.outputs.sparse[p.name];
+  if (s) return denseRows(p.dims[0] * p.dims[1], p.dims[1], r[s.rows].data, r[s.values].data);
+  const g = grad.outputs.gradients[p.name];
+  return g ? r[g].data : undefined;
+}
+
 export class TrainStep {
   readonly optimizer: AdamW;
   private readonly acc: GradientAccumulator;
   private readonly fetches: string[];
-  /** Parameters the loss reaches (the others get no gradient output). */
-  private readonly reached: boolean[];
   private readonly paramFeeds: Record<string, InputTensor>;
 
   constructor(
@@ -86,9 +132,7 @@ export class TrainStep {
   ) {
     this.optimizer = new AdamW(params, opts);
     this.acc = new GradientAccumulator(params.map((p) => p.data.length));
-    const g = graph.grad.outputs.gradients;
-    this.reached = params.map((p) => g[p.name] !== undefined);
-    this.fetches = [graph.grad.outputs.loss, ...params.filter((p) => g[p.name] !== undefined).map((p) => g[p.name])];
+    this.fetches = [graph.grad.outputs.loss, ...params.flatMap((p) => gradientFetches(graph.grad, p.name))];
     // The parameters' own arrays, updated in place by AdamW: the same feeds serve every run.
     this.paramFeeds = Object.fromEntries(
       params.map((p) => [p.name, { type: 'float32' as const, data: p.data, dims: p.dims }]),
@@ -106,9 +150,8 @@ export class TrainStep {
   /** Forward + backward of one micro-batch of `n` examples; its gradients join the step's. Returns the loss. */
   async micro(feeds: Record<string, InputTensor>, n: number): Promise<number> {
     const r = await this.graph.session.run({ ...feeds, ...this.paramFeeds }, this.fetches);
-    const g = this.graph.grad.outputs.gradients;
     this.acc.add(
-      this.params.map((p, k) => (this.reached[k] ? r[g[p.name]].data : undefined)),
+      this.params.map((p) => gradientOf(this.graph.grad, r, p)),
       n,
     );
     return r[this.graph.grad.outputs.loss].data[0];
