@@ -2,6 +2,7 @@
 // (none on biases and LayerNorm weights), a linear warm-up over the first 10 % of the steps then a linear decay
 // to zero, gradient accumulation, and length-bucketed batches from a seeded shuffle.
 import { EngineError } from '../errors';
+import { ADAMW_WASM } from './adamwWasm';
 import { createRng, shuffleInPlace } from './random';
 
 export interface Parameter {
@@ -25,7 +26,44 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay (default 0.01). */
   weightDecay?: number;
+  /** 'wasm' (default): the update loop in WebAssembly (adamw.wat, two values per instruction), with the
+   *  trainable parameters and the moments in its memory; 'js': the same arithmetic in a JavaScript loop (the
+   *  fallback where WebAssembly SIMD is missing or the parameters exceed 2 GiB with their moments). Both give the
+   *  same float32 bits (tested). */
+  kernel?: 'wasm' | 'js';
 }
+
+type AdamWKernelFn = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  b1: number,
+  b2: number,
+  ob1: number,
+  ob2: number,
+  step: number,
+  inv: number,
+  eps: number,
+  shrink: number,
+) => void;
+
+let wasmModule: WebAssembly.Module | null | undefined;
+/** The compiled AdamW loop, or null where this runtime has no WebAssembly SIMD. */
+function adamwModule(): WebAssembly.Module | null {
+  if (wasmModule === undefined) {
+    try {
+      wasmModule = new WebAssembly.Module(Buffer.from(ADAMW_WASM, 'base64'));
+    } catch {
+      wasmModule = null;
+    }
+  }
+  return wasmModule;
+}
+
+/** Most float32 values (parameters, two moments, one gradient buffer) that the WebAssembly memory takes. */
+const WASM_MAX_BYTES = 2 ** 31;
 
 export interface AdamWState {
   step: number;
@@ -45,6 +83,8 @@ export class AdamW {
   private t = 0;
   private m: Float32Array;
   private v: Float32Array;
+  /** WebAssembly path: the kernel, its memory's gradient buffer and the byte offsets of p, m, v, g. */
+  private wasm?: { fn: AdamWKernelFn; g: Float32Array; pAt: number; mAt: number; vAt: number; gAt: number };
   /** Start of each parameter's slice in m and v (frozen parameters: an empty slice). */
   private readonly offsets: Int32Array;
   private readonly decay: boolean[];
@@ -61,8 +101,35 @@ export class AdamW {
     this.offsets = new Int32Array(params.length + 1);
     params.forEach((p, k) => (this.offsets[k + 1] = this.offsets[k] + (p.trainable === false ? 0 : p.data.length)));
     const total = this.offsets[params.length];
-    this.m = new Float32Array(total);
-    this.v = new Float32Array(total);
+    const largest = params.reduce((a, p) => Math.max(a, p.trainable === false ? 0 : p.data.length), 0);
+    const bytes = (3 * total + largest) * 4;
+    const mod = opts.kernel === 'js' || total === 0 || bytes > WASM_MAX_BYTES ? null : adamwModule();
+    if (!mod) {
+      this.m = new Float32Array(total);
+      this.v = new Float32Array(total);
+      return;
+    }
+    // One memory: [parameters | m | v | one gradient]. Each trainable parameter's values move into it and its
+    // `data` becomes a view there (so the update is in place for every reader of p.data).
+    const exports = new WebAssembly.Instance(mod, {}).exports as { memory: WebAssembly.Memory; adamw: AdamWKernelFn };
+    exports.memory.grow(Math.ceil(bytes / 65536)); // the module's memory starts empty
+    const buf = exports.memory.buffer;
+    const P = new Float32Array(buf, 0, total);
+    this.m = new Float32Array(buf, total * 4, total);
+    this.v = new Float32Array(buf, total * 8, total);
+    const g = new Float32Array(buf, total * 12, largest);
+    params.forEach((p, k) => {
+      if (p.trainable === false) return;
+      const view = P.subarray(this.offsets[k], this.offsets[k + 1]);
+      view.set(p.data);
+      p.data = view;
+    });
+    this.wasm = { fn: exports.adamw, g, pAt: 0, mAt: total * 4, vAt: total * 8, gAt: total * 12 };
+  }
+
+  /** Which loop runs the update. */
+  get kernel(): 'wasm' | 'js' {
+    return this.wasm ? 'wasm' : 'js';
   }
 
   get stepCount(): number {
@@ -98,7 +165,29 @@ export class AdamW {
       const o = this.offsets[k];
       const n = x.length;
       const shrink = this.decay[k] ? 1 - lr * this.weightDecay : 1;
-      for (let j = 0; j < n; j++) {
+      let j = 0;
+      const w = this.wasm;
+      if (w) {
+        const even = n - (n % 2);
+        w.g.set(g.length === even ? g : g.subarray(0, even));
+        w.fn(
+          w.pAt + o * 4,
+          w.gAt,
+          w.mAt + o * 4,
+          w.vAt + o * 4,
+          even,
+          b1,
+          b2,
+          ob1,
+          ob2,
+          stepSize,
+          invC2sqrt,
+          eps,
+          shrink,
+        );
+        j = even; // an odd last value: the same arithmetic below
+      }
+      for (; j < n; j++) {
         const gj = g[j];
         const mj = b1 * m[o + j] + ob1 * gj;
         const vj = b2 * v[o + j] + ob2 * gj * gj;
@@ -109,8 +198,12 @@ export class AdamW {
     }
   }
 
-  /** Drops the moments (memory: 2 × the trained values) once training is over; step() is refused after. */
+  /** Drops the moments (memory: 2 × the trained values) once training is over; step() is refused after. The
+   *  WebAssembly path first copies each parameter out of its memory (p.data becomes a plain array again), so the
+   *  whole memory can go. */
   release(): void {
+    if (this.wasm) for (const p of this.params) if (p.trainable !== false) p.data = p.data.slice();
+    this.wasm = undefined;
     this.m = new Float32Array(0);
     this.v = new Float32Array(0);
     this.released = true;
