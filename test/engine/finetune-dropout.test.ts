@@ -237,3 +237,21 @@ test('a long text trains by its windows, and its test prediction equals classify
   assert.equal(cut.trainWindows, cut.trainSize);
   assert.notDeepEqual(Buffer.from(cut.bytes), Buffer.from(o.bytes));
 });
+
+test('token classification trains with dropout on the last hidden state (and without it at 0)', async () => {
+  const m = await load('bert-mlm');
+  const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
+  const lines = Array.from({ length: 24 }, (_, i) =>
+    JSON.stringify({ tokens: [names[i % 6], 'lives', 'here', '.'], tags: ['B-PER', 'O', 'O', 'O'] }),
+  );
+  const file = path.join(tmp, 'people.jsonl');
+  fs.writeFileSync(file, lines.join('\n'));
+  const td = loadTaskData(file, { seed: 1 });
+  const on = await fineTune(m, td, { ...FAST, seed: 1, checkpointDir: path.join(tmp, 'tok-on') });
+  const off = await fineTune(m, td, { ...FAST, seed: 1, dropout: 0, checkpointDir: path.join(tmp, 'tok-off') });
+  assert.equal(on.dropout, 0.1);
+  assert.notDeepEqual(Buffer.from(off.bytes), Buffer.from(on.bytes));
+  const s = await openSession(on.bytes, 'cpu');
+  assert.deepEqual([...s.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+  await s.dispose();
+});
