@@ -168,6 +168,27 @@ test('AdamW over flat moments: a frozen parameter in between, and a checkpoint r
   );
 });
 
+/** Every value whose gradient is above rounding level (relative to its parameter's) is the same on both paths
+ *  within 1e-6 (and moved from `start`, when given); at least 1,000 values checked. */
+function assertSameStep(
+  a: { name: string; data: Float32Array }[],
+  b: { data: Float32Array }[],
+  grads: Float32Array[],
+  start?: Float32Array[],
+): void {
+  let checked = 0;
+  a.forEach((p, i) => {
+    const norm = l2(grads[i]);
+    p.data.forEach((x, j) => {
+      if (Math.abs(grads[i][j]) < 1e-3 * norm || norm < 1e-5) return;
+      assert.ok(Math.abs(x - b[i].data[j]) < 1e-6, `${p.name}[${j}]: ${x} vs ${b[i].data[j]}`);
+      if (start) assert.notEqual(x, start[i][j]);
+      checked++;
+    });
+  });
+  assert.ok(checked > 1000, `checked ${checked} values`);
+}
+
 test('one TrainStep (fused graph, accumulator, flat AdamW) equals a plain run of the unfused graph + AdamW (bert-nli)', async () => {
   const names = readParameters(nliBytes).map((p) => p.name);
   const fresh = () => readParameters(nliBytes).map((p) => ({ name: p.name, dims: p.dims, data: p.data }));
@@ -202,17 +223,7 @@ test('one TrainStep (fused graph, accumulator, flat AdamW) equals a plain run of
       if (k > 0) continue;
       // After step 1 every value whose gradient is above rounding level moved the same way on both paths (Adam's
       // first step is lr·sign(g), so a gradient at rounding level — attention key biases — has no defined sign).
-      let checked = 0;
-      a.forEach((p, i) => {
-        const norm = l2(grads[i]);
-        p.data.forEach((x, j) => {
-          if (Math.abs(grads[i][j]) < 1e-3 * norm || norm < 1e-5) return;
-          assert.ok(Math.abs(x - b[i].data[j]) < 1e-6, `${p.name}[${j}]: ${x} vs ${b[i].data[j]}`);
-          assert.notEqual(x, start[i][j]);
-          checked++;
-        });
-      });
-      assert.ok(checked > 1000, `checked ${checked} values`);
+      assertSameStep(a, b, grads, start);
     }
     assert.equal(step.stepCount, 3);
   } finally {
@@ -245,16 +256,7 @@ test('TrainStep accumulates two different micro-batches, weighted by their examp
     const differ = fetch.some((f) => ra[f].data.some((x, j) => Math.abs(x - rb[f].data[j]) > 1e-4));
     assert.ok(differ, 'the two micro-batches must have different gradients');
     new AdamW(b, { weightDecay: 0.01 }).step(grads, 1e-3);
-    let checked = 0;
-    a.forEach((p, i) => {
-      const norm = l2(grads[i]);
-      p.data.forEach((x, j) => {
-        if (Math.abs(grads[i][j]) < 1e-3 * norm || norm < 1e-5) return;
-        assert.ok(Math.abs(x - b[i].data[j]) < 1e-6, `${p.name}[${j}]: ${x} vs ${b[i].data[j]}`);
-        checked++;
-      });
-    });
-    assert.ok(checked > 1000, `checked ${checked} values`);
+    assertSameStep(a, b, grads);
   } finally {
     await step.dispose();
     await s.dispose();
