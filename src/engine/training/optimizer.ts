@@ -104,15 +104,22 @@ export class AdamW {
     const largest = params.reduce((a, p) => Math.max(a, p.trainable === false ? 0 : p.data.length), 0);
     const bytes = (3 * total + largest) * 4;
     const mod = opts.kernel === 'js' || total === 0 || bytes > WASM_MAX_BYTES ? null : adamwModule();
-    if (!mod) {
+    let exports: { memory: WebAssembly.Memory; adamw: AdamWKernelFn } | undefined;
+    try {
+      if (mod) {
+        exports = new WebAssembly.Instance(mod, {}).exports as typeof exports;
+        exports!.memory.grow(Math.ceil(bytes / 65536)); // the module's memory starts empty
+      }
+    } catch {
+      exports = undefined; // no memory that large here: the JavaScript loop
+    }
+    if (!exports) {
       this.m = new Float32Array(total);
       this.v = new Float32Array(total);
       return;
     }
     // One memory: [parameters | m | v | one gradient]. Each trainable parameter's values move into it and its
     // `data` becomes a view there (so the update is in place for every reader of p.data).
-    const exports = new WebAssembly.Instance(mod, {}).exports as { memory: WebAssembly.Memory; adamw: AdamWKernelFn };
-    exports.memory.grow(Math.ceil(bytes / 65536)); // the module's memory starts empty
     const buf = exports.memory.buffer;
     const P = new Float32Array(buf, 0, total);
     this.m = new Float32Array(buf, total * 4, total);
