@@ -401,8 +401,7 @@ export async function buildGradientGraph(
   // Sparse tables: a wanted parameter [rows, width] that reaches the objective through one node only, a Gather on
   // axis 0.
   const sparseGather = new Map<number, string>();
-  const sparseRows = new Map<string, { rows: string; values: string }>();
-  const c0 = (t: string) => ctx.dims(t)[1];
+  const sparseRows = new Map<string, SparseGradient>();
   for (const t of options.sparseTables ?? []) {
     if (!wantedParams.includes(t)) continue;
     // Readers whose outputs lead to the objective (a tied decoder that the objective does not read adds nothing).
@@ -433,7 +432,7 @@ export async function buildGradientGraph(
     if (table) {
       // The rows a table's only Gather read and their gradients (rules.ts's Gather scatters them into a table).
       const [, idx] = readersOf(n);
-      const width = c0(table);
+      const width = ctx.dims(table)[1];
       sparseRows.set(table, {
         rows: e.reshape(idx, e.i64([-1])),
         values: e.reshape(gradOf(n.outputs[0])!, e.i64([-1, width])),
