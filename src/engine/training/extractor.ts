@@ -33,6 +33,10 @@ export interface LayerSpec {
   /** Truncate inputs to this many tokens (default min(256, model max)). */
   maxLength?: number;
   batchSize?: number;
+  /** Open the pooled graph as a variant of the loaded model (`LoadedModel.openVariant`): it reads the model file's
+   *  weights instead of a private copy, and the model owns (and disposes) the session. For a one-off pass beside
+   *  other large buffers, such as fine-tuning's candidates. */
+  shareWeights?: boolean;
 }
 
 /** Resolves a layer spec to hidden-state indexes in [0, numLayers]. */
@@ -89,8 +93,9 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     readonly dim: number,
     readonly key: string,
     private readonly session: RuntimeSession,
-    private readonly encoderBytes: Uint8Array,
     private readonly batchSize: number,
+    /** False when the model owns the session (shareWeights). */
+    private readonly ownsSession = true,
   ) {}
 
   static async create(model: LoadedModel, opts: LayerSpec = {}): Promise<EncoderFeatureExtractor> {
@@ -108,8 +113,12 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
     const probe = await model.tokenizer.encode('a', 'b');
     const specialIds = [...new Set(probe.ids.filter((_, i) => probe.specialTokensMask[i]))];
     const spec: PoolingSpec = { hiddenTensors: layers.map((l) => hidden[l]), pooling, specialIds };
-    const encoderBytes = new Uint8Array(fs.readFileSync(model.onnxPath));
-    const session = await openSession(buildPooledModel(encoderBytes, spec), 'cpu');
+    // Memory: the encoder's bytes are not kept (~440 MB at base size); classifierBytes reads the file again.
+    const session = opts.shareWeights
+      ? await model.openVariant(`pooled:${JSON.stringify(spec)}`, (sk) => buildPooledModel(sk, spec), {
+          device: 'cpu',
+        })
+      : await openSession(buildPooledModel(new Uint8Array(fs.readFileSync(model.onnxPath)), spec), 'cpu');
     const maxLength = Math.min(opts.maxLength ?? 256, folder.maxLength);
     const dim = folder.hiddenSize * layers.length;
     const key = JSON.stringify({
@@ -128,8 +137,8 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
       dim,
       key,
       session,
-      encoderBytes,
       opts.batchSize ?? 16,
+      !opts.shareWeights,
     );
   }
 
@@ -191,10 +200,10 @@ export class EncoderFeatureExtractor implements FeatureExtractor {
 
   /** The classifier graph: these features followed by the head, output `logits`. */
   classifierBytes(head: HeadWeights): Uint8Array {
-    return buildPooledModel(this.encoderBytes, this.spec, head);
+    return buildPooledModel(new Uint8Array(fs.readFileSync(this.model.onnxPath)), this.spec, head);
   }
 
   async dispose(): Promise<void> {
-    await this.session.dispose();
+    if (this.ownsSession) await this.session.dispose();
   }
 }

@@ -965,6 +965,7 @@ export async function fineTune(
       net.bytes,
       params.map((p, k) => ({ ...p, data: bestParams![k] })),
     );
+    net.bytes = new Uint8Array(0); // memory: only the best network's bytes are needed from here
 
     // ---- test ----
     ctx.onProgress?.({ phase: 'evaluating', what: 'test' });
@@ -1008,6 +1009,8 @@ export async function fineTune(
       valMetrics = (
         await evaluate({ session: evalGraph, feeds: paramFeeds(bestParams) }, data, items, split.val, labels, padId)
       ).metrics;
+    // Memory: the evaluation session holds the frozen weights; the candidates below open the encoder again.
+    await evalGraph.dispose();
     if (
       !cancelled &&
       (data.task === 'sequence' || data.task === 'pair') &&
@@ -1016,7 +1019,7 @@ export async function fineTune(
       ctx.onProgress?.({ phase: 'evaluating', what: 'candidates' });
       const ds = data.dataset;
       const idx = new Map(labels.map((l, i) => [l, i]));
-      const extractor = await EncoderFeatureExtractor.create(model, {});
+      const extractor = await EncoderFeatureExtractor.create(model, { shareWeights: true });
       try {
         const pairs = data.task === 'pair' ? ds.examples.map((e) => e.pair ?? '') : undefined;
         const pooled = await extractor.embedBatch(

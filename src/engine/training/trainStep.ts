@@ -31,22 +31,33 @@ export async function openTrainingGraph(
   objective: Objective,
   opts: { fuse?: boolean; dropout?: { sites: DropoutSite[]; hiddenSize: number } } = {},
 ): Promise<TrainingGraph> {
-  const d = opts.dropout?.sites.length
+  // Memory: each rewrite is a new copy of the network (~440 MB at base size), so only the latest one is kept.
+  let bytes = opts.dropout?.sites.length
     ? addDropoutInputs(netBytes, opts.dropout.sites, opts.dropout.hiddenSize)
     : netBytes;
-  const f = opts.fuse === false ? { bytes: d, fused: 0 } : fuseLayerNorms(d);
-  const l = opts.fuse === false ? { bytes: f.bytes, fused: 0 } : fuseLinears(f.bytes);
+  let fusedLayerNorms = 0;
+  let fusedLinears = 0;
+  if (opts.fuse !== false) {
+    const f = fuseLayerNorms(bytes);
+    bytes = f.bytes;
+    fusedLayerNorms = f.fused;
+    const l = fuseLinears(bytes);
+    bytes = l.bytes;
+    fusedLinears = l.fused;
+  }
   // Embedding tables come back as their looked-up rows (gradient.ts, sparseTables): the step adds them into the
   // table's gradient itself, instead of the graph writing a whole zero table, scattering into it and handing it
   // over (the word-embedding table is 2.1 M of the embedded model's 5.4 M values).
-  const grad = await buildGradientGraph(l.bytes, {
+  const grad = await buildGradientGraph(bytes, {
     objective,
     wrt: { parameters },
     parametersAsInputs: true,
     sparseTables: opts.fuse === false ? [] : parameters,
   });
+  bytes = new Uint8Array(0);
   const session = await openSession(grad.bytes, 'cpu');
-  return { grad, session, fusedLayerNorms: f.fused, fusedLinears: l.fused };
+  // The session has its own copy of the graph: training does not keep the bytes (frozen weights stay in them).
+  return { grad: { ...grad, bytes: new Uint8Array(0) }, session, fusedLayerNorms, fusedLinears };
 }
 
 /** The network's forward pass with these parameters as graph inputs (initializers dropped, Identity aliases
