@@ -65,10 +65,18 @@ test('the Distill section distils a workspace teacher into a 1-layer student, sh
   const teacher = join(workspace, 'teacher');
   await view.locator(`#distill-teacher option[value="${teacher}"]`).waitFor({ state: 'attached', timeout: 30000 });
   await view.locator('#distill-teacher').selectOption(teacher);
+  // A state echo from the host (the teacher list, the teacher just chosen) re-renders the section and can replace
+  // the field between fill and Tab, dropping the typed text: type it again until it holds.
   const setField = async (id, value) => {
-    await view.locator(id).fill(value);
-    await view.locator(id).press('Tab');
-    await waitFor(async () => (await view.locator(id).inputValue()) === value, { what: `${id} = ${value}` });
+    await waitFor(
+      async () => {
+        if ((await view.locator(id).inputValue()) === value) return true;
+        await view.locator(id).fill(value);
+        await view.locator(id).press('Tab');
+        return false;
+      },
+      { what: `${id} = ${value}`, interval: 500 },
+    );
   };
   await setField('#distill-student', MLM);
   await setField('#distill-layers', '1');
