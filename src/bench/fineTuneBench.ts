@@ -27,6 +27,8 @@ export interface ThroughputResult {
   /** Step cost / inference cost per example. */
   ratio: number;
   rounds: number;
+  /** Calls of each side in a row per round (the first of each run untimed; 1: every call timed, alternating). */
+  block: number;
   /** Median milliseconds per batch over the rounds: inference, the whole step, its session run (forward +
    *  backward) and AdamW (medians, because the machine's load moves during a run). */
   ms: { inference: number; step: number; run: number; optimizer: number };
@@ -40,7 +42,7 @@ export interface ThroughputResult {
  *  network's forward pass, as evaluation and the saved model run it), batch × tokens, rounds interleaved. */
 export async function throughput(
   model: LoadedModel,
-  opts: { batch?: number; tokens?: number; rounds?: number; compareUnfused?: boolean } = {},
+  opts: { batch?: number; tokens?: number; rounds?: number; compareUnfused?: boolean; block?: number } = {},
 ): Promise<ThroughputResult> {
   const batch = opts.batch ?? 16;
   const tokens = opts.tokens ?? 128;
@@ -112,14 +114,23 @@ export async function throughput(
   const forward = async () => {
     await infer.run(feedsFor(infer.inputNames), ['logits']);
   };
+  // Each side runs as it runs in use, back to back: a round is `block` steps of each variant in a row, then `block`
+  // forward passes in a row, and only the last `block − 1` of each run of calls are timed (the first one follows
+  // the other side's work, with the caches holding the other side's buffers). Rounds alternate so that both sides
+  // see the same drift of the machine's load. `block: 1` is the older measurement: one step, one forward, each
+  // timed right after the other side's work (cold caches: it flatters the step, see docs/training.md).
+  const block = Math.max(1, Math.floor(opts.block ?? 3));
+  const timed = (k: number) => block === 1 || k > 0;
   for (const s of steps) await runStep(s, false); // warm-up
   await forward();
   const tInfer: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const s of r % 2 ? [...steps].reverse() : steps) await runStep(s, true); // alternate the order
-    const t = performance.now();
-    await forward();
-    tInfer.push(performance.now() - t);
+    for (const s of r % 2 ? [...steps].reverse() : steps) for (let k = 0; k < block; k++) await runStep(s, timed(k)); // alternate the order of the variants
+    for (let k = 0; k < block; k++) {
+      const t = performance.now();
+      await forward();
+      if (timed(k)) tInfer.push(performance.now() - t);
+    }
   }
   for (const s of steps) await s.step.dispose();
   await infer.dispose();
@@ -143,6 +154,7 @@ export async function throughput(
     ...main,
     inferenceExamplesPerSecond: batch / (inferMs / 1000),
     rounds,
+    block,
     ms: { inference: inferMs, ...main.ms },
     ...(steps[1] ? { unfused: of(steps[1]) } : {}),
     fusedLayerNorms,

@@ -1,4 +1,4 @@
-// `npm run bench:finetune -- [--rounds N] [--no-unfused] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
+// `npm run bench:finetune -- [--rounds N] [--block N] [--no-unfused] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
 //   [--skip-throughput] [--skip-token] [--skip-finetune] [--unweighted]`: the fine-tuning measurements of docs/training.md
 // (fineTuneBench.ts) on the embedded model; prints Markdown. Throughput is a ratio measured within one run.
 import * as os from 'node:os';
@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   );
   const t = has('skip-throughput')
     ? undefined
-    : await throughput(model, { rounds: Number(arg('rounds', '5')), compareUnfused: !has('no-unfused') });
+    : await throughput(model, {
+        rounds: Number(arg('rounds', '5')),
+        block: Number(arg('block', '3')),
+        compareUnfused: !has('no-unfused'),
+      });
   if (t) {
     const ms = (x: number) => x.toFixed(0);
     console.log(
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
         .map((x) => x.toFixed(1))
         .join(
           ' ',
-        )} at the end; ${t.rounds} interleaved rounds; ${t.fusedLayerNorms} LayerNorms and ${t.fusedLinears} linear layers fused in the training graph\n`,
+        )} at the end; ${t.rounds} interleaved rounds of ${t.block} calls per side; ${t.fusedLayerNorms} LayerNorms and ${t.fusedLinears} linear layers fused in the training graph\n`,
     );
     console.log(
       '| 128 tokens, batch 16, embedded model | examples/s | median ms per batch (session run + AdamW) | step / inference |\n| --- | --- | --- | --- |',
