@@ -181,6 +181,22 @@ function parseValueInfo(bytes: Uint8Array, f: Field): ValueInfo {
   return v;
 }
 
+/** Who produces each tensor and who reads it (in node order; a node reading a tensor twice is listed twice). */
+export function nodeLinks(m: OnnxModel): { producers: Map<string, OnnxNode>; readers: Map<string, OnnxNode[]> } {
+  const producers = new Map<string, OnnxNode>();
+  const readers = new Map<string, OnnxNode[]>();
+  for (const n of m.nodes) {
+    for (const o of n.outputs) producers.set(o, n);
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const r = readers.get(i);
+      if (r) r.push(n);
+      else readers.set(i, [n]);
+    }
+  }
+  return { producers, readers };
+}
+
 export function parseModel(bytes: Uint8Array): OnnxModel {
   const top = readFields(bytes);
   const graphs = top.filter((f) => f.no === MODEL_GRAPH && f.wt === WT_LEN);

@@ -6,7 +6,7 @@
 import { readFields } from '../onnx/protobuf';
 import { TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_FLOAT_DATA, TENSOR_RAW } from '../onnx/schema';
 import type { Emitter } from './emitter';
-import { DT_FLOAT, type OnnxModel, type OnnxNode, readInitializer } from './onnxModel';
+import { DT_FLOAT, type OnnxModel, type OnnxNode, nodeLinks, readInitializer } from './onnxModel';
 
 /** The one float value of a constant (a Constant node's value or a one-value initializer), if it is one. */
 export function scalarOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): number | undefined {
@@ -47,12 +47,7 @@ export interface GeluPattern {
  *  √2 or Mul by 1/√2) → Erf → +1 → ·x → ·0.5, the last two Muls in either order. Keyed by the index of the node
  *  that produces the GELU's output. */
 export function findGeluPatterns(m: OnnxModel, keep: (t: string) => boolean): Map<number, GeluPattern> {
-  const producers = new Map<string, OnnxNode>();
-  const readers = new Map<string, OnnxNode[]>();
-  for (const n of m.nodes) {
-    for (const o of n.outputs) producers.set(o, n);
-    for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
-  }
+  const { producers, readers } = nodeLinks(m);
   const outputs = new Set(m.outputs.map((o) => o.name));
   const single = (t: string) => {
     const r = readers.get(t) ?? [];

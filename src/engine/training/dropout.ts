@@ -5,9 +5,9 @@
 // from an epoch checkpoint replays the same masks.
 import {
   DT_FLOAT,
-  type OnnxNode,
   encodeNode,
   encodeValueInfo,
+  nodeLinks,
   parseModel,
   renameNodeInputs,
   writeModel,
@@ -54,8 +54,7 @@ export function headDropoutRate(family: Family, task: FineTuneTask, config: Reco
 export function addDropoutInputs(bytes: Uint8Array, sites: DropoutSite[], hiddenSize: number): Uint8Array {
   if (!sites.length) return bytes;
   const m = parseModel(bytes);
-  const readers = new Map<string, OnnxNode[]>();
-  for (const n of m.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const { readers } = nodeLinks(m);
   const replaceNodes = new Map<number, Uint8Array | null>();
   const appendInputs: Uint8Array[] = [];
   sites.forEach((s, k) => {

@@ -6,7 +6,15 @@
 // Only the graph that trains is rewritten; the exported model keeps the encoder's own nodes. Parameter names
 // (γ, β) are unchanged, so the same weights feed either graph.
 import { readFields } from '../onnx/protobuf';
-import { DT_FLOAT, type OnnxModel, type OnnxNode, encodeNode, parseModel, writeModel } from '../grad/onnxModel';
+import {
+  DT_FLOAT,
+  type OnnxModel,
+  type OnnxNode,
+  encodeNode,
+  nodeLinks,
+  parseModel,
+  writeModel,
+} from '../grad/onnxModel';
 import { scalarOf } from '../grad/patterns';
 import { TENSOR_RAW } from '../onnx/schema';
 
@@ -37,12 +45,7 @@ export interface FusedGraph {
  *  LayerNormalization node (the default-domain opset is raised to 17 when one is fused). */
 export function fuseLayerNorms(bytes: Uint8Array): FusedGraph {
   const m = parseModel(bytes);
-  const producers = new Map<string, OnnxNode>();
-  const readers = new Map<string, OnnxNode[]>();
-  for (const n of m.nodes) {
-    for (const o of n.outputs) producers.set(o, n);
-    for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
-  }
+  const { producers, readers } = nodeLinks(m);
   const graphOutputs = new Set(m.outputs.map((o) => o.name));
   const only = (t: string, reader: OnnxNode) =>
     !graphOutputs.has(t) && (readers.get(t) ?? []).length === 1 && readers.get(t)![0] === reader;

@@ -5,7 +5,15 @@
 // rows. Reshapes on either side keep every other tensor as it was; parameter names do not change, so the same
 // weights feed the exported graph and this one. Only the graph that trains is rewritten.
 import { encodeInitializer } from '../onnx/schema';
-import { DT_FLOAT, type OnnxModel, type OnnxNode, encodeNode, parseModel, writeModel } from '../grad/onnxModel';
+import {
+  DT_FLOAT,
+  type OnnxModel,
+  type OnnxNode,
+  encodeNode,
+  nodeLinks,
+  parseModel,
+  writeModel,
+} from '../grad/onnxModel';
 import { concatBytes } from '../onnx/protobuf';
 
 export interface FusedLinears {
@@ -26,12 +34,7 @@ function floatDims(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): n
  *  two Reshapes. */
 export function fuseLinears(bytes: Uint8Array): FusedLinears {
   const m = parseModel(bytes);
-  const producers = new Map<string, OnnxNode>();
-  const readers = new Map<string, OnnxNode[]>();
-  for (const n of m.nodes) {
-    for (const o of n.outputs) producers.set(o, n);
-    for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
-  }
+  const { producers, readers } = nodeLinks(m);
   const graphOutputs = new Set(m.outputs.map((o) => o.name));
   const replace = new Map<number, Uint8Array | null>();
   const inits: Uint8Array[] = [];
