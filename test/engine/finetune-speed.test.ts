@@ -58,15 +58,24 @@ test('linear fusion: each MatMul + bias Add becomes one Gemm; the outputs stay t
   }
 });
 
-test('training graph (LayerNorms with their statistics, linears as Gemms): gradients match PyTorch (bert-nli)', async () => {
+test('training graph (LayerNorms with their statistics, linears as Gemms, FusedMatMul): gradients match PyTorch (bert-nli)', async () => {
   const nli = readJson(`${fixture('bert-nli')}/gradients.json`);
   const bytes = new Uint8Array(fs.readFileSync(`${fixture('bert-nli')}/onnx/model.onnx`));
-  const g = await buildGradientGraph(fuseLinears(fuseLayerNorms(bytes).bytes).bytes, {
-    objective: { kind: 'cross-entropy', outputs: ['logits'] },
-    wrt: { parameters: 'all' },
-  });
+  const fused = fuseLinears(fuseLayerNorms(bytes).bytes).bytes;
+  const options = {
+    objective: { kind: 'cross-entropy' as const, outputs: ['logits'] },
+    wrt: { parameters: 'all' as const },
+  };
+  const g = await buildGradientGraph(fused, { ...options, contribOps: true });
   // The LayerNorms' backward reads the forward's mean and 1/σ (their optional outputs) instead of recomputing σ.
   assert.equal(count(g.bytes, 'Sqrt'), 0);
+  // Attention's backward products read the forward's head tensors through FusedMatMul's transA/transB: per layer,
+  // Pᵀ·dC, dC·Vᵀ, dS·K and Qᵀ·dS without a Transpose each (two layers here); standard ONNX otherwise.
+  const m = parseModel(g.bytes);
+  const plain = await buildGradientGraph(fused, options);
+  assert.equal(m.nodes.filter((n) => n.opType === 'FusedMatMul' && n.domain === 'com.microsoft').length, 2 * 4);
+  assert.equal(count(plain.bytes, 'Transpose') - count(g.bytes, 'Transpose'), 2 * 4);
+  assert.ok(parseModel(plain.bytes).nodes.every((n) => !n.domain));
   const s = nli.input_ids.length;
   const session = await openSession(g.bytes);
   const out = await session.run(

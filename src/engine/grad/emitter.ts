@@ -2,6 +2,7 @@
 import { type Attr, encodeInitializer, encodeNode, tensorPayload } from './onnxModel';
 
 export const PREFIX = 'bertlens_grad/';
+export const MS_DOMAIN = 'com.microsoft';
 
 export class Emitter {
   readonly nodes: Uint8Array[] = [];
@@ -9,6 +10,8 @@ export class Emitter {
   private counter = 0;
   private readonly consts = new Map<string, string>();
   private readonly shapes = new Map<string, string>();
+  /** Operator domains other than the default one that emitted nodes use (the written model imports them). */
+  readonly domains = new Set<string>();
 
   constructor(
     /** Default-domain opset of the written graph (decides ReduceMean's axes form). */
@@ -23,6 +26,14 @@ export class Emitter {
   op(type: string, inputs: string[], attrs: Attr[] = [], hint = type): string {
     const out = this.fresh(hint);
     this.nodes.push(encodeNode(type, inputs, [out], `${out}_node`, attrs));
+    return out;
+  }
+
+  /** One node of ONNX Runtime's contrib domain (com.microsoft, version 1) with one output. */
+  msOp(type: string, inputs: string[], attrs: Attr[] = []): string {
+    const out = this.fresh(type);
+    this.nodes.push(encodeNode(type, inputs, [out], `${out}_node`, attrs, MS_DOMAIN));
+    this.domains.add(MS_DOMAIN);
     return out;
   }
 

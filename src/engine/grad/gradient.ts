@@ -55,6 +55,9 @@ export interface GradientOptions {
    *  gradients — what a training step adds into the table itself, without the graph writing (and handing back)
    *  a whole zero table. Any other parameter named here keeps its dense gradient. */
   sparseTables?: string[];
+  /** Use ONNX Runtime's com.microsoft operators where they save a pass (FusedMatMul for a product with a transposed
+   *  operand). Only ORT's CPU provider is sure to have them: the training graphs set it, saliency does not. */
+  contribOps?: boolean;
 }
 
 /** A table's gradient as its looked-up rows: `rows` (int64 [n]) and their gradients `values` (float [n, width]);
@@ -397,6 +400,7 @@ export async function buildGradientGraph(
     wants: (t) => !!t && reached.has(t) && needed.has(t),
     constInts: (t) => constIntsOf(m, producers, t),
     opset: m.opset,
+    contrib: options.contribOps,
   };
   // Sparse tables: a wanted parameter [rows, width] that reaches the objective through one node only, a Gather on
   // axis 0.
@@ -545,6 +549,7 @@ export async function buildGradientGraph(
     appendInputs,
     outputs: outputFields,
     minOpset: 17,
+    domains: e.domains,
   });
   return {
     bytes,

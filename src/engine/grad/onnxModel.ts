@@ -294,6 +294,8 @@ export interface ModelEdits {
   outputs: Uint8Array[];
   /** Raise the default-domain opset to at least this. */
   minOpset: number;
+  /** Other operator domains the new nodes use (imported at version 1 when the model does not import them). */
+  domains?: Iterable<string>;
 }
 
 export function writeModel(model: OnnxModel, e: ModelEdits): Uint8Array {
@@ -321,6 +323,7 @@ export function writeModel(model: OnnxModel, e: ModelEdits): Uint8Array {
   const opset = Math.max(model.opset, e.minOpset);
   const top: Uint8Array[] = [];
   let sawDefault = false;
+  const missing = new Set(e.domains ?? []);
   for (const f of readFields(b)) {
     if (f === model.graphField || (f.no === MODEL_GRAPH && f.start === model.graphField.start)) top.push(graph);
     else if (f.no === MODEL_IR_VERSION)
@@ -328,6 +331,7 @@ export function writeModel(model: OnnxModel, e: ModelEdits): Uint8Array {
     else if (f.no === MODEL_OPSET) {
       let domain = '';
       for (const of of readFields(b, f.valStart, f.valEnd)) if (of.no === OPSET_DOMAIN) domain = fieldString(b, of);
+      missing.delete(domain);
       if (domain === '' || domain === 'ai.onnx') {
         sawDefault = true;
         top.push(lenField(MODEL_OPSET, varintField(OPSET_VERSION, opset)));
@@ -335,5 +339,7 @@ export function writeModel(model: OnnxModel, e: ModelEdits): Uint8Array {
     } else top.push(b.subarray(f.start, f.end));
   }
   if (!sawDefault) top.push(lenField(MODEL_OPSET, varintField(OPSET_VERSION, opset)));
+  for (const d of missing)
+    top.push(lenField(MODEL_OPSET, concatBytes([stringField(OPSET_DOMAIN, d), varintField(OPSET_VERSION, 1)])));
   return concatBytes(top);
 }

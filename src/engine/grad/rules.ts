@@ -16,6 +16,8 @@ export interface RuleContext {
   constInts(t: string): number[] | undefined;
   /** Model opset before the builder raised it. */
   opset: number;
+  /** ONNX Runtime's com.microsoft operators may be emitted (GradientOptions.contribOps). */
+  contrib?: boolean;
 }
 
 /** Gradient of each input slot (undefined where none is wanted or defined). */
@@ -55,6 +57,11 @@ function sumRows(c: RuleContext, g: string, x: string, n: number): string {
   );
   return e.reshape(e.op('MatMul', [ones, g2]), e.shape(x));
 }
+
+/** A product with a transposed operand as one FusedMatMul (transA/transB), when contrib operators are allowed and
+ *  both operands have the same rank: no Transpose node. Where the operand is itself a Transpose of the forward pass
+ *  (attention's heads), ORT would otherwise merge the two Transposes into a new one, a full copy per use. */
+const fused = (c: RuleContext, ad: number[], bd: number[]) => !!c.contrib && ad.length === bd.length;
 
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 const swapLast = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
@@ -183,7 +190,9 @@ export const RULES: Record<string, Rule> = {
       const g2 = e.reshape(g[0]!, e.i64([-1, bd[1]]));
       out[0] = e.reshape(e.op('Gemm', [g2, b], [{ name: 'transB', i: 1 }]), e.shape(a));
     } else if (c.wants(a)) {
-      const t = e.op('MatMul', [g[0]!, e.transpose(b, swapLast(bd.length))]);
+      const t = fused(c, ad, bd)
+        ? e.msOp('FusedMatMul', [g[0]!, b], [{ name: 'transB', i: 1 }])
+        : e.op('MatMul', [g[0]!, e.transpose(b, swapLast(bd.length))]);
       out[0] = unbroadcast(c, t, a, [...yd.slice(0, -2), ad[ad.length - 2], ad[ad.length - 1]]);
     }
     if (c.wants(b)) {
@@ -193,7 +202,9 @@ export const RULES: Record<string, Rule> = {
         const g2 = e.reshape(g[0]!, e.i64([-1, bd[1]]));
         out[1] = e.op('MatMul', [e.transpose(a2, [1, 0]), g2]);
       } else {
-        const t = e.op('MatMul', [e.transpose(a, swapLast(ad.length)), g[0]!]);
+        const t = fused(c, ad, bd)
+          ? e.msOp('FusedMatMul', [a, g[0]!], [{ name: 'transA', i: 1 }])
+          : e.op('MatMul', [e.transpose(a, swapLast(ad.length)), g[0]!]);
         out[1] = unbroadcast(c, t, b, [...yd.slice(0, -2), bd[bd.length - 2], bd[bd.length - 1]]);
       }
     }

@@ -346,6 +346,7 @@ export async function adapt(
     objective: mlmObjective(output),
     wrt: { parameters: all.map((p) => p.name) },
     parametersAsInputs: true,
+    contribOps: true, // the session runs on the CPU provider
   });
   const params = all
     .filter((p) => grad.outputs.gradients[p.name] !== undefined)

@@ -561,6 +561,7 @@ export async function distill(
     objective: { kind: 'distillation', output: 'logits', temperature: T, alpha },
     wrt: { parameters: params.map((p) => p.name) },
     parametersAsInputs: true,
+    contribOps: true, // the session runs on the CPU provider
   });
   const reached = params.filter((p) => grad.outputs.gradients[p.name] !== undefined);
 

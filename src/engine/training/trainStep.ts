@@ -53,6 +53,7 @@ export async function openTrainingGraph(
     wrt: { parameters },
     parametersAsInputs: true,
     sparseTables: opts.fuse === false ? [] : parameters,
+    contribOps: opts.fuse !== false,
   });
   bytes = new Uint8Array(0);
   const session = await openSession(grad.bytes, 'cpu');
