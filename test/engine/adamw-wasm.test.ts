@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ADAMW_WASM } from '../../src/engine/training/adamwWasm';
-import { AdamW, type Parameter } from '../../src/engine/training/optimizer';
+import { AdamW, type Parameter, denseRows } from '../../src/engine/training/optimizer';
 import { createRng } from '../../src/engine/training/random';
 import { ROOT } from '../helpers';
 
@@ -80,4 +80,46 @@ test('WebAssembly and JavaScript AdamW give the same bits over 6 steps; state ro
     assert.equal(p.data.byteLength, p.data.buffer.byteLength);
   });
   assert.throws(() => wasm.step(g, 1e-3), /after release/);
+});
+
+test("a table's gradient as its looked-up rows: the same bits as its dense gradient, staged in chunks or not", () => {
+  // Width 256 stages 256 rows per chunk: 700 looked-up rows (repeats, one negative) cross two chunk boundaries.
+  // Width 6 (not a multiple of 4) and the JavaScript loop take the dense gradient instead.
+  for (const [width, tableRows, looked] of [
+    [256, 300, 700],
+    [6, 40, 90],
+  ]) {
+    const rng = createRng(width);
+    const table = (): Parameter[] => [
+      {
+        name: 'embeddings.word_embeddings.weight',
+        dims: [tableRows, width],
+        data: Float32Array.from({ length: tableRows * width }, () => rng() - 0.5),
+      },
+    ];
+    const base = table()[0].data;
+    const make = () => [{ ...table()[0], data: base.slice() }];
+    const [sparse, dense, js] = [make(), make(), make()];
+    const a = new AdamW(sparse, { weightDecay: 0.05 });
+    const b = new AdamW(dense, { weightDecay: 0.05 });
+    const c = new AdamW(js, { weightDecay: 0.05, kernel: 'js' });
+    const bitsOf = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    for (let t = 1; t <= 3; t++) {
+      const rows = Array.from({ length: looked }, (_, i) => (i === 5 ? -1 : Math.floor(rng() * tableRows)));
+      const values = Float32Array.from({ length: looked * width }, () => (rng() - 0.5) * 10 ** (t - 3));
+      const g = { rows: Float32Array.from(rows), values, width };
+      const full = denseRows(tableRows * width, width, g.rows, values);
+      assert.equal(
+        full[(tableRows - 1) * width],
+        rows.reduce((s, r, i) => (r === -1 || r === tableRows - 1 ? Math.fround(s + values[i * width]) : s), 0),
+      );
+      a.step([g], 1e-3);
+      b.step([full], 1e-3);
+      c.step([g], 1e-3);
+      assert.ok(bitsOf(sparse[0].data).equals(bitsOf(dense[0].data)), `width ${width}, step ${t}: rows vs dense`);
+      assert.ok(bitsOf(js[0].data).equals(bitsOf(dense[0].data)), `width ${width}, step ${t}: JavaScript loop`);
+    }
+    assert.ok(sparse[0].data.some((x, i) => x !== base[i]));
+    assert.throws(() => a.step([{ rows: [0], values: new Float32Array(width + 1), width }], 1e-3), /rows of/);
+  }
 });

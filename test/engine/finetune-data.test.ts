@@ -448,8 +448,17 @@ test('linear warm-up (10 %) then linear decay, as HF schedules it; gradient accu
   acc.add([Float32Array.from([1, 2])], 3); // mean of 3 examples
   acc.add([Float32Array.from([5, -2])], 1);
   assert.equal(acc.examples, 4);
-  assert.deepEqual([...acc.take()[0]!], [(3 + 5) / 4, (6 - 2) / 4]);
+  assert.deepEqual([...(acc.take()[0] as Float32Array)], [(3 + 5) / 4, (6 - 2) / 4]);
   assert.equal(acc.examples, 0);
+  // A table's gradient as its looked-up rows: handed through as it is for one micro-batch, added in as the table's
+  // dense gradient (repeated rows summed, negative rows from the end) when there are several.
+  const table = new GradientAccumulator([6]); // 3 rows of width 2
+  const rows = { rows: [2, 0, -1], values: Float32Array.from([1, 2, 3, 4, 5, 6]), width: 2 };
+  table.add([rows], 2);
+  assert.equal(table.take()[0], rows);
+  table.add([rows], 2);
+  table.add([Float32Array.from([0, 0, 0, 0, 4, 4])], 2);
+  assert.deepEqual([...(table.take()[0] as Float32Array)], [3 / 2, 4 / 2, 0, 0, (1 + 5 + 4) / 2, (2 + 6 + 4) / 2]);
 });
 
 test('length-bucketed batches: every example once, similar lengths together, seeded', () => {

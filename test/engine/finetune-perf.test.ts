@@ -119,13 +119,13 @@ test('gradient accumulation: one micro-batch passes through untouched; sums are 
   acc.add([Float32Array.from([1, 2]), Float32Array.from([1, 1, 1])], 3);
   acc.add([Float32Array.from([5, -2]), undefined], 1);
   const two = acc.take();
-  assert.deepEqual([...two[0]!], [(3 + 5) / 4, (6 - 2) / 4]);
-  assert.deepEqual([...two[1]!], [3 / 4, 3 / 4, 3 / 4]);
+  assert.deepEqual([...(two[0] as Float32Array)], [(3 + 5) / 4, (6 - 2) / 4]);
+  assert.deepEqual([...(two[1] as Float32Array)], [3 / 4, 3 / 4, 3 / 4]);
   acc.add([undefined, Float32Array.from([2, 0, -2])], 1);
   acc.add([undefined, Float32Array.from([0, 0, 2])], 1);
   const three = acc.take();
   assert.equal(three[0], undefined, 'no gradient this step: none, not last step’s');
-  assert.deepEqual([...three[1]!], [1, 0, 0], 'last step’s sums do not leak in');
+  assert.deepEqual([...(three[1] as Float32Array)], [1, 0, 0], 'last step’s sums do not leak in');
   assert.equal(acc.examples, 0);
 });
 

@@ -4,6 +4,8 @@
 ;; adamwWasm.ts; test/engine/adamw-wasm.test.ts checks that the embedded bytes are this file's.
 ;;   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g·g;  p ← p·shrink − step·m / (√v·inv + ε)
 ;; p, g, m, v: byte offsets of float32 arrays in memory; n: values (a multiple of 4; the caller does the tail).
+;; scatter_add: a table's gradient from its looked-up rows, out[rows[i]·w …] += vals[i·w …] for i in order (the
+;; same float32 additions, in the same order, as denseRows in optimizer.ts); w: the row width, a multiple of 4.
 (module
   (memory (export "memory") 0)
   (func (export "adamw")
@@ -43,4 +45,27 @@
                 (f32x4.mul (local.get $ST) (local.get $mj))
                 (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vj)) (local.get $INV)) (local.get $EPS)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $next)))))
+        (br $next))))
+  (func (export "scatter_add")
+    (param $out i32) (param $rows i32) (param $vals i32) (param $n i32) (param $w i32)
+    (local $i i32) (local $wb i32) (local $dst i32) (local $src i32) (local $j i32)
+    (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $dst
+          (i32.add (local.get $out)
+            (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $i) (i32.const 2)))) (local.get $wb))))
+        (local.set $src (i32.add (local.get $vals) (i32.mul (local.get $i) (local.get $wb))))
+        (local.set $j (i32.const 0))
+        (block $rowdone
+          (loop $col
+            (br_if $rowdone (i32.ge_u (local.get $j) (local.get $wb)))
+            (v128.store (i32.add (local.get $dst) (local.get $j))
+              (f32x4.add
+                (v128.load (i32.add (local.get $dst) (local.get $j)))
+                (v128.load (i32.add (local.get $src) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $col)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row)))))

@@ -13,6 +13,39 @@ export interface Parameter {
   trainable?: boolean;
 }
 
+/** An embedding table's gradient as its looked-up rows (gradient.ts, sparseTables): row `rows[i]` of the table
+ *  gets `values[i·width …]` added, in order (repeated rows add up); every other row's gradient is zero. */
+export interface RowGradient {
+  rows: ArrayLike<number | bigint>;
+  values: Float32Array;
+  width: number;
+}
+
+/** A parameter's gradient: dense, or a table's looked-up rows. */
+export type Gradient = Float32Array | RowGradient;
+
+const isRows = (g: Gradient): g is RowGradient => !(g instanceof Float32Array);
+
+/** A table's gradient from its looked-up rows: each values row added into its table row, in order — the same
+ *  float32 additions, in the same order, as the graph's ScatterElements, so the same bits. */
+export function denseRows(
+  size: number,
+  width: number,
+  rows: ArrayLike<number | bigint>,
+  values: Float32Array,
+): Float32Array {
+  const out = new Float32Array(size);
+  const tableRows = size / width;
+  for (let i = 0; i < rows.length; i++) {
+    let row = Number(rows[i]);
+    if (row < 0) row += tableRows;
+    const o = row * width;
+    const v = i * width;
+    for (let j = 0; j < width; j++) out[o + j] += values[v + j];
+  }
+  return out;
+}
+
 /** HF's rule: no weight decay on biases and LayerNorm weights. In ONNX exports those are the 1-D parameters
  *  (initializer names are not always kept, so the rank decides, with the name as a second hint). */
 export function decays(p: Pick<Parameter, 'name' | 'dims'>): boolean {
@@ -32,6 +65,8 @@ export interface AdamWOptions {
    *  same float32 bits (tested). */
   kernel?: 'wasm' | 'js';
 }
+
+type ScatterFn = (out: number, rows: number, vals: number, n: number, width: number) => void;
 
 type AdamWKernelFn = (
   p: number,
@@ -64,6 +99,9 @@ function adamwModule(): WebAssembly.Module | null {
 
 /** Most float32 values (parameters, two moments, one gradient buffer) that the WebAssembly memory takes. */
 const WASM_MAX_BYTES = 2 ** 31;
+/** Float32 values of the staging area a table's looked-up rows pass through on their way into the gradient
+ *  buffer (256 KiB, then as many row indices): the rows go in chunks of what fits. */
+const STAGE = 65536;
 
 export interface AdamWState {
   step: number;
@@ -83,8 +121,21 @@ export class AdamW {
   private t = 0;
   private m: Float32Array;
   private v: Float32Array;
-  /** WebAssembly path: the kernel, its memory's gradient buffer and the byte offsets of p, m, v, g. */
-  private wasm?: { fn: AdamWKernelFn; g: Float32Array; pAt: number; mAt: number; vAt: number; gAt: number };
+  /** WebAssembly path: the kernels, its memory's gradient buffer and staging area, and the byte offsets of p, m,
+   *  v, g and the staged values and rows. */
+  private wasm?: {
+    fn: AdamWKernelFn;
+    scatter: ScatterFn;
+    g: Float32Array;
+    stageValues: Float32Array;
+    stageRows: Int32Array;
+    pAt: number;
+    mAt: number;
+    vAt: number;
+    gAt: number;
+    valuesAt: number;
+    rowsAt: number;
+  };
   /** Start of each parameter's slice in m and v (frozen parameters: an empty slice). */
   private readonly offsets: Int32Array;
   private readonly decay: boolean[];
@@ -102,9 +153,9 @@ export class AdamW {
     params.forEach((p, k) => (this.offsets[k + 1] = this.offsets[k] + (p.trainable === false ? 0 : p.data.length)));
     const total = this.offsets[params.length];
     const largest = params.reduce((a, p) => Math.max(a, p.trainable === false ? 0 : p.data.length), 0);
-    const bytes = (3 * total + largest) * 4;
+    const bytes = (3 * total + largest + STAGE + STAGE / 4) * 4;
     const mod = opts.kernel === 'js' || total === 0 || bytes > WASM_MAX_BYTES ? null : adamwModule();
-    let exports: { memory: WebAssembly.Memory; adamw: AdamWKernelFn } | undefined;
+    let exports: { memory: WebAssembly.Memory; adamw: AdamWKernelFn; scatter_add: ScatterFn } | undefined;
     try {
       if (mod) {
         exports = new WebAssembly.Instance(mod, {}).exports as typeof exports;
@@ -125,13 +176,27 @@ export class AdamW {
     this.m = new Float32Array(buf, total * 4, total);
     this.v = new Float32Array(buf, total * 8, total);
     const g = new Float32Array(buf, total * 12, largest);
+    const valuesAt = (3 * total + largest) * 4;
+    const rowsAt = valuesAt + STAGE * 4;
     params.forEach((p, k) => {
       if (p.trainable === false) return;
       const view = P.subarray(this.offsets[k], this.offsets[k + 1]);
       view.set(p.data);
       p.data = view;
     });
-    this.wasm = { fn: exports.adamw, g, pAt: 0, mAt: total * 4, vAt: total * 8, gAt: total * 12 };
+    this.wasm = {
+      fn: exports.adamw,
+      scatter: exports.scatter_add,
+      g,
+      stageValues: new Float32Array(buf, valuesAt, STAGE),
+      stageRows: new Int32Array(buf, rowsAt, STAGE / 4),
+      pAt: 0,
+      mAt: total * 4,
+      vAt: total * 8,
+      gAt: total * 12,
+      valuesAt,
+      rowsAt,
+    };
   }
 
   /** Which loop runs the update. */
@@ -143,16 +208,23 @@ export class AdamW {
     return this.t;
   }
 
-  /** One update with gradients in parameter order (undefined or a frozen parameter: left alone). */
-  step(grads: (Float32Array | undefined)[], lr: number): void {
+  /** One update with gradients in parameter order (undefined or a frozen parameter: left alone). A table's
+   *  gradient may come as its looked-up rows: the WebAssembly path adds them straight into its gradient buffer,
+   *  without a dense copy of the table (the same bits as denseRows, tested). */
+  step(grads: (Gradient | undefined)[], lr: number): void {
     if (grads.length !== this.params.length)
       throw new EngineError('internal', `AdamW got ${grads.length} gradients for ${this.params.length} parameters.`);
     for (let k = 0; k < this.params.length; k++) {
       const g = grads[k];
-      if (g && this.params[k].trainable !== false && g.length !== this.params[k].data.length)
+      const size = this.params[k].data.length;
+      if (!g || this.params[k].trainable === false) continue;
+      const bad = isRows(g)
+        ? g.width <= 0 || size % g.width !== 0 || g.values.length !== g.rows.length * g.width
+        : g.length !== size;
+      if (bad)
         throw new EngineError(
           'internal',
-          `Gradient of ${this.params[k].name} has ${g.length} values, the parameter ${this.params[k].data.length}.`,
+          `Gradient of ${this.params[k].name} has ${isRows(g) ? `${g.rows.length} rows of ${g.width}` : g.length} values, the parameter ${size}.`,
         );
     }
     if (this.released) throw new EngineError('internal', 'AdamW.step after release().');
@@ -173,17 +245,20 @@ export class AdamW {
     const ob2 = f(1 - this.beta2);
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k];
-      const g = grads[k];
-      if (!g || p.trainable === false) continue;
+      const given = grads[k];
+      if (!given || p.trainable === false) continue;
       const x = p.data;
       const o = this.offsets[k];
       const n = x.length;
       const shrink = f(this.decay[k] ? 1 - lr * this.weightDecay : 1);
       let j = 0;
       const w = this.wasm;
+      const staged = w && isRows(given) && given.width % 4 === 0 && given.width <= STAGE / 4;
+      const g = isRows(given) && !staged ? denseRows(n, given.width, given.rows, given.values) : given;
       if (w) {
         const body = n - (n % 4);
-        w.g.set(g.length === body ? g : g.subarray(0, body));
+        if (isRows(g)) this.stageRows(g, n);
+        else w.g.set(g.length === body ? g : g.subarray(0, body));
         w.fn(
           w.pAt + o * 4,
           w.gAt,
@@ -199,16 +274,35 @@ export class AdamW {
           eps,
           shrink,
         );
-        j = body; // the last n mod 4 values: the same arithmetic below
+        j = body; // the last n mod 4 values: the same arithmetic below (none for staged rows: width mod 4 = 0)
       }
+      const dense = g as Float32Array;
       for (; j < n; j++) {
-        const gj = g[j];
+        const gj = dense[j];
         const mj = f(f(b1 * m[o + j]) + f(ob1 * gj));
         const vj = f(f(b2 * v[o + j]) + f(f(ob2 * gj) * gj));
         m[o + j] = mj;
         v[o + j] = vj;
         x[j] = f(x[j] * shrink) - f(f(stepSize * mj) / f(f(f(Math.sqrt(vj)) * invC2sqrt) + eps));
       }
+    }
+  }
+
+  /** A table's looked-up rows added into the zeroed gradient buffer, a chunk of rows at a time through the
+   *  staging area (rows counted from the end when negative, as in denseRows). */
+  private stageRows(g: RowGradient, size: number): void {
+    const w = this.wasm!;
+    w.g.fill(0, 0, size);
+    const tableRows = size / g.width;
+    const chunk = Math.floor(STAGE / g.width);
+    for (let start = 0; start < g.rows.length; start += chunk) {
+      const end = Math.min(g.rows.length, start + chunk);
+      for (let i = start; i < end; i++) {
+        const row = Number(g.rows[i]);
+        w.stageRows[i - start] = row < 0 ? row + tableRows : row;
+      }
+      w.stageValues.set(g.values.subarray(start * g.width, end * g.width));
+      w.scatter(w.gAt, w.rowsAt, w.valuesAt, end - start, g.width);
     }
   }
 
@@ -269,7 +363,7 @@ export class GradientAccumulator {
   private readonly sums: (Float64Array | undefined)[];
   /** Parameters that got a gradient in this step. */
   private readonly hit: boolean[];
-  private first: (Float32Array | undefined)[] | undefined;
+  private first: (Gradient | undefined)[] | undefined;
   private firstSize = 0;
   private count = 0;
   private adds = 0;
@@ -283,7 +377,7 @@ export class GradientAccumulator {
     return this.count;
   }
 
-  add(grads: (Float32Array | undefined)[], batchSize: number): void {
+  add(grads: (Gradient | undefined)[], batchSize: number): void {
     this.adds++;
     this.count += batchSize;
     if (this.adds === 1) {
@@ -298,10 +392,11 @@ export class GradientAccumulator {
     this.accumulate(grads, batchSize);
   }
 
-  private accumulate(grads: (Float32Array | undefined)[], w: number): void {
+  private accumulate(grads: (Gradient | undefined)[], w: number): void {
     for (let k = 0; k < grads.length; k++) {
-      const g = grads[k];
-      if (!g) continue;
+      const given = grads[k];
+      if (!given) continue;
+      const g = isRows(given) ? denseRows(this.sizes[k], given.width, given.rows, given.values) : given;
       let s = this.sums[k];
       if (!s) s = this.sums[k] = new Float64Array(this.sizes[k]);
       else if (!this.hit[k]) s.fill(0);
@@ -311,8 +406,8 @@ export class GradientAccumulator {
   }
 
   /** The mean gradients, and a reset. */
-  take(): (Float32Array | undefined)[] {
-    let out: (Float32Array | undefined)[];
+  take(): (Gradient | undefined)[] {
+    let out: (Gradient | undefined)[];
     if (this.adds <= 1) out = this.first ?? this.sizes.map(() => undefined);
     else {
       const n = this.count;

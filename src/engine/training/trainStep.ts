@@ -11,7 +11,7 @@ import { type InputTensor, type OutputTensor, type RuntimeSession, openSession }
 import { type DropoutSite, addDropoutInputs } from './dropout';
 import { fuseLayerNorms } from './fuseLayerNorm';
 import { fuseLinears } from './fuseLinear';
-import { AdamW, type AdamWOptions, GradientAccumulator, type Parameter } from './optimizer';
+import { AdamW, type AdamWOptions, type Gradient, GradientAccumulator, type Parameter, denseRows } from './optimizer';
 
 export interface TrainingGraph {
   grad: GradientGraph;
@@ -91,25 +91,7 @@ export async function openEvalGraph(
   return openSession(bytes, 'cpu');
 }
 
-/** A table's gradient from its looked-up rows: each values row added into its table row, in order — the same
- *  float32 additions, in the same order, as the graph's ScatterElements, so the same bits. */
-export function denseRows(
-  size: number,
-  width: number,
-  rows: ArrayLike<number | bigint>,
-  values: Float32Array,
-): Float32Array {
-  const out = new Float32Array(size);
-  const tableRows = size / width;
-  for (let i = 0; i < rows.length; i++) {
-    let row = Number(rows[i]);
-    if (row < 0) row += tableRows;
-    const o = row * width;
-    const v = i * width;
-    for (let j = 0; j < width; j++) out[o + j] += values[v + j];
-  }
-  return out;
-}
+export { denseRows } from './optimizer';
 
 /** The outputs that hold a parameter's gradient (one dense tensor, or a sparse table's rows and values). */
 export function gradientFetches(grad: GradientGraph, name: string): string[] {
@@ -127,6 +109,15 @@ export function gradientOf(
 ): Float32Array | undefined {
   const s = grad.outputs.sparse[p.name];
   if (s) return denseRows(p.dims[0] * p.dims[1], p.dims[1], r[s.rows].data, r[s.values].data);
+  const g = grad.outputs.gradients[p.name];
+  return g ? r[g].data : undefined;
+}
+
+/** A parameter's gradient as the optimiser takes it: a sparse table's looked-up rows as they are (AdamW adds them
+ *  into its gradient buffer), any other parameter's dense gradient. */
+function gradientFor(grad: GradientGraph, r: Record<string, OutputTensor>, p: Parameter): Gradient | undefined {
+  const s = grad.outputs.sparse[p.name];
+  if (s) return { rows: r[s.rows].data, values: r[s.values].data, width: p.dims[1] };
   const g = grad.outputs.gradients[p.name];
   return g ? r[g].data : undefined;
 }
@@ -163,7 +154,7 @@ export class TrainStep {
   async micro(feeds: Record<string, InputTensor>, n: number): Promise<number> {
     const r = await this.graph.session.run({ ...feeds, ...this.paramFeeds }, this.fetches);
     this.acc.add(
-      this.params.map((p) => gradientOf(this.graph.grad, r, p)),
+      this.params.map((p) => gradientFor(this.graph.grad, r, p)),
       n,
     );
     return r[this.graph.grad.outputs.loss].data[0];
