@@ -58,7 +58,7 @@ test('linear fusion: each MatMul + bias Add becomes one Gemm; the outputs stay t
   }
 });
 
-test('training graph (LayerNorms with their statistics, linears as Gemms, FusedMatMul): gradients match PyTorch (bert-nli)', async () => {
+test('training graph (LayerNorms with their statistics, linears as Gemms, FusedMatMul, GELU as x·Φ(x)): gradients match PyTorch (bert-nli)', async () => {
   const nli = readJson(`${fixture('bert-nli')}/gradients.json`);
   const bytes = new Uint8Array(fs.readFileSync(`${fixture('bert-nli')}/onnx/model.onnx`));
   const fused = fuseLinears(fuseLayerNorms(bytes).bytes).bytes;
@@ -66,7 +66,7 @@ test('training graph (LayerNorms with their statistics, linears as Gemms, FusedM
     objective: { kind: 'cross-entropy' as const, outputs: ['logits'] },
     wrt: { parameters: 'all' as const },
   };
-  const g = await buildGradientGraph(fused, { ...options, contribOps: true });
+  const g = await buildGradientGraph(fused, { ...options, contribOps: true, geluAsPhi: true });
   // The LayerNorms' backward reads the forward's mean and 1/σ (their optional outputs) instead of recomputing σ.
   assert.equal(count(g.bytes, 'Sqrt'), 0);
   // Attention's backward products read the forward's head tensors through FusedMatMul's transA/transB: per layer,

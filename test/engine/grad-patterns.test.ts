@@ -37,7 +37,7 @@ test('exact GELU: one pattern per Erf of the export (none in ALBERT, whose gelu_
   }
 });
 
-test('exact GELU: the pattern gradient equals the node-by-node gradient for every parameter', async () => {
+test('exact GELU: the pattern gradient, and the x·Φ(x) rewrite of training graphs, equal the node-by-node gradient for every parameter', async () => {
   for (const name of ['bert-nli', 'bert-mlm', 'distilbert-mlm']) {
     const ref = readJson(`${fixture(name)}/gradients.json`);
     const bytes = new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`));
@@ -54,11 +54,21 @@ test('exact GELU: the pattern gradient equals the node-by-node gradient for ever
             [1, s],
           );
     const objective = { kind: 'cross-entropy' as const, outputs: [ref.loss.output as string] };
+    // Node by node (the reference), the pattern's backward, and the pattern with the forward written as x·Φ(x).
     const graphs = await Promise.all(
-      [true, false].map((patterns) => buildGradientGraph(bytes, { objective, wrt: { parameters: 'all' }, patterns })),
+      [{ patterns: false }, { patterns: true }, { patterns: true, geluAsPhi: true }].map((o) =>
+        buildGradientGraph(bytes, { objective, wrt: { parameters: 'all' }, ...o }),
+      ),
     );
-    const count = (b: Uint8Array, op: string) => parseModel(b).nodes.filter((x) => x.opType === op).length;
-    assert.ok(count(graphs[0].bytes, 'Mul') < count(graphs[1].bytes, 'Mul'), `${name}: fewer Muls with the pattern`);
+    const nodes = (b: Uint8Array) => parseModel(b).nodes;
+    const count = (b: Uint8Array, op: string) => nodes(b).filter((x) => x.opType === op).length;
+    const gelus = findGeluPatterns(parseModel(bytes), () => false).size;
+    assert.ok(gelus > 0);
+    assert.ok(count(graphs[1].bytes, 'Mul') < count(graphs[0].bytes, 'Mul'), `${name}: fewer Muls with the pattern`);
+    // x·Φ(x): the same forward node count (no Div by √2 left), one backward node fewer per GELU.
+    assert.equal(nodes(graphs[2].bytes).length, nodes(graphs[1].bytes).length - gelus, `${name}: nodes`);
+    assert.equal(count(graphs[2].bytes, 'Div'), count(graphs[1].bytes, 'Div') - gelus);
+    assert.equal(count(graphs[2].bytes, 'Erf'), gelus);
     const outs = [];
     for (const g of graphs) {
       const session = await openSession(g.bytes);
@@ -72,14 +82,16 @@ test('exact GELU: the pattern gradient equals the node-by-node gradient for ever
       outs.push(await session.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]));
       await session.dispose();
     }
-    assert.ok(Math.abs(outs[0][graphs[0].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
-    assert.deepEqual(Object.keys(graphs[0].outputs.gradients), Object.keys(graphs[1].outputs.gradients));
-    for (const p of Object.keys(graphs[0].outputs.gradients)) {
-      const a = outs[0][graphs[0].outputs.gradients[p]].data;
-      const b = outs[1][graphs[1].outputs.gradients[p]].data;
-      const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-      for (let i = 0; i < b.length; i++)
-        assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}]: ${a[i]} vs ${b[i]}`);
+    for (let k = 1; k < graphs.length; k++) {
+      assert.ok(Math.abs(outs[k][graphs[k].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
+      assert.deepEqual(Object.keys(graphs[k].outputs.gradients), Object.keys(graphs[0].outputs.gradients));
+      for (const p of Object.keys(graphs[0].outputs.gradients)) {
+        const a = outs[k][graphs[k].outputs.gradients[p]].data;
+        const b = outs[0][graphs[0].outputs.gradients[p]].data;
+        const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        for (let i = 0; i < b.length; i++)
+          assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}] (${k}): ${a[i]} vs ${b[i]}`);
+      }
     }
   }
 });

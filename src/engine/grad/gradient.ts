@@ -25,7 +25,7 @@ import {
   tensorHeader,
   writeModel,
 } from './onnxModel';
-import { type GeluPattern, findGeluPatterns, geluGradient } from './patterns';
+import { type GeluPattern, findGeluPatterns, geluGradient, geluPhiForward, geluPhiGradient } from './patterns';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
 import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
 import { rankQuestions, upgradeToOpset13 } from './upgrade';
@@ -58,6 +58,9 @@ export interface GradientOptions {
   /** Use ONNX Runtime's com.microsoft operators where they save a pass (FusedMatMul for a product with a transposed
    *  operand). Only ORT's CPU provider is sure to have them: the training graphs set it, saliency does not. */
   contribOps?: boolean;
+  /** Write each exact GELU's forward as x·Φ(x) (patterns.ts, geluPhiForward): the same node count, and one pass
+   *  fewer in its backward. The forward values differ from the export's in the last bits (training graphs). */
+  geluAsPhi?: boolean;
 }
 
 /** A table's gradient as its looked-up rows: `rows` (int64 [n]) and their gradients `values` (float [n, width]);
@@ -429,7 +432,13 @@ export async function buildGradientGraph(
     const gelu = gelus.get(n.index);
     if (gelu) {
       // Its inner nodes get no gradient, so the loop passes over them.
-      if (ctx.wants(gelu.x)) push(gelu.x, geluGradient(e, gelu, gradOf(n.outputs[0])!));
+      if (!ctx.wants(gelu.x)) continue;
+      if (options.geluAsPhi) {
+        const f = geluPhiForward(e, gelu, n.outputs[0]);
+        for (const inner of gelu.nodes) replaceNodes.set(inner.index, null);
+        replaceNodes.set(n.index, concatBytes(f.bytes));
+        push(gelu.x, geluPhiGradient(e, gelu.x, f.u, f.phi, gradOf(n.outputs[0])!));
+      } else push(gelu.x, geluGradient(e, gelu, gradOf(n.outputs[0])!));
       continue;
     }
     const table = sparseGather.get(n.index);

@@ -6,7 +6,7 @@
 import { readFields } from '../onnx/protobuf';
 import { TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_FLOAT_DATA, TENSOR_RAW } from '../onnx/schema';
 import type { Emitter } from './emitter';
-import { DT_FLOAT, type OnnxModel, type OnnxNode, nodeLinks, readInitializer } from './onnxModel';
+import { DT_FLOAT, type OnnxModel, type OnnxNode, encodeNode, nodeLinks, readInitializer } from './onnxModel';
 
 /** The one float value of a constant (a Constant node's value or a one-value initializer), if it is one. */
 export function scalarOf(m: OnnxModel, producers: Map<string, OnnxNode>, t: string): number | undefined {
@@ -101,4 +101,33 @@ export function geluGradient(e: Emitter, p: GeluPattern, gy: string): string {
   const q = e.op('Exp', [e.sub(e.f32(Math.log(Math.sqrt(2 / Math.PI))), e.mul(p.u, p.u))]);
   const t = e.add(p.a, e.mul(p.x, q));
   return e.mul(e.mul(gy, t), e.f32(0.5));
+}
+
+/** The GELU's forward as x·Φ(x), Φ(x) = ½·erf(x/√2) + ½ (the same five elementwise nodes as the export's
+ *  ½·x·(1 + erf(x/√2))), written in place of the pattern's last node; the pattern's other nodes go. Its backward
+ *  (geluPhiGradient) reads Φ and takes one pass fewer than geluGradient's, which needs the factor ½ at the end. */
+export function geluPhiForward(e: Emitter, p: GeluPattern, y: string): { bytes: Uint8Array[]; phi: string; u: string } {
+  const u = e.fresh('gelu_u');
+  const erf = e.fresh('gelu_erf');
+  const half = e.fresh('gelu_half_erf');
+  const phi = e.fresh('gelu_phi');
+  const c = (v: number) => e.f32(v);
+  return {
+    bytes: [
+      encodeNode('Mul', [p.x, c(Math.SQRT1_2)], [u], `${u}_node`),
+      encodeNode('Erf', [u], [erf], `${erf}_node`),
+      encodeNode('Mul', [erf, c(0.5)], [half], `${half}_node`),
+      encodeNode('Add', [half, c(0.5)], [phi], `${phi}_node`),
+      encodeNode('Mul', [p.x, phi], [y], `${y}/bertlens_gelu_node`),
+    ],
+    phi,
+    u,
+  };
+}
+
+/** dL/dx of y = x·Φ(x): gy·(Φ + x·φ(x)), φ(x) = exp(−u²)/√(2π) with u = x/√2, the constant folded into the
+ *  exponent. */
+export function geluPhiGradient(e: Emitter, x: string, u: string, phi: string, gy: string): string {
+  const q = e.op('Exp', [e.sub(e.f32(-Math.log(Math.sqrt(2 * Math.PI))), e.mul(u, u))]);
+  return e.mul(gy, e.add(phi, e.mul(x, q)));
 }

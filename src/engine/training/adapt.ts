@@ -347,6 +347,7 @@ export async function adapt(
     wrt: { parameters: all.map((p) => p.name) },
     parametersAsInputs: true,
     contribOps: true, // the session runs on the CPU provider
+    geluAsPhi: true,
   });
   const params = all
     .filter((p) => grad.outputs.gradients[p.name] !== undefined)

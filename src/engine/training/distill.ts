@@ -562,6 +562,7 @@ export async function distill(
     wrt: { parameters: params.map((p) => p.name) },
     parametersAsInputs: true,
     contribOps: true, // the session runs on the CPU provider
+    geluAsPhi: true,
   });
   const reached = params.filter((p) => grad.outputs.gradients[p.name] !== undefined);
 

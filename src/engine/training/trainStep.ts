@@ -54,6 +54,7 @@ export async function openTrainingGraph(
     parametersAsInputs: true,
     sparseTables: opts.fuse === false ? [] : parameters,
     contribOps: opts.fuse !== false,
+    geluAsPhi: opts.fuse !== false,
   });
   bytes = new Uint8Array(0);
   const session = await openSession(grad.bytes, 'cpu');
