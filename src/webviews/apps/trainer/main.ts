@@ -25,6 +25,7 @@ import { adaptView, currentMode, handleAdaptMessage, modeTabs } from './adapt';
 import { fineTuneControls } from './fineTuneControls';
 import { resumedNote, taskResultsSection } from './taskResults';
 import { l10n } from '../../shared/l10n';
+import { captureFocus, restoreFocus } from '../../shared/keepFocus';
 
 injectStyle(baseCss + css);
 const app = document.getElementById('app')!;
@@ -605,7 +606,8 @@ function abbreviate(label: string, max = 4): string {
 
 function render(): void {
   if (!state) return;
-  const focused = document.activeElement?.id;
+  // A state echo can arrive while the user types in a field: the field is rebuilt, and what was typed stays.
+  const kept = captureFocus(document.activeElement as HTMLInputElement | null);
   if (currentMode() === 'adapt') app.replaceChildren(modeTabs(render), adaptView());
   else
     app.replaceChildren(
@@ -616,5 +618,5 @@ function render(): void {
       resultsSection(state) ?? '',
       distillSection(state.selected) ?? '',
     );
-  if (focused) document.getElementById(focused)?.focus();
+  restoreFocus(kept, (id) => document.getElementById(id) as HTMLInputElement | null);
 }
