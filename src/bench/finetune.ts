@@ -1,4 +1,4 @@
-// `npm run bench:finetune -- [--rounds N] [--block N] [--no-unfused] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
+// `npm run bench:finetune -- [--rounds N] [--block N] [--repeat N] [--no-unfused] [--train N] [--test N] [--epochs N] [--frozen-lr X] [--frozen-epochs N]
 //   [--skip-throughput] [--skip-token] [--skip-finetune] [--unweighted]`: the fine-tuning measurements of docs/training.md
 // (fineTuneBench.ts) on the embedded model; prints Markdown. Throughput is a ratio measured within one run.
 import * as os from 'node:os';
@@ -33,13 +33,18 @@ async function main(): Promise<void> {
   console.log(
     `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), load average ${load} at start; Node ${process.version}`,
   );
-  const t = has('skip-throughput')
-    ? undefined
-    : await throughput(model, {
-        rounds: Number(arg('rounds', '5')),
-        block: Number(arg('block', '3')),
-        compareUnfused: !has('no-unfused'),
-      });
+  const measure = () =>
+    throughput(model, {
+      rounds: Number(arg('rounds', '5')),
+      block: Number(arg('block', '3')),
+      compareUnfused: !has('no-unfused'),
+    });
+  const t = has('skip-throughput') ? undefined : await measure();
+  // --repeat N: the whole measurement N times in a row (the first one is the table below), then each run's ratio
+  // and their spread — the machine's state moves within minutes, and one run's ratio with it.
+  const repeat = Math.max(1, Math.floor(Number(arg('repeat', '1'))));
+  const runs = t ? [t] : [];
+  for (let i = 1; t && i < repeat; i++) runs.push(await measure());
   if (t) {
     const ms = (x: number) => x.toFixed(0);
     console.log(
@@ -64,6 +69,23 @@ async function main(): Promise<void> {
         `| the same step on the graph as exported (LayerNorms and linears not fused) | ${t.unfused.trainExamplesPerSecond.toFixed(1)} | ${ms(t.unfused.ms.step)} (${ms(t.unfused.ms.run)} + ${ms(t.unfused.ms.optimizer)}) | ${t.unfused.ratio.toFixed(2)}× |`,
       );
     console.log('');
+    if (runs.length > 1) {
+      const ratios = runs.map((x) => x.ratio);
+      const sorted = [...ratios].sort((a, b) => a - b);
+      const med =
+        sorted.length % 2
+          ? sorted[(sorted.length - 1) / 2]
+          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+      console.log('| run | inference ms | step ms (run + AdamW) | step / inference |\n| --- | --- | --- | --- |');
+      runs.forEach((x, i) =>
+        console.log(
+          `| ${i + 1} | ${ms(x.ms.inference)} | ${ms(x.ms.step)} (${ms(x.ms.run)} + ${ms(x.ms.optimizer)}) | ${x.ratio.toFixed(2)}× |`,
+        ),
+      );
+      console.log(
+        `\n${runs.length} runs: step / inference ${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}×, median ${med.toFixed(2)}×; ${ratios.filter((r) => r <= 4).length} of ${runs.length} within 4×\n`,
+      );
+    }
   }
   if (!has('skip-token')) {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -121,5 +121,10 @@ test("a table's gradient as its looked-up rows: the same bits as its dense gradi
     }
     assert.ok(sparse[0].data.some((x, i) => x !== base[i]));
     assert.throws(() => a.step([{ rows: [0], values: new Float32Array(width + 1), width }], 1e-3), /rows of/);
+    if (width % 4 === 0)
+      assert.throws(
+        () => a.step([{ rows: [tableRows], values: new Float32Array(width), width }], 1e-3),
+        /outside its table/,
+      );
   }
 });

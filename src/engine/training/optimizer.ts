@@ -226,6 +226,13 @@ export class AdamW {
           'internal',
           `Gradient of ${this.params[k].name} has ${isRows(g) ? `${g.rows.length} rows of ${g.width}` : g.length} values, the parameter ${size}.`,
         );
+      // The scatter writes where a row says: every row must lie in the table (counted from the end when negative).
+      if (isRows(g))
+        for (let i = 0; i < g.rows.length; i++) {
+          const row = Number(g.rows[i]);
+          if (!(row >= -size / g.width && row < size / g.width))
+            throw new EngineError('internal', `Gradient row ${row} of ${this.params[k].name} is outside its table.`);
+        }
     }
     if (this.released) throw new EngineError('internal', 'AdamW.step after release().');
     const t = ++this.t;
