@@ -2,7 +2,9 @@
 // derivative needs. The exact-erf GELU of BERT-family exports, 0.5·x·(1 + erf(x/√2)), is five elementwise nodes;
 // differentiated node by node that is ten passes over the [batch, seq, 4·hidden] activation per layer (the Erf
 // rule alone is five). Its derivative Φ(x) + x·φ(x) = ½·(a + √(2/π)·x·exp(−u²)), with u = x/√2 and a = 1 + erf(u)
-// read from the forward pass, takes seven. The forward pass is left as exported.
+// read from the forward pass, takes seven, with the forward pass left as exported. A graph that trains can have
+// its forward written as x·Φ(x) instead (geluPhiForward, the same five nodes): then the derivative reads Φ and
+// takes six.
 import { readFields } from '../onnx/protobuf';
 import { TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_FLOAT_DATA, TENSOR_RAW } from '../onnx/schema';
 import type { Emitter } from './emitter';
