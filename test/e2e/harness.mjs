@@ -283,7 +283,9 @@ export async function runCommand(page, title) {
     const input = await openPalette(page);
     try {
       await input.fill(`>${title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      // Enter runs the focused row: wait until that is the command (right after the palette opens, the list can
+      // still be the unfiltered one, whose first row is the command run last).
+      const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
       await row.waitFor({ timeout: 3000 });
       if ((await input.inputValue()) !== `>${title}`) throw new Error('the palette lost its text');
       await page.keyboard.press('Enter');
