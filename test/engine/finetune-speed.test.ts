@@ -14,7 +14,7 @@ import { findHiddenStateOutputs, inspectGraph } from '../../src/engine/onnx/grap
 import { type InputTensor, openSession } from '../../src/engine/runtime';
 import { fuseLayerNorms } from '../../src/engine/training/fuseLayerNorm';
 import { fuseLinears } from '../../src/engine/training/fuseLinear';
-import { denseRows } from '../../src/engine/training/trainStep';
+import { denseRows } from '../../src/engine/training/optimizer';
 import { EMBEDDED, assertClose, fixture, readJson } from '../helpers';
 
 const i64 = (xs: number[], dims: number[]): InputTensor => ({

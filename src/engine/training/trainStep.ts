@@ -92,8 +92,6 @@ export async function openEvalGraph(
   return openSession(bytes, 'cpu');
 }
 
-export { denseRows } from './optimizer';
-
 /** The outputs that hold a parameter's gradient (one dense tensor, or a sparse table's rows and values). */
 export function gradientFetches(grad: GradientGraph, name: string): string[] {
   const s = grad.outputs.sparse[name];
@@ -102,25 +100,22 @@ export function gradientFetches(grad: GradientGraph, name: string): string[] {
   return g ? [g] : [];
 }
 
-/** A parameter's dense gradient from a run that fetched `gradientFetches` (undefined: the loss does not reach it). */
-export function gradientOf(
-  grad: GradientGraph,
-  r: Record<string, OutputTensor>,
-  p: { name: string; dims: number[] },
-): Float32Array | undefined {
-  const s = grad.outputs.sparse[p.name];
-  if (s) return denseRows(p.dims[0] * p.dims[1], p.dims[1], r[s.rows].data, r[s.values].data);
-  const g = grad.outputs.gradients[p.name];
-  return g ? r[g].data : undefined;
-}
+type Named = Pick<Parameter, 'name' | 'dims'>;
 
-/** A parameter's gradient as the optimiser takes it: a sparse table's looked-up rows as they are (AdamW adds them
- *  into its gradient buffer), any other parameter's dense gradient. */
-function gradientFor(grad: GradientGraph, r: Record<string, OutputTensor>, p: Parameter): Gradient | undefined {
+/** A parameter's gradient as the optimiser takes it, from a run that fetched `gradientFetches` (undefined: the loss
+ *  does not reach it): a sparse table's looked-up rows as they are (AdamW adds them into its gradient buffer), any
+ *  other parameter's dense gradient. */
+function gradientFor(grad: GradientGraph, r: Record<string, OutputTensor>, p: Named): Gradient | undefined {
   const s = grad.outputs.sparse[p.name];
   if (s) return { rows: r[s.rows].data, values: r[s.values].data, width: p.dims[1] };
   const g = grad.outputs.gradients[p.name];
   return g ? r[g].data : undefined;
+}
+
+/** The same gradient, dense (a table's rows added into a zero table). */
+export function gradientOf(grad: GradientGraph, r: Record<string, OutputTensor>, p: Named): Float32Array | undefined {
+  const g = gradientFor(grad, r, p);
+  return g && !(g instanceof Float32Array) ? denseRows(p.dims[0] * p.dims[1], g.width, g.rows, g.values) : g;
 }
 
 export class TrainStep {
