@@ -92,6 +92,8 @@ test('train --mode fine-tune fine-tunes the encoder (not the frozen head) and pr
     '8',
     '--seed',
     '3',
+    '--split-seed',
+    '9',
     '--output',
     out,
     '--json',
@@ -99,6 +101,8 @@ test('train --mode fine-tune fine-tunes the encoder (not the frozen head) and pr
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.mode, 'fine-tune');
+  assert.equal(j.seed, 3);
+  assert.equal(j.split_seed, 9);
   assert.equal(j.task, 'sequence');
   assert.equal(j.epochs, 1);
   assert.equal(j.output, out);
@@ -112,4 +116,11 @@ test('train --mode fine-tune fine-tunes the encoder (not the frozen head) and pr
   assert.match(r.stderr, /\nfine-tuned \(fp32\) {3}accuracy +[\d.]+% {2}macro-F1 +[\d.]+%\n/);
   assert.match(r.stderr, /\nmajority class {6}accuracy/);
   assert.ok(r.stderr.includes(`Saved to ${out} (`));
+  // The frozen mode has one seed for the split and the head: --split-seed there is one line, exit 2.
+  const f = cli(['train', '--mode', 'frozen', '--data', csv, '--model', fixture('bert-mlm'), '--split-seed', '9']);
+  assert.equal(f.status, 2);
+  assert.equal(
+    f.stderr.trim(),
+    "bert-lens: --split-seed is for --mode fine-tune; in the frozen mode --seed sets the split (and the head's start).",
+  );
 });

@@ -13,7 +13,7 @@ export const train: Command = {
   usage: `train --data FILE|DIR        fine-tune the encoder (or a head on frozen features); compare with baselines
       [--mode fine-tune|frozen] [--task sequence|pair|token|qa] [--epochs N] [--lr X]
       [--train-layers all|top-K|head] [--freeze-embeddings] [--batch-size N] [--max-length N]
-      [--class-weights auto|balanced|none] [--dropout P] [--long-texts windows|truncate] [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--output DIR]
+      [--class-weights auto|balanced|none] [--dropout P] [--long-texts windows|truncate] [--resume] [--text-column C] [--label-column L] [--pair-column P] [--seed S] [--split-seed S] [--output DIR]
       frozen only: [--layer N] [--last-layers N] [--head logistic|mlp] [--pooling mean|cls]`,
   options: {
     data: opt.str,
@@ -31,6 +31,7 @@ export const train: Command = {
     'label-column': opt.str,
     'pair-column': opt.str,
     seed: opt.str,
+    'split-seed': opt.str,
     output: opt.str,
     layer: opt.str,
     'last-layers': opt.str,
@@ -84,6 +85,10 @@ export const train: Command = {
           `This model has no fp32 variant, so the encoder cannot be fine-tuned: training a head on frozen features (--mode frozen).`,
         );
     }
+    if (!fineTuning && args.options['split-seed'] !== undefined)
+      throw new UsageError(
+        `--split-seed is for --mode fine-tune; in the frozen mode --seed sets the split (and the head's start).`,
+      );
     if (!fineTuning && (task === 'token' || task === 'qa'))
       throw new UsageError(
         `--mode frozen trains sequence and pair classifiers only; ${task} needs --mode fine-tune (use --train-layers head for a head on a frozen encoder).`,
@@ -110,6 +115,7 @@ export const train: Command = {
             model: stringOption(args, 'model'),
             variant: stringOption(args, 'variant') as Variant | undefined,
             seed: args.options.seed !== undefined ? intOption(args, 'seed', 42) : undefined,
+            splitSeed: args.options['split-seed'] !== undefined ? intOption(args, 'split-seed', 42) : undefined,
             output: stringOption(args, 'output'),
             epochs: num('epochs'),
             learningRate: num('lr'),

@@ -53,6 +53,10 @@ export interface FineTuneOptions {
   trainLayers?: TrainLayers;
   freezeEmbeddings?: boolean;
   seed?: number;
+  /** Seed of the split (when the data is one file) and of the baselines and candidates scored on it (default:
+   *  `seed`). Fixing it while `seed` varies retrains on the same split with other initialisations, batches and
+   *  dropout masks. */
+  splitSeed?: number;
   weightDecay?: number;
   /** Tokens per input (default 128). */
   maxLength?: number;
@@ -647,6 +651,7 @@ export async function fineTune(
       'Pick a BERT-family model.',
     );
   const seed = opts.seed ?? DEFAULT_SEED;
+  const splitSeed = opts.splitSeed ?? seed;
   const task = data.task;
   const labels = labelsOf(data);
   const maxLength = Math.min(opts.maxLength ?? 128, folder.maxLength);
@@ -798,6 +803,7 @@ export async function fineTune(
       folder: folder.path,
       task,
       seed,
+      ...(splitSeed !== seed ? { splitSeed } : {}),
       lr,
       epochs,
       batchSize,
@@ -989,7 +995,7 @@ export async function fineTune(
       if (data.task === 'sequence' || data.task === 'pair') {
         const idx = new Map(labels.map((l, i) => [l, i]));
         const y = Int32Array.from(data.dataset.examples, (e) => idx.get(e.label)!);
-        const b = await runBaselines(data.dataset, y, split, seed);
+        const b = await runBaselines(data.dataset, y, split, splitSeed);
         sequenceBaselines = b;
         baselines.majority = { accuracy: b.majority.accuracy, macro_f1: b.majority.macroF1 };
         baselines.tfidf_lr = { accuracy: b.tfidf_lr.accuracy, macro_f1: b.tfidf_lr.macroF1 };
@@ -1033,7 +1039,7 @@ export async function fineTune(
           dataset: ds,
           y: Int32Array.from(ds.examples, (e) => idx.get(e.label)!),
           split,
-          seed,
+          seed: splitSeed,
           pooled,
           classWeights,
           fineTuned: {

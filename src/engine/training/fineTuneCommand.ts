@@ -15,6 +15,7 @@ import {
   fineTune,
 } from './fineTune';
 import { type FineTuneTask, FINE_TUNE_TASKS, loadTaskData } from './taskData';
+import { DEFAULT_SEED } from './data/split';
 import type { Candidates, Recommendation } from './types';
 import { formatDuration } from '../math';
 
@@ -57,6 +58,9 @@ export interface FineTuneJsonResult {
   validation_size: number;
   /** The head-dropout rate training used (0: none). */
   dropout: number;
+  /** The training seed (head, batch order, dropout masks) and the seed of the split, baselines and candidates. */
+  seed: number;
+  split_seed: number;
   /** Sequence: how long texts were read (windows, as classify reads them, or truncate). */
   long_texts?: 'windows' | 'truncate';
   /** Training inputs per epoch (windows of long texts and QA contexts count one each). */
@@ -99,7 +103,7 @@ export async function runFineTuneCommand(
     );
   const data = loadTaskData(args.data, {
     task: args.task,
-    seed: args.seed,
+    seed: args.splitSeed ?? args.seed,
     textColumn: args.textColumn,
     labelColumn: args.labelColumn,
     pairColumn: args.pairColumn,
@@ -146,8 +150,14 @@ export async function runFineTuneCommand(
     data: args.data,
     task: outcome.task,
     model: model.id,
-    split: { seed: args.seed ?? 42, train: outcome.trainSize, validation: outcome.valSize, test: outcome.testSize },
+    split: {
+      seed: args.splitSeed ?? args.seed ?? DEFAULT_SEED,
+      train: outcome.trainSize,
+      validation: outcome.valSize,
+      test: outcome.testSize,
+    },
     training: {
+      seed: args.seed ?? DEFAULT_SEED,
       learning_rate: outcome.learningRate,
       epochs: outcome.epochs,
       best_epoch: outcome.bestEpoch,
@@ -205,6 +215,8 @@ export async function runFineTuneCommand(
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
     dropout: outcome.dropout,
+    seed: args.seed ?? DEFAULT_SEED,
+    split_seed: args.splitSeed ?? args.seed ?? DEFAULT_SEED,
     ...(outcome.longTexts ? { long_texts: outcome.longTexts } : {}),
     train_windows: outcome.trainWindows,
     ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
