@@ -1,7 +1,8 @@
 // Domain adaptation in the Classifier Trainer sidebar, end to end: "Adapt Model to Workspace" switches the view to
 // its Adapt mode, one epoch of masked-LM training on the workspace's Markdown files runs with the embedded model,
 // the live sample shows chosen tokens of all three kinds ([MASK], random, kept) with the model's guesses, and the
-// held-out masked-token accuracy and pseudo-perplexity appear before and after.
+// held-out masked-token accuracy and pseudo-perplexity appear before and after. A folder that files.exclude hides
+// is not read.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { openWorkbench, readExtensionLog, runCommand, screenshot, test, waitFor } from './harness.mjs';
@@ -44,7 +45,13 @@ function harbourNotes(offset) {
 
 before(async () => {
   wb = await openWorkbench({
-    files: { 'harbour.md': harbourNotes(0), 'ferries.md': harbourNotes(3) },
+    files: {
+      'harbour.md': harbourNotes(0),
+      'ferries.md': harbourNotes(3),
+      // Hidden by files.exclude: adaptation must not read it (the log line below counts 2 files, not 3).
+      'drafts/old-notes.md': harbourNotes(5),
+      '.vscode/settings.json': JSON.stringify({ 'files.exclude': { 'drafts/**': true } }),
+    },
     readyFile: 'harbour.md',
     prefix: 'bert-lens-adapt-ws-',
   });

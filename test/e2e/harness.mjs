@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -172,7 +172,10 @@ export async function launchBrowser() {
  *  `readyFile` shows in the explorer. `close()` stops both and removes the workspace. */
 export async function openWorkbench({ files, readyFile, prefix = 'bert-lens-ws-', env, restricted = false }) {
   const workspace = mkdtempSync(join(tmpdir(), prefix));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(workspace, name)), { recursive: true });
+    writeFileSync(join(workspace, name), text);
+  }
   let server;
   let browser;
   const close = async () => {

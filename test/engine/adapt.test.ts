@@ -24,6 +24,7 @@ import {
   prepareAdaptData,
 } from '../../src/engine/training/adapt';
 import { packLines, readCorpus, splitLines } from '../../src/engine/training/adaptData';
+import { TEXT_EXTENSIONS, TEXT_GLOB, skippedByWalk, walkOrder } from '../../src/engine/training/corpusFiles';
 import { checkAdaptOutput, saveAdapted } from '../../src/engine/training/adaptExport';
 import { maskBlock, maskWholeWords } from '../../src/engine/training/adaptMasking';
 import { quantizeDynamic } from '../../src/engine/training/fineTuneExport';
@@ -98,6 +99,55 @@ test('readCorpus reads the prose lines of text files, skipping code fences, bina
   );
   assert.deepEqual(splitLines(48, 42), s, 'the split is seeded');
   assert.notDeepEqual(splitLines(48, 7).heldOut, s.heldOut);
+});
+
+test('a listed workspace (skippedByWalk, walkOrder) reads the files the folder walk reads, in its order', () => {
+  const root = path.join(tmp, 'listed');
+  const prose = 'the tug crew logs the arrival time.\n';
+  const dirs = (n: number, c: string) => Array.from({ length: n }, (_, i) => `${c}${i}`).join('/');
+  const names = [
+    'b.md',
+    'a.md',
+    'a/z.txt',
+    'a/b/c.rst',
+    'a-b.md',
+    'A.md',
+    'notes.MD',
+    'x/.hidden.md',
+    '.dot/inside.md',
+    'node_modules/pkg/README.md',
+    'x/dist/built.md',
+    'code.ts',
+    `${dirs(12, 'd')}/too-deep.md`,
+    `${dirs(10, 'e')}/ten-down.md`,
+    `${dirs(11, 'f')}/eleven-down.md`,
+    'd0/d1/shallow.txt',
+  ];
+  for (const n of names) {
+    fs.mkdirSync(path.dirname(path.join(root, n)), { recursive: true });
+    fs.writeFileSync(path.join(root, n), prose);
+  }
+  const walked = readCorpus([root]).files.map((f) => path.relative(root, f));
+  // A folder sorts by its own name ('a' before 'a-b.md'), upper case first; ten folders down is read, eleven not.
+  assert.deepEqual(walked, [
+    'A.md',
+    'a/b/c.rst',
+    'a/z.txt',
+    'a-b.md',
+    'a.md',
+    'b.md',
+    'd0/d1/shallow.txt',
+    `${dirs(10, 'e')}/ten-down.md`,
+    'notes.MD',
+  ]);
+  // What an editor's listing gives (every file, any order), filtered and sorted the walk's way.
+  const listed = (fs.readdirSync(root, { recursive: true }) as string[])
+    .filter((r) => fs.statSync(path.join(root, r)).isFile())
+    .reverse()
+    .filter((r) => TEXT_EXTENSIONS.includes(path.extname(r).toLowerCase()) && !skippedByWalk(r))
+    .sort(walkOrder);
+  assert.deepEqual(listed, walked);
+  assert.match('a/b/c.rst', new RegExp(TEXT_GLOB.replace('**/*.{', '\\.(').replace('}', ')$').replace(/,/g, '|')));
 });
 
 test('packLines: [CLS] … [SEP] blocks of at most maxLength tokens that keep every token of every line, in order', async () => {

@@ -7,40 +7,12 @@ import { EngineError, throwIfAborted } from '../errors';
 import type { TextTokenizer } from '../tokenizer';
 import { createRng, shuffleInPlace } from './random';
 import { yieldToEventLoop } from './heads';
+import { MAX_DEPTH, MAX_FILES, SKIP_DIRS, TEXT_EXTENSIONS } from './corpusFiles';
 
-/** Extensions read when walking a folder (a file named explicitly is read whatever its extension). */
-export const TEXT_EXTENSIONS = [
-  '.md',
-  '.markdown',
-  '.mdx',
-  '.txt',
-  '.text',
-  '.rst',
-  '.adoc',
-  '.asciidoc',
-  '.org',
-  '.tex',
-  '.textile',
-  '.wiki',
-];
-const SKIP_DIRS = new Set([
-  'node_modules',
-  '.git',
-  'dist',
-  'out',
-  'build',
-  '.vscode-test',
-  '.e2e',
-  '__pycache__',
-  '.venv',
-  'venv',
-  'target',
-  'test-results',
-]);
+export { TEXT_EXTENSIONS } from './corpusFiles';
+
 /** Files above this size are skipped (logs, dumps, generated text). */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
-const MAX_FILES = 5000;
-const MAX_DEPTH = 10;
 /** Characters read in all (the rest is left out, and the result says so). */
 export const MAX_CORPUS_CHARS = 8_000_000;
 

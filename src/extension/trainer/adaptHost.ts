@@ -8,6 +8,7 @@ import { setModel } from '../commands/selectModel';
 import { reportError } from '../errors';
 import type { Services } from '../services';
 import { modelLabel } from '../settings';
+import { MAX_FILES, TEXT_EXTENSIONS, TEXT_GLOB, skippedByWalk, walkOrder } from '../../engine/training/corpusFiles';
 import {
   type AdaptState,
   adCancel,
@@ -66,6 +67,25 @@ export class AdaptHost {
     return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   }
 
+  /** The workspace's text files as the engine's folder walk would read them (same files, same order), less what
+   *  files.exclude hides: `findFiles` applies that setting, the walk cannot. */
+  private async corpusFiles(): Promise<string[]> {
+    const out: string[] = [];
+    for (const folder of (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file')) {
+      const found = await vscode.workspace.findFiles(
+        new vscode.RelativePattern(folder, TEXT_GLOB),
+        undefined,
+        4 * MAX_FILES,
+      );
+      const rel = found
+        .map((u) => path.relative(folder.uri.fsPath, u.fsPath))
+        .filter((r) => TEXT_EXTENSIONS.includes(path.extname(r).toLowerCase()) && !skippedByWalk(r))
+        .sort(walkOrder);
+      for (const r of rel) if (out.length < MAX_FILES) out.push(path.join(folder.uri.fsPath, r));
+    }
+    return out;
+  }
+
   private refreshContext(): void {
     this.state = { ...this.state, roots: this.roots(), model: modelLabel(this.services.settings().model) };
   }
@@ -94,6 +114,15 @@ export class AdaptHost {
       });
       return;
     }
+    const files = await this.corpusFiles();
+    if (!files.length) {
+      this.set({
+        error: vscode.l10n.t(
+          'No text files (.md, .txt, .rst …) in the workspace outside files.exclude: adaptation reads those. Add one, or show a folder that files.exclude hides.',
+        ),
+      });
+      return;
+    }
     const controller = new AbortController();
     this.running = controller;
     const s = this.state.settings;
@@ -114,7 +143,7 @@ export class AdaptHost {
     const losses: number[] = [];
     try {
       const r = await this.services.client.trainingAdapt(
-        { spec: this.services.spec(), data: roots, epochs: s.epochs, seed: s.seed, wholeWord: s.wholeWord },
+        { spec: this.services.spec(), data: files, epochs: s.epochs, seed: s.seed, wholeWord: s.wholeWord },
         {
           signal: controller.signal,
           onProgress: (p) => {
