@@ -1,5 +1,5 @@
-// The Classifier Trainer's fine-tuning controls end to end: task, learning rate, train layers and freeze
-// embeddings are shown for fine-tuning; a head-only run of one epoch ends with the candidates table (TF-IDF,
+// The Classifier Trainer's fine-tuning controls end to end: task, learning rate, train layers, freeze
+// embeddings, head dropout and long texts are shown for fine-tuning (the last two reach the run's note); a head-only run of one epoch ends with the candidates table (TF-IDF,
 // frozen, hybrid, fine-tuned) and the validation-only recommendation; the view keeps to the sidebar's width.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +54,18 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
   await view.locator('#epochs').dispatchEvent('change');
   await view.locator('#lr').fill('0.001');
   await view.locator('#lr').dispatchEvent('change');
+  // The head's dropout (empty: the model's config) and how long texts are read reach the run and its note.
+  assert.equal(await view.locator('#dropout').getAttribute('placeholder'), 'auto');
+  assert.deepEqual(await view.locator('#long-texts option').evaluateAll((os) => os.map((o) => o.value)), [
+    'windows',
+    'truncate',
+  ]);
+  await view.locator('#dropout').fill('0');
+  await view.locator('#dropout').dispatchEvent('change');
+  await view.locator('#long-texts').selectOption('truncate');
+  await waitFor(async () => (await view.locator('#dropout').inputValue()) === '0', { what: 'dropout kept at 0' });
+  await view.locator('#fine-tune-controls').scrollIntoViewIfNeeded();
+  await screenshot(page, 'ftui-controls');
   await view.locator('#train').click();
   const candidates = view.locator('#candidates');
   await candidates.waitFor({ timeout: 600000 });
@@ -70,7 +82,10 @@ test('trainer: fine-tuning controls, then the candidates and the recommendation,
     /^Recommended: (TF-IDF \+ LR|frozen encoder \+ head|hybrid \(frozen \+ TF-IDF\)|fine-tuned): \d+\.\d% validation accuracy/,
   );
   assert.equal(await candidates.locator('tr.best').count(), 1, 'one recommended row');
-  assert.match(await view.locator('#fine-tuned-note').innerText(), /Encoder fine-tuned/);
+  assert.match(
+    await view.locator('#fine-tuned-note').innerText(),
+    /^Encoder fine-tuned \(.*, head dropout 0, first tokens of long texts only\)/,
+  );
   // Nothing wider than the view: the controls and both tables wrap or fit.
   await view.locator('#recommendation').scrollIntoViewIfNeeded();
   await screenshot(page, 'ftui-candidates');

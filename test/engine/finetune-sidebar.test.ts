@@ -1,5 +1,5 @@
 // What the sidebar's fine-tuning controls send reaches the engine: learning rate, train layers, freeze
-// embeddings; a run cancelled after an epoch is resumable, and Resume continues from that epoch's checkpoint;
+// embeddings, head dropout, long texts; a run cancelled after an epoch is resumable, and Resume continues from that epoch's checkpoint;
 // token (CoNLL) and QA (SQuAD) data get their task, their metrics and their baselines.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run; cancel after an epoch, then Resume', async () => {
+test('sidebar fine-tuning: lr, train layers, freeze embeddings, dropout and long texts reach the run; cancel after an epoch, then Resume', async () => {
   const data = path.join(dir, 'topics.csv');
   fs.writeFileSync(data, topicsCsv());
   const req: TrainRequest = {
@@ -35,6 +35,8 @@ test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run;
     learningRate: 2e-2,
     trainLayers: 'top-1',
     freezeEmbeddings: true,
+    dropout: 0.25,
+    longTexts: 'truncate',
   };
   const ac = new AbortController();
   const cut = await runFineTuneSession(engine, req, {
@@ -44,6 +46,8 @@ test('sidebar fine-tuning: lr, train layers and freeze embeddings reach the run;
   assert.equal(cut.report.head.learning_rate, 2e-2);
   assert.equal(cut.report.head.train_layers, 'top-1');
   assert.equal(cut.report.head.freeze_embeddings, true);
+  assert.equal(cut.report.head.dropout, 0.25);
+  assert.equal(cut.report.head.long_texts, 'truncate');
   assert.equal(cut.report.head.cancelled, true);
   assert.equal(cut.report.head.epochs_run, 1);
   assert.equal(fineTunedView(cut).resumable, true);

@@ -150,7 +150,7 @@ test('a webview app renders its strings from the bundle in the page (masking pre
   const labels = controls.all().filter((e) => e.tagName === 'label');
   assert.deepEqual(
     labels.map((e) => e.children.find((c) => typeof c === 'string')),
-    ['Task', 'Learning rate', 'Entraîner', 'Freeze embeddings'],
+    ['Task', 'Learning rate', 'Entraîner', 'Freeze embeddings', 'Head dropout', 'Long texts'],
   );
 });
 

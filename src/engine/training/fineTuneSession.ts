@@ -67,6 +67,8 @@ export async function runFineTuneSession(
       classWeights: req.classWeights === 'none' ? 'none' : 'auto',
       trainLayers: parseTrainLayers(req.trainLayers),
       freezeEmbeddings: req.freezeEmbeddings,
+      dropout: req.dropout,
+      longTexts: req.longTexts,
       resume: req.resume,
     },
     {

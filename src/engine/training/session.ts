@@ -31,6 +31,10 @@ export interface TrainRequest extends LoadOptions, Omit<TrainOptions, 'l2' | 'sk
   /** 'all' (default), 'head', 'top-K' or K. */
   trainLayers?: string | number;
   freezeEmbeddings?: boolean;
+  /** Fine-tuning: the head's dropout rate while training (default: the model's config; 0: none). */
+  dropout?: number;
+  /** Fine-tuning single texts: 'windows' (default) or 'truncate'. */
+  longTexts?: 'windows' | 'truncate';
   /** Continue from the last epoch's checkpoint of the same run (same data and settings). */
   resume?: boolean;
   /** Fine-tuning shape; default: detected from the data (CoNLL / token JSONL → token, SQuAD → qa). */

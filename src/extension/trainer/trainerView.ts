@@ -262,6 +262,8 @@ export class TrainerViewProvider implements vscode.WebviewViewProvider {
           learningRate: s.learningRate,
           trainLayers: s.trainLayers,
           freezeEmbeddings: s.freezeEmbeddings,
+          dropout: s.dropout,
+          longTexts: s.longTexts,
           resume,
           cacheDir: this.services.context.globalStorageUri.fsPath
             ? path.join(this.services.context.globalStorageUri.fsPath, 'features')

@@ -28,6 +28,11 @@ export interface TrainSettings {
   trainLayers?: string;
   /** Fine-tuning: keep the embeddings frozen. */
   freezeEmbeddings?: boolean;
+  /** Fine-tuning: the head's dropout rate while training (undefined: the model's config; 0: none). */
+  dropout?: number;
+  /** Fine-tuning single texts: a text longer than the model's window trains and is scored by its windows (as
+   *  classify reads it), or by its first tokens only. */
+  longTexts?: 'windows' | 'truncate';
 }
 
 export const defaultSettings: TrainSettings = {

@@ -1,5 +1,5 @@
 // The trainer's fine-tuning controls: learning rate, which layers train (all / top-K / head), freeze embeddings,
-// and the Resume button after a cancelled run. Shown unless the mode is "head on frozen features".
+// the head's dropout, how long single texts are read, and the Resume button after a cancelled run. Shown unless the mode is "head on frozen features".
 import { h } from '../../shared/dom';
 import type { TrainSettings, TrainerState } from '../../protocol/trainer';
 import { taskOptions, trainLayerOptions } from './candidateRows';
@@ -44,6 +44,23 @@ export function fineTuneControls(
     disabled: busy || st.trainLayers === 'head',
     onchange: (e: Event) => setSettings({ freezeEmbeddings: (e.target as HTMLInputElement).checked }),
   });
+  const dropout = h('input', {
+    id: 'dropout',
+    type: 'number',
+    min: 0,
+    max: 0.9,
+    step: 0.05,
+    value: st.dropout ?? '',
+    placeholder: l10n.t('auto'),
+    title: l10n.t("Dropout on the head's input while training; empty: the model's config (0.1 for BERT); 0: none"),
+    disabled: busy,
+    onchange: (e: Event) => {
+      const raw = (e.target as HTMLInputElement).value;
+      const v = Number(raw);
+      // Empty (or not a rate): the model's config; above 0.9 the engine's cap.
+      setSettings({ dropout: raw === '' || !(v >= 0) ? undefined : Math.min(0.9, v) });
+    },
+  });
   const tasks = taskOptions(s.preview);
   const current =
     s.preview?.task === 'token' || s.preview?.task === 'qa'
@@ -62,6 +79,24 @@ export function fineTuneControls(
     },
     ...tasks.map(([v, t]) => h('option', { value: v, selected: v === current }, t)),
   );
+  // Windows apply to single texts (sequence classification); pairs, tags and QA contexts have their own reading.
+  const longTexts =
+    current === 'sequence'
+      ? h(
+          'select',
+          {
+            id: 'long-texts',
+            disabled: busy,
+            title: l10n.t(
+              'A text longer than the model reads at once: train and score it by its windows, as classify reads it, or by its first tokens only',
+            ),
+            onchange: (e: Event) =>
+              setSettings({ longTexts: (e.target as HTMLSelectElement).value as 'windows' | 'truncate' }),
+          },
+          h('option', { value: 'windows', selected: (st.longTexts ?? 'windows') === 'windows' }, l10n.t('by windows')),
+          h('option', { value: 'truncate', selected: st.longTexts === 'truncate' }, l10n.t('first tokens only')),
+        )
+      : undefined;
   return h(
     'div',
     { class: 'toolbar', id: 'fine-tune-controls', 'aria-label': l10n.t('Fine-tuning settings') },
@@ -69,5 +104,7 @@ export function fineTuneControls(
     h('label', {}, l10n.t('Learning rate'), lr),
     h('label', {}, l10n.t('Train'), which),
     h('label', {}, freeze, l10n.t('Freeze embeddings')),
+    h('label', {}, l10n.t('Head dropout'), dropout),
+    ...(longTexts ? [h('label', {}, l10n.t('Long texts'), longTexts)] : []),
   );
 }

@@ -434,10 +434,16 @@ function resultsSection(s: TrainerState): HTMLElement | undefined {
         'div',
         { id: 'fine-tuned-note', class: 'muted' },
         l10n.t(
-          'Encoder fine-tuned ({0}, {1} pooling, {2} tokens); saving writes model.onnx and an int8 model_quantized.onnx.',
+          'Encoder fine-tuned ({0}, {1} pooling, {2} tokens, head dropout {3}{4}); saving writes model.onnx and an int8 model_quantized.onnx.',
           rep.encoder.model,
           rep.encoder.pooling,
           rep.encoder.max_length,
+          rep.head.dropout ?? '?',
+          rep.head.long_texts === 'truncate'
+            ? l10n.t(', first tokens of long texts only')
+            : rep.head.long_texts === 'windows'
+              ? l10n.t(', long texts by windows')
+              : '',
         ),
       ),
     );
