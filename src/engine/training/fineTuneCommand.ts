@@ -101,9 +101,11 @@ export async function runFineTuneCommand(
       `--class-weights "${args.classWeights}" is not auto, balanced or none.`,
       'auto (the default) weighs the classes (the tags, for token classification) when the largest is at least 3× the smallest; balanced always; none never.',
     );
+  const seed = args.seed ?? DEFAULT_SEED;
+  const splitSeed = args.splitSeed ?? seed;
   const data = loadTaskData(args.data, {
     task: args.task,
-    seed: args.splitSeed ?? args.seed,
+    seed: splitSeed,
     textColumn: args.textColumn,
     labelColumn: args.labelColumn,
     pairColumn: args.pairColumn,
@@ -151,13 +153,13 @@ export async function runFineTuneCommand(
     task: outcome.task,
     model: model.id,
     split: {
-      seed: args.splitSeed ?? args.seed ?? DEFAULT_SEED,
+      seed: splitSeed,
       train: outcome.trainSize,
       validation: outcome.valSize,
       test: outcome.testSize,
     },
     training: {
-      seed: args.seed ?? DEFAULT_SEED,
+      seed,
       learning_rate: outcome.learningRate,
       epochs: outcome.epochs,
       best_epoch: outcome.bestEpoch,
@@ -215,8 +217,8 @@ export async function runFineTuneCommand(
     examples_per_second: Math.round(outcome.examplesPerSecond * 10) / 10,
     validation_size: outcome.valSize,
     dropout: outcome.dropout,
-    seed: args.seed ?? DEFAULT_SEED,
-    split_seed: args.splitSeed ?? args.seed ?? DEFAULT_SEED,
+    seed,
+    split_seed: splitSeed,
     ...(outcome.longTexts ? { long_texts: outcome.longTexts } : {}),
     train_windows: outcome.trainWindows,
     ...(outcome.candidates ? { candidates: outcome.candidates } : {}),
