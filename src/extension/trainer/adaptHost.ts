@@ -69,19 +69,19 @@ export class AdaptHost {
 
   /** The workspace's text files as the engine's folder walk would read them (same files, same order), less what
    *  files.exclude hides: `findFiles` applies that setting, the walk cannot. */
-  private async corpusFiles(): Promise<string[]> {
+  private async corpusFiles(roots: string[]): Promise<string[]> {
     const out: string[] = [];
-    for (const folder of (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file')) {
+    for (const root of roots) {
       const found = await vscode.workspace.findFiles(
-        new vscode.RelativePattern(folder, TEXT_GLOB),
+        new vscode.RelativePattern(root, TEXT_GLOB),
         undefined,
         4 * MAX_FILES,
       );
       const rel = found
-        .map((u) => path.relative(folder.uri.fsPath, u.fsPath))
+        .map((u) => path.relative(root, u.fsPath))
         .filter((r) => TEXT_EXTENSIONS.includes(path.extname(r).toLowerCase()) && !skippedByWalk(r))
         .sort(walkOrder);
-      for (const r of rel) if (out.length < MAX_FILES) out.push(path.join(folder.uri.fsPath, r));
+      for (const r of rel) if (out.length < MAX_FILES) out.push(path.join(root, r));
     }
     return out;
   }
@@ -114,7 +114,7 @@ export class AdaptHost {
       });
       return;
     }
-    const files = await this.corpusFiles();
+    const files = await this.corpusFiles(roots);
     if (!files.length) {
       this.set({
         error: vscode.l10n.t(
