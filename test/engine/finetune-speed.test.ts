@@ -1,4 +1,4 @@
-// The training graph's throughput rewrites keep the numbers: MatMul + bias Add as one Gemm (fuseLinear.ts: the
+// The training graph's throughput rewrites keep the numbers: MatMul as a 2-D Gemm (fuseLinear.ts: the
 // forward outputs of the export, gradients that match PyTorch's), and embedding-table gradients that are exact
 // and reproducible at a real batch size (ScatterElements, or a one-hot product for the token types; not ORT's
 // multi-threaded ScatterND, which drops additions to rows that several tokens share): equal to the per-token
@@ -25,7 +25,7 @@ const i64 = (xs: number[], dims: number[]): InputTensor => ({
 const l2 = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s + x * x, 0));
 const count = (bytes: Uint8Array, op: string) => parseModel(bytes).nodes.filter((n) => n.opType === op).length;
 
-test('linear fusion: each MatMul + bias Add becomes one Gemm; the outputs stay those of the export', async () => {
+test('linear fusion: each MatMul before a bias Add becomes a 2-D Gemm; the outputs stay those of the export', async () => {
   // Per layer: query, key, value, attention output, intermediate, output (the pooler and heads are Gemms already).
   for (const [name, linears] of [
     ['bert-nli', 2 * 6],

@@ -25,7 +25,16 @@ import {
   tensorHeader,
   writeModel,
 } from './onnxModel';
-import { type GeluPattern, findGeluPatterns, geluGradient, geluPhiForward, geluPhiGradient } from './patterns';
+import {
+  type GeluPattern,
+  type ScaledGeluPattern,
+  findGeluPatterns,
+  findScaledGelus,
+  geluGradient,
+  geluPhiForward,
+  geluPhiGradient,
+  scaledGeluGradient,
+} from './patterns';
 import { DIFFERENTIABLE_SLOTS, NON_DIFFERENTIABLE, RULES, type RuleContext } from './rules';
 import { buildObjective, type Objective, type ObjectiveNodes } from './objectives';
 import { rankQuestions, upgradeToOpset13 } from './upgrade';
@@ -421,10 +430,10 @@ export async function buildGradientGraph(
     if (ctx.dims(t).length !== 2 || (axis !== 0 && axis !== -2)) continue;
     sparseGather.set(g.index, t);
   }
-  const gelus =
-    options.patterns === false
-      ? new Map<number, GeluPattern>()
-      : findGeluPatterns(m, (t) => internals.includes(t) || [...leafOf.values()].includes(t));
+  const keepTensor = (t: string) => internals.includes(t) || [...leafOf.values()].includes(t);
+  const gelus = options.patterns === false ? new Map<number, GeluPattern>() : findGeluPatterns(m, keepTensor);
+  const scaledGelus =
+    options.patterns === false ? new Map<number, ScaledGeluPattern>() : findScaledGelus(m, keepTensor);
   for (let k = m.nodes.length - 1; k >= 0; k--) {
     const n = m.nodes[k];
     if (!reachedNodes.has(n.index)) continue;
@@ -439,6 +448,11 @@ export async function buildGradientGraph(
         replaceNodes.set(n.index, concatBytes(f.bytes));
         push(gelu.x, geluPhiGradient(e, gelu.x, f.u, f.phi, gradOf(n.outputs[0])!));
       } else push(gelu.x, geluGradient(e, gelu, gradOf(n.outputs[0])!));
+      continue;
+    }
+    const scaled = scaledGelus.get(n.index);
+    if (scaled) {
+      if (ctx.wants(scaled.u)) push(scaled.u, scaledGeluGradient(e, scaled, gradOf(n.outputs[0])!));
       continue;
     }
     const table = sparseGather.get(n.index);

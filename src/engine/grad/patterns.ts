@@ -4,7 +4,9 @@
 // rule alone is five). Its derivative Φ(x) + x·φ(x) = ½·(a + √(2/π)·x·exp(−u²)), with u = x/√2 and a = 1 + erf(u)
 // read from the forward pass, takes seven, with the forward pass left as exported. A graph that trains can have
 // its forward written as x·Φ(x) instead (geluPhiForward, the same five nodes): then the derivative reads Φ and
-// takes six.
+// takes six. A GELU after a linear layer that the training graph rewrites (training/fuseLinear.ts) reads u = x/√2
+// from that layer and is y = u·q, q = (1 + erf(u))/√2: four forward passes, and its derivative reads q and takes
+// six (findScaledGelus, scaledGeluGradient).
 import { readFields } from '../onnx/protobuf';
 import { TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_FLOAT_DATA, TENSOR_RAW } from '../onnx/schema';
 import type { Emitter } from './emitter';
@@ -132,4 +134,46 @@ export function geluPhiForward(e: Emitter, p: GeluPattern, y: string): { bytes: 
 export function geluPhiGradient(e: Emitter, x: string, u: string, phi: string, gy: string): string {
   const q = e.op('Exp', [e.sub(e.f32(-Math.log(Math.sqrt(2 * Math.PI))), e.mul(u, u))]);
   return e.mul(gy, e.add(phi, e.mul(x, q)));
+}
+
+/** A GELU whose linear layer hands it u = x/√2 (training/fuseLinear.ts): y = u·q, q = (1 + erf(u))/√2, written
+ *  Erf(u) → ·(1/√2) → +1/√2 → ·u. */
+export interface ScaledGeluPattern {
+  u: string;
+  q: string;
+  nodes: OnnxNode[];
+}
+
+/** Every scaled GELU whose intermediates nothing else reads (nor the graph's outputs, nor `keep`), keyed by the
+ *  index of the node that produces its output. */
+export function findScaledGelus(m: OnnxModel, keep: (t: string) => boolean): Map<number, ScaledGeluPattern> {
+  const { producers, readers } = nodeLinks(m);
+  const outputs = new Set(m.outputs.map((o) => o.name));
+  const single = (t: string) => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && !outputs.has(t) && !keep(t) ? r[0] : undefined;
+  };
+  const other = (n: OnnxNode, t: string) => (n.inputs[0] === t ? n.inputs[1] : n.inputs[0]);
+  const near = (v: number | undefined) => v !== undefined && Math.abs(v - Math.SQRT1_2) < 1e-6;
+  const plain = (n: OnnxNode | undefined, op: string): n is OnnxNode => !!n && n.opType === op && !n.domain;
+  const found = new Map<number, ScaledGeluPattern>();
+  for (const erf of m.nodes) {
+    if (!plain(erf, 'Erf')) continue;
+    const u = erf.inputs[0];
+    const scaled = single(erf.outputs[0]);
+    if (!plain(scaled, 'Mul') || !near(scalarOf(m, producers, other(scaled, erf.outputs[0])))) continue;
+    const add = single(scaled.outputs[0]);
+    if (!plain(add, 'Add') || !near(scalarOf(m, producers, other(add, scaled.outputs[0])))) continue;
+    const q = add.outputs[0];
+    const last = single(q);
+    if (!plain(last, 'Mul') || other(last, q) !== u || keep(u)) continue;
+    found.set(last.index, { u, q, nodes: [erf, scaled, add, last] });
+  }
+  return found;
+}
+
+/** dL/du of y = u·q(u): gy·(q + √(2/π)·u·exp(−u²)), the constant folded into the exponent. */
+export function scaledGeluGradient(e: Emitter, p: ScaledGeluPattern, gy: string): string {
+  const d = e.op('Exp', [e.sub(e.f32(Math.log(Math.sqrt(2 / Math.PI))), e.mul(p.u, p.u))]);
+  return e.mul(gy, e.add(p.q, e.mul(p.u, d)));
 }

@@ -18,7 +18,7 @@ export interface TrainingGraph {
   session: RuntimeSession;
   /** LayerNorm patterns fused in the graph that trains. */
   fusedLayerNorms: number;
-  /** MatMul + bias Add pairs run as one Gemm in the graph that trains. */
+  /** MatMul + bias Add pairs whose product runs as a 2-D Gemm in the graph that trains. */
   fusedLinears: number;
 }
 
