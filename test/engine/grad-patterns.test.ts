@@ -100,10 +100,12 @@ test('exact GELU: the pattern gradient, and the x·Φ(x) rewrite of training gra
 });
 
 test('GELU after a linear layer (fuseLinears): the layer hands it u = h/√2; four forward passes; gradients equal the export’s node by node', async () => {
-  for (const [name, n] of [
-    ['bert-nli', 2],
-    ['bert-mlm', 4],
-    ['distilbert-mlm', 3],
+  // n GELUs after a linear layer, of which `folded` feed another linear layer (the encoder's; not the masked-LM
+  // head's, which feeds a LayerNorm).
+  for (const [name, n, folded] of [
+    ['bert-nli', 2, 2],
+    ['bert-mlm', 4, 3],
+    ['distilbert-mlm', 3, 2],
   ] as const) {
     const ref = readJson(`${fixture(name)}/gradients.json`);
     const bytes = new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`));
@@ -126,7 +128,22 @@ test('GELU after a linear layer (fuseLinears): the layer hands it u = h/√2; fo
       assert.equal(gemm.inputs.length, 2);
       assert.ok(Math.abs(gemm.attrs.get('alpha')!.f! - Math.SQRT1_2) < 1e-7);
       assert.equal(m.nodes.find((x) => x.outputs.includes(add.inputs[1]))!.opType, 'Mul');
+      // A GELU read by a linear layer has s = √π/2 (so q′(u) = exp(−u²)) and hands that layer the factor √(2/π)
+      // as its alpha; any other has s = 1/√2.
+      const y = p.nodes[3].outputs[0];
+      // (Its readers in the rewritten graph: the next layer's Reshape to 2-D and Shape.)
+      const reshaped = m.nodes.find((x) => x.opType === 'Reshape' && x.inputs[0] === y)?.outputs[0];
+      const nextGemm = m.nodes.find((x) => x.opType === 'Gemm' && x.inputs[0] === reshaped);
+      if (nextGemm) {
+        assert.ok(Math.abs(p.s - Math.sqrt(Math.PI) / 2) < 1e-6, `${name}: s`);
+        assert.ok(Math.abs(nextGemm.attrs.get('alpha')!.f! - Math.sqrt(2 / Math.PI)) < 1e-6, `${name}: next alpha`);
+      } else assert.ok(Math.abs(p.s - Math.SQRT1_2) < 1e-7, `${name}: s`);
     }
+    assert.equal(
+      [...scaled.values()].filter((p) => Math.abs(p.s - Math.sqrt(Math.PI) / 2) < 1e-6).length,
+      folded,
+      `${name}: GELUs whose constant the next layer applies`,
+    );
     // Every linear layer's Gemm leaves the bias to a separate Add.
     assert.ok(
       m.nodes
@@ -154,9 +171,10 @@ test('GELU after a linear layer (fuseLinears): the layer hands it u = h/√2; fo
       ].map((o) => buildGradientGraph(o.b, { objective, wrt: { parameters: 'all' }, patterns: o.patterns })),
     );
     const count = (b: Uint8Array, op: string) => parseModel(b).nodes.filter((x) => x.opType === op).length;
-    // The pattern's backward: u², the exponent, Exp, u·, +q, gy· (the Erf rule alone is five).
+    // The pattern's backward: u², Exp, u / exp(u²) (or u·exp(ln c − u²)), +q, gy· (the Erf rule alone is five).
     assert.ok(count(graphs[2].bytes, 'Mul') < count(graphs[1].bytes, 'Mul'), `${name}: fewer Muls with the pattern`);
     assert.equal(count(graphs[2].bytes, 'Exp'), n);
+    assert.equal(count(graphs[2].bytes, 'Div') - count(graphs[1].bytes, 'Div'), folded);
     const outs = [];
     for (const g of graphs) {
       const session = await openSession(g.bytes);

@@ -392,7 +392,8 @@ export async function buildGradientGraph(
     if (done) return done;
     const l = contributions.get(t);
     if (!l) return undefined;
-    const g = l.length === 1 ? l[0] : e.op('Sum', l);
+    // A chain of Adds rather than one Sum: ORT's Sum of four [2048, 256] tensors took 0.43 ms, three Adds 0.19.
+    const g = l.slice(1).reduce((acc, x) => e.add(acc, x), l[0]);
     finalGrad.set(t, g);
     return g;
   };

@@ -136,11 +136,12 @@ export function geluPhiGradient(e: Emitter, x: string, u: string, phi: string, g
   return e.mul(gy, e.add(phi, e.mul(x, q)));
 }
 
-/** A GELU whose linear layer hands it u = x/√2 (training/fuseLinear.ts): y = u·q, q = (1 + erf(u))/√2, written
- *  Erf(u) → ·(1/√2) → +1/√2 → ·u. */
+/** A GELU whose linear layer hands it u = x/√2 (training/fuseLinear.ts): y = u·q up to a constant factor that
+ *  the next layer applies, q = s·(1 + erf(u)), written Erf(u) → ·s → +s → ·u. */
 export interface ScaledGeluPattern {
   u: string;
   q: string;
+  s: number;
   nodes: OnnxNode[];
 }
 
@@ -154,26 +155,31 @@ export function findScaledGelus(m: OnnxModel, keep: (t: string) => boolean): Map
     return r.length === 1 && !outputs.has(t) && !keep(t) ? r[0] : undefined;
   };
   const other = (n: OnnxNode, t: string) => (n.inputs[0] === t ? n.inputs[1] : n.inputs[0]);
-  const near = (v: number | undefined) => v !== undefined && Math.abs(v - Math.SQRT1_2) < 1e-6;
   const plain = (n: OnnxNode | undefined, op: string): n is OnnxNode => !!n && n.opType === op && !n.domain;
   const found = new Map<number, ScaledGeluPattern>();
   for (const erf of m.nodes) {
     if (!plain(erf, 'Erf')) continue;
     const u = erf.inputs[0];
     const scaled = single(erf.outputs[0]);
-    if (!plain(scaled, 'Mul') || !near(scalarOf(m, producers, other(scaled, erf.outputs[0])))) continue;
+    if (!plain(scaled, 'Mul')) continue;
+    const s = scalarOf(m, producers, other(scaled, erf.outputs[0]));
+    if (s === undefined || !(s > 0)) continue;
     const add = single(scaled.outputs[0]);
-    if (!plain(add, 'Add') || !near(scalarOf(m, producers, other(add, scaled.outputs[0])))) continue;
+    if (!plain(add, 'Add') || scalarOf(m, producers, other(add, scaled.outputs[0])) !== s) continue;
     const q = add.outputs[0];
     const last = single(q);
     if (!plain(last, 'Mul') || other(last, q) !== u || keep(u)) continue;
-    found.set(last.index, { u, q, nodes: [erf, scaled, add, last] });
+    found.set(last.index, { u, q, s, nodes: [erf, scaled, add, last] });
   }
   return found;
 }
 
-/** dL/du of y = u·q(u): gy·(q + √(2/π)·u·exp(−u²)), the constant folded into the exponent. */
+/** dL/du of y = u·q(u): gy·(q + u·q′(u)), q′(u) = s·(2/√π)·exp(−u²). With s = √π/2, q′ is exp(−u²) and the term
+ *  is u / exp(u²) (five passes); otherwise the constant is folded into the exponent (six). */
 export function scaledGeluGradient(e: Emitter, p: ScaledGeluPattern, gy: string): string {
-  const d = e.op('Exp', [e.sub(e.f32(Math.log(Math.sqrt(2 / Math.PI))), e.mul(p.u, p.u))]);
-  return e.mul(gy, e.add(p.q, e.mul(p.u, d)));
+  const c = (2 * p.s) / Math.sqrt(Math.PI);
+  const uu = e.mul(p.u, p.u);
+  const term =
+    Math.abs(c - 1) < 1e-6 ? e.div(p.u, e.op('Exp', [uu])) : e.mul(p.u, e.op('Exp', [e.sub(e.f32(Math.log(c)), uu)]));
+  return e.mul(gy, e.add(p.q, term));
 }

@@ -63,14 +63,17 @@ export function fuseLinears(bytes: Uint8Array): FusedLinears {
   // Constants as Constant nodes, not initializers: nothing takes them for parameters.
   const constant = (name: string, dims: number[], values: Float32Array) =>
     encodeNode('Constant', [], [name], `${name}_node`, [{ name: 'value', t: tensorPayload('value', dims, values) }]);
-  // Exact GELUs keyed by their input h, when h feeds nothing but the GELU.
-  const gelus = new Map<string, GeluPattern>();
-  for (const p of findGeluPatterns(m, (t) => graphOutputs.has(t)).values()) {
-    const inner = new Set(p.nodes.map((n) => n.index));
-    if ((readers.get(p.x) ?? []).every((n) => inner.has(n.index))) gelus.set(p.x, p);
+  // The linear layers: a MatMul by a weight matrix whose only reader adds a bias vector.
+  interface Linear {
+    mm: OnnxNode;
+    add: OnnxNode;
+    x: string;
+    w: string;
+    b: string;
+    k: number;
+    n: number;
   }
-  let fused = 0;
-  let scaledGelus = 0;
+  const linears: Linear[] = [];
   for (const mm of m.nodes) {
     if (mm.opType !== 'MatMul' || mm.domain) continue;
     const [x, w] = mm.inputs;
@@ -83,6 +86,27 @@ export function fuseLinears(bytes: Uint8Array): FusedLinears {
     const b = add.inputs[0] === y ? add.inputs[1] : add.inputs[0];
     const bd = floatDims(m, producers, b);
     if (!bd || bd.length !== 1 || bd[0] !== wd[1] || add.inputs[0] === add.inputs[1]) continue;
+    linears.push({ mm, add, x, w, b, k: wd[0], n: wd[1] });
+  }
+  const byOutput = new Map(linears.map((l) => [l.add.outputs[0], l]));
+  const byMatMul = new Map(linears.map((l) => [l.mm.index, l]));
+  // Exact GELUs whose input h comes from a linear layer and feeds nothing else. Each is rewritten as y = u·q,
+  // q = s·(1 + erf(u)), with s = 1/√2; or, when the GELU's only reader is another linear layer, y/c with
+  // s = √π/2 and c = √(2/π) moved into that layer's alpha, so that the derivative of q is exp(−u²) and the
+  // backward takes one pass fewer.
+  const gelus = new Map<string, { p: GeluPattern; s: number }>();
+  const alphaOf = new Map<number, number>();
+  for (const p of findGeluPatterns(m, (t) => graphOutputs.has(t)).values()) {
+    const inner = new Set(p.nodes.map((n) => n.index));
+    if (!byOutput.has(p.x) || !(readers.get(p.x) ?? []).every((n) => inner.has(n.index))) continue;
+    const y = p.nodes[p.nodes.length - 1].outputs[0];
+    const next = readers.get(y) ?? [];
+    const fold = !graphOutputs.has(y) && next.length === 1 && byMatMul.get(next[0].index)?.x === y;
+    if (fold) alphaOf.set(next[0].index, Math.sqrt(2 / Math.PI));
+    gelus.set(p.x, { p, s: fold ? Math.sqrt(Math.PI) / 2 : Math.SQRT1_2 });
+  }
+  let scaledGelus = 0;
+  for (const { mm, add, x, w, b, k, n } of linears) {
     const base = `${add.name || add.outputs[0]}/bertlens_linear`;
     const x2 = `${base}/x2d`;
     const g = `${base}/gemm`;
@@ -90,48 +114,49 @@ export function fuseLinears(bytes: Uint8Array): FusedLinears {
     const shape = `${base}/shape`;
     const h = add.outputs[0];
     const gelu = gelus.get(h);
+    let alpha = alphaOf.get(mm.index) ?? 1;
     let bias = b;
     const scale: Uint8Array[] = [];
     if (gelu) {
-      // u = h/√2 = (1/√2)·x·W + b/√2, then y = u·q, q = (1 + erf(u))/√2.
-      const r2 = `${base}/sqrt1_2`;
-      const r2n = `${base}/sqrt1_2x${wd[1]}`;
+      // u = h/√2 = (1/√2)·x·W + b/√2, then y = u·q.
+      alpha *= Math.SQRT1_2;
+      const r2n = `${base}/sqrt1_2x${n}`;
       bias = `${base}/bias_sqrt1_2`;
       scale.push(
-        constant(r2n, [wd[1]], new Float32Array(wd[1]).fill(Math.SQRT1_2)),
+        constant(r2n, [n], new Float32Array(n).fill(Math.SQRT1_2)),
         encodeNode('Mul', [b, r2n], [bias], `${base}/bias_scale`),
       );
-      const last = gelu.nodes[gelu.nodes.length - 1];
+      const last = gelu.p.nodes[gelu.p.nodes.length - 1];
       const out = last.outputs[0];
       const t = (s: string) => `${out}/bertlens_gelu/${s}`;
-      for (const n of gelu.nodes) replace.set(n.index, null);
+      for (const node of gelu.p.nodes) replace.set(node.index, null);
       replace.set(
         last.index,
         concatBytes([
-          constant(r2, [], Float32Array.of(Math.SQRT1_2)),
+          constant(t('s'), [], Float32Array.of(gelu.s)),
           encodeNode('Erf', [h], [t('erf')], `${t('erf')}_node`),
-          encodeNode('Mul', [t('erf'), r2], [t('erf_scaled')], `${t('erf_scaled')}_node`),
-          encodeNode('Add', [t('erf_scaled'), r2], [t('q')], `${t('q')}_node`),
+          encodeNode('Mul', [t('erf'), t('s')], [t('erf_scaled')], `${t('erf_scaled')}_node`),
+          encodeNode('Add', [t('erf_scaled'), t('s')], [t('q')], `${t('q')}_node`),
           encodeNode('Mul', [h, t('q')], [out], `${out}/bertlens_gelu_node`),
         ]),
       );
       scaledGelus++;
     }
-    replace.set(mm.index, encodeNode('Reshape', [x, i64([-1, wd[0]])], [x2], `${base}/Reshape_in`));
+    replace.set(mm.index, encodeNode('Reshape', [x, i64([-1, k])], [x2], `${base}/Reshape_in`));
     replace.set(
       add.index,
       concatBytes([
-        encodeNode('Gemm', [x2, w], [g], `${base}/Gemm`, gelu ? [{ name: 'alpha', f: Math.SQRT1_2 }] : []),
+        encodeNode('Gemm', [x2, w], [g], `${base}/Gemm`, alpha !== 1 ? [{ name: 'alpha', f: alpha }] : []),
         ...scale,
         encodeNode('Add', [g, bias], [gb], `${base}/Add`),
         encodeNode('Shape', [x], [`${shape}/x`], `${base}/Shape`),
         encodeNode('Slice', [`${shape}/x`, i64([0]), i64([-1])], [`${shape}/lead`], `${base}/Slice`),
-        encodeNode('Concat', [`${shape}/lead`, i64([wd[1]])], [shape], `${base}/Concat`, [{ name: 'axis', i: 0 }]),
+        encodeNode('Concat', [`${shape}/lead`, i64([n])], [shape], `${base}/Concat`, [{ name: 'axis', i: 0 }]),
         encodeNode('Reshape', [gb, shape], [h], `${base}/Reshape_out`),
       ]),
     );
-    fused++;
   }
+  const fused = linears.length;
   if (!fused) return { bytes, fused: 0, scaledGelus: 0 };
   const out = writeModel(m, {
     replaceNodes: replace,
