@@ -58,7 +58,7 @@ test('linear fusion: each MatMul before a bias Add becomes a 2-D Gemm; the outpu
   }
 });
 
-test('training graph (LayerNorms with their statistics, linears as Gemms, FusedMatMul, GELU as x·Φ(x)): gradients match PyTorch (bert-nli)', async () => {
+test('training graph (LayerNorms with their statistics, linears as Gemms, FusedMatMul, scaled GELU, shared transposes): gradients match PyTorch (bert-nli)', async () => {
   const nli = readJson(`${fixture('bert-nli')}/gradients.json`);
   const bytes = new Uint8Array(fs.readFileSync(`${fixture('bert-nli')}/onnx/model.onnx`));
   const fused = fuseLinears(fuseLayerNorms(bytes).bytes).bytes;
@@ -66,7 +66,7 @@ test('training graph (LayerNorms with their statistics, linears as Gemms, FusedM
     objective: { kind: 'cross-entropy' as const, outputs: ['logits'] },
     wrt: { parameters: 'all' as const },
   };
-  const g = await buildGradientGraph(fused, { ...options, contribOps: true, geluAsPhi: true });
+  const g = await buildGradientGraph(fused, { ...options, contribOps: true, geluAsPhi: true, sharedTransposes: true });
   // The LayerNorms' backward reads the forward's mean and 1/σ (their optional outputs) instead of recomputing σ.
   assert.equal(count(g.bytes, 'Sqrt'), 0);
   // Attention's backward products read the forward's head tensors through FusedMatMul's transA/transB: per layer,
@@ -74,7 +74,16 @@ test('training graph (LayerNorms with their statistics, linears as Gemms, FusedM
   const m = parseModel(g.bytes);
   const plain = await buildGradientGraph(fused, options);
   assert.equal(m.nodes.filter((n) => n.opType === 'FusedMatMul' && n.domain === 'com.microsoft').length, 2 * 4);
-  assert.equal(count(plain.bytes, 'Transpose') - count(g.bytes, 'Transpose'), 2 * 4);
+  // The query, key and value layers' weight gradients read one transposed copy of their shared input per layer
+  // (perm [2, 0, 1] of [1, M, K]) instead of three transA Gemms; the intermediate layer's input is not worth one
+  // here (32 < 3 × 16 columns).
+  const shared = m.nodes.filter((n) => n.opType === 'Transpose' && n.attrs.get('perm')?.ints?.join() === '2,0,1');
+  assert.equal(shared.length, 2);
+  const transA = (b: Uint8Array) =>
+    parseModel(b).nodes.filter((n) => n.opType === 'Gemm' && n.attrs.get('transA')?.i === 1).length;
+  const unshared = await buildGradientGraph(fused, { ...options, contribOps: true, geluAsPhi: true });
+  assert.equal(transA(unshared.bytes) - transA(g.bytes), 2 * 3);
+  assert.equal(count(plain.bytes, 'Transpose') - (count(g.bytes, 'Transpose') - shared.length), 2 * 4);
   assert.ok(parseModel(plain.bytes).nodes.every((n) => !n.domain));
   const s = nli.input_ids.length;
   const session = await openSession(g.bytes);

@@ -18,6 +18,8 @@ export interface RuleContext {
   opset: number;
   /** ONNX Runtime's com.microsoft operators may be emitted (GradientOptions.contribOps). */
   contrib?: boolean;
+  /** A shared transposed copy of a Gemm's 2-D input x, when one is worth making (GradientOptions.sharedTransposes). */
+  transposed?: (x: string) => string | undefined;
 }
 
 /** Gradient of each input slot (undefined where none is wanted or defined). */
@@ -232,7 +234,8 @@ export const RULES: Record<string, Rule> = {
       );
     const out: (string | undefined)[] = [undefined, undefined, undefined];
     if (c.wants(a)) out[0] = tA ? (tB ? gemm(b, gy, 1, 1) : gemm(b, gy, 0, 1)) : gemm(gy, b, 0, tB ? 0 : 1);
-    if (c.wants(b)) out[1] = tB ? gemm(gy, a, 1, tA) : gemm(a, gy, tA ? 0 : 1, 0);
+    const at = !tA && !tB && c.wants(b) ? c.transposed?.(a) : undefined;
+    if (c.wants(b)) out[1] = at ? gemm(at, gy, 0, 0) : tB ? gemm(gy, a, 1, tA) : gemm(a, gy, tA ? 0 : 1, 0);
     if (cc && c.wants(cc)) out[2] = unbroadcast(c, beta === 1 ? gy : e.mul(gy, e.f32(beta)), cc, c.dims(n.outputs[0]));
     return out;
   },

@@ -106,9 +106,13 @@ export function fuseLinears(bytes: Uint8Array): FusedLinears {
     gelus.set(p.x, { p, s: fold ? Math.sqrt(Math.PI) / 2 : Math.SQRT1_2 });
   }
   let scaledGelus = 0;
+  // One 2-D view of an input that several layers read (the query, key and value layers'), so that the gradient
+  // builder can share what it derives from it (GradientOptions.sharedTransposes).
+  const views = new Map<string, string>();
   for (const { mm, add, x, w, b, k, n } of linears) {
     const base = `${add.name || add.outputs[0]}/bertlens_linear`;
-    const x2 = `${base}/x2d`;
+    const key = `${x}\u0000${k}`;
+    const x2 = views.get(key) ?? `${base}/x2d`;
     const g = `${base}/gemm`;
     const gb = `${base}/gemm_bias`;
     const shape = `${base}/shape`;
@@ -142,7 +146,11 @@ export function fuseLinears(bytes: Uint8Array): FusedLinears {
       );
       scaledGelus++;
     }
-    replace.set(mm.index, encodeNode('Reshape', [x, i64([-1, k])], [x2], `${base}/Reshape_in`));
+    if (views.has(key)) replace.set(mm.index, null);
+    else {
+      views.set(key, x2);
+      replace.set(mm.index, encodeNode('Reshape', [x, i64([-1, k])], [x2], `${base}/Reshape_in`));
+    }
     replace.set(
       add.index,
       concatBytes([

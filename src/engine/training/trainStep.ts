@@ -55,6 +55,7 @@ export async function openTrainingGraph(
     sparseTables: opts.fuse === false ? [] : parameters,
     contribOps: opts.fuse !== false,
     geluAsPhi: opts.fuse !== false,
+    sharedTransposes: opts.fuse !== false,
   });
   bytes = new Uint8Array(0);
   const session = await openSession(grad.bytes, 'cpu');
