@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { buildGradientGraph } from '../../src/engine/grad/gradient';
+import { type GradientGraph, buildGradientGraph } from '../../src/engine/grad/gradient';
 import { OBJECTIVE_INPUTS } from '../../src/engine/grad/objectives';
 import { parseModel } from '../../src/engine/grad/onnxModel';
 import { findGeluPatterns, findScaledGelus } from '../../src/engine/grad/patterns';
@@ -19,6 +19,59 @@ const i64 = (xs: number[], dims: number[]): InputTensor => ({
   data: BigInt64Array.from(xs.map(BigInt)),
   dims,
 });
+
+/** The fixture's own loss: sequence classification (one label) or masked LM (labels at its positions), and the
+ *  feeds of one run of a gradient graph on the fixture's input. */
+function fixtureLoss(ref: any) {
+  const s = ref.input_ids.length;
+  const labels =
+    ref.loss.kind === 'sequence-classification'
+      ? i64(ref.loss.labels, [1])
+      : i64(
+          Array.from({ length: s }, (_, p) => {
+            const k = ref.loss.positions.indexOf(p);
+            return k >= 0 ? ref.loss.labels[k] : -100;
+          }),
+          [1, s],
+        );
+  const objective = { kind: 'cross-entropy' as const, outputs: [ref.loss.output as string] };
+  const run = async (g: GradientGraph) => {
+    const session = await openSession(g.bytes);
+    const feeds: Record<string, InputTensor> = {
+      input_ids: i64(ref.input_ids, [1, s]),
+      attention_mask: i64(ref.attention_mask, [1, s]),
+      [OBJECTIVE_INPUTS.labels(0)]: labels,
+    };
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
+    const out = await session.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]);
+    await session.dispose();
+    return out;
+  };
+  return { objective, run };
+}
+
+/** Every graph after the first gives the fixture's loss and the first graph's gradients (the reference). */
+async function assertSameGradients(
+  name: string,
+  ref: any,
+  graphs: GradientGraph[],
+  run: ReturnType<typeof fixtureLoss>['run'],
+) {
+  const outs = [];
+  for (const g of graphs) outs.push(await run(g));
+  for (let k = 1; k < graphs.length; k++) {
+    assert.ok(Math.abs(outs[k][graphs[k].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
+    assert.deepEqual(Object.keys(graphs[k].outputs.gradients), Object.keys(graphs[0].outputs.gradients));
+    for (const p of Object.keys(graphs[0].outputs.gradients)) {
+      const a = outs[k][graphs[k].outputs.gradients[p]].data;
+      const b = outs[0][graphs[0].outputs.gradients[p]].data;
+      const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      for (let i = 0; i < b.length; i++)
+        assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}] (${k}): ${a[i]} vs ${b[i]}`);
+    }
+  }
+}
 
 test('exact GELU: one pattern per Erf of the export (none in ALBERT, whose gelu_new is tanh-based)', () => {
   for (const [name, n] of [
@@ -44,19 +97,7 @@ test('exact GELU: the pattern gradient, and the x·Φ(x) rewrite of training gra
   for (const name of ['bert-nli', 'bert-mlm', 'distilbert-mlm']) {
     const ref = readJson(`${fixture(name)}/gradients.json`);
     const bytes = new Uint8Array(fs.readFileSync(`${fixture(name)}/onnx/model.onnx`));
-    const s = ref.input_ids.length;
-    // The fixture's own loss: sequence classification (one label) or masked LM (labels at its positions).
-    const labels =
-      ref.loss.kind === 'sequence-classification'
-        ? i64(ref.loss.labels, [1])
-        : i64(
-            Array.from({ length: s }, (_, p) => {
-              const k = ref.loss.positions.indexOf(p);
-              return k >= 0 ? ref.loss.labels[k] : -100;
-            }),
-            [1, s],
-          );
-    const objective = { kind: 'cross-entropy' as const, outputs: [ref.loss.output as string] };
+    const { objective, run } = fixtureLoss(ref);
     // Node by node (the reference), the pattern's backward, and the pattern with the forward written as x·Φ(x).
     const graphs = await Promise.all(
       [{ patterns: false }, { patterns: true }, { patterns: true, geluAsPhi: true }].map((o) =>
@@ -72,30 +113,7 @@ test('exact GELU: the pattern gradient, and the x·Φ(x) rewrite of training gra
     assert.equal(nodes(graphs[2].bytes).length, nodes(graphs[1].bytes).length - gelus, `${name}: nodes`);
     assert.equal(count(graphs[2].bytes, 'Div'), count(graphs[1].bytes, 'Div') - gelus);
     assert.equal(count(graphs[2].bytes, 'Erf'), gelus);
-    const outs = [];
-    for (const g of graphs) {
-      const session = await openSession(g.bytes);
-      const feeds: Record<string, InputTensor> = {
-        input_ids: i64(ref.input_ids, [1, s]),
-        attention_mask: i64(ref.attention_mask, [1, s]),
-        [OBJECTIVE_INPUTS.labels(0)]: labels,
-      };
-      if (session.inputNames.includes('token_type_ids'))
-        feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
-      outs.push(await session.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]));
-      await session.dispose();
-    }
-    for (let k = 1; k < graphs.length; k++) {
-      assert.ok(Math.abs(outs[k][graphs[k].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
-      assert.deepEqual(Object.keys(graphs[k].outputs.gradients), Object.keys(graphs[0].outputs.gradients));
-      for (const p of Object.keys(graphs[0].outputs.gradients)) {
-        const a = outs[k][graphs[k].outputs.gradients[p]].data;
-        const b = outs[0][graphs[0].outputs.gradients[p]].data;
-        const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-        for (let i = 0; i < b.length; i++)
-          assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}] (${k}): ${a[i]} vs ${b[i]}`);
-      }
-    }
+    await assertSameGradients(name, ref, graphs, run);
   }
 });
 
@@ -150,18 +168,7 @@ test('GELU after a linear layer (fuseLinears): the layer hands it u = h/√2; fo
         .filter((x) => x.opType === 'Gemm' && x.name.includes('bertlens_linear'))
         .every((x) => x.inputs.length === 2),
     );
-    const s = ref.input_ids.length;
-    const labels =
-      ref.loss.kind === 'sequence-classification'
-        ? i64(ref.loss.labels, [1])
-        : i64(
-            Array.from({ length: s }, (_, p) => {
-              const k = ref.loss.positions.indexOf(p);
-              return k >= 0 ? ref.loss.labels[k] : -100;
-            }),
-            [1, s],
-          );
-    const objective = { kind: 'cross-entropy' as const, outputs: [ref.loss.output as string] };
+    const { objective, run } = fixtureLoss(ref);
     // The export node by node (the reference), the rewritten graph node by node, and with its pattern.
     const graphs = await Promise.all(
       [
@@ -175,29 +182,6 @@ test('GELU after a linear layer (fuseLinears): the layer hands it u = h/√2; fo
     assert.ok(count(graphs[2].bytes, 'Mul') < count(graphs[1].bytes, 'Mul'), `${name}: fewer Muls with the pattern`);
     assert.equal(count(graphs[2].bytes, 'Exp'), n);
     assert.equal(count(graphs[2].bytes, 'Div') - count(graphs[1].bytes, 'Div'), folded);
-    const outs = [];
-    for (const g of graphs) {
-      const session = await openSession(g.bytes);
-      const feeds: Record<string, InputTensor> = {
-        input_ids: i64(ref.input_ids, [1, s]),
-        attention_mask: i64(ref.attention_mask, [1, s]),
-        [OBJECTIVE_INPUTS.labels(0)]: labels,
-      };
-      if (session.inputNames.includes('token_type_ids'))
-        feeds.token_type_ids = i64(ref.token_type_ids ?? ref.input_ids.map(() => 0), [1, s]);
-      outs.push(await session.run(feeds, [g.outputs.loss, ...Object.values(g.outputs.gradients)]));
-      await session.dispose();
-    }
-    for (let k = 1; k < graphs.length; k++) {
-      assert.ok(Math.abs(outs[k][graphs[k].outputs.loss].data[0] - ref.loss.value) < 1e-4, `${name}: loss`);
-      assert.deepEqual(Object.keys(graphs[k].outputs.gradients), Object.keys(graphs[0].outputs.gradients));
-      for (const p of Object.keys(graphs[0].outputs.gradients)) {
-        const a = outs[k][graphs[k].outputs.gradients[p]].data;
-        const b = outs[0][graphs[0].outputs.gradients[p]].data;
-        const scale = b.reduce((mx, x) => Math.max(mx, Math.abs(x)), 0);
-        for (let i = 0; i < b.length; i++)
-          assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale + 1e-9, `${name} ${p}[${i}] (${k}): ${a[i]} vs ${b[i]}`);
-      }
-    }
+    await assertSameGradients(name, ref, graphs, run);
   }
 });

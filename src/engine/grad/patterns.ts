@@ -47,10 +47,9 @@ export interface GeluPattern {
   nodes: OnnxNode[];
 }
 
-/** Every exact GELU whose intermediates nothing else reads (nor the graph's outputs, nor `keep`): x/√2 (Div by
- *  √2 or Mul by 1/√2) → Erf → +1 → ·x → ·0.5, the last two Muls in either order. Keyed by the index of the node
- *  that produces the GELU's output. */
-export function findGeluPatterns(m: OnnxModel, keep: (t: string) => boolean): Map<number, GeluPattern> {
+/** What pattern matching asks of a graph: the producer of a tensor, its one reader when it has only one and is
+ *  neither a graph output nor kept, and a binary node's other operand. */
+function patternLinks(m: OnnxModel, keep: (t: string) => boolean) {
   const { producers, readers } = nodeLinks(m);
   const outputs = new Set(m.outputs.map((o) => o.name));
   const single = (t: string) => {
@@ -58,6 +57,14 @@ export function findGeluPatterns(m: OnnxModel, keep: (t: string) => boolean): Ma
     return r.length === 1 && !outputs.has(t) && !keep(t) ? r[0] : undefined;
   };
   const other = (n: OnnxNode, t: string) => (n.inputs[0] === t ? n.inputs[1] : n.inputs[0]);
+  return { producers, single, other };
+}
+
+/** Every exact GELU whose intermediates nothing else reads (nor the graph's outputs, nor `keep`): x/√2 (Div by
+ *  √2 or Mul by 1/√2) → Erf → +1 → ·x → ·0.5, the last two Muls in either order. Keyed by the index of the node
+ *  that produces the GELU's output. */
+export function findGeluPatterns(m: OnnxModel, keep: (t: string) => boolean): Map<number, GeluPattern> {
+  const { producers, single, other } = patternLinks(m, keep);
   const near = (v: number | undefined, want: number) => v !== undefined && Math.abs(v - want) < 1e-6;
   const found = new Map<number, GeluPattern>();
   for (const erf of m.nodes) {
@@ -148,13 +155,7 @@ export interface ScaledGeluPattern {
 /** Every scaled GELU whose intermediates nothing else reads (nor the graph's outputs, nor `keep`), keyed by the
  *  index of the node that produces its output. */
 export function findScaledGelus(m: OnnxModel, keep: (t: string) => boolean): Map<number, ScaledGeluPattern> {
-  const { producers, readers } = nodeLinks(m);
-  const outputs = new Set(m.outputs.map((o) => o.name));
-  const single = (t: string) => {
-    const r = readers.get(t) ?? [];
-    return r.length === 1 && !outputs.has(t) && !keep(t) ? r[0] : undefined;
-  };
-  const other = (n: OnnxNode, t: string) => (n.inputs[0] === t ? n.inputs[1] : n.inputs[0]);
+  const { producers, single, other } = patternLinks(m, keep);
   const plain = (n: OnnxNode | undefined, op: string): n is OnnxNode => !!n && n.opType === op && !n.domain;
   const found = new Map<number, ScaledGeluPattern>();
   for (const erf of m.nodes) {

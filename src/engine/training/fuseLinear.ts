@@ -8,7 +8,9 @@
 // A linear layer whose only reader is an exact GELU, ½·h·(1 + erf(h/√2)), computes u = h/√2 instead: the Gemm's
 // alpha and a bias scaled by 1/√2 (a vector, so that ORT does not fold the scale of its gradient into the row sum
 // and make it a slow FusedMatMul). The GELU is then y = u·q with q = (1 + erf(u))/√2: four elementwise passes
-// instead of five, and its gradient (patterns.ts, scaledGeluGradient) reads q as the x·Φ(x) form reads Φ.
+// instead of five, and its gradient (patterns.ts, scaledGeluGradient) reads q as the x·Φ(x) form reads Φ. When
+// the GELU feeds another linear layer, q is (1 + erf(u))·√π/2 and that layer's alpha applies the rest, √(2/π):
+// then q′(u) = exp(−u²), and the gradient takes one pass fewer again.
 //
 // Parameter names do not change, so the same weights feed the exported graph and this one. Only the graph that
 // trains is rewritten.
