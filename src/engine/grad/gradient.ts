@@ -425,7 +425,7 @@ export async function buildGradientGraph(
   // [2048, 256] × [2048, 1024] (ORT's profile); one Transpose of [2048, 256] costs ~0.10 ms. So x is transposed
   // once when N ≥ 3K: the query, key and value layers' input, and the intermediate layer's.
   const widths = new Map<string, number>();
-  for (const n of m.nodes) {
+  for (const n of options.sharedTransposes ? m.nodes : []) {
     if (n.opType !== 'Gemm' || n.domain || !reachedNodes.has(n.index)) continue;
     if ((n.attrs.get('transA')?.i ?? 0) !== 0 || (n.attrs.get('transB')?.i ?? 0) !== 0) continue;
     const [x, w] = n.inputs;
@@ -460,7 +460,8 @@ export async function buildGradientGraph(
     if (ctx.dims(t).length !== 2 || (axis !== 0 && axis !== -2)) continue;
     sparseGather.set(g.index, t);
   }
-  const keepTensor = (t: string) => internals.includes(t) || [...leafOf.values()].includes(t);
+  const kept = new Set([...internals, ...leafOf.values()]);
+  const keepTensor = (t: string) => kept.has(t);
   const gelus = options.patterns === false ? new Map<number, GeluPattern>() : findGeluPatterns(m, keepTensor);
   const scaledGelus =
     options.patterns === false ? new Map<number, ScaledGeluPattern>() : findScaledGelus(m, keepTensor);
